@@ -1,0 +1,799 @@
+//! The `chipexport` command.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chipexport_catalog::{Catalog, Entry};
+use chipexport_domain::{ChipSpec, Country, DataError, Date, Metrics, SourceFile, fmt_num};
+use chipexport_rules::facts::{BUYER_TYPES, EXPORTER_ROLES};
+use chipexport_rules::{ItemFacts, Mode, Question, RuleSet, explain};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+EXIT CODES:
+    0   answered
+    1   bad input (a spec, a flag value, an unknown chip or country)
+    2   usage error (unknown flag or missing argument)
+    3   invalid rule packs or reference data
+    4   internal error (a bug in chipexport: please report it)
+   10   with `check --exit-code`: answered, and a US licence is required
+
+DATES:
+    Every answer is for a date. `--on` defaults to today (UTC); set
+    CHIPEXPORT_TODAY=YYYY-MM-DD to freeze \"today\" for reproducible runs.
+
+EXAMPLES:
+    chipexport metrics --chip H20
+    chipexport check --chip H20 --to CN --on 2025-05-01
+    chipexport check --spec my-design.toml --to SG --end-user-hq CN
+    chipexport timeline --chip H20 --to CN
+    chipexport rules list --on 2024-06-01
+    chipexport rules test";
+
+/// chipexport: may this AI accelerator go to this buyer, in this country, on
+/// this date? Answers with legal citations, from export-control rules kept as
+/// dated, cited data.
+#[derive(Parser)]
+#[command(name = "chipexport", version, about, long_about = None, after_help = AFTER_HELP)]
+struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutFormat::Table)]
+    format: OutFormat,
+    /// How errors are printed on standard error.
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ErrorFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Control metrics of a chip (TPP, performance density, bandwidths),
+    /// with the arithmetic and the source of every input.
+    Metrics(ItemArgs),
+    /// The chip catalog.
+    #[command(subcommand)]
+    Chips(ChipsCmd),
+    /// May this chip go to this destination and buyer on this date?
+    Check(CheckArgs),
+    /// How the answer changes over time: intervals with the instrument that
+    /// opened each.
+    Timeline(TimelineArgs),
+    /// The rule packs: list, show, test.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+}
+
+#[derive(Args, Clone)]
+#[group(required = true, multiple = false)]
+struct ItemArgs {
+    /// A catalog id or model name (e.g. H20, A800, "RTX 4090", MI308X).
+    #[arg(long)]
+    chip: Option<String>,
+    /// A spec file (TOML or JSON; see docs/spec-format.md).
+    #[arg(long)]
+    spec: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ChipsCmd {
+    /// Every catalog entry with its metrics.
+    List,
+    /// One entry: spec, metrics with derivation, sources.
+    Show {
+        /// Catalog id or model name.
+        id: String,
+    },
+}
+
+#[derive(Args, Clone)]
+struct QuestionArgs {
+    /// Destination country (ISO 3166 alpha-2, e.g. CN, SG, MO).
+    #[arg(long)]
+    to: String,
+    /// Headquarters of the end user or its ultimate parent [default: the destination].
+    #[arg(long)]
+    end_user_hq: Option<String>,
+    /// Exporting country.
+    #[arg(long, default_value = "US")]
+    from: String,
+    /// Kind of buyer, when measures depend on it.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(BUYER_TYPES))]
+    buyer_type: Option<String>,
+    /// Role of the exporter, when rules depend on it.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(EXPORTER_ROLES))]
+    exporter_role: Option<String>,
+    /// Apply what is enforced (the default).
+    #[arg(long, conflicts_with = "as_written")]
+    enforced: bool,
+    /// Apply instruments as printed, even those not enforced.
+    #[arg(long)]
+    as_written: bool,
+    /// Also apply a proposed instrument (a bill) by pack id, as if in force.
+    #[arg(long = "with-pack", value_name = "PACK_ID")]
+    with_packs: Vec<String>,
+    /// Load an extra rule pack file (a hypothetical or your own instrument).
+    #[arg(long = "rules", value_name = "FILE")]
+    rule_files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    item: ItemArgs,
+    #[command(flatten)]
+    q: QuestionArgs,
+    /// Date of the question, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    on: Option<String>,
+    /// Exit with 10 when a US licence is required.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Args)]
+struct TimelineArgs {
+    #[command(flatten)]
+    item: ItemArgs,
+    #[command(flatten)]
+    q: QuestionArgs,
+    /// First date of the timeline.
+    #[arg(long, default_value = "2022-01-01")]
+    since: String,
+}
+
+#[derive(Subcommand)]
+enum RulesCmd {
+    /// The packs, or those in force on a date.
+    List {
+        /// Only packs in force on this date.
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// One pack with its rules and citations.
+    Show {
+        /// Pack id (see `rules list`).
+        id: String,
+    },
+    /// Run every pack's own test cases.
+    Test {
+        /// Only this pack.
+        #[arg(long)]
+        pack: Option<String>,
+        /// Also load these pack files.
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_files: Vec<PathBuf>,
+    },
+}
+
+/// Errors, by who is at fault; each maps to an exit code.
+enum Failure {
+    Input(Vec<DataError>),
+    Message { message: String, help: String },
+    Rules(Vec<DataError>),
+    Internal(String),
+}
+
+impl Failure {
+    fn msg(message: impl Into<String>, help: impl Into<String>) -> Failure {
+        Failure::Message {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+fn today() -> Result<Date, Failure> {
+    if let Ok(t) = std::env::var("CHIPEXPORT_TODAY") {
+        return chipexport_domain::parse_date(&t).map_err(|m| {
+            Failure::msg(
+                format!("CHIPEXPORT_TODAY: {m}"),
+                "set it to a date such as 2026-11-29, or unset it",
+            )
+        });
+    }
+    Ok(jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date())
+}
+
+fn date_arg(flag: &str, s: &str) -> Result<Date, Failure> {
+    chipexport_domain::parse_date(s).map_err(|m| {
+        Failure::msg(
+            format!("--{flag}: {m}"),
+            "write dates as YYYY-MM-DD, e.g. 2025-05-01",
+        )
+    })
+}
+
+fn country_arg(flag: &str, s: &str) -> Result<Country, Failure> {
+    Country::parse(s).map_err(|e| Failure::msg(format!("--{flag}: {e}"), e.help()))
+}
+
+fn catalog() -> Result<Catalog, Failure> {
+    Catalog::embedded().map_err(Failure::Rules)
+}
+
+fn ruleset(extra: &[PathBuf]) -> Result<RuleSet, Failure> {
+    let mut files = Vec::new();
+    for p in extra {
+        files.push(SourceFile::read(p).map_err(|e| Failure::Input(vec![*e]))?);
+    }
+    if files.is_empty() {
+        RuleSet::embedded()
+    } else {
+        RuleSet::with_extra(files)
+    }
+    .map_err(|e| Failure::Rules(e.0))
+}
+
+/// The spec of the item asked about, and its display name.
+fn item(args: &ItemArgs, cat: &Catalog) -> Result<(ChipSpec, String), Failure> {
+    match (&args.chip, &args.spec) {
+        (Some(c), _) => {
+            let e = cat
+                .lookup(c)
+                .map_err(|e| Failure::msg(e.to_string(), e.help()))?;
+            Ok((
+                e.spec.clone(),
+                format!("{} [{}]", e.spec.display_name(), e.id),
+            ))
+        }
+        (None, Some(p)) => {
+            let f = SourceFile::read(p).map_err(|e| Failure::Input(vec![*e]))?;
+            let s = ChipSpec::parse(&f).map_err(Failure::Input)?;
+            let name = format!("{} [spec {}]", s.display_name(), p.display());
+            Ok((s, name))
+        }
+        (None, None) => Err(Failure::msg("give --chip or --spec", "e.g. --chip H20")),
+    }
+}
+
+fn question(
+    q: &QuestionArgs,
+    spec: &ChipSpec,
+    metrics: &Metrics,
+    on: Date,
+    rs: &RuleSet,
+) -> Result<Question, Failure> {
+    let destination = country_arg("to", &q.to)?;
+    let end_user_hq = match &q.end_user_hq {
+        Some(c) => country_arg("end-user-hq", c)?,
+        None => destination,
+    };
+    for p in &q.with_packs {
+        if rs.pack(p).is_none() {
+            return Err(Failure::msg(
+                format!("--with-pack: no pack `{p}`"),
+                "`chipexport rules list` shows the pack ids; bills have kind `bill`",
+            ));
+        }
+    }
+    Ok(Question {
+        item: ItemFacts::from_spec(spec, metrics),
+        destination,
+        end_user_hq,
+        exported_from: country_arg("from", &q.from)?,
+        on,
+        buyer_type: q.buyer_type.clone(),
+        exporter_role: q.exporter_role.clone(),
+        mode: if q.as_written {
+            Mode::AsWritten
+        } else {
+            Mode::Enforced
+        },
+        with_packs: q.with_packs.clone(),
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(v).map_err(|e| Failure::Internal(e.to_string()))
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or("unknown".to_string(), fmt_num)
+}
+
+fn metrics_json(spec: &ChipSpec, m: &Metrics) -> serde_json::Value {
+    serde_json::json!({
+        "chip": spec.id,
+        "name": spec.display_name(),
+        "tpp": m.tpp,
+        "tpp_precision": m.tpp_precision,
+        "performance_density": m.performance_density,
+        "die_area_mm2": m.die_area_mm2,
+        "memory_bandwidth_gbps": m.memory_bandwidth_gbps,
+        "interconnect_gbps": m.interconnect_gbps,
+        "memory_plus_interconnect_gbps": m.memory_plus_interconnect_gbps,
+        "datacenter": spec.datacenter,
+        "derivation": m.derivation,
+        "confidence": spec.confidence,
+        "sources": spec.sources,
+    })
+}
+
+fn metrics_table(spec: &ChipSpec, name: &str, m: &Metrics) -> String {
+    let mut o = format!("{name}\n\n");
+    o.push_str(&format!(
+        "  TPP                     {}{}\n",
+        opt(m.tpp),
+        m.tpp_precision
+            .map_or(String::new(), |p| format!("  (set by {})", p.as_str()))
+    ));
+    o.push_str(&format!(
+        "  performance density     {}\n",
+        m.performance_density
+            .map_or("unknown".into(), |p| format!("{p:.2}"))
+    ));
+    o.push_str(&format!(
+        "  die area (applicable)   {} mm²\n",
+        opt(m.die_area_mm2)
+    ));
+    o.push_str(&format!(
+        "  memory bandwidth        {} GB/s\n",
+        opt(m.memory_bandwidth_gbps)
+    ));
+    o.push_str(&format!(
+        "  interconnect            {} GB/s\n",
+        opt(m.interconnect_gbps)
+    ));
+    o.push_str(&format!(
+        "  memory + interconnect   {} GB/s\n",
+        opt(m.memory_plus_interconnect_gbps)
+    ));
+    o.push_str(&format!(
+        "  datacenter              {}\n",
+        spec.datacenter.map_or("unknown".into(), |b| if b {
+            "yes".to_string()
+        } else {
+            "no".to_string()
+        })
+    ));
+    o.push_str("\nDERIVATION\n");
+    o.push_str(&format!(
+        "  {}\n  {}\n  memory + interconnect: {}\n",
+        m.derivation.tpp, m.derivation.performance_density, m.derivation.memory_plus_interconnect
+    ));
+    for n in &m.derivation.notes {
+        o.push_str(&format!("  note: {n}\n"));
+    }
+    for u in &m.derivation.unknown {
+        o.push_str(&format!("  unknown: {u}\n"));
+    }
+    if !spec.confidence.is_empty() {
+        o.push_str("\nCONFIDENCE\n");
+        for (k, v) in &spec.confidence {
+            o.push_str(&format!("  {k}: {v}\n"));
+        }
+    }
+    if !spec.sources.is_empty() {
+        o.push_str("\nSOURCES\n");
+        for s in &spec.sources {
+            let covers = if s.covers.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", s.covers.join(", "))
+            };
+            o.push_str(&format!(
+                "  - {}{covers}{}\n",
+                s.url.as_deref().unwrap_or("(no URL)"),
+                s.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
+            ));
+        }
+    }
+    o
+}
+
+fn chips_table(cat: &Catalog) -> String {
+    let rows: Vec<[String; 8]> = cat
+        .entries
+        .iter()
+        .map(|e: &Entry| {
+            [
+                e.id.clone(),
+                e.spec.vendor.clone().unwrap_or_default(),
+                e.spec.name.clone(),
+                e.spec.variant.clone().unwrap_or_default(),
+                opt(e.metrics.tpp),
+                e.metrics
+                    .performance_density
+                    .map_or("unknown".into(), |p| format!("{p:.2}")),
+                opt(e.metrics.memory_bandwidth_gbps),
+                opt(e.metrics.interconnect_gbps),
+            ]
+        })
+        .collect();
+    let head = [
+        "id",
+        "vendor",
+        "model",
+        "variant",
+        "TPP",
+        "PD",
+        "mem GB/s",
+        "link GB/s",
+    ];
+    let mut w = head.map(str::len);
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(x) = w.get_mut(i) {
+                *x = (*x).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{:<width$}", c, width = w.get(i).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+            + "\n"
+    };
+    let mut o = line(head.to_vec());
+    for r in &rows {
+        o.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    let unknown = cat
+        .entries
+        .iter()
+        .filter(|e| e.metrics.tpp.is_none())
+        .count();
+    o.push_str(&format!(
+        "\n{} entries; {} without a published compute figure (TPP unknown)\n",
+        cat.entries.len(),
+        unknown
+    ));
+    o
+}
+
+fn run(cli: &Cli) -> Result<(String, u8), Failure> {
+    let fmt = cli.format;
+    match &cli.command {
+        Command::Metrics(a) => {
+            let cat = catalog()?;
+            let (spec, name) = item(a, &cat)?;
+            let m = Metrics::of(&spec);
+            Ok((
+                if fmt == OutFormat::Json {
+                    json(&metrics_json(&spec, &m))?
+                } else {
+                    metrics_table(&spec, &name, &m)
+                },
+                0,
+            ))
+        }
+        Command::Chips(ChipsCmd::List) => {
+            let cat = catalog()?;
+            if fmt == OutFormat::Json {
+                let v: Vec<serde_json::Value> = cat
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        let mut j = metrics_json(&e.spec, &e.metrics);
+                        if let Some(o) = j.as_object_mut() {
+                            o.insert("id".into(), e.id.clone().into());
+                            o.insert("vendor".into(), e.spec.vendor.clone().into());
+                            o.insert("model".into(), e.spec.name.clone().into());
+                            o.insert("variant".into(), e.spec.variant.clone().into());
+                            o.insert("has_figures".into(), e.has_figures().into());
+                            o.remove("derivation");
+                        }
+                        j
+                    })
+                    .collect();
+                Ok((json(&v)?, 0))
+            } else {
+                Ok((chips_table(&cat), 0))
+            }
+        }
+        Command::Chips(ChipsCmd::Show { id }) => {
+            let cat = catalog()?;
+            let e = cat
+                .lookup(id)
+                .map_err(|e| Failure::msg(e.to_string(), e.help()))?;
+            if fmt == OutFormat::Json {
+                Ok((
+                    json(
+                        &serde_json::json!({ "id": e.id, "spec": e.spec, "metrics": metrics_json(&e.spec, &e.metrics) }),
+                    )?,
+                    0,
+                ))
+            } else {
+                let mut o = metrics_table(
+                    &e.spec,
+                    &format!("{} [{}]", e.spec.display_name(), e.id),
+                    &e.metrics,
+                );
+                if let Some(n) = &e.spec.notes {
+                    o.push_str(&format!("\nNOTES\n  {n}\n"));
+                }
+                Ok((o, 0))
+            }
+        }
+        Command::Check(a) => {
+            let cat = catalog()?;
+            let rs = ruleset(&a.q.rule_files)?;
+            let (spec, name) = item(&a.item, &cat)?;
+            let m = Metrics::of(&spec);
+            let on = match &a.on {
+                Some(s) => date_arg("on", s)?,
+                None => today()?,
+            };
+            let q = question(&a.q, &spec, &m, on, &rs)?;
+            let mut d = rs.decide(&q);
+            d.metrics = Some(m);
+            let code = if a.exit_code && d.license_required {
+                10
+            } else {
+                0
+            };
+            Ok((
+                if fmt == OutFormat::Json {
+                    json(&d)?
+                } else {
+                    explain::memo(&d, &name)
+                },
+                code,
+            ))
+        }
+        Command::Timeline(a) => {
+            let cat = catalog()?;
+            let rs = ruleset(&a.q.rule_files)?;
+            let (spec, name) = item(&a.item, &cat)?;
+            let m = Metrics::of(&spec);
+            let since = date_arg("since", &a.since)?;
+            let q = question(&a.q, &spec, &m, since, &rs)?;
+            let iv = rs.timeline(&q, since, Some(&m));
+            if fmt == OutFormat::Json {
+                Ok((
+                    json(
+                        &serde_json::json!({ "chip": spec.id, "name": spec.display_name(), "destination": q.destination, "intervals": iv }),
+                    )?,
+                    0,
+                ))
+            } else {
+                Ok((
+                    explain::timeline_memo(&iv, &name, q.destination.as_str()),
+                    0,
+                ))
+            }
+        }
+        Command::Rules(RulesCmd::List { on }) => {
+            let rs = ruleset(&[])?;
+            let packs: Vec<&chipexport_rules::pack::Pack> = match on {
+                Some(s) => rs.packs_on(date_arg("on", s)?, &[]),
+                None => rs.packs.iter().collect(),
+            };
+            if fmt == OutFormat::Json {
+                let v: Vec<_> = packs.iter().map(|p| serde_json::json!({ "id": p.meta.id, "meta": p.meta, "rules": p.rules.len(), "tests": p.tests.len(), "file": p.file })).collect();
+                Ok((
+                    json(
+                        &serde_json::json!({ "rule_set": { "id": rs.id, "hash": rs.hash }, "packs": v }),
+                    )?,
+                    0,
+                ))
+            } else {
+                let mut o = String::new();
+                for p in &packs {
+                    let until = p
+                        .meta
+                        .until
+                        .map_or(String::new(), |u| format!(" until {u}"));
+                    let enf = if p.meta.enforcement.iter().any(|e| !e.enforced) {
+                        " [not enforced from a date: see show]"
+                    } else {
+                        ""
+                    };
+                    o.push_str(&format!(
+                        "{}  {:<44} {} {}{until}{enf}\n    {} ({}, {}; {})\n",
+                        p.meta.effective,
+                        p.meta.id,
+                        p.meta.kind.as_str(),
+                        p.meta.confidence,
+                        p.meta.short,
+                        p.meta.authority,
+                        p.meta.citation.short(),
+                        if p.meta.status == chipexport_rules::pack::Status::Proposed {
+                            "proposed, not in force"
+                        } else {
+                            "in force"
+                        }
+                    ));
+                }
+                o.push_str(&format!(
+                    "\n{} packs; rule set {} (sha256 {})\n",
+                    packs.len(),
+                    rs.id,
+                    rs.hash
+                ));
+                Ok((o, 0))
+            }
+        }
+        Command::Rules(RulesCmd::Show { id }) => {
+            let rs = ruleset(&[])?;
+            let p = rs.pack(id).ok_or_else(|| {
+                let near = chipexport_domain::diag::did_you_mean(
+                    id,
+                    rs.packs.iter().map(|p| p.meta.id.as_str()),
+                );
+                Failure::msg(
+                    format!("no pack `{id}`"),
+                    near.map_or(
+                        "`chipexport rules list` shows the pack ids".to_string(),
+                        |n| format!("did you mean `{n}`?"),
+                    ),
+                )
+            })?;
+            if fmt == OutFormat::Json {
+                return Ok((json(p)?, 0));
+            }
+            let mut o = format!("{}\n{}\n\n", p.meta.id, p.meta.title);
+            o.push_str(&format!("  kind:       {} ({})\n  authority:  {}, {}\n  published:  {}\n  effective:  {}{}\n  confidence: {}\n  citation:   {}\n", p.meta.kind.as_str(), if p.meta.status == chipexport_rules::pack::Status::Proposed { "proposed" } else { "in force" }, p.meta.authority, p.meta.jurisdiction, p.meta.published, p.meta.effective, p.meta.until.map_or(String::new(), |u| format!(" until {u}")), p.meta.confidence, p.meta.citation.short()));
+            for c in &p.meta.citation.cfr {
+                o.push_str(&format!("              {c}\n"));
+            }
+            for u in &p.meta.citation.urls {
+                o.push_str(&format!("              {u}\n"));
+            }
+            for e in &p.meta.enforcement {
+                o.push_str(&format!(
+                    "  enforcement from {}{}: {} ({})\n",
+                    e.from,
+                    e.until.map_or(String::new(), |u| format!(" until {u}")),
+                    if e.enforced {
+                        "enforced"
+                    } else {
+                        "not enforced"
+                    },
+                    e.citation
+                ));
+            }
+            o.push_str(&format!("\n  {}\n\nRULES\n", p.meta.summary));
+            for r in &p.rules {
+                o.push_str(&format!(
+                    "  {} [{}; {}]\n    when {}\n    then {}\n    {} ({}{})\n",
+                    r.local_id,
+                    r.slot.as_str(),
+                    r.confidence,
+                    chipexport_rules::expr::render(&r.predicate),
+                    serde_json::to_string(&r.then).unwrap_or_default(),
+                    r.paragraph,
+                    r.text,
+                    r.until.map_or(String::new(), |u| format!("; until {u}"))
+                ));
+                if !r.overrides.is_empty() {
+                    o.push_str(&format!("    exception to: {}\n", r.overrides.join(", ")));
+                }
+            }
+            o.push_str(&format!(
+                "\n{} test cases (chipexport rules test --pack {})\n",
+                p.tests.len(),
+                p.meta.id
+            ));
+            Ok((o, 0))
+        }
+        Command::Rules(RulesCmd::Test { pack, rule_files }) => {
+            let cat = catalog()?;
+            let rs = ruleset(rule_files)?;
+            if let Some(p) = pack {
+                if rs.pack(p).is_none() {
+                    return Err(Failure::msg(
+                        format!("no pack `{p}`"),
+                        "`chipexport rules list` shows the pack ids",
+                    ));
+                }
+            }
+            let results = chipexport_rules::conformance::run(&rs, &cat, pack.as_deref());
+            let failed = results.iter().filter(|r| !r.passed()).count();
+            let untested: Vec<&str> = rs
+                .packs
+                .iter()
+                .filter(|p| p.tests.is_empty() && pack.as_ref().is_none_or(|x| *x == p.meta.id))
+                .map(|p| p.meta.id.as_str())
+                .collect();
+            let out = if fmt == OutFormat::Json {
+                json(
+                    &serde_json::json!({ "passed": results.len() - failed, "failed": failed, "untested_packs": untested, "cases": results }),
+                )?
+            } else {
+                let mut o = String::new();
+                for r in &results {
+                    let loc = format!(
+                        "{}:{}",
+                        r.file,
+                        r.line.map_or(String::new(), |l| l.to_string())
+                    );
+                    if r.passed() {
+                        o.push_str(&format!("ok    {}  {}\n", r.pack, r.name));
+                    } else {
+                        o.push_str(&format!("FAIL  {}  {}  ({loc})\n", r.pack, r.name));
+                        for f in &r.failures {
+                            o.push_str(&format!("        {f}\n"));
+                        }
+                    }
+                }
+                for u in &untested {
+                    o.push_str(&format!("FAIL  {u}  has no test cases\n"));
+                }
+                o.push_str(&format!(
+                    "\n{} passed, {} failed\n",
+                    results.len() - failed,
+                    failed + untested.len()
+                ));
+                o
+            };
+            Ok((out, if failed + untested.len() > 0 { 1 } else { 0 }))
+        }
+    }
+}
+
+fn report(errors: &[DataError], fmt: ErrorFormat) {
+    let mut err = std::io::stderr().lock();
+    if fmt == ErrorFormat::Json {
+        let _ = writeln!(err, "{}", serde_json::json!({ "errors": errors }));
+        return;
+    }
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    for e in errors {
+        let mut s = String::new();
+        if handler.render_report(&mut s, e).is_ok() {
+            let _ = writeln!(err, "{}: {s}", e.location());
+        } else {
+            let _ = writeln!(err, "error: {}: {}", e.location(), e.message);
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok((out, code)) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.as_bytes());
+            if !out.ends_with('\n') {
+                let _ = stdout.write_all(b"\n");
+            }
+            ExitCode::from(code)
+        }
+        Err(Failure::Input(es)) => {
+            report(&es, cli.error_format);
+            ExitCode::from(1)
+        }
+        Err(Failure::Rules(es)) => {
+            report(&es, cli.error_format);
+            ExitCode::from(3)
+        }
+        Err(Failure::Message { message, help }) => {
+            if cli.error_format == ErrorFormat::Json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({ "errors": [{ "message": message, "help": help, "fault": "input" }] })
+                );
+            } else {
+                eprintln!("error: {message}\n  help: {help}");
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Internal(m)) => {
+            eprintln!("internal error: {m}\n  this is a bug in chipexport; please report it");
+            ExitCode::from(4)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The `chipexport` binary end to end: acceptance figures, diagnostics, and
+//! snapshots of the memos a compliance officer reads. Time is frozen with
+//! CHIPEXPORT_TODAY.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args(args)
+        .env("CHIPEXPORT_TODAY", "2026-11-29")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run chipexport");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let o = run(&a);
+    assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", o.stdout))
+}
+
+fn spec_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipexport-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn round2(v: &Value) -> f64 {
+    (v.as_f64().unwrap() * 100.0).round() / 100.0
+}
+
+#[test]
+fn metrics_of_acceptance_specs() {
+    let a100 = spec_file(
+        "a100.toml",
+        "name = \"A100\"\ndatacenter = true\ndie_area_mm2 = 826\n[throughput]\nfp16 = 312\nint8 = 624\n",
+    );
+    let j = json(&["metrics", "--spec", a100.to_str().unwrap()]);
+    assert_eq!(j["tpp"], 4992.0);
+    assert_eq!(round2(&j["performance_density"]), 6.04);
+    let h20 = spec_file(
+        "h20.toml",
+        "name = \"H20\"\ndatacenter = true\ndie_area_mm2 = 814\n[throughput]\nfp8 = 296\nfp16 = 148\n",
+    );
+    let j = json(&["metrics", "--spec", h20.to_str().unwrap()]);
+    assert_eq!(j["tpp"], 2368.0);
+    assert_eq!(round2(&j["performance_density"]), 2.91);
+    assert_eq!(j["tpp_precision"], "fp16");
+    let rtx = spec_file(
+        "rtx.toml",
+        "name = \"RTX 4090\"\ndatacenter = false\n[throughput]\nint8 = 660.6\n",
+    );
+    let j = json(&["metrics", "--spec", rtx.to_str().unwrap()]);
+    assert_eq!(j["tpp"].as_f64().unwrap().round(), 5285.0);
+    assert_eq!(j["performance_density"], Value::Null);
+}
+
+#[test]
+fn misspelt_key_is_named_with_its_line() {
+    let p = spec_file(
+        "bad.toml",
+        "name = \"X\"\ndatacenter = true\ndie_area_mm = 814\n",
+    );
+    let o = run(&["metrics", "--spec", p.to_str().unwrap()]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("unknown key `die_area_mm`"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("bad.toml:3:1"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("did you mean `die_area_mm2`?"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&[
+        "--error-format",
+        "json",
+        "metrics",
+        "--spec",
+        p.to_str().unwrap(),
+    ]);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["errors"][0]["line"], 3);
+    assert_eq!(e["errors"][0]["key"], "die_area_mm");
+}
+
+#[test]
+fn bad_inputs_get_clear_errors() {
+    let missing = run(&["metrics", "--spec", "/nonexistent/spec.toml"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("cannot read"), "{}", missing.stderr);
+    let o = run(&["check", "--chip", "H20", "--to", "XX"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("unknown country code `XX`"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["check", "--chip", "H20", "--to", "CN", "--on", "2025-13-01"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("not a valid date"), "{}", o.stderr);
+    let o = run(&["check", "--chip", "no-such-chip", "--to", "CN"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("no chip `no-such-chip`"), "{}", o.stderr);
+    let o = run(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--enforced",
+        "--as-written",
+    ]);
+    assert_eq!(o.code, 2, "contradictory flags are a usage error");
+    let big = spec_file("big.toml", "name = \"X\"\ndie_area_mm2 = 10000000\n");
+    let o = run(&["metrics", "--spec", big.to_str().unwrap()]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("plausible maximum"), "{}", o.stderr);
+}
+
+#[test]
+fn catalog_lists_at_least_fifty_sourced_entries() {
+    let j = json(&["chips", "list"]);
+    let list = j.as_array().unwrap();
+    assert!(list.len() >= 50, "{} entries", list.len());
+    for e in list {
+        for k in [
+            "id",
+            "vendor",
+            "model",
+            "variant",
+            "tpp",
+            "performance_density",
+        ] {
+            assert!(e.get(k).is_some(), "{k} missing in {e}");
+        }
+        assert!(
+            !e["sources"].as_array().unwrap().is_empty(),
+            "no sources: {}",
+            e["id"]
+        );
+    }
+}
+
+#[test]
+fn h20_to_china_before_and_after_the_april_2025_letter() {
+    let j = json(&["check", "--chip", "H20", "--to", "CN", "--on", "2025-05-01"]);
+    assert_eq!(j["license_required"], true);
+    let cites: Vec<String> = j["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cites.iter().any(|r| r.starts_with("us-2025-04-09")),
+        "{cites:?}"
+    );
+    for k in [
+        "eccn",
+        "license_exceptions",
+        "review_policy",
+        "conditions",
+        "measures",
+        "reasons",
+        "metrics",
+        "flags",
+        "rule_set",
+    ] {
+        assert!(j.get(k).is_some(), "{k} missing");
+    }
+
+    let j = json(&["check", "--chip", "H20", "--to", "CN", "--on", "2024-06-01"]);
+    assert_eq!(j["license_required"], false);
+    assert_eq!(j["eccn"], "not 3A090");
+    let lines: Vec<&str> = j["nearest_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("TPP 2368 is 32 under")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_date_before_the_first_rule_is_answered() {
+    let j = json(&[
+        "check",
+        "--chip",
+        "H100",
+        "--to",
+        "CN",
+        "--on",
+        "2021-01-01",
+    ]);
+    assert_eq!(j["license_required"], false);
+    assert_eq!(j["instruments"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn rules_test_passes() {
+    let o = run(&["rules", "test"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+}
+
+fn memo(args: &[&str]) -> String {
+    let o = run(args);
+    assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+    // The rule-set hash changes with every pack edit; keep it out of snapshots.
+    o.stdout
+        .lines()
+        .filter(|l| !l.starts_with("rule set "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn snapshot_h20_to_china() {
+    for on in ["2024-06-01", "2025-05-01", "2025-09-01"] {
+        insta::assert_snapshot!(
+            format!("check_h20_cn_{on}"),
+            memo(&["check", "--chip", "H20", "--to", "CN", "--on", on])
+        );
+    }
+}
+
+#[test]
+fn snapshot_a800_to_china() {
+    for on in ["2023-06-01", "2023-12-01"] {
+        insta::assert_snapshot!(
+            format!("check_a800_cn_{on}"),
+            memo(&["check", "--chip", "A800", "--to", "CN", "--on", on])
+        );
+    }
+}
+
+#[test]
+fn snapshot_singapore_buyer_headquartered_in_china() {
+    insta::assert_snapshot!(memo(&[
+        "check",
+        "--chip",
+        "H100",
+        "--to",
+        "SG",
+        "--end-user-hq",
+        "CN",
+        "--on",
+        "2024-06-01"
+    ]));
+}
+
+#[test]
+fn snapshot_h20_timeline() {
+    insta::assert_snapshot!(memo(&["timeline", "--chip", "H20", "--to", "CN"]));
+}
+
+#[test]
+fn snapshot_metrics_table() {
+    insta::assert_snapshot!(memo(&["metrics", "--chip", "H20"]));
+}

@@ -1,0 +1,33 @@
+//! The domain of chipexport: chip specs, control metrics, countries and
+//! dated country groups.
+//!
+//! This crate is small and fast to build on purpose: it has no rule engine
+//! and no batch engine, only the facts the rules read.
+
+pub mod confidence;
+pub mod country;
+pub mod diag;
+pub mod groups;
+pub mod metrics;
+pub mod serde_date;
+pub mod spec;
+
+pub use confidence::Confidence;
+pub use country::{Country, CountryError};
+pub use diag::{DataError, Fault, Format, SourceFile};
+pub use groups::{CountryGroups, Group};
+pub use jiff::civil::Date;
+pub use metrics::{Metrics, fmt_num};
+pub use spec::{ChipSpec, Precision, Throughput};
+
+/// Parses a `YYYY-MM-DD` date, with a message that says what was expected.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    let t = s.trim();
+    let ok_shape =
+        t.len() == 10 && t.as_bytes().get(4) == Some(&b'-') && t.as_bytes().get(7) == Some(&b'-');
+    if !ok_shape {
+        return Err(format!("`{t}` is not a date in the form YYYY-MM-DD"));
+    }
+    t.parse::<Date>()
+        .map_err(|e| format!("`{t}` is not a valid date: {e}"))
+}

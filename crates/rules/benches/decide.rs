@@ -1,0 +1,49 @@
+//! Benchmarks: one determination in-process, a timeline, and loading every
+//! pack. Run with `cargo bench -p chipexport-rules`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chipexport_catalog::Catalog;
+use chipexport_domain::{Country, Date};
+use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
+    let e = cat.lookup(chip).expect("catalog entry");
+    let dest = Country::parse(to).expect("country");
+    Question {
+        item: ItemFacts::from_spec(&e.spec, &e.metrics),
+        destination: dest,
+        end_user_hq: dest,
+        exported_from: Country::us(),
+        on: on.parse::<Date>().expect("date"),
+        buyer_type: None,
+        exporter_role: None,
+        mode: Mode::Enforced,
+        with_packs: Vec::new(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rs = RuleSet::embedded().expect("rules load");
+    let cat = Catalog::embedded().expect("catalog loads");
+    let h20 = question(&cat, "H20", "CN", "2025-09-01");
+    let h100 = question(&cat, "H100", "SG", "2024-06-01");
+    c.bench_function("decide/h20-cn-2025-09-01", |b| {
+        b.iter(|| std::hint::black_box(rs.decide(std::hint::black_box(&h20))))
+    });
+    c.bench_function("decide/h100-sg-2024-06-01", |b| {
+        b.iter(|| std::hint::black_box(rs.decide(std::hint::black_box(&h100))))
+    });
+    c.bench_function("timeline/h20-cn", |b| {
+        b.iter(|| std::hint::black_box(rs.timeline(&h20, Date::constant(2022, 1, 1), None)))
+    });
+    c.bench_function("load/all-packs", |b| {
+        b.iter(|| std::hint::black_box(RuleSet::embedded().expect("rules load")))
+    });
+    c.bench_function("load/catalog", |b| {
+        b.iter(|| std::hint::black_box(Catalog::embedded().expect("catalog loads")))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,194 @@
+//! The conformance corpus: every pack's own `[[test]]` cases, run through
+//! the same `decide` as `check`.
+
+use chipexport_catalog::Catalog;
+use chipexport_domain::{Country, Metrics};
+use serde::Serialize;
+
+use crate::engine::{Decision, Question};
+use crate::facts::ItemFacts;
+use crate::pack::{Pack, TestCase};
+use crate::ruleset::{Mode, RuleSet};
+
+/// The result of one test case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub pack: String,
+    pub file: String,
+    pub name: String,
+    pub line: Option<usize>,
+    pub failures: Vec<String>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Builds the question a test case asks, or says why it cannot.
+pub fn question_of(
+    rs: &RuleSet,
+    catalog: &Catalog,
+    pack: &Pack,
+    t: &TestCase,
+) -> Result<(Question, Metrics), String> {
+    let spec = match (&t.chip, pack.test_spec(t)) {
+        (_, Err(e)) => return Err(format!("inline spec: {}", e.message)),
+        (_, Ok(Some(s))) => s,
+        (Some(id), Ok(None)) => catalog
+            .lookup(id)
+            .map_err(|e| format!("{e}: {}", e.help()))?
+            .spec
+            .clone(),
+        (None, Ok(None)) => return Err("no chip or spec".into()),
+    };
+    let metrics = Metrics::of(&spec);
+    let country = |s: &str| Country::parse(s).map_err(|e| format!("{e}: {}", e.help()));
+    let destination = country(&t.to)?;
+    let end_user_hq = match &t.end_user_hq {
+        Some(c) => country(c)?,
+        None => destination,
+    };
+    let exported_from = match &t.from {
+        Some(c) => country(c)?,
+        None => Country::us(),
+    };
+    let mode = match t.mode.as_deref() {
+        None | Some("enforced") => Mode::Enforced,
+        Some("as_written") => Mode::AsWritten,
+        Some(m) => return Err(format!("unknown mode `{m}`: use enforced or as_written")),
+    };
+    let with_packs = if pack.meta.status == crate::pack::Status::Proposed {
+        vec![pack.meta.id.clone()]
+    } else {
+        Vec::new()
+    };
+    let _ = rs;
+    Ok((
+        Question {
+            item: ItemFacts::from_spec(&spec, &metrics),
+            destination,
+            end_user_hq,
+            exported_from,
+            on: t.on,
+            buyer_type: t.buyer_type.clone(),
+            exporter_role: t.exporter_role.clone(),
+            mode,
+            with_packs,
+        },
+        metrics,
+    ))
+}
+
+/// Compares a decision with a test's expectations.
+pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
+    let e = &t.expect;
+    let mut f = Vec::new();
+    if let Some(x) = &e.eccn {
+        if *x != d.eccn {
+            f.push(format!("eccn: expected `{x}`, got `{}`", d.eccn));
+        }
+    }
+    if let Some(x) = e.license_required {
+        if x != d.license_required {
+            f.push(format!(
+                "license_required: expected {x}, got {}",
+                d.license_required
+            ));
+        }
+    }
+    if let Some(x) = &e.license_exceptions {
+        let mut a = x.clone();
+        a.sort();
+        let mut b = d.license_exceptions.clone();
+        b.sort();
+        if a != b {
+            f.push(format!("license_exceptions: expected {a:?}, got {b:?}"));
+        }
+    }
+    if let Some(x) = &e.review_policy {
+        let got = d.review_policy.as_deref().unwrap_or("none");
+        if x != got {
+            f.push(format!("review_policy: expected `{x}`, got `{got}`"));
+        }
+    }
+    let fired = d.rules_fired();
+    for r in e.rules_fired.iter().flatten() {
+        if !fired.iter().any(|x| x == r) {
+            f.push(format!(
+                "rule `{r}` did not fire (fired: {})",
+                fired.join(", ")
+            ));
+        }
+    }
+    for r in e.rules_not_fired.iter().flatten() {
+        if fired.iter().any(|x| x == r) {
+            f.push(format!("rule `{r}` fired but should not"));
+        }
+    }
+    let kinds =
+        |v: &[crate::engine::Item]| v.iter().map(|i| i.kind().to_string()).collect::<Vec<_>>();
+    for (label, want, got) in [
+        ("condition", &e.conditions, kinds(&d.conditions)),
+        ("measure", &e.measures, kinds(&d.measures)),
+        ("notice", &e.notices, kinds(&d.notices)),
+    ] {
+        for k in want.iter().flatten() {
+            if !got.contains(k) {
+                f.push(format!(
+                    "{label} `{k}` is missing (got: {})",
+                    got.join(", ")
+                ));
+            }
+        }
+    }
+    let got = kinds(&d.measures);
+    for k in e.measures_absent.iter().flatten() {
+        if got.contains(k) {
+            f.push(format!("measure `{k}` applies but should not"));
+        }
+    }
+    let possible: Vec<String> = d
+        .possible_measures
+        .iter()
+        .filter_map(|u| u.would.kind().map(String::from))
+        .collect();
+    for k in e.measures_possible.iter().flatten() {
+        if !possible.contains(k) {
+            f.push(format!(
+                "measure `{k}` should be reported as possible (got: {})",
+                possible.join(", ")
+            ));
+        }
+    }
+    f
+}
+
+/// Runs every test case of every pack (or of the packs named).
+pub fn run(rs: &RuleSet, catalog: &Catalog, only: Option<&str>) -> Vec<CaseResult> {
+    let mut out = Vec::new();
+    for p in rs
+        .packs
+        .iter()
+        .filter(|p| only.is_none_or(|o| p.meta.id == o))
+    {
+        for t in &p.tests {
+            let line = chipexport_domain::SourceFile::new(p.file.clone(), p.source.clone())
+                .locate(&["test", &t.index.to_string(), "name"])
+                .map(|r| chipexport_domain::diag::line_col(&p.source, r.start).0);
+            let failures = match question_of(rs, catalog, p, t) {
+                Ok((q, _)) => compare(&rs.decide(&q), t),
+                Err(e) => vec![e],
+            };
+            out.push(CaseResult {
+                pack: p.meta.id.clone(),
+                file: p.file.clone(),
+                name: t.name.clone(),
+                line,
+                failures,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,415 @@
+//! Plain-language explanations of decisions: the one-line verdict and the
+//! memo a compliance officer can paste into a file.
+
+use std::fmt::Write as _;
+
+use chipexport_domain::{Country, fmt_num};
+
+use crate::engine::{Decision, Interval, Item};
+use crate::pack::Outcome;
+
+fn policy_phrase(p: Option<&str>) -> &'static str {
+    match p {
+        Some("presumption_of_denial") => "presumption of denial",
+        Some("case_by_case") => "case-by-case review",
+        Some("presumption_of_approval") => "presumption of approval",
+        _ => "no published review policy",
+    }
+}
+
+fn measure_phrase(kind: &str) -> String {
+    kind.replace('_', " ")
+}
+
+fn country_name(code: &str) -> String {
+    Country::parse(code).map_or(code.to_string(), |c| c.name().to_string())
+}
+
+/// The one line a manager reads: the US layer, the other jurisdictions, and
+/// the net effect.
+pub fn verdict(d: &Decision) -> String {
+    let mut us = if d.license_required {
+        let mut s = format!(
+            "licence required ({}), {}",
+            d.eccn,
+            policy_phrase(d.review_policy.as_deref())
+        );
+        if !d.license_exceptions.is_empty() {
+            s.push_str(&format!(
+                ", or licence exception {}",
+                d.license_exceptions.join("/")
+            ));
+        }
+        s
+    } else {
+        "no licence required".to_string()
+    };
+    let certs = d
+        .conditions
+        .iter()
+        .filter(|c| c.kind() == "certification" || c.kind() == "volume_cap")
+        .count();
+    for c in &d.conditions {
+        if c.kind() == "revenue_share" {
+            if let Some(p) = c.fields.get("percent").and_then(|v| v.as_f64()) {
+                us.push_str(&format!(", {}% revenue share", fmt_num(p)));
+            }
+        }
+    }
+    if certs > 0 {
+        us.push_str(&format!(
+            ", {certs} certification{}",
+            if certs == 1 { "" } else { "s" }
+        ));
+    }
+    let mut parts = vec![format!("US: {us}")];
+    let mut by_j: Vec<(String, Vec<&Item>)> = Vec::new();
+    for m in &d.measures {
+        match by_j.iter_mut().find(|(j, _)| *j == m.jurisdiction) {
+            Some((_, v)) => v.push(m),
+            None => by_j.push((m.jurisdiction.clone(), vec![m])),
+        }
+    }
+    for (j, ms) in &by_j {
+        let mut kinds: Vec<String> = Vec::new();
+        for m in ms {
+            let k = format!(
+                "{} ({}, {})",
+                measure_phrase(m.kind()),
+                m.legal_form.replace('_', " "),
+                m.confidence
+            );
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        parts.push(format!("{}: {}", country_name(j), kinds.join(", ")));
+    }
+    if !d.possible_measures.is_empty() {
+        parts.push(format!(
+            "{} more measure(s) may apply depending on the buyer",
+            d.possible_measures.len()
+        ));
+    }
+    let blocking = d
+        .measures
+        .iter()
+        .any(|m| matches!(m.kind(), "import_prohibited" | "purchase_prohibited"));
+    let deterring = d.measures.iter().any(|m| {
+        matches!(
+            m.kind(),
+            "purchase_discouraged"
+                | "import_approval_required"
+                | "security_review"
+                | "customs_inspection"
+                | "domestic_quota"
+                | "procurement_preference"
+        )
+    });
+    let net = if blocking {
+        "blocked by the destination's measures"
+    } else if d.license_required
+        && d.review_policy.as_deref() == Some("presumption_of_denial")
+        && d.license_exceptions.is_empty()
+    {
+        "export unlikely to be authorised"
+    } else if d.license_required && deterring {
+        "sale unlikely: a US licence is needed and the destination discourages the purchase"
+    } else if d.license_required && !d.license_exceptions.is_empty() {
+        "possible under a licence exception, with its obligations"
+    } else if d.license_required {
+        "possible only with a US licence"
+    } else if deterring {
+        "no US licence needed, but sale unlikely: the destination discourages or restricts the purchase"
+    } else {
+        "may ship without a US licence"
+    };
+    parts.push(format!("net: {net}"));
+    parts.join("; ")
+}
+
+fn wrap(out: &mut String, indent: &str, text: &str) {
+    let width = 92usize;
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+fn obj_text(i: &Item) -> String {
+    let mut s = measure_phrase(i.kind());
+    if let Some(p) = i.fields.get("percent").and_then(|v| v.as_f64()) {
+        s.push_str(&format!(" {}%", fmt_num(p)));
+    }
+    if let Some(p) = i.fields.get("max_percent").and_then(|v| v.as_f64()) {
+        s.push_str(&format!(" (at most {}%)", fmt_num(p)));
+    }
+    for k in ["text", "effect", "basis"] {
+        if let Some(t) = i.str_field(k) {
+            s.push_str(": ");
+            s.push_str(t);
+            break;
+        }
+    }
+    s
+}
+
+fn would_text(o: &Outcome) -> String {
+    match o {
+        Outcome::Classification { eccn, .. } => format!("classify as {eccn}"),
+        Outcome::License { required: true } => "require a licence".into(),
+        Outcome::License { required: false } => "lift the licence requirement".into(),
+        Outcome::Exception { exception, .. } => {
+            format!("make licence exception {exception} available")
+        }
+        Outcome::Review { policy } => {
+            format!("set the review policy to {}", policy_phrase(Some(policy)))
+        }
+        Outcome::Object(m) => m
+            .get("kind")
+            .and_then(|v| v.as_str())
+            .map_or("apply".into(), |k| format!("add {}", measure_phrase(k))),
+    }
+}
+
+/// The memo for one decision.
+pub fn memo(d: &Decision, item_name: &str) -> String {
+    let q = &d.question;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{item_name} to {} ({}) on {}",
+        country_name(q.destination.as_str()),
+        q.destination,
+        q.on
+    );
+    let _ = writeln!(
+        o,
+        "end user headquartered in {}; exported from {}{}{}; {} rules",
+        q.end_user_hq,
+        q.exported_from,
+        q.buyer_type
+            .as_ref()
+            .map_or(String::new(), |b| format!("; buyer type {b}")),
+        q.exporter_role
+            .as_ref()
+            .map_or(String::new(), |b| format!("; exporter role {b}")),
+        match q.mode {
+            crate::ruleset::Mode::Enforced => "enforced",
+            crate::ruleset::Mode::AsWritten => "as-written",
+        }
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "ANSWER");
+    let _ = writeln!(
+        o,
+        "  US licence required:  {}",
+        if d.license_required { "yes" } else { "no" }
+    );
+    let _ = writeln!(
+        o,
+        "  Classification:       {}{}",
+        d.eccn,
+        d.eccn_note
+            .as_ref()
+            .map_or(String::new(), |n| format!(" ({n})"))
+    );
+    if d.license_required {
+        let _ = writeln!(
+            o,
+            "  Review policy:        {}",
+            policy_phrase(d.review_policy.as_deref())
+        );
+        if d.exception_details.is_empty() {
+            let _ = writeln!(o, "  Licence exceptions:   none available");
+        }
+        for e in &d.exception_details {
+            let _ = writeln!(o, "  Licence exception:    {} ({})", e.exception, e.rule);
+            for ob in &e.obligations {
+                wrap(&mut o, "                          - ", ob);
+            }
+        }
+    }
+    for c in &d.conditions {
+        wrap(
+            &mut o,
+            "  Condition:            ",
+            &format!("{} [{}]", obj_text(c), c.rule),
+        );
+    }
+    for m in &d.measures {
+        wrap(
+            &mut o,
+            "  Measure:              ",
+            &format!(
+                "{}: {} ({}, {}; {})",
+                country_name(&m.jurisdiction),
+                obj_text(m),
+                m.legal_form.replace('_', " "),
+                m.confidence,
+                m.instrument
+            ),
+        );
+    }
+    for m in &d.possible_measures {
+        wrap(
+            &mut o,
+            "  May apply:            ",
+            &format!(
+                "{} would {} if {} were known [{}]",
+                m.text,
+                would_text(&m.would),
+                m.missing.join(", "),
+                m.rule
+            ),
+        );
+    }
+    for n in &d.notices {
+        wrap(
+            &mut o,
+            "  Notice:               ",
+            &format!("{} [{}]", obj_text(n), n.rule),
+        );
+    }
+    let _ = writeln!(o);
+    wrap(&mut o, "VERDICT  ", &d.verdict);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "WHY");
+    if d.reasons.is_empty() {
+        let _ = writeln!(
+            o,
+            "  No rule in force on {} applies to this item and destination.",
+            q.on
+        );
+        if d.instruments.is_empty() {
+            let _ = writeln!(
+                o,
+                "  No encoded instrument is in force on that date (the first, the Oct 2022 rule, took effect on 2022-10-07)."
+            );
+        }
+    }
+    for (i, r) in d.reasons.iter().enumerate() {
+        let _ = writeln!(o, "  {}. {} - {}", i + 1, r.paragraph, r.instrument);
+        wrap(&mut o, "     ", &r.text);
+        for e in &r.evidence {
+            wrap(&mut o, "     because ", e);
+        }
+        let _ = writeln!(
+            o,
+            "     cite: {} [{}; {}]",
+            r.citation, r.rule, r.confidence
+        );
+    }
+    if !d.displaced.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "DISPLACED BY EXCEPTIONS");
+        for x in &d.displaced {
+            let _ = writeln!(o, "  {} gives way to {}", x.rule, x.by);
+        }
+    }
+    if !d.undetermined.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "NOT DECIDED (missing facts)");
+        for u in &d.undetermined {
+            wrap(
+                &mut o,
+                "  - ",
+                &format!(
+                    "{} would {} if it applies; it depends on {} [{}]",
+                    u.text,
+                    would_text(&u.would),
+                    u.missing.join(", "),
+                    u.rule
+                ),
+            );
+        }
+    }
+    if !d.nearest_lines.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "WHAT WOULD CHANGE THE ANSWER (nearest lines)");
+        for n in d.nearest_lines.iter().take(5) {
+            let _ = writeln!(o, "  - {} [{}]", n.text, n.test);
+        }
+    }
+    if !d.not_enforced.is_empty() || !d.flags.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "FLAGS");
+        for f in d.not_enforced.iter().chain(d.flags.iter()) {
+            wrap(&mut o, "  ! ", &f.text);
+        }
+    }
+    if let Some(m) = &d.metrics {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "METRICS");
+        let _ = writeln!(o, "  {}", m.derivation.tpp);
+        let _ = writeln!(o, "  {}", m.derivation.performance_density);
+        let _ = writeln!(
+            o,
+            "  memory {} GB/s, interconnect {} GB/s",
+            m.memory_bandwidth_gbps.map_or("unknown".into(), fmt_num),
+            m.interconnect_gbps.map_or("unknown".into(), fmt_num)
+        );
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "rule set {} (sha256 {})", d.rule_set.id, d.rule_set.hash);
+    o
+}
+
+/// The memo for a timeline.
+pub fn timeline_memo(intervals: &[Interval], item_name: &str, destination: &str) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{item_name} to {} ({destination}): access over time",
+        country_name(destination)
+    );
+    let _ = writeln!(o);
+    for iv in intervals {
+        let to = iv
+            .to
+            .map_or("today and on".to_string(), |t| format!("until {t}"));
+        let _ = writeln!(o, "{} {}", iv.from, to);
+        wrap(&mut o, "  ", &iv.decision.verdict);
+        for b in &iv.opened_by {
+            wrap(&mut o, "  opened by: ", b);
+        }
+        for r in &iv.decision.reasons {
+            wrap(
+                &mut o,
+                "  - ",
+                &format!("{} ({}; {})", r.paragraph, r.instrument, r.citation),
+            );
+        }
+        for c in &iv.decision.conditions {
+            wrap(&mut o, "  condition: ", &obj_text(c));
+        }
+        for m in &iv.decision.measures {
+            wrap(
+                &mut o,
+                "  measure: ",
+                &format!(
+                    "{}: {} ({}, {})",
+                    country_name(&m.jurisdiction),
+                    obj_text(m),
+                    m.legal_form.replace('_', " "),
+                    m.confidence
+                ),
+            );
+        }
+        if !iv.also_in_force.is_empty() {
+            wrap(&mut o, "  unchanged by: ", &iv.also_in_force.join("; "));
+        }
+        let _ = writeln!(o);
+    }
+    o
+}

@@ -1,0 +1,273 @@
+//! The facts a predicate may read: their names, types and values.
+
+use chipexport_domain::{ChipSpec, Country, CountryGroups, Date, Group, Metrics};
+use serde::Serialize;
+
+/// The type of a fact or expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ty {
+    Num,
+    Bool,
+    Text,
+    Country,
+    Date,
+}
+
+impl Ty {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::Num => "number",
+            Ty::Bool => "boolean",
+            Ty::Text => "text",
+            Ty::Country => "country",
+            Ty::Date => "date",
+        }
+    }
+}
+
+macro_rules! facts {
+    ($( $variant:ident => $name:literal : $ty:ident, $doc:literal; )*) => {
+        /// A fact a predicate can read.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Fact { $( #[doc = $doc] $variant, )* }
+
+        impl Fact {
+            pub const ALL: &'static [Fact] = &[ $( Fact::$variant, )* ];
+            pub fn name(self) -> &'static str { match self { $( Fact::$variant => $name, )* } }
+            pub fn ty(self) -> Ty { match self { $( Fact::$variant => Ty::$ty, )* } }
+            pub fn doc(self) -> &'static str { match self { $( Fact::$variant => $doc, )* } }
+            pub fn parse(s: &str) -> Option<Fact> {
+                let s = s.to_ascii_lowercase();
+                match s.as_str() { $( $name => Some(Fact::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+facts! {
+    Chip => "chip": Text, "catalog id of the item (null for a user's spec)";
+    Model => "model": Text, "model name of the item";
+    Vendor => "vendor": Text, "vendor of the item";
+    Tpp => "tpp": Num, "total processing performance";
+    PerformanceDensity => "performance_density": Num, "TPP per mm² of applicable die area";
+    DieArea => "die_area_mm2": Num, "applicable die area, mm²";
+    MemoryBandwidth => "memory_bandwidth_gbps": Num, "DRAM bandwidth, GB/s";
+    Interconnect => "interconnect_gbps": Num, "aggregate bidirectional interconnect, GB/s";
+    MemoryPlusInterconnect => "memory_plus_interconnect_gbps": Num, "memory plus interconnect bandwidth, GB/s";
+    Transistors => "transistors_billion": Num, "transistor count, billions";
+    Datacenter => "datacenter": Bool, "designed or marketed for datacenters";
+    NonPlanar => "non_planar": Bool, "logic dies on a non-planar process";
+    OriginCountry => "origin_country": Country, "designer's headquarters country";
+    Destination => "destination": Country, "country of destination";
+    EndUserHq => "end_user_hq": Country, "headquarters of the end user or its ultimate parent";
+    ExportedFrom => "exported_from": Country, "country the item is exported from";
+    OnDate => "date": Date, "date of the question";
+    BuyerType => "buyer_type": Text, "kind of buyer (null when not given)";
+    ExporterRole => "exporter_role": Text, "role of the exporter (null when not given)";
+    Eccn => "eccn": Text, "classification decided by the classification slot";
+    LicenseRequired => "license_required": Bool, "licence requirement decided by its slot";
+    ReviewPolicy => "review_policy": Text, "licence review policy decided by its slot";
+}
+
+/// Buyer types a predicate and a user may name.
+pub const BUYER_TYPES: &[&str] = &[
+    "commercial",
+    "large_tech",
+    "state_funded_datacenter",
+    "critical_infrastructure",
+    "government",
+    "state_owned_enterprise",
+    "military",
+    "university",
+    "approved_entity",
+];
+
+/// Exporter roles a predicate and a user may name.
+pub const EXPORTER_ROLES: &[&str] = &["designer", "foundry", "osat", "distributor"];
+
+/// Review policies.
+pub const REVIEW_POLICIES: &[&str] = &[
+    "presumption_of_denial",
+    "case_by_case",
+    "presumption_of_approval",
+];
+
+/// The closed vocabulary of a text fact, if it has one.
+pub fn vocabulary(f: Fact) -> Option<&'static [&'static str]> {
+    match f {
+        Fact::BuyerType => Some(BUYER_TYPES),
+        Fact::ExporterRole => Some(EXPORTER_ROLES),
+        Fact::ReviewPolicy => Some(REVIEW_POLICIES),
+        _ => None,
+    }
+}
+
+/// A value during evaluation. `Null` is an unknown fact.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Text(&'a str),
+    Country(Country),
+    Date(Date),
+}
+
+impl std::fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("unknown"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Num(n) => f.write_str(&chipexport_domain::fmt_num(*n)),
+            Value::Text(t) => write!(f, "'{t}'"),
+            Value::Country(c) => f.write_str(c.as_str()),
+            Value::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// The facts about the item, taken from a spec and its metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ItemFacts {
+    pub chip: Option<String>,
+    pub model: Option<String>,
+    pub vendor: Option<String>,
+    pub tpp: Option<f64>,
+    pub performance_density: Option<f64>,
+    pub die_area_mm2: Option<f64>,
+    pub memory_bandwidth_gbps: Option<f64>,
+    pub interconnect_gbps: Option<f64>,
+    pub memory_plus_interconnect_gbps: Option<f64>,
+    pub transistors_billion: Option<f64>,
+    pub datacenter: Option<bool>,
+    pub non_planar: Option<bool>,
+    pub origin_country: Option<Country>,
+}
+
+impl ItemFacts {
+    pub fn from_spec(spec: &ChipSpec, metrics: &Metrics) -> ItemFacts {
+        ItemFacts {
+            chip: spec.id.clone(),
+            model: Some(spec.name.clone()),
+            vendor: spec.vendor.clone(),
+            tpp: metrics.tpp,
+            performance_density: metrics.performance_density,
+            die_area_mm2: metrics.die_area_mm2,
+            memory_bandwidth_gbps: metrics.memory_bandwidth_gbps,
+            interconnect_gbps: metrics.interconnect_gbps,
+            memory_plus_interconnect_gbps: metrics.memory_plus_interconnect_gbps,
+            transistors_billion: spec.transistors_billion,
+            datacenter: spec.datacenter,
+            non_planar: Some(spec.non_planar),
+            origin_country: spec.origin_country,
+        }
+    }
+}
+
+/// Everything a predicate can read for one question on one date, with the
+/// results of the slots decided so far.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub item: &'a ItemFacts,
+    pub destination: Country,
+    pub end_user_hq: Country,
+    pub exported_from: Country,
+    pub date: Date,
+    pub buyer_type: Option<&'a str>,
+    pub exporter_role: Option<&'a str>,
+    pub eccn: Option<&'a str>,
+    pub license_required: Option<bool>,
+    pub review_policy: Option<&'a str>,
+    /// Group membership bitmasks (bit i = `Group::ALL[i]`) of the country
+    /// facts on `date`, computed once per question.
+    masks: [u8; 4],
+}
+
+fn mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
+    let mut m = 0u8;
+    for (i, g) in Group::ALL.into_iter().enumerate() {
+        if groups.contains(g, c, date) {
+            m |= 1 << i;
+        }
+    }
+    m
+}
+
+impl<'a> Facts<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        item: &'a ItemFacts,
+        groups: &CountryGroups,
+        destination: Country,
+        end_user_hq: Country,
+        exported_from: Country,
+        date: Date,
+        buyer_type: Option<&'a str>,
+        exporter_role: Option<&'a str>,
+    ) -> Facts<'a> {
+        let origin = item.origin_country.map_or(0, |c| mask(groups, c, date));
+        Facts {
+            item,
+            destination,
+            end_user_hq,
+            exported_from,
+            date,
+            buyer_type,
+            exporter_role,
+            eccn: None,
+            license_required: None,
+            review_policy: None,
+            masks: [
+                mask(groups, destination, date),
+                mask(groups, end_user_hq, date),
+                mask(groups, exported_from, date),
+                origin,
+            ],
+        }
+    }
+
+    pub fn get(&self, f: Fact) -> Value<'_> {
+        let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
+        let text = |v: &'a Option<String>| v.as_deref().map_or(Value::Null, Value::Text);
+        match f {
+            Fact::Chip => text(&self.item.chip),
+            Fact::Model => text(&self.item.model),
+            Fact::Vendor => text(&self.item.vendor),
+            Fact::Tpp => num(self.item.tpp),
+            Fact::PerformanceDensity => num(self.item.performance_density),
+            Fact::DieArea => num(self.item.die_area_mm2),
+            Fact::MemoryBandwidth => num(self.item.memory_bandwidth_gbps),
+            Fact::Interconnect => num(self.item.interconnect_gbps),
+            Fact::MemoryPlusInterconnect => num(self.item.memory_plus_interconnect_gbps),
+            Fact::Transistors => num(self.item.transistors_billion),
+            Fact::Datacenter => self.item.datacenter.map_or(Value::Null, Value::Bool),
+            Fact::NonPlanar => self.item.non_planar.map_or(Value::Null, Value::Bool),
+            Fact::OriginCountry => self.item.origin_country.map_or(Value::Null, Value::Country),
+            Fact::Destination => Value::Country(self.destination),
+            Fact::EndUserHq => Value::Country(self.end_user_hq),
+            Fact::ExportedFrom => Value::Country(self.exported_from),
+            Fact::OnDate => Value::Date(self.date),
+            Fact::BuyerType => self.buyer_type.map_or(Value::Null, Value::Text),
+            Fact::ExporterRole => self.exporter_role.map_or(Value::Null, Value::Text),
+            Fact::Eccn => self.eccn.map_or(Value::Null, Value::Text),
+            Fact::LicenseRequired => self.license_required.map_or(Value::Null, Value::Bool),
+            Fact::ReviewPolicy => self.review_policy.map_or(Value::Null, Value::Text),
+        }
+    }
+
+    /// Membership of a country fact in a group on the question's date;
+    /// `None` when the fact is unknown.
+    pub fn in_group(&self, f: Fact, g: Group) -> Option<bool> {
+        let idx = match f {
+            Fact::Destination => 0,
+            Fact::EndUserHq => 1,
+            Fact::ExportedFrom => 2,
+            Fact::OriginCountry if self.item.origin_country.is_some() => 3,
+            _ => return None,
+        };
+        let bit = Group::ALL.iter().position(|x| *x == g).unwrap_or(0);
+        self.masks.get(idx).map(|m| m & (1 << bit) != 0)
+    }
+}

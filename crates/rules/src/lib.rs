@@ -1,0 +1,28 @@
+//! Rules as dated, cited data, and the engine that applies them.
+//!
+//! * [`pack`]: one legal instrument as a TOML file, with its citation,
+//!   dates, rules and test cases;
+//! * [`expr`]: the predicate language (SQL expression syntax, typed,
+//!   three-valued);
+//! * [`ruleset`]: every pack loaded, cross-checked (conflicts are found when
+//!   packs load, by [`sat`]) and hashed;
+//! * [`engine`]: decisions and timelines;
+//! * [`explain`]: verdicts and memos;
+//! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
+//! * [`conformance`]: every pack's own test cases.
+//!
+//! This crate never depends on a batch engine.
+
+pub mod conformance;
+pub mod engine;
+pub mod explain;
+pub mod expr;
+pub mod facts;
+pub mod pack;
+pub mod ruleset;
+pub mod sat;
+pub mod sql;
+
+pub use engine::{Decision, Interval, Question};
+pub use facts::ItemFacts;
+pub use ruleset::{LoadErrors, Mode, RuleSet};

@@ -1,0 +1,810 @@
+//! Rule packs: one legal instrument as data (see `docs/rule-packs.md`).
+
+use chipexport_domain::{ChipSpec, Confidence, DataError, Date, SourceFile, spec::toml_error};
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{Expr, parse_predicate};
+use crate::facts::{BUYER_TYPES, EXPORTER_ROLES};
+
+/// The kind of instrument, from the strongest legal form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    InterimFinalRule,
+    FinalRule,
+    IsInformedLetter,
+    Guidance,
+    LicencePractice,
+    Bill,
+    Law,
+    Regulation,
+    MinisterialAnnouncement,
+    MinisterialOrder,
+    AdministrativeDecision,
+    Directive,
+    InformalGuidance,
+    Summons,
+    AdministrativeInvestigation,
+    EnforcementAction,
+    CourtCase,
+    CompanyAction,
+    MarketFact,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::InterimFinalRule => "interim_final_rule",
+            Kind::FinalRule => "final_rule",
+            Kind::IsInformedLetter => "is_informed_letter",
+            Kind::Guidance => "guidance",
+            Kind::LicencePractice => "licence_practice",
+            Kind::Bill => "bill",
+            Kind::Law => "law",
+            Kind::Regulation => "regulation",
+            Kind::MinisterialAnnouncement => "ministerial_announcement",
+            Kind::MinisterialOrder => "ministerial_order",
+            Kind::AdministrativeDecision => "administrative_decision",
+            Kind::Directive => "directive",
+            Kind::InformalGuidance => "informal_guidance",
+            Kind::Summons => "summons",
+            Kind::AdministrativeInvestigation => "administrative_investigation",
+            Kind::EnforcementAction => "enforcement_action",
+            Kind::CourtCase => "court_case",
+            Kind::CompanyAction => "company_action",
+            Kind::MarketFact => "market_fact",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    InForce,
+    Proposed,
+}
+
+/// Where an instrument is published.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federal_register: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fr_document: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docket: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cfr: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Citation {
+    /// A short citation: the FR page, or else the document number, or the
+    /// first URL.
+    pub fn short(&self) -> String {
+        if let Some(fr) = &self.federal_register {
+            match &self.fr_document {
+                Some(d) => format!("{fr} (FR Doc. {d})"),
+                None => fr.clone(),
+            }
+        } else if let Some(d) = &self.fr_document {
+            format!("FR Doc. {d}")
+        } else if let Some(u) = self.urls.first() {
+            u.clone()
+        } else {
+            "no published text".to_string()
+        }
+    }
+}
+
+/// A dated change of enforcement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enforcement {
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub from: Date,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "chipexport_domain::serde_date::opt_date"
+    )]
+    pub until: Option<Date>,
+    pub enforced: bool,
+    pub citation: String,
+    pub confidence: Confidence,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The instrument's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    pub id: String,
+    pub title: String,
+    pub short: String,
+    pub jurisdiction: String,
+    pub authority: String,
+    pub kind: Kind,
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub published: Date,
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub effective: Date,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "chipexport_domain::serde_date::opt_date"
+    )]
+    pub until: Option<Date>,
+    pub status: Status,
+    pub confidence: Confidence,
+    pub summary: String,
+    #[serde(default)]
+    pub citation: Citation,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enforcement: Vec<Enforcement>,
+}
+
+/// What a rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    Classification,
+    LicenseRequirement,
+    LicenseException,
+    ReviewPolicy,
+    Condition,
+    Measure,
+    Notice,
+}
+
+impl Slot {
+    /// The order in which slots are decided.
+    pub const ORDER: [Slot; 7] = [
+        Slot::Classification,
+        Slot::LicenseRequirement,
+        Slot::LicenseException,
+        Slot::ReviewPolicy,
+        Slot::Condition,
+        Slot::Measure,
+        Slot::Notice,
+    ];
+
+    /// Single-valued slots take one value; the others collect every value.
+    pub fn single(self) -> bool {
+        matches!(
+            self,
+            Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::Classification => "classification",
+            Slot::LicenseRequirement => "license_requirement",
+            Slot::LicenseException => "license_exception",
+            Slot::ReviewPolicy => "review_policy",
+            Slot::Condition => "condition",
+            Slot::Measure => "measure",
+            Slot::Notice => "notice",
+        }
+    }
+}
+
+/// Measure kinds (non-US and US measures that are not licence outcomes).
+pub const MEASURE_KINDS: &[&str] = &[
+    "security_review",
+    "purchase_discouraged",
+    "purchase_prohibited",
+    "import_prohibited",
+    "import_approval_required",
+    "customs_inspection",
+    "procurement_preference",
+    "domestic_quota",
+    "antitrust_investigation",
+    "export_licence_required",
+    "permit_required",
+    "entity_listed",
+    "prosecution",
+];
+const DIRECTIONS: &[&str] = &["import_into", "export_from", "transit", "use_in"];
+
+/// The outcome a rule sets when it fires.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Classification {
+        eccn: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    License {
+        required: bool,
+    },
+    Exception {
+        exception: String,
+        obligations: Vec<String>,
+    },
+    Review {
+        policy: String,
+    },
+    /// Conditions, measures and notices: an object with at least `kind`.
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl Outcome {
+    /// The `kind` of a condition, measure or notice.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Outcome::Object(m) => m.get("kind").and_then(|v| v.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    /// `pack-id#rule-id`.
+    pub id: String,
+    pub local_id: String,
+    pub pack: String,
+    pub slot: Slot,
+    pub when: String,
+    #[serde(skip)]
+    pub predicate: Expr,
+    pub then: Outcome,
+    pub paragraph: String,
+    pub text: String,
+    pub confidence: Confidence,
+    pub overrides: Vec<String>,
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub from: Date,
+    pub until: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    decides: Slot,
+    when: String,
+    then: toml::Table,
+    paragraph: String,
+    text: String,
+    confidence: Confidence,
+    #[serde(default)]
+    overrides: Vec<String>,
+    #[serde(default, deserialize_with = "chipexport_domain::serde_date::opt_date")]
+    from: Option<Date>,
+    #[serde(default, deserialize_with = "chipexport_domain::serde_date::opt_date")]
+    until: Option<Date>,
+    #[serde(default)]
+    ended_by: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// A test case carried by a pack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<toml::Table>,
+    pub to: String,
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub on: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_hq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    pub expect: Expect,
+    /// Index in the pack's `[[test]]` array, for locating failures.
+    #[serde(skip)]
+    pub index: usize,
+}
+
+/// Expected outcomes; only the keys given are checked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eccn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_exceptions: Option<Vec<String>>,
+    /// A policy, or `"none"` for no review policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_fired: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_not_fired: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures_absent: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures_possible: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    pack: PackMeta,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    #[serde(default)]
+    test: Vec<TestCase>,
+}
+
+/// A loaded pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pack {
+    pub meta: PackMeta,
+    pub rules: Vec<Rule>,
+    pub tests: Vec<TestCase>,
+    /// File name, for diagnostics.
+    pub file: String,
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Pack {
+    /// Whether the instrument is enforced on a date (true unless an
+    /// enforcement entry says otherwise).
+    pub fn enforced_on(&self, date: Date) -> bool {
+        self.enforcement_on(date).is_none_or(|e| e.enforced)
+    }
+
+    /// The enforcement entry in force on a date, if any.
+    pub fn enforcement_on(&self, date: Date) -> Option<&Enforcement> {
+        self.meta
+            .enforcement
+            .iter()
+            .filter(|e| e.from <= date && e.until.is_none_or(|u| date < u))
+            .next_back()
+    }
+
+    /// Parses a pack file; every problem is reported with its location.
+    pub fn parse(file: &SourceFile) -> Result<Pack, Vec<DataError>> {
+        let raw: RawPack =
+            toml::from_str(&file.text).map_err(|e| vec![toml_error(file, &e).in_rules()])?;
+        let mut errors = Vec::new();
+        let meta = raw.pack;
+        let err = |path: &[&str], msg: String, help: Option<String>| {
+            file.error_at(path, msg, help).in_rules()
+        };
+        if !is_id(&meta.id) {
+            errors.push(err(
+                &["pack", "id"],
+                format!("pack id `{}` is not a lowercase-hyphenated id", meta.id),
+                None,
+            ));
+        }
+        if let Some(u) = meta.until {
+            if u <= meta.effective {
+                errors.push(err(
+                    &["pack", "until"],
+                    format!("`until` {u} is not after `effective` {}", meta.effective),
+                    None,
+                ));
+            }
+        }
+        let mut rules = Vec::new();
+        for (i, r) in raw.rule.into_iter().enumerate() {
+            let idx = i.to_string();
+            let at = |k: &'static str| -> Vec<&str> { vec!["rule", idx.as_str(), k] };
+            if !is_id(&r.id) {
+                errors.push(err(
+                    &at("id"),
+                    format!("rule id `{}` is not a lowercase-hyphenated id", r.id),
+                    None,
+                ));
+            }
+            if rules.iter().any(|x: &Rule| x.local_id == r.id) {
+                errors.push(err(
+                    &at("id"),
+                    format!("rule id `{}` is used twice in this pack", r.id),
+                    None,
+                ));
+            }
+            let predicate = match parse_predicate(&r.when) {
+                Ok(p) => Some(p),
+                Err(pe) => {
+                    let span = file.locate_value(&at("when")).map(|v| {
+                        let quote = predicate_start(&file.text, v.start);
+                        match pe.range.clone() {
+                            Some(r) => (quote + r.start)..(quote + r.end),
+                            None => v,
+                        }
+                    });
+                    errors.push(
+                        DataError::new(
+                            file,
+                            span,
+                            Some(format!("rule.{}.when", r.id)),
+                            pe.message,
+                            pe.help,
+                        )
+                        .in_rules(),
+                    );
+                    None
+                }
+            };
+            let then = match outcome(r.decides, &r.then) {
+                Ok(o) => Some(o),
+                Err((key, msg, help)) => {
+                    let mut path = at("then");
+                    if let Some(k) = key.as_deref() {
+                        path.push(k);
+                    }
+                    errors.push(err(&path, format!("rule `{}`: {msg}", r.id), help));
+                    None
+                }
+            };
+            if r.until.is_some() != r.ended_by.is_some() {
+                errors.push(err(
+                    &at("until"),
+                    format!("rule `{}`: `until` and `ended_by` go together", r.id),
+                    Some("name the instrument that ended the rule in `ended_by`".into()),
+                ));
+            }
+            let from = r.from.map_or(meta.effective, |f| f.max(meta.effective));
+            if let Some(u) = r.until {
+                if u <= from {
+                    errors.push(err(
+                        &at("until"),
+                        format!("rule `{}`: `until` {u} is not after its start {from}", r.id),
+                        None,
+                    ));
+                }
+            }
+            if let (Some(predicate), Some(then)) = (predicate, then) {
+                let overrides = r
+                    .overrides
+                    .iter()
+                    .map(|o| {
+                        if o.contains('#') {
+                            o.clone()
+                        } else {
+                            format!("{}#{o}", meta.id)
+                        }
+                    })
+                    .collect();
+                rules.push(Rule {
+                    id: format!("{}#{}", meta.id, r.id),
+                    local_id: r.id,
+                    pack: meta.id.clone(),
+                    slot: r.decides,
+                    when: r.when,
+                    predicate,
+                    then,
+                    paragraph: r.paragraph,
+                    text: r.text,
+                    confidence: r.confidence,
+                    overrides,
+                    from,
+                    until: r.until,
+                    ended_by: r.ended_by,
+                    note: r.note,
+                });
+            }
+        }
+        let mut tests = raw.test;
+        for (i, t) in tests.iter_mut().enumerate() {
+            t.index = i;
+            if t.chip.is_some() == t.spec.is_some() {
+                errors.push(err(
+                    &["test", &i.to_string(), "name"],
+                    format!("test `{}` needs exactly one of `chip` and `spec`", t.name),
+                    None,
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Pack {
+                meta,
+                rules,
+                tests,
+                file: file.name.clone(),
+                source: file.text.clone(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Parses a test's inline spec.
+    pub fn test_spec(&self, t: &TestCase) -> Result<Option<ChipSpec>, DataError> {
+        match &t.spec {
+            None => Ok(None),
+            Some(table) => {
+                let text = toml::to_string(table).unwrap_or_default();
+                let f = SourceFile::new(format!("{} (test `{}` spec)", self.file, t.name), text);
+                ChipSpec::parse(&f).map(Some).map_err(|mut e| e.remove(0))
+            }
+        }
+    }
+}
+
+/// Offset of the first character of a string value whose quote starts at
+/// `at`.
+fn predicate_start(text: &str, at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or("");
+    if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+        let after = at + 3;
+        if text.get(after..).is_some_and(|r| r.starts_with('\n')) {
+            after + 1
+        } else {
+            after
+        }
+    } else {
+        at + 1
+    }
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+type OutcomeError = (Option<String>, String, Option<String>);
+
+fn outcome(slot: Slot, t: &toml::Table) -> Result<Outcome, OutcomeError> {
+    let text = |k: &str| -> Result<String, OutcomeError> {
+        match t.get(k) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(_) => Err((
+                Some(k.into()),
+                format!("`{k}` must be non-empty text"),
+                None,
+            )),
+            None => Err((
+                None,
+                format!("`then` needs `{k}` for a {} rule", slot.as_str()),
+                Some(format!("add `{k} = \"...\"` to `then`")),
+            )),
+        }
+    };
+    let only = |allowed: &[&str]| -> Result<(), OutcomeError> {
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                return Err((
+                    Some(k.clone()),
+                    format!("unknown key `{k}` in `then` of a {} rule", slot.as_str()),
+                    Some(format!("allowed: {}", allowed.join(", "))),
+                ));
+            }
+        }
+        Ok(())
+    };
+    match slot {
+        Slot::Classification => {
+            only(&["eccn", "note"])?;
+            Ok(Outcome::Classification {
+                eccn: text("eccn")?,
+                note: t.get("note").and_then(|v| v.as_str()).map(String::from),
+            })
+        }
+        Slot::LicenseRequirement => {
+            only(&["required"])?;
+            match t.get("required") {
+                Some(toml::Value::Boolean(b)) => Ok(Outcome::License { required: *b }),
+                _ => Err((
+                    Some("required".into()),
+                    "`required` must be true or false".into(),
+                    None,
+                )),
+            }
+        }
+        Slot::LicenseException => {
+            only(&["exception", "obligations"])?;
+            let obligations = match t.get("obligations") {
+                None => Vec::new(),
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
+                Some(_) => {
+                    return Err((
+                        Some("obligations".into()),
+                        "`obligations` must be a list of text".into(),
+                        None,
+                    ));
+                }
+            };
+            Ok(Outcome::Exception {
+                exception: text("exception")?,
+                obligations,
+            })
+        }
+        Slot::ReviewPolicy => {
+            only(&["policy"])?;
+            let p = text("policy")?;
+            if !crate::facts::REVIEW_POLICIES.contains(&p.as_str()) {
+                return Err((
+                    Some("policy".into()),
+                    format!("unknown review policy `{p}`"),
+                    Some(format!(
+                        "one of: {}",
+                        crate::facts::REVIEW_POLICIES.join(", ")
+                    )),
+                ));
+            }
+            Ok(Outcome::Review { policy: p })
+        }
+        Slot::Condition | Slot::Measure | Slot::Notice => {
+            let kind = text("kind")?;
+            let num = |k: &str| -> Result<f64, OutcomeError> {
+                match t.get(k) {
+                    Some(toml::Value::Integer(i)) => Ok(*i as f64),
+                    Some(toml::Value::Float(f)) => Ok(*f),
+                    _ => Err((
+                        Some(k.into()),
+                        format!("a `{kind}` needs a numeric `{k}`"),
+                        Some(format!("add `{k} = <number>`")),
+                    )),
+                }
+            };
+            match (slot, kind.as_str()) {
+                (Slot::Condition, "revenue_share") => {
+                    let p = num("percent")?;
+                    if !(0.0..=100.0).contains(&p) || p == 0.0 {
+                        return Err((
+                            Some("percent".into()),
+                            format!("`percent` {p} is not a rate between 0 and 100"),
+                            None,
+                        ));
+                    }
+                }
+                (Slot::Condition, "volume_cap") => {
+                    num("max_percent")?;
+                }
+                (Slot::Condition, "certification") => {
+                    text("id")?;
+                    text("text")?;
+                }
+                (Slot::Measure, k) => {
+                    if !MEASURE_KINDS.contains(&k) {
+                        return Err((
+                            Some("kind".into()),
+                            format!("unknown measure kind `{k}`"),
+                            Some(format!("one of: {}", MEASURE_KINDS.join(", "))),
+                        ));
+                    }
+                    text("effect")?;
+                    let d = text("direction")?;
+                    if !DIRECTIONS.contains(&d.as_str()) {
+                        return Err((
+                            Some("direction".into()),
+                            format!("unknown direction `{d}`"),
+                            Some(format!("one of: {}", DIRECTIONS.join(", "))),
+                        ));
+                    }
+                    match t.get("binds") {
+                        Some(toml::Value::Array(a)) if !a.is_empty() => {
+                            for v in a {
+                                let s = v.as_str().unwrap_or("");
+                                if s != "all" && s != "listed_entity" && !BUYER_TYPES.contains(&s) {
+                                    return Err((
+                                        Some("binds".into()),
+                                        format!("unknown buyer `{s}` in `binds`"),
+                                        Some(format!(
+                                            "\"all\", \"listed_entity\" or a buyer type: {}",
+                                            BUYER_TYPES.join(", ")
+                                        )),
+                                    ));
+                                }
+                            }
+                        }
+                        _ => {
+                            return Err((
+                                Some("binds".into()),
+                                "a measure needs `binds`, a non-empty list of buyers".into(),
+                                Some("e.g. binds = [\"all\"]".into()),
+                            ));
+                        }
+                    }
+                }
+                (Slot::Notice, _) => {
+                    text("text")?;
+                }
+                _ => {}
+            }
+            let _ = EXPORTER_ROLES;
+            let json = serde_json::to_value(t).map_err(|e| (None, e.to_string(), None))?;
+            match json {
+                serde_json::Value::Object(m) => Ok(Outcome::Object(m)),
+                _ => Err((None, "`then` must be a table".into(), None)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACK: &str = r#"[pack]
+id = "us-test"
+title = "t"
+short = "t"
+jurisdiction = "US"
+authority = "BIS"
+kind = "final_rule"
+published = 2023-10-25
+effective = 2023-11-17
+status = "in_force"
+confidence = "confirmed"
+summary = "s"
+
+[[rule]]
+id = "a"
+decides = "classification"
+when = "tpp >= 4800 AND performance_densty > 1"
+then = { eccn = "3A090.a" }
+paragraph = "p"
+text = "t"
+confidence = "confirmed"
+"#;
+
+    #[test]
+    fn predicate_errors_point_into_the_file() {
+        let errs = Pack::parse(&SourceFile::new("p.toml", PACK))
+            .err()
+            .unwrap_or_default();
+        let e = errs.first().map(|e| (e.message.clone(), e.line, e.column));
+        assert_eq!(
+            e,
+            Some((
+                "unknown fact `performance_densty`".into(),
+                Some(17),
+                Some(25)
+            ))
+        );
+    }
+
+    #[test]
+    fn conditions_need_their_numbers() {
+        let text = PACK
+            .replace("AND performance_densty > 1", "")
+            .replace("decides = \"classification\"", "decides = \"condition\"")
+            .replace("{ eccn = \"3A090.a\" }", "{ kind = \"revenue_share\" }");
+        let errs = Pack::parse(&SourceFile::new("p.toml", text))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errs.iter().any(|e| e.message.contains("numeric `percent`")),
+            "{errs:?}"
+        );
+    }
+}
