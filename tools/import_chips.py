@@ -622,6 +622,11 @@ def convert(row: dict[str, str]) -> tuple[str, str, bool]:
             import_notes.append(text)
     if g["die_area_basis"]:
         sources.append({"covers": ["die_area_mm2"], "note": f"Die area basis: {g['die_area_basis']}"})
+    if not urls:
+        # Say where the entry comes from even when no figure could be sourced.
+        sources.insert(0, {"note": "chipexport reference table (chips.csv, compiled 2026-11-29): "
+                           "no usable public source was found for this part's figures; "
+                           "they stay unknown (chips-notes.md, section 3)"})
 
     # notes
     notes_parts = []

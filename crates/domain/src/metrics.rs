@@ -92,10 +92,12 @@ impl Metrics {
                 halved_from_sparse: halved,
             });
         }
-        // The maximum; on a tie the first precision in table order wins, so
-        // the choice is deterministic.
+        // The maximum. On a tie a precision other than TF32 is named (TF32
+        // is counted at 32 bits only to avoid understating TPP), then the
+        // first in table order, so the choice is deterministic.
+        let rank = |t: &TppTerm| (t.value, t.precision != Precision::Tf32);
         let best = terms.iter().fold(None::<&TppTerm>, |acc, t| match acc {
-            Some(a) if a.value >= t.value => Some(a),
+            Some(a) if rank(a) >= rank(t) => Some(a),
             _ => Some(t),
         });
         let (tpp, tpp_precision, tpp_text) = match best {

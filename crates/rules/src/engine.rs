@@ -636,8 +636,21 @@ impl RuleSet {
     pub fn opened_on(&self, d: Date) -> Vec<String> {
         let mut v = Vec::new();
         for p in &self.packs {
-            if p.meta.effective == d || p.rules.iter().any(|r| r.from == d) {
+            if p.meta.effective == d {
                 v.push(format!("{} ({}) takes effect", p.meta.short, p.meta.id));
+            }
+            for r in p
+                .rules
+                .iter()
+                .filter(|r| r.from == d && r.from != p.meta.effective)
+            {
+                v.push(format!(
+                    "{}: {} applies from this date ({})",
+                    p.meta.short, r.paragraph, r.id
+                ));
+            }
+            for r in p.rules.iter().filter(|r| r.until == Some(d)) {
+                v.push(format!("{}: {} ends ({})", p.meta.short, r.paragraph, r.id));
             }
             if p.meta.until == Some(d) {
                 v.push(format!("{} ({}) ends", p.meta.short, p.meta.id));

@@ -128,13 +128,18 @@ pub fn verdict(d: &Decision) -> String {
     parts.join("; ")
 }
 
-fn wrap(out: &mut String, indent: &str, text: &str) {
+/// Writes `text` wrapped at 92 columns: the first line after `first`, the
+/// others indented to align with it.
+fn wrap(out: &mut String, first: &str, text: &str) {
     let width = 92usize;
+    let cont = " ".repeat(first.chars().count());
+    let mut indent = first.to_string();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+        if !line.is_empty() && indent.chars().count() + line.len() + 1 + word.len() > width {
             let _ = writeln!(out, "{indent}{line}");
             line.clear();
+            indent.clone_from(&cont);
         }
         if !line.is_empty() {
             line.push(' ');
