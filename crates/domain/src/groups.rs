@@ -179,6 +179,9 @@ pub struct CountryGroups {
     pub changes: Vec<Change>,
     pub doubts: Vec<Doubt>,
     pub derived: BTreeMap<Country, Derived>,
+    /// Membership intervals per group and country, `[from, until)`, for
+    /// constant-time questions.
+    index: BTreeMap<(Group, Country), Vec<(Option<Date>, Option<Date>)>>,
 }
 
 impl CountryGroups {
@@ -204,7 +207,7 @@ impl CountryGroups {
         }
         let mut changes = raw.changes;
         changes.sort_by_key(|c| c.effective);
-        Ok(CountryGroups {
+        let mut groups = CountryGroups {
             meta: raw.meta,
             sources: raw.sources,
             titles: raw
@@ -221,7 +224,14 @@ impl CountryGroups {
             changes,
             doubts: raw.doubts,
             derived: raw.derived,
-        })
+            index: BTreeMap::new(),
+        };
+        for g in Group::ALL {
+            for (c, from, until) in groups.intervals(g) {
+                groups.index.entry((g, c)).or_default().push((from, until));
+            }
+        }
+        Ok(groups)
     }
 
     pub fn title(&self, g: Group) -> &str {
@@ -257,7 +267,10 @@ impl CountryGroups {
 
     pub fn contains(&self, group: Group, country: Country, date: Date) -> bool {
         let c = self.resolve(country, date);
-        self.members_on(group, date).contains(&c)
+        self.index.get(&(group, c)).is_some_and(|iv| {
+            iv.iter()
+                .any(|(f, u)| f.is_none_or(|f| f <= date) && u.is_none_or(|u| date < u))
+        })
     }
 
     /// The groups a country is in on a date.

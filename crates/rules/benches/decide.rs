@@ -1,5 +1,5 @@
-//! Benchmarks: one determination in-process, a timeline, and loading every
-//! pack. Run with `cargo bench -p chipexport-rules`.
+//! Benchmarks: one determination in-process (outcome only, and with its
+//! full explanation), a timeline, and loading every pack. Run with `cargo bench -p chipexport-rules`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chipexport_catalog::Catalog;
@@ -28,6 +28,12 @@ fn bench(c: &mut Criterion) {
     let cat = Catalog::embedded().expect("catalog loads");
     let h20 = question(&cat, "H20", "CN", "2025-09-01");
     let h100 = question(&cat, "H100", "SG", "2024-06-01");
+    c.bench_function("determine/h20-cn-2025-09-01", |b| {
+        b.iter(|| std::hint::black_box(rs.determine(std::hint::black_box(&h20))))
+    });
+    c.bench_function("determine/h100-sg-2024-06-01", |b| {
+        b.iter(|| std::hint::black_box(rs.determine(std::hint::black_box(&h100))))
+    });
     c.bench_function("decide/h20-cn-2025-09-01", |b| {
         b.iter(|| std::hint::black_box(rs.decide(std::hint::black_box(&h20))))
     });

@@ -159,11 +159,28 @@ impl Decision {
 /// The default classification when no classification rule applies.
 pub const NOT_3A090: &str = "not 3A090";
 
+/// The outcome of a question without its explanation: which rules fired,
+/// slot by slot, and the values they set. Cheap to compute; `decide` builds
+/// the explanation on top of it, and batch screening can use it alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Determination<'r> {
+    pub eccn: &'r str,
+    pub eccn_note: Option<&'r str>,
+    pub license_required: bool,
+    pub review_policy: Option<&'r str>,
+    /// Rules that fired and were not displaced, in slot order.
+    pub fired: Vec<usize>,
+    /// `(displaced, by)` pairs.
+    pub displaced: Vec<(usize, usize)>,
+    /// Rules whose predicate is unknown and that could still matter.
+    pub unknown: Vec<usize>,
+    /// Rules that would fire as written but are not enforced on the date.
+    pub not_enforced: Vec<usize>,
+}
+
 impl RuleSet {
-    /// Decides a question. Pure: the same question and rule set always give
-    /// the same answer; no clock is read.
-    pub fn decide(&self, q: &Question) -> Decision {
-        let mut facts = Facts::new(
+    fn facts<'a>(&self, q: &'a Question) -> Facts<'a> {
+        Facts::new(
             &q.item,
             &self.groups,
             q.destination,
@@ -172,43 +189,37 @@ impl RuleSet {
             q.on,
             q.buyer_type.as_deref(),
             q.exporter_role.as_deref(),
-        );
-        let mut reasons = Vec::new();
-        let mut displaced = Vec::new();
-        let mut undetermined = Vec::new();
-        let mut possible_measures = Vec::new();
-        let mut fired_outcomes: Vec<Vec<(usize, &Outcome)>> = Vec::new();
-        let mut not_enforced = Vec::new();
-        let mut eccn: &str = NOT_3A090;
-        let mut eccn_note = None;
-        let mut license_required = false;
-        let mut review_policy: Option<&str> = None;
+        )
+    }
 
+    /// Determines the outcome of a question. Pure: no clock is read.
+    pub fn determine(&self, q: &Question) -> Determination<'_> {
+        let mut facts = self.facts(q);
+        let mut d = Determination {
+            eccn: NOT_3A090,
+            eccn_note: None,
+            license_required: false,
+            review_policy: None,
+            fired: Vec::new(),
+            displaced: Vec::new(),
+            unknown: Vec::new(),
+            not_enforced: Vec::new(),
+        };
+        let mut fired: Vec<usize> = Vec::new();
+        let mut unknown: Vec<usize> = Vec::new();
         for (si, slot) in Slot::ORDER.into_iter().enumerate() {
-            let candidates = self.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]);
-            let mut fired: Vec<usize> = Vec::new();
-            let mut unknown: Vec<usize> = Vec::new();
-            for &ri in candidates {
+            fired.clear();
+            unknown.clear();
+            for &ri in self.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
                 let Some(r) = self.rules.get(ri) else {
                     continue;
                 };
                 if !self.in_force(r, q.on, q.mode, &q.with_packs) {
                     if q.mode == Mode::Enforced
                         && self.in_force(r, q.on, Mode::AsWritten, &q.with_packs)
+                        && expr::eval_bool(&r.predicate, &facts) == Some(true)
                     {
-                        if expr::eval_bool(&r.predicate, &facts) == Some(true) {
-                            let pack = self.pack_of(r);
-                            let why = pack
-                                .and_then(|p| p.enforcement_on(q.on))
-                                .map_or(String::new(), |e| e.citation.clone());
-                            not_enforced.push(Flag {
-                                kind: "not_enforced".into(),
-                                text: format!(
-                                    "{} ({}) would apply as written but is not enforced: {why}",
-                                    r.id, r.paragraph
-                                ),
-                            });
-                        }
+                        d.not_enforced.push(ri);
                     }
                     continue;
                 }
@@ -218,99 +229,125 @@ impl RuleSet {
                     None => unknown.push(ri),
                 }
             }
-            // Exceptions displace the rules they override.
-            let winners: Vec<usize> = fired
-                .iter()
-                .copied()
-                .filter(|&ri| {
-                    let by = fired
-                        .iter()
-                        .copied()
-                        .find(|&o| self.overrides.get(o).is_some_and(|v| v.contains(&ri)));
-                    if let (Some(by), Some(r)) = (by, self.rules.get(ri)) {
-                        displaced.push(Displaced {
-                            rule: r.id.clone(),
-                            by: self.rules.get(by).map_or(String::new(), |b| b.id.clone()),
-                        });
-                        false
-                    } else {
-                        true
-                    }
-                })
-                .collect();
+            let overrides =
+                |a: usize, b: usize| self.overrides.get(a).is_some_and(|v| v.contains(&b));
+            let first_winner = d.fired.len();
+            for &ri in &fired {
+                match fired.iter().copied().find(|&o| overrides(o, ri)) {
+                    Some(by) => d.displaced.push((ri, by)),
+                    None => d.fired.push(ri),
+                }
+            }
+            let winners = d.fired.get(first_winner..).unwrap_or(&[]);
             for &ri in &unknown {
-                let Some(r) = self.rules.get(ri) else {
-                    continue;
-                };
-                // An unknown rule overridden by a winner cannot matter.
-                if winners
-                    .iter()
-                    .any(|&w| self.overrides.get(w).is_some_and(|v| v.contains(&ri)))
-                {
-                    continue;
-                }
-                let mut fs = Vec::new();
-                expr::facts_of(&r.predicate, &mut fs);
-                let missing = fs
-                    .into_iter()
-                    .filter(|f| facts.get(*f) == crate::facts::Value::Null)
-                    .map(|f| f.name().to_string())
-                    .collect();
-                let u = Undetermined {
-                    rule: r.id.clone(),
-                    slot,
-                    missing,
-                    text: r.text.clone(),
-                    would: r.then.clone(),
-                };
-                if slot == Slot::Measure {
-                    possible_measures.push(u);
-                } else {
-                    undetermined.push(u);
+                // Notices inform; an unknown one does not make the answer
+                // incomplete. An unknown rule displaced by a winner cannot
+                // matter.
+                if slot != Slot::Notice && !winners.iter().any(|&w| overrides(w, ri)) {
+                    d.unknown.push(ri);
                 }
             }
-            for &ri in &winners {
-                if let Some(r) = self.rules.get(ri) {
-                    reasons.push(self.reason(r, &facts));
+            let first = winners
+                .first()
+                .and_then(|&ri| self.rules.get(ri))
+                .map(|r| &r.then);
+            match (slot, first) {
+                (Slot::Classification, Some(Outcome::Classification { eccn, note })) => {
+                    d.eccn = eccn;
+                    d.eccn_note = note.as_deref();
                 }
-            }
-            let outs: Vec<(usize, &Outcome)> = winners
-                .iter()
-                .filter_map(|&ri| self.rules.get(ri).map(|r| (ri, &r.then)))
-                .collect();
-            match slot {
-                Slot::Classification => {
-                    if let Some((_, Outcome::Classification { eccn: e, note })) = outs.first() {
-                        eccn = e.as_str();
-                        eccn_note = note.clone();
-                    }
+                (Slot::LicenseRequirement, Some(Outcome::License { required })) => {
+                    d.license_required = *required
                 }
-                Slot::LicenseRequirement => {
-                    if let Some((_, Outcome::License { required })) = outs.first() {
-                        license_required = *required;
-                    }
-                }
-                Slot::ReviewPolicy => {
-                    if let Some((_, Outcome::Review { policy })) = outs.first() {
-                        review_policy = Some(policy.as_str());
-                    }
+                (Slot::ReviewPolicy, Some(Outcome::Review { policy })) => {
+                    d.review_policy = Some(policy)
                 }
                 _ => {}
             }
-            fired_outcomes.push(outs);
             // Later slots read the results decided so far.
             match slot {
-                Slot::Classification => facts.eccn = Some(eccn),
-                Slot::LicenseRequirement => facts.license_required = Some(license_required),
-                Slot::ReviewPolicy => facts.review_policy = review_policy,
+                Slot::Classification => facts.eccn = Some(d.eccn),
+                Slot::LicenseRequirement => facts.license_required = Some(d.license_required),
+                Slot::ReviewPolicy => facts.review_policy = d.review_policy,
                 _ => {}
             }
         }
+        d
+    }
 
-        let item_of = |ri: usize, o: &Outcome| -> Option<Item> {
-            let r = self.rules.get(ri)?;
+    /// Decides a question and explains the decision. Pure: the same
+    /// question and rule set always give the same answer.
+    pub fn decide(&self, q: &Question) -> Decision {
+        let det = self.determine(q);
+        let mut facts = self.facts(q);
+        facts.eccn = Some(det.eccn);
+        facts.license_required = Some(det.license_required);
+        facts.review_policy = det.review_policy;
+        let rule = |ri: usize| self.rules.get(ri);
+
+        let reasons: Vec<Reason> = det
+            .fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .map(|r| self.reason(r, &facts))
+            .collect();
+        let displaced = det
+            .displaced
+            .iter()
+            .filter_map(|&(a, b)| {
+                Some(Displaced {
+                    rule: rule(a)?.id.clone(),
+                    by: rule(b)?.id.clone(),
+                })
+            })
+            .collect();
+        let mut undetermined = Vec::new();
+        let mut possible_measures = Vec::new();
+        for r in det.unknown.iter().filter_map(|&ri| rule(ri)) {
+            let mut fs = Vec::new();
+            expr::facts_of(&r.predicate, &mut fs);
+            let missing = fs
+                .into_iter()
+                .filter(|f| facts.get(*f) == crate::facts::Value::Null)
+                .map(|f| f.name().to_string())
+                .collect();
+            let u = Undetermined {
+                rule: r.id.clone(),
+                slot: r.slot,
+                missing,
+                text: r.text.clone(),
+                would: r.then.clone(),
+            };
+            if r.slot == Slot::Measure {
+                possible_measures.push(u);
+            } else {
+                undetermined.push(u);
+            }
+        }
+        let not_enforced = det
+            .not_enforced
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .map(|r| {
+                let why = self
+                    .pack_of(r)
+                    .and_then(|p| p.enforcement_on(q.on))
+                    .map_or(String::new(), |e| e.citation.clone());
+                Flag {
+                    kind: "not_enforced".into(),
+                    text: format!(
+                        "{} ({}) would apply as written but is not enforced: {why}",
+                        r.id, r.paragraph
+                    ),
+                }
+            })
+            .collect();
+
+        let item_of = |r: &Rule| -> Option<Item> {
             let p = self.pack_of(r)?;
-            let Outcome::Object(m) = o else { return None };
+            let Outcome::Object(m) = &r.then else {
+                return None;
+            };
             Some(Item {
                 fields: m.clone(),
                 jurisdiction: p.meta.jurisdiction.clone(),
@@ -323,30 +360,25 @@ impl RuleSet {
             })
         };
         let slot_items = |s: Slot| -> Vec<Item> {
-            let pos = Slot::ORDER.iter().position(|x| *x == s).unwrap_or(0);
-            fired_outcomes
-                .get(pos)
-                .map(|v| v.iter().filter_map(|(ri, o)| item_of(*ri, o)).collect())
-                .unwrap_or_default()
+            det.fired
+                .iter()
+                .filter_map(|&ri| rule(ri))
+                .filter(|r| r.slot == s)
+                .filter_map(item_of)
+                .collect()
         };
-        let exc_pos = Slot::ORDER
-            .iter()
-            .position(|x| *x == Slot::LicenseException)
-            .unwrap_or(0);
         let mut exception_details = Vec::new();
-        if license_required {
-            for (ri, o) in fired_outcomes
-                .get(exc_pos)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
+        if det.license_required {
+            for r in det
+                .fired
+                .iter()
+                .filter_map(|&ri| rule(ri))
+                .filter(|r| r.slot == Slot::LicenseException)
             {
-                if let (
-                    Outcome::Exception {
-                        exception,
-                        obligations,
-                    },
-                    Some(r),
-                ) = (o, self.rules.get(*ri))
+                if let Outcome::Exception {
+                    exception,
+                    obligations,
+                } = &r.then
                 {
                     exception_details.push(ExceptionDetail {
                         exception: exception.clone(),
@@ -356,14 +388,12 @@ impl RuleSet {
                 }
             }
         }
-        let mut license_exceptions: Vec<String> = exception_details
-            .iter()
-            .map(|e| e.exception.clone())
-            .collect();
-        license_exceptions.dedup();
-        let conditions = slot_items(Slot::Condition);
-        let measures = slot_items(Slot::Measure);
-        let notices = slot_items(Slot::Notice);
+        let mut license_exceptions: Vec<String> = Vec::new();
+        for e in &exception_details {
+            if !license_exceptions.contains(&e.exception) {
+                license_exceptions.push(e.exception.clone());
+            }
+        }
 
         let mut flags = Vec::new();
         for r in &reasons {
@@ -375,6 +405,28 @@ impl RuleSet {
                         r.rule, r.paragraph
                     ),
                 });
+            }
+        }
+        for p in det
+            .fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .filter_map(|r| self.pack_of(r))
+        {
+            if let Some(e) = p
+                .enforcement_on(q.on)
+                .filter(|e| e.confidence == Confidence::Unconfirmed)
+            {
+                let text = format!(
+                    "relies on the enforcement status of {} from {}, which is UNCONFIRMED: {}",
+                    p.meta.id, e.from, e.citation
+                );
+                if !flags.iter().any(|f: &Flag| f.text == text) {
+                    flags.push(Flag {
+                        kind: "unconfirmed_enforcement".into(),
+                        text,
+                    });
+                }
             }
         }
         for g in chipexport_domain::Group::ALL {
@@ -404,7 +456,6 @@ impl RuleSet {
                         .into(),
             });
         }
-
         let instruments: Vec<String> = self
             .packs
             .iter()
@@ -418,16 +469,16 @@ impl RuleSet {
         let nearest_lines = self.nearest_lines(q, &facts);
         let mut d = Decision {
             question: q.clone(),
-            license_required,
-            eccn: eccn.to_string(),
-            eccn_note,
+            license_required: det.license_required,
+            eccn: det.eccn.to_string(),
+            eccn_note: det.eccn_note.map(String::from),
             license_exceptions,
             exception_details,
-            review_policy: review_policy.map(String::from),
-            conditions,
-            measures,
+            review_policy: det.review_policy.map(String::from),
+            conditions: slot_items(Slot::Condition),
+            measures: slot_items(Slot::Measure),
             possible_measures,
-            notices,
+            notices: slot_items(Slot::Notice),
             verdict: String::new(),
             reasons,
             displaced,
@@ -479,9 +530,7 @@ impl RuleSet {
             {
                 continue;
             }
-            let mut cmps = Vec::new();
-            numeric_atoms(&r.predicate, &mut cmps);
-            for (fact, op, threshold) in cmps {
+            for &(fact, op, threshold) in &r.thresholds {
                 let crate::facts::Value::Num(value) = facts.get(fact) else {
                     continue;
                 };
@@ -506,20 +555,18 @@ impl RuleSet {
                 } else {
                     "exactly at"
                 };
+                let line = if r.paragraph.chars().count() <= 32 {
+                    format!("{}'s {}", r.paragraph, fmt_num(threshold))
+                } else {
+                    format!("the {} line of {}", fmt_num(threshold), r.paragraph)
+                };
                 let text = if gap == 0.0 {
-                    format!(
-                        "{label} {} is exactly at {}'s {}",
-                        fmt_num(value),
-                        r.paragraph,
-                        fmt_num(threshold)
-                    )
+                    format!("{label} {} is exactly at {line}", fmt_num(value))
                 } else {
                     format!(
-                        "{label} {} is {} {side} {}'s {}",
+                        "{label} {} is {} {side} {line}",
                         fmt_num(value),
-                        fmt_num(gap.abs()),
-                        r.paragraph,
-                        fmt_num(threshold)
+                        fmt_num(gap.abs())
                     )
                 };
                 out.push(NearestLine {
@@ -556,7 +603,8 @@ fn metric_label(f: Fact) -> &'static str {
     }
 }
 
-fn numeric_atoms(e: &Expr, out: &mut Vec<(Fact, CmpOp, f64)>) {
+/// The `fact op number` comparisons of a predicate.
+pub fn numeric_atoms(e: &Expr, out: &mut Vec<(Fact, CmpOp, f64)>) {
     match e {
         Expr::And(a, b) | Expr::Or(a, b) => {
             numeric_atoms(a, out);
@@ -600,14 +648,15 @@ impl RuleSet {
         let mut points: Vec<Date> = vec![since];
         points.extend(self.breakpoints().into_iter().filter(|d| *d > since));
         let mut out: Vec<Interval> = Vec::new();
+        let mut last_sig: Option<String> = None;
         for d in points {
             let mut qq = q.clone();
             qq.on = d;
-            let mut dec = self.decide(&qq);
-            dec.metrics = metrics.cloned();
+            // Compare cheap determinations; explain only where the answer changes.
+            let sig = self.signature(&self.determine(&qq));
             let opened_by = self.opened_on(d);
             match out.last_mut() {
-                Some(last) if signature(&last.decision) == signature(&dec) => {
+                Some(last) if last_sig.as_deref() == Some(sig.as_str()) => {
                     for o in opened_by {
                         if !last.also_in_force.contains(&o) {
                             last.also_in_force.push(o);
@@ -618,6 +667,8 @@ impl RuleSet {
                     if let Some(last) = out.last_mut() {
                         last.to = Some(d);
                     }
+                    let mut dec = self.decide(&qq);
+                    dec.metrics = metrics.cloned();
                     out.push(Interval {
                         from: d,
                         to: None,
@@ -625,10 +676,36 @@ impl RuleSet {
                         also_in_force: Vec::new(),
                         decision: dec,
                     });
+                    last_sig = Some(sig);
                 }
             }
         }
         out
+    }
+
+    /// What must stay equal for two dates to share an interval: the values
+    /// of the single-valued slots, and which rules set the others.
+    fn signature(&self, d: &Determination<'_>) -> String {
+        let mut s = format!("{}|{}|{:?}|", d.license_required, d.eccn, d.review_policy);
+        for &ri in &d.fired {
+            if let Some(r) = self.rules.get(ri) {
+                match &r.then {
+                    Outcome::Exception { exception, .. } if d.license_required => {
+                        s.push_str(exception)
+                    }
+                    Outcome::Object(_) => s.push_str(&r.id),
+                    _ => {}
+                }
+                s.push('|');
+            }
+        }
+        for &ri in &d.unknown {
+            if let Some(r) = self.rules.get(ri).filter(|r| r.slot == Slot::Measure) {
+                s.push('?');
+                s.push_str(&r.id);
+            }
+        }
+        s
     }
 
     /// What changes on a date: instruments starting, ending or changing
@@ -697,28 +774,4 @@ impl RuleSet {
         }
         v
     }
-}
-
-/// What must stay equal for two dates to share an interval.
-fn signature(d: &Decision) -> String {
-    let items = |v: &[Item]| {
-        v.iter()
-            .map(|i| format!("{}:{}", i.rule, serde_json::Value::Object(i.fields.clone())))
-            .collect::<Vec<_>>()
-            .join("|")
-    };
-    format!(
-        "{}|{}|{:?}|{:?}|{}|{}|{}|{:?}",
-        d.license_required,
-        d.eccn,
-        d.license_exceptions,
-        d.review_policy,
-        items(&d.conditions),
-        items(&d.measures),
-        items(&d.notices),
-        d.possible_measures
-            .iter()
-            .map(|p| p.rule.as_str())
-            .collect::<Vec<_>>()
-    )
 }

@@ -780,7 +780,8 @@ pub fn render(e: &Expr) -> String {
 pub fn render_lit(l: &Lit) -> String {
     match l {
         Lit::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Lit::Num(n) => chipexport_domain::fmt_num(*n),
+        // Shortest text that parses back to the same number.
+        Lit::Num(n) => format!("{n}"),
         Lit::Text(t) => format!("'{}'", t.replace('\'', "''")),
         Lit::Country(c) => format!("'{c}'"),
         Lit::Date(d) => format!("DATE '{d}'"),
@@ -859,6 +860,17 @@ mod tests {
             err.help.as_deref(),
             Some("did you mean `performance_density`?")
         );
+    }
+
+    proptest::proptest! {
+        /// What the parser accepts renders to text that parses back to the
+        /// same expression (the fuzz target checks the same on any input).
+        #[test]
+        fn render_round_trips(a in 0.0f64..100_000.0, b in 0.0f64..10.0, c in proptest::sample::select(vec!["CN", "MO", "SG"])) {
+            let text = format!("(tpp >= {a} OR NOT performance_density < {b}) AND destination NOT IN ('{c}') AND tpp / die_area_mm2 BETWEEN -{b} AND {a} AND in_group(end_user_hq, 'D:5') AND datacenter IS NOT NULL AND date >= DATE '2025-01-13'");
+            let e = parse_predicate(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e:?}")))?;
+            proptest::prop_assert_eq!(parse_predicate(&render(&e)).ok(), Some(e));
+        }
     }
 
     #[test]

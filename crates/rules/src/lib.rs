@@ -23,6 +23,6 @@ pub mod ruleset;
 pub mod sat;
 pub mod sql;
 
-pub use engine::{Decision, Interval, Question};
+pub use engine::{Decision, Determination, Interval, Question};
 pub use facts::ItemFacts;
 pub use ruleset::{LoadErrors, Mode, RuleSet};

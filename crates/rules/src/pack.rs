@@ -271,6 +271,13 @@ pub struct Rule {
     pub ended_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Index of the pack in its rule set (set when the rule set loads).
+    #[serde(skip)]
+    pub pack_idx: usize,
+    /// The numeric thresholds of the predicate, for "what would change the
+    /// answer".
+    #[serde(skip)]
+    pub thresholds: Vec<(crate::facts::Fact, crate::expr::CmpOp, f64)>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -512,6 +519,8 @@ impl Pack {
                     until: r.until,
                     ended_by: r.ended_by,
                     note: r.note,
+                    pack_idx: 0,
+                    thresholds: Vec::new(),
                 });
             }
         }

@@ -106,7 +106,17 @@ impl RuleSet {
             }
         }
         packs.sort_by(|a, b| (a.meta.effective, &a.meta.id).cmp(&(b.meta.effective, &b.meta.id)));
-        let rules: Vec<Rule> = packs.iter().flat_map(|p| p.rules.iter().cloned()).collect();
+        let rules: Vec<Rule> = packs
+            .iter()
+            .enumerate()
+            .flat_map(|(pi, p)| {
+                p.rules.iter().cloned().map(move |mut r| {
+                    r.pack_idx = pi;
+                    crate::engine::numeric_atoms(&r.predicate, &mut r.thresholds);
+                    r
+                })
+            })
+            .collect();
         let index: HashMap<String, usize> = rules
             .iter()
             .enumerate()

@@ -1,0 +1,9 @@
+//! The rule-pack parser never panics: it returns a pack or located errors.
+#![no_main]
+use chipexport_domain::SourceFile;
+use chipexport_rules::pack::Pack;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &str| {
+    let _ = Pack::parse(&SourceFile::new("fuzz.toml", data));
+});
