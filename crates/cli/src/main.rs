@@ -72,6 +72,9 @@ enum Command {
     /// How the answer changes over time: intervals with the instrument that
     /// opened each.
     Timeline(TimelineArgs),
+    /// Chips side by side for one destination and date: metrics, US status,
+    /// the destination's measures, and the verdict.
+    Compare(CompareArgs),
     /// The rule packs: list, show, test.
     #[command(subcommand)]
     Rules(RulesCmd),
@@ -153,6 +156,21 @@ struct TimelineArgs {
     /// First date of the timeline.
     #[arg(long, default_value = "2022-01-01")]
     since: String,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// Catalog ids or model names.
+    chips: Vec<String>,
+    /// Also compare every catalog chip designed in the destination country
+    /// (domestic supply, which needs no export).
+    #[arg(long)]
+    domestic: bool,
+    #[command(flatten)]
+    q: QuestionArgs,
+    /// Date of the question, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    on: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -305,6 +323,11 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
 
 fn opt(v: Option<f64>) -> String {
     v.map_or("unknown".to_string(), fmt_num)
+}
+
+/// A figure with its unit, or "unknown" alone.
+fn with_unit(v: Option<f64>, unit: &str) -> String {
+    v.map_or("unknown".to_string(), |x| format!("{} {unit}", fmt_num(x)))
 }
 
 fn metrics_json(spec: &ChipSpec, m: &Metrics) -> serde_json::Value {
@@ -574,6 +597,110 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 ))
             }
         }
+        Command::Compare(a) => {
+            let cat = catalog()?;
+            let rs = ruleset(&a.q.rule_files)?;
+            let on = match &a.on {
+                Some(s) => date_arg("on", s)?,
+                None => today()?,
+            };
+            let destination = country_arg("to", &a.q.to)?;
+            let mut entries: Vec<&Entry> = Vec::new();
+            for c in &a.chips {
+                let e = cat
+                    .lookup(c)
+                    .map_err(|e| Failure::msg(e.to_string(), e.help()))?;
+                if !entries.iter().any(|x| x.id == e.id) {
+                    entries.push(e);
+                }
+            }
+            if a.domestic {
+                for e in cat
+                    .entries
+                    .iter()
+                    .filter(|e| e.spec.origin_country == Some(destination) && e.has_figures())
+                {
+                    if !entries.iter().any(|x| x.id == e.id) {
+                        entries.push(e);
+                    }
+                }
+            }
+            if entries.is_empty() {
+                return Err(Failure::msg(
+                    "name at least one chip to compare",
+                    "e.g. `chipexport compare --to CN H20 \"Ascend 910B\"`, or add --domestic",
+                ));
+            }
+            let mut rows = Vec::new();
+            for e in entries {
+                let mut qa = a.q.clone();
+                // A chip designed in the destination country is domestic
+                // supply: it is not exported from the US.
+                let domestic = e.spec.origin_country == Some(destination);
+                if domestic {
+                    qa.from = destination.to_string();
+                }
+                let q = question(&qa, &e.spec, &e.metrics, on, &rs)?;
+                let d = rs.decide(&q);
+                rows.push((e, domestic, d));
+            }
+            rows.sort_by(|a, b| {
+                b.0.metrics
+                    .tpp
+                    .unwrap_or(-1.0)
+                    .total_cmp(&a.0.metrics.tpp.unwrap_or(-1.0))
+            });
+            if fmt == OutFormat::Json {
+                let v: Vec<_> = rows
+                    .iter()
+                    .map(|(e, domestic, d)| {
+                        serde_json::json!({
+                            "id": e.id, "name": e.spec.display_name(), "domestic": domestic,
+                            "exported_from": d.question.exported_from,
+                            "tpp": e.metrics.tpp, "performance_density": e.metrics.performance_density,
+                            "memory_bandwidth_gbps": e.metrics.memory_bandwidth_gbps, "interconnect_gbps": e.metrics.interconnect_gbps,
+                            "license_required": d.license_required, "eccn": d.eccn, "review_policy": d.review_policy,
+                            "license_exceptions": d.license_exceptions, "conditions": d.conditions, "measures": d.measures,
+                            "possible_measures": d.possible_measures.iter().map(|p| &p.rule).collect::<Vec<_>>(),
+                            "verdict": d.verdict,
+                        })
+                    })
+                    .collect();
+                return Ok((
+                    json(
+                        &serde_json::json!({ "to": destination, "on": on, "rule_set": { "id": rs.id, "hash": rs.hash }, "chips": v }),
+                    )?,
+                    0,
+                ));
+            }
+            let mut o = format!(
+                "Chips for a buyer in {} ({destination}) on {on}, best TPP first\n\n",
+                destination.name()
+            );
+            for (e, domestic, d) in &rows {
+                o.push_str(&format!("{} [{}]\n", e.spec.display_name(), e.id));
+                o.push_str(&format!(
+                    "  TPP {}  PD {}  memory {}  interconnect {}{}\n",
+                    opt(e.metrics.tpp),
+                    e.metrics
+                        .performance_density
+                        .map_or("unknown".into(), |p| format!("{p:.2}")),
+                    with_unit(e.metrics.memory_bandwidth_gbps, "GB/s"),
+                    with_unit(e.metrics.interconnect_gbps, "GB/s"),
+                    if *domestic {
+                        "  (domestic supply: no export)"
+                    } else {
+                        ""
+                    }
+                ));
+                for part in d.verdict.split("; ") {
+                    o.push_str(&format!("  {part}\n"));
+                }
+                o.push('\n');
+            }
+            o.push_str(&format!("rule set {} (sha256 {})\n", rs.id, rs.hash));
+            Ok((o, 0))
+        }
         Command::Rules(RulesCmd::List { on }) => {
             let rs = ruleset(&[])?;
             let packs: Vec<&chipexport_rules::pack::Pack> = match on {
@@ -691,13 +818,13 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         Command::Rules(RulesCmd::Test { pack, rule_files }) => {
             let cat = catalog()?;
             let rs = ruleset(rule_files)?;
-            if let Some(p) = pack {
-                if rs.pack(p).is_none() {
-                    return Err(Failure::msg(
-                        format!("no pack `{p}`"),
-                        "`chipexport rules list` shows the pack ids",
-                    ));
-                }
+            if let Some(p) = pack
+                && rs.pack(p).is_none()
+            {
+                return Err(Failure::msg(
+                    format!("no pack `{p}`"),
+                    "`chipexport rules list` shows the pack ids",
+                ));
             }
             let results = chipexport_rules::conformance::run(&rs, &cat, pack.as_deref());
             let failed = results.iter().filter(|r| !r.passed()).count();

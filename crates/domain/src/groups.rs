@@ -166,6 +166,9 @@ pub struct Derived {
     pub note: Option<String>,
 }
 
+/// A membership interval `[from, until)`; `None` is open.
+type Span = (Option<Date>, Option<Date>);
+
 /// The country groups, queryable on any date.
 #[derive(Debug, Clone)]
 pub struct CountryGroups {
@@ -181,7 +184,7 @@ pub struct CountryGroups {
     pub derived: BTreeMap<Country, Derived>,
     /// Membership intervals per group and country, `[from, until)`, for
     /// constant-time questions.
-    index: BTreeMap<(Group, Country), Vec<(Option<Date>, Option<Date>)>>,
+    index: BTreeMap<(Group, Country), Vec<Span>>,
 }
 
 impl CountryGroups {
@@ -285,14 +288,11 @@ impl CountryGroups {
     /// before a date, for citations.
     pub fn last_change(&self, group: Group, country: Country, date: Date) -> Option<&Change> {
         let c = self.resolve(country, date);
-        self.changes
-            .iter()
-            .filter(|ch| {
-                ch.group == group
-                    && ch.effective <= date
-                    && (ch.add.contains(&c) || ch.remove.contains(&c))
-            })
-            .next_back()
+        self.changes.iter().rfind(|ch| {
+            ch.group == group
+                && ch.effective <= date
+                && (ch.add.contains(&c) || ch.remove.contains(&c))
+        })
     }
 
     /// A doubt recorded about a membership, if any.

@@ -327,14 +327,14 @@ impl ChipSpec {
     fn validate(&self, file: &SourceFile) -> Vec<DataError> {
         let mut errors = Vec::new();
         let mut num = |path: &[&str], v: Option<f64>, max: f64, unit: &str| {
-            if let Some(v) = v {
-                if let Some(msg) = check_number(v, max, unit) {
-                    errors.push(file.error_at(
-                        path,
-                        format!("`{}` {msg}", path.join(".")),
-                        Some(number_help(path, max, unit)),
-                    ));
-                }
+            if let Some(v) = v
+                && let Some(msg) = check_number(v, max, unit)
+            {
+                errors.push(file.error_at(
+                    path,
+                    format!("`{}` {msg}", path.join(".")),
+                    Some(number_help(path, max, unit)),
+                ));
             }
         };
         num(
@@ -378,23 +378,23 @@ impl ChipSpec {
                 Some("give the model name, e.g. `name = \"H20\"`".into()),
             ));
         }
-        if let Some(id) = &self.id {
-            if !is_slug(id) {
-                errors.push(file.error_at(
+        if let Some(id) = &self.id
+            && !is_slug(id)
+        {
+            errors.push(file.error_at(
                     &["id"],
                     format!("`id` `{id}` is not a slug"),
                     Some("use lowercase letters, digits and single hyphens, e.g. `nvidia-h20-hgx-96gb`".into()),
                 ));
-            }
         }
-        if let Some(y) = self.launch_year {
-            if !(1990..=2100).contains(&y) {
-                errors.push(file.error_at(
-                    &["launch_year"],
-                    format!("`launch_year` {y} is out of range"),
-                    Some("give a year between 1990 and 2100".into()),
-                ));
-            }
+        if let Some(y) = self.launch_year
+            && !(1990..=2100).contains(&y)
+        {
+            errors.push(file.error_at(
+                &["launch_year"],
+                format!("`launch_year` {y} is out of range"),
+                Some("give a year between 1990 and 2100".into()),
+            ));
         }
         errors
     }
@@ -500,26 +500,26 @@ fn walk_keys(
         serde_json::Value::Object(map) => {
             let allowed = allowed_keys(path);
             for (k, v) in map {
-                if let Some(allowed) = &allowed {
-                    if !allowed.contains(&k.as_str()) {
-                        let mut full: Vec<&str> = path.iter().map(String::as_str).collect();
-                        full.push(k);
-                        let where_ = if path.is_empty() {
-                            "a spec".to_string()
-                        } else {
-                            format!("`[{}]`", path.join("."))
-                        };
-                        let help = match did_you_mean(k, allowed.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("valid keys here: {}", allowed.join(", ")),
-                        };
-                        errors.push(file.error_at(
-                            &full,
-                            format!("unknown key `{k}` in {where_}"),
-                            Some(help),
-                        ));
-                        continue;
-                    }
+                if let Some(allowed) = &allowed
+                    && !allowed.contains(&k.as_str())
+                {
+                    let mut full: Vec<&str> = path.iter().map(String::as_str).collect();
+                    full.push(k);
+                    let where_ = if path.is_empty() {
+                        "a spec".to_string()
+                    } else {
+                        format!("`[{}]`", path.join("."))
+                    };
+                    let help = match did_you_mean(k, allowed.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("valid keys here: {}", allowed.join(", ")),
+                    };
+                    errors.push(file.error_at(
+                        &full,
+                        format!("unknown key `{k}` in {where_}"),
+                        Some(help),
+                    ));
+                    continue;
                 }
                 path.push(k.clone());
                 walk_keys(file, v, path, errors);

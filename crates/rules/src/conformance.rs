@@ -85,18 +85,18 @@ pub fn question_of(
 pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
     let e = &t.expect;
     let mut f = Vec::new();
-    if let Some(x) = &e.eccn {
-        if *x != d.eccn {
-            f.push(format!("eccn: expected `{x}`, got `{}`", d.eccn));
-        }
+    if let Some(x) = &e.eccn
+        && *x != d.eccn
+    {
+        f.push(format!("eccn: expected `{x}`, got `{}`", d.eccn));
     }
-    if let Some(x) = e.license_required {
-        if x != d.license_required {
-            f.push(format!(
-                "license_required: expected {x}, got {}",
-                d.license_required
-            ));
-        }
+    if let Some(x) = e.license_required
+        && x != d.license_required
+    {
+        f.push(format!(
+            "license_required: expected {x}, got {}",
+            d.license_required
+        ));
     }
     if let Some(x) = &e.license_exceptions {
         let mut a = x.clone();

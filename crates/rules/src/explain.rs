@@ -50,10 +50,10 @@ pub fn verdict(d: &Decision) -> String {
         .filter(|c| c.kind() == "certification" || c.kind() == "volume_cap")
         .count();
     for c in &d.conditions {
-        if c.kind() == "revenue_share" {
-            if let Some(p) = c.fields.get("percent").and_then(|v| v.as_f64()) {
-                us.push_str(&format!(", {}% revenue share", fmt_num(p)));
-            }
+        if c.kind() == "revenue_share"
+            && let Some(p) = c.fields.get("percent").and_then(|v| v.as_f64())
+        {
+            us.push_str(&format!(", {}% revenue share", fmt_num(p)));
         }
     }
     if certs > 0 {

@@ -438,24 +438,21 @@ impl Checker<'_> {
     ) -> Result<Expr, PredicateError> {
         match (&x, t, want) {
             (_, a, b) if a == b => {
-                if let (Expr::Lit(Lit::Text(s)), Some(f)) = (&x, vocab_of) {
-                    if let Some(v) = vocabulary(f) {
-                        if !v.contains(&s.as_str()) {
-                            let help = match did_you_mean(s, v.iter().copied()) {
-                                Some(m) => format!(
-                                    "did you mean '{m}'? `{}` takes: {}",
-                                    f.name(),
-                                    v.join(", ")
-                                ),
-                                None => format!("`{}` takes: {}", f.name(), v.join(", ")),
-                            };
-                            return self.err(
-                                node,
-                                format!("'{s}' is not a value of `{}`", f.name()),
-                                Some(help),
-                            );
+                if let (Expr::Lit(Lit::Text(s)), Some(f)) = (&x, vocab_of)
+                    && let Some(v) = vocabulary(f)
+                    && !v.contains(&s.as_str())
+                {
+                    let help = match did_you_mean(s, v.iter().copied()) {
+                        Some(m) => {
+                            format!("did you mean '{m}'? `{}` takes: {}", f.name(), v.join(", "))
                         }
-                    }
+                        None => format!("`{}` takes: {}", f.name(), v.join(", ")),
+                    };
+                    return self.err(
+                        node,
+                        format!("'{s}' is not a value of `{}`", f.name()),
+                        Some(help),
+                    );
                 }
                 Ok(x)
             }

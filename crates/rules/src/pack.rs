@@ -145,6 +145,11 @@ pub struct PackMeta {
     pub status: Status,
     pub confidence: Confidence,
     pub summary: String,
+    /// A predicate ANDed into every rule of the pack: what the instrument
+    /// governs at all (e.g. US export rules need an export:
+    /// `exported_from <> destination`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     #[serde(default)]
     pub citation: Citation,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -393,8 +398,7 @@ impl Pack {
         self.meta
             .enforcement
             .iter()
-            .filter(|e| e.from <= date && e.until.is_none_or(|u| date < u))
-            .next_back()
+            .rfind(|e| e.from <= date && e.until.is_none_or(|u| date < u))
     }
 
     /// Parses a pack file; every problem is reported with its location.
@@ -413,15 +417,35 @@ impl Pack {
                 None,
             ));
         }
-        if let Some(u) = meta.until {
-            if u <= meta.effective {
-                errors.push(err(
-                    &["pack", "until"],
-                    format!("`until` {u} is not after `effective` {}", meta.effective),
-                    None,
-                ));
-            }
+        if let Some(u) = meta.until
+            && u <= meta.effective
+        {
+            errors.push(err(
+                &["pack", "until"],
+                format!("`until` {u} is not after `effective` {}", meta.effective),
+                None,
+            ));
         }
+        let scope = match &meta.scope {
+            None => None,
+            Some(text) => match parse_predicate(text) {
+                Ok(p) => Some(p),
+                Err(pe) => {
+                    let span = file.locate_value(&["pack", "scope"]).map(|v| {
+                        let quote = predicate_start(&file.text, v.start);
+                        match pe.range.clone() {
+                            Some(r) => (quote + r.start)..(quote + r.end),
+                            None => v,
+                        }
+                    });
+                    errors.push(
+                        DataError::new(file, span, Some("pack.scope".into()), pe.message, pe.help)
+                            .in_rules(),
+                    );
+                    None
+                }
+            },
+        };
         let mut rules = Vec::new();
         for (i, r) in raw.rule.into_iter().enumerate() {
             let idx = i.to_string();
@@ -441,7 +465,10 @@ impl Pack {
                 ));
             }
             let predicate = match parse_predicate(&r.when) {
-                Ok(p) => Some(p),
+                Ok(p) => Some(match &scope {
+                    Some(sc) => Expr::And(Box::new(sc.clone()), Box::new(p)),
+                    None => p,
+                }),
                 Err(pe) => {
                     let span = file.locate_value(&at("when")).map(|v| {
                         let quote = predicate_start(&file.text, v.start);
@@ -482,14 +509,14 @@ impl Pack {
                 ));
             }
             let from = r.from.map_or(meta.effective, |f| f.max(meta.effective));
-            if let Some(u) = r.until {
-                if u <= from {
-                    errors.push(err(
-                        &at("until"),
-                        format!("rule `{}`: `until` {u} is not after its start {from}", r.id),
-                        None,
-                    ));
-                }
+            if let Some(u) = r.until
+                && u <= from
+            {
+                errors.push(err(
+                    &at("until"),
+                    format!("rule `{}`: `until` {u} is not after its start {from}", r.id),
+                    None,
+                ));
             }
             if let (Some(predicate), Some(then)) = (predicate, then) {
                 let overrides = r
@@ -549,13 +576,17 @@ impl Pack {
     }
 
     /// Parses a test's inline spec.
-    pub fn test_spec(&self, t: &TestCase) -> Result<Option<ChipSpec>, DataError> {
+    pub fn test_spec(&self, t: &TestCase) -> Result<Option<ChipSpec>, Box<DataError>> {
         match &t.spec {
             None => Ok(None),
             Some(table) => {
                 let text = toml::to_string(table).unwrap_or_default();
                 let f = SourceFile::new(format!("{} (test `{}` spec)", self.file, t.name), text);
-                ChipSpec::parse(&f).map(Some).map_err(|mut e| e.remove(0))
+                ChipSpec::parse(&f).map(Some).map_err(|e| {
+                    Box::new(e.into_iter().next().unwrap_or_else(|| {
+                        DataError::without_source(f.name.clone(), "invalid spec".into(), None)
+                    }))
+                })
             }
         }
     }

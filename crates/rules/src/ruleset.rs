@@ -173,22 +173,21 @@ impl RuleSet {
                     }
                 }
             }
-            if let Some(e) = &r.ended_by {
-                if !pack_index.contains_key(e) {
-                    if let Some(f) = file_of(r) {
-                        let mut path = rule_pos(r);
-                        path.push("ended_by".into());
-                        let p: Vec<&str> = path.iter().map(String::as_str).collect();
-                        errors.push(
-                            f.error_at(
-                                &p,
-                                format!("rule `{}` is ended by `{e}`, which is not a pack", r.id),
-                                None,
-                            )
-                            .in_rules(),
-                        );
-                    }
-                }
+            if let Some(e) = &r.ended_by
+                && !pack_index.contains_key(e)
+                && let Some(f) = file_of(r)
+            {
+                let mut path = rule_pos(r);
+                path.push("ended_by".into());
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                errors.push(
+                    f.error_at(
+                        &p,
+                        format!("rule `{}` is ended by `{e}`, which is not a pack", r.id),
+                        None,
+                    )
+                    .in_rules(),
+                );
             }
         }
 
@@ -233,12 +232,13 @@ impl RuleSet {
                     if prio {
                         continue;
                     }
-                    if let Some(witness) = sat::overlap(&a.predicate, &b.predicate) {
-                        if let Some(f) = file_of(b) {
-                            let mut path = rule_pos(b);
-                            path.push("when".into());
-                            let p: Vec<&str> = path.iter().map(String::as_str).collect();
-                            errors.push(
+                    if let Some(witness) = sat::overlap(&a.predicate, &b.predicate)
+                        && let Some(f) = file_of(b)
+                    {
+                        let mut path = rule_pos(b);
+                        path.push("when".into());
+                        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                        errors.push(
                                 f.error_at(
                                     &p,
                                     format!("rules `{}` and `{}` can both apply and disagree on {}", a.id, b.id, slot.as_str()),
@@ -249,7 +249,6 @@ impl RuleSet {
                                 )
                                 .in_rules(),
                             );
-                        }
                     }
                 }
             }
@@ -260,10 +259,10 @@ impl RuleSet {
 
         let mut by_slot = vec![Vec::new(); Slot::ORDER.len()];
         for (i, r) in rules.iter().enumerate() {
-            if let Some(pos) = Slot::ORDER.iter().position(|s| *s == r.slot) {
-                if let Some(v) = by_slot.get_mut(pos) {
-                    v.push(i);
-                }
+            if let Some(pos) = Slot::ORDER.iter().position(|s| *s == r.slot)
+                && let Some(v) = by_slot.get_mut(pos)
+            {
+                v.push(i);
             }
         }
         let mut sorted: Vec<&SourceFile> = files.iter().collect();

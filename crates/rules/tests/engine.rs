@@ -34,8 +34,7 @@ fn overlapping_rules_that_disagree_are_refused_when_packs_load() {
         groups.clone(),
         "",
     )
-    .err()
-    .expect("a conflict");
+    .expect_err("a conflict");
     let e = &err.0[0];
     assert!(
         e.message
@@ -68,7 +67,7 @@ fn overlapping_rules_that_disagree_are_refused_when_packs_load() {
     );
     assert!(
         RuleSet::load(
-            vec![pack("us-x", BASE), pack("us-y", &b.to_string())],
+            vec![pack("us-x", BASE), pack("us-y", b)],
             groups.clone(),
             ""
         )
@@ -87,9 +86,7 @@ fn unknown_references_are_refused() {
         "confidence = \"confirmed\"\n",
         "confidence = \"confirmed\"\noverrides = [\"nope\"]\n",
     );
-    let err = RuleSet::load(vec![pack("us-x", &bad)], groups, "")
-        .err()
-        .expect("an error");
+    let err = RuleSet::load(vec![pack("us-x", &bad)], groups, "").expect_err("an error");
     assert!(
         err.0[0]
             .message
