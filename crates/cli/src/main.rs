@@ -119,6 +119,12 @@ struct QuestionArgs {
     /// Role of the exporter, when rules depend on it.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(EXPORTER_ROLES))]
     exporter_role: Option<String>,
+    /// Whether the item is subject to the US EAR, when that does not follow
+    /// from the facts (it does for exports from the US and US-designed
+    /// items). Foreign-made items can be, e.g. under the foreign direct
+    /// product rules.
+    #[arg(long, value_name = "true|false")]
+    subject_to_ear: Option<bool>,
     /// Apply what is enforced (the default).
     #[arg(long, conflicts_with = "as_written")]
     enforced: bool,
@@ -186,6 +192,8 @@ enum RulesCmd {
         /// Pack id (see `rules list`).
         id: String,
     },
+    /// The rules reference page in Markdown (docs/rules-reference.md).
+    Doc,
     /// Run every pack's own test cases.
     Test {
         /// Only this pack.
@@ -308,6 +316,7 @@ fn question(
         on,
         buyer_type: q.buyer_type.clone(),
         exporter_role: q.exporter_role.clone(),
+        subject_to_ear: q.subject_to_ear,
         mode: if q.as_written {
             Mode::AsWritten
         } else {
@@ -687,11 +696,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                         .map_or("unknown".into(), |p| format!("{p:.2}")),
                     with_unit(e.metrics.memory_bandwidth_gbps, "GB/s"),
                     with_unit(e.metrics.interconnect_gbps, "GB/s"),
-                    if *domestic {
-                        "  (domestic supply: no export)"
-                    } else {
-                        ""
-                    }
+                    if *domestic { "  (domestic supply)" } else { "" }
                 ));
                 for part in d.verdict.split("; ") {
                     o.push_str(&format!("  {part}\n"));
@@ -751,6 +756,10 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 ));
                 Ok((o, 0))
             }
+        }
+        Command::Rules(RulesCmd::Doc) => {
+            let rs = ruleset(&[])?;
+            Ok((explain::reference_markdown(&rs), 0))
         }
         Command::Rules(RulesCmd::Show { id }) => {
             let rs = ruleset(&[])?;

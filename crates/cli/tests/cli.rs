@@ -287,3 +287,15 @@ fn snapshot_h20_timeline() {
 fn snapshot_metrics_table() {
     insta::assert_snapshot!(memo(&["metrics", "--chip", "H20"]));
 }
+
+#[test]
+fn rules_reference_page_is_up_to_date() {
+    let o = run(&["rules", "doc"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules-reference.md");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == o.stdout,
+        "docs/rules-reference.md is out of date: run `cargo run -p chipexport-cli -- rules doc > docs/rules-reference.md`"
+    );
+}

@@ -18,6 +18,7 @@ fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
         on: on.parse::<Date>().expect("date"),
         buyer_type: None,
         exporter_role: None,
+        subject_to_ear: None,
         mode: Mode::Enforced,
         with_packs: Vec::new(),
     }

@@ -74,6 +74,7 @@ pub fn question_of(
             on: t.on,
             buyer_type: t.buyer_type.clone(),
             exporter_role: t.exporter_role.clone(),
+            subject_to_ear: t.subject_to_ear,
             mode,
             with_packs,
         },

@@ -20,6 +20,10 @@ pub struct Question {
     pub buyer_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exporter_role: Option<String>,
+    /// Whether the item is subject to the EAR when that does not follow from
+    /// the facts (US export or US design); `None` is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_to_ear: Option<bool>,
     pub mode: Mode,
     /// Proposed instruments (bills) to apply as if in force.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -180,7 +184,7 @@ pub struct Determination<'r> {
 
 impl RuleSet {
     fn facts<'a>(&self, q: &'a Question) -> Facts<'a> {
-        Facts::new(
+        let mut f = Facts::new(
             &q.item,
             &self.groups,
             q.destination,
@@ -189,7 +193,11 @@ impl RuleSet {
             q.on,
             q.buyer_type.as_deref(),
             q.exporter_role.as_deref(),
-        )
+        );
+        if f.subject_to_ear.is_none() {
+            f.subject_to_ear = q.subject_to_ear;
+        }
+        f
     }
 
     /// Determines the outcome of a question. Pure: no clock is read.

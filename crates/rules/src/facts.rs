@@ -66,6 +66,7 @@ facts! {
     OnDate => "date": Date, "date of the question";
     BuyerType => "buyer_type": Text, "kind of buyer (null when not given)";
     ExporterRole => "exporter_role": Text, "role of the exporter (null when not given)";
+    SubjectToEar => "subject_to_ear": Bool, "the item is subject to the US EAR: true when exported from the US or US-designed, else as given (null when unknown)";
     Eccn => "eccn": Text, "classification decided by the classification slot";
     LicenseRequired => "license_required": Bool, "licence requirement decided by its slot";
     ReviewPolicy => "review_policy": Text, "licence review policy decided by its slot";
@@ -180,6 +181,8 @@ pub struct Facts<'a> {
     pub eccn: Option<&'a str>,
     pub license_required: Option<bool>,
     pub review_policy: Option<&'a str>,
+    /// Whether the item is subject to the EAR (see [`Fact::SubjectToEar`]).
+    pub subject_to_ear: Option<bool>,
     /// Group membership bitmasks (bit i = `Group::ALL[i]`) of the country
     /// facts on `date`, computed once per question.
     masks: [u8; 4],
@@ -219,6 +222,13 @@ impl<'a> Facts<'a> {
             eccn: None,
             license_required: None,
             review_policy: None,
+            subject_to_ear: if exported_from == Country::us()
+                || item.origin_country == Some(Country::us())
+            {
+                Some(true)
+            } else {
+                None
+            },
             masks: [
                 mask(groups, destination, date),
                 mask(groups, end_user_hq, date),
@@ -254,6 +264,7 @@ impl<'a> Facts<'a> {
             Fact::Eccn => self.eccn.map_or(Value::Null, Value::Text),
             Fact::LicenseRequired => self.license_required.map_or(Value::Null, Value::Bool),
             Fact::ReviewPolicy => self.review_policy.map_or(Value::Null, Value::Text),
+            Fact::SubjectToEar => self.subject_to_ear.map_or(Value::Null, Value::Bool),
         }
     }
 

@@ -328,6 +328,8 @@ pub struct TestCase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_to_ear: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     pub expect: Expect,
     /// Index in the pack's `[[test]]` array, for locating failures.

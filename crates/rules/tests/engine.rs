@@ -113,6 +113,7 @@ fn required(rs: &RuleSet, s: &ChipSpec, to: &str, hq: &str, on: &str, mode: Mode
         on: on.parse::<Date>().unwrap(),
         buyer_type: None,
         exporter_role: None,
+        subject_to_ear: None,
         mode,
         with_packs: Vec::new(),
     };
