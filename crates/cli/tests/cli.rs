@@ -284,6 +284,80 @@ fn snapshot_h20_timeline() {
 }
 
 #[test]
+fn snapshot_h200_timeline() {
+    insta::assert_snapshot!(memo(&[
+        "timeline",
+        "--chip",
+        "H200",
+        "--to",
+        "CN",
+        "--since",
+        "2025-06-01"
+    ]));
+}
+
+#[test]
+fn h20_in_september_2025_has_revenue_share_and_china_measures() {
+    let j = json(&["check", "--chip", "H20", "--to", "CN", "--on", "2025-09-01"]);
+    assert_eq!(j["license_required"], true);
+    let share = j["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "revenue_share")
+        .expect("a revenue share");
+    assert_eq!(share["percent"], 15);
+    let measures = j["measures"].as_array().unwrap();
+    let review = measures
+        .iter()
+        .find(|m| m["kind"] == "security_review")
+        .expect("the CAC security review");
+    for k in [
+        "jurisdiction",
+        "kind",
+        "legal_form",
+        "confidence",
+        "effect",
+        "citation",
+    ] {
+        assert!(
+            review.get(k).is_some_and(|v| !v.is_null()),
+            "{k} missing in {review}"
+        );
+    }
+    assert_eq!(review["jurisdiction"], "CN");
+}
+
+#[test]
+fn compare_puts_domestic_chips_beside_the_h20() {
+    let j = json(&[
+        "compare",
+        "--to",
+        "CN",
+        "--on",
+        "2025-09-01",
+        "H20",
+        "Ascend 910B",
+    ]);
+    let chips = j["chips"].as_array().unwrap();
+    assert_eq!(chips.len(), 2);
+    let ascend = chips
+        .iter()
+        .find(|c| c["id"].as_str().unwrap().contains("910b"))
+        .unwrap();
+    assert_eq!(ascend["domestic"], true);
+    assert_eq!(
+        ascend["license_required"], false,
+        "undetermined, not required, for a domestic chip whose EAR status is unknown"
+    );
+    assert!(
+        ascend["verdict"].as_str().unwrap().contains("undetermined"),
+        "{}",
+        ascend["verdict"]
+    );
+}
+
+#[test]
 fn snapshot_metrics_table() {
     insta::assert_snapshot!(memo(&["metrics", "--chip", "H20"]));
 }
