@@ -72,6 +72,9 @@ enum Command {
     /// How the answer changes over time: intervals with the instrument that
     /// opened each.
     Timeline(TimelineArgs),
+    /// How much performance fits under the lines: for each knob, the limit
+    /// that keeps a target outcome, the margin, and the rule that binds.
+    Headroom(HeadroomArgs),
     /// Chips side by side for one destination and date: metrics, US status,
     /// the destination's measures, and the verdict.
     Compare(CompareArgs),
@@ -177,6 +180,23 @@ struct CompareArgs {
     /// Date of the question, YYYY-MM-DD [default: today].
     #[arg(long)]
     on: Option<String>,
+}
+
+#[derive(Args)]
+struct HeadroomArgs {
+    #[command(flatten)]
+    item: ItemArgs,
+    #[command(flatten)]
+    q: QuestionArgs,
+    /// Date of the question, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    on: Option<String>,
+    /// The outcome to keep.
+    #[arg(long, default_value = "no_license", value_parser = ["no_license", "case_by_case", "any_license_path"])]
+    target: String,
+    /// Knobs to vary, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "throughput,die_area,memory_bandwidth,interconnect", value_parser = ["throughput", "die_area", "memory_bandwidth", "interconnect"])]
+    vary: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -605,6 +625,87 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                     0,
                 ))
             }
+        }
+        Command::Headroom(a) => {
+            use chipexport_rules::headroom::{Knob, Probe, Target};
+            let cat = catalog()?;
+            let rs = ruleset(&a.q.rule_files)?;
+            let (spec, name) = item(&a.item, &cat)?;
+            let m = Metrics::of(&spec);
+            let on = match &a.on {
+                Some(s) => date_arg("on", s)?,
+                None => today()?,
+            };
+            let q = question(&a.q, &spec, &m, on, &rs)?;
+            let target = Target::parse(&a.target).ok_or_else(|| {
+                Failure::msg(
+                    format!("unknown target `{}`", a.target),
+                    "no_license, case_by_case or any_license_path",
+                )
+            })?;
+            let knobs: Vec<Knob> = a.vary.iter().filter_map(|k| Knob::parse(k)).collect();
+            let h = Probe {
+                rs: &rs,
+                spec: &spec,
+                question: &q,
+                target,
+            }
+            .analyse(&knobs);
+            if fmt == OutFormat::Json {
+                return Ok((
+                    json(
+                        &serde_json::json!({ "chip": spec.id, "name": spec.display_name(), "destination": q.destination, "rule_set": { "id": rs.id, "hash": rs.hash }, "headroom": h }),
+                    )?,
+                    0,
+                ));
+            }
+            let mut o = format!(
+                "{name} to {} ({}) on {on}: target {}\n",
+                q.destination.name(),
+                q.destination,
+                a.target
+            );
+            o.push_str(&format!(
+                "the target {} for the design as it is\n\n",
+                if h.holds_now {
+                    "holds"
+                } else {
+                    "does not hold"
+                }
+            ));
+            for k in &h.knobs {
+                o.push_str(&format!("  {}\n", k.text));
+                if !k.binding_rules.is_empty() {
+                    o.push_str(&format!("      binds: {}\n", k.binding_rules.join(", ")));
+                }
+                if k.limit.is_some() && !k.exact {
+                    o.push_str("      (found by search, not at a rule threshold)\n");
+                }
+            }
+            if !h.frontier.is_empty() {
+                o.push_str("\nFRONTIER (largest TPP that keeps the target, by die area)\n");
+                for f in &h.frontier {
+                    let tpp = f.max_tpp.map_or(
+                        if f.reachable {
+                            "unbounded".to_string()
+                        } else {
+                            "unreachable with the other knobs as they are".to_string()
+                        },
+                        |t| format!("{} {}", if f.inclusive { "<=" } else { "<" }, fmt_num(t)),
+                    );
+                    o.push_str(&format!(
+                        "  {:>8} mm²   TPP {tpp}\n",
+                        fmt_num(f.die_area_mm2)
+                    ));
+                }
+            }
+            if let Some(j) = &h.joint {
+                o.push_str(&format!(
+                    "\nNO SINGLE KNOB REACHES THE TARGET; {}\n",
+                    j.text
+                ));
+            }
+            Ok((o, 0))
         }
         Command::Compare(a) => {
             let cat = catalog()?;

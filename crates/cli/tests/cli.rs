@@ -358,6 +358,45 @@ fn compare_puts_domestic_chips_beside_the_h20() {
 }
 
 #[test]
+fn snapshot_headroom_h100_for_china() {
+    insta::assert_snapshot!(memo(&[
+        "headroom",
+        "--chip",
+        "H100",
+        "--to",
+        "CN",
+        "--on",
+        "2024-01-01"
+    ]));
+}
+
+#[test]
+fn headroom_json_names_knobs_limits_and_binding_rules() {
+    let j = json(&[
+        "headroom",
+        "--chip",
+        "A100",
+        "--to",
+        "CN",
+        "--on",
+        "2023-01-01",
+        "--vary",
+        "interconnect",
+    ]);
+    let k = &j["headroom"]["knobs"][0];
+    assert_eq!(k["knob"], "interconnect");
+    assert_eq!(k["limit"], 600.0);
+    assert_eq!(k["inclusive"], false);
+    assert!(
+        k["binding_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "us-2022-10-13-ac-ifr#3a090-a-2022")
+    );
+}
+
+#[test]
 fn snapshot_metrics_table() {
     insta::assert_snapshot!(memo(&["metrics", "--chip", "H20"]));
 }

@@ -9,6 +9,7 @@
 //! * [`engine`]: decisions and timelines;
 //! * [`explain`]: verdicts and memos;
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
+//! * [`headroom`]: how far a design can go before the answer changes;
 //! * [`conformance`]: every pack's own test cases.
 //!
 //! This crate never depends on a batch engine.
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod explain;
 pub mod expr;
 pub mod facts;
+pub mod headroom;
 pub mod pack;
 pub mod ruleset;
 pub mod sat;
