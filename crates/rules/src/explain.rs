@@ -385,7 +385,9 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
     o
 }
 
-/// The memo for a timeline.
+/// The memo for a timeline: each interval with its verdict, what opened
+/// it, and what began or ended relative to the interval before (the JSON
+/// form has every interval's full decision).
 pub fn timeline_memo(intervals: &[Interval], item_name: &str, destination: &str) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -394,6 +396,55 @@ pub fn timeline_memo(intervals: &[Interval], item_name: &str, destination: &str)
         country_name(destination)
     );
     let _ = writeln!(o);
+    // Everything that applies in an interval, by rule id, with a line each.
+    let lines = |d: &Decision| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = d
+            .reasons
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.slot,
+                    crate::pack::Slot::Classification
+                        | crate::pack::Slot::LicenseRequirement
+                        | crate::pack::Slot::ReviewPolicy
+                        | crate::pack::Slot::LicenseException
+                )
+            })
+            .map(|r| {
+                (
+                    r.rule.clone(),
+                    format!("{} ({}; {})", r.paragraph, r.instrument, r.citation),
+                )
+            })
+            .collect();
+        v.extend(d.conditions.iter().map(|c| {
+            (
+                c.rule.clone(),
+                format!("condition: {} ({})", obj_text(c), c.citation),
+            )
+        }));
+        v.extend(d.measures.iter().map(|m| {
+            (
+                m.rule.clone(),
+                format!(
+                    "{} measure: {} ({}, {}; {})",
+                    country_name(&m.jurisdiction),
+                    obj_text(m),
+                    m.legal_form.replace('_', " "),
+                    m.confidence,
+                    m.citation
+                ),
+            )
+        }));
+        v.extend(d.notices.iter().map(|n| {
+            (
+                n.rule.clone(),
+                format!("notice: {} ({})", obj_text(n), n.citation),
+            )
+        }));
+        v
+    };
+    let mut prev: Vec<(String, String)> = Vec::new();
     for iv in intervals {
         let to = iv
             .to
@@ -403,33 +454,29 @@ pub fn timeline_memo(intervals: &[Interval], item_name: &str, destination: &str)
         for b in &iv.opened_by {
             wrap(&mut o, "  opened by: ", b);
         }
-        for r in &iv.decision.reasons {
-            wrap(
-                &mut o,
-                "  - ",
-                &format!("{} ({}; {})", r.paragraph, r.instrument, r.citation),
-            );
+        let now = lines(&iv.decision);
+        for (id, line) in &now {
+            if !prev.iter().any(|(p, _)| p == id) {
+                wrap(&mut o, "  + ", line);
+            }
         }
-        for c in &iv.decision.conditions {
-            wrap(&mut o, "  condition: ", &obj_text(c));
-        }
-        for m in &iv.decision.measures {
-            wrap(
-                &mut o,
-                "  measure: ",
-                &format!(
-                    "{}: {} ({}, {})",
-                    country_name(&m.jurisdiction),
-                    obj_text(m),
-                    m.legal_form.replace('_', " "),
-                    m.confidence
-                ),
-            );
+        let ended: Vec<&str> = prev
+            .iter()
+            .filter(|(p, _)| !now.iter().any(|(n, _)| n == p))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        if !ended.is_empty() {
+            wrap(&mut o, "  - no longer: ", &ended.join(", "));
         }
         if !iv.also_in_force.is_empty() {
-            wrap(&mut o, "  unchanged by: ", &iv.also_in_force.join("; "));
+            wrap(
+                &mut o,
+                "  also (answer unchanged): ",
+                &iv.also_in_force.join("; "),
+            );
         }
         let _ = writeln!(o);
+        prev = now;
     }
     o
 }
