@@ -81,6 +81,17 @@ enum Command {
     /// The rule packs: list, show, test.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// Screen an order ledger (CSV, Parquet or JSON Lines): every row gets
+    /// the answer `check` gives, plus an `error` column when it cannot be
+    /// decided.
+    Screen(ScreenArgs),
+    /// The impact of a rule change on a ledger: orders that change outcome,
+    /// and units and value newly needing a licence, newly facing a
+    /// presumption of denial, newly owing a revenue share, or freed.
+    Impact(ImpactArgs),
+    /// Order ledgers: generate synthetic ones for tests and benchmarks.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
 }
 
 #[derive(Args, Clone)]
@@ -197,6 +208,63 @@ struct HeadroomArgs {
     /// Knobs to vary, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "throughput,die_area,memory_bandwidth,interconnect", value_parser = ["throughput", "die_area", "memory_bandwidth", "interconnect"])]
     vary: Vec<String>,
+}
+
+#[derive(Args)]
+struct ScreenArgs {
+    /// The ledger to screen (.csv, .parquet or .jsonl).
+    ledger: PathBuf,
+    /// Where to write the screened ledger (.csv, .parquet or .jsonl).
+    #[arg(long)]
+    out: PathBuf,
+    /// Evaluate every order on this date instead of its ship_date.
+    #[arg(long)]
+    on: Option<String>,
+    /// Apply instruments as printed, even those not enforced.
+    #[arg(long)]
+    as_written: bool,
+    /// Also apply a proposed instrument (a bill) by pack id.
+    #[arg(long = "with-pack", value_name = "PACK_ID")]
+    with_packs: Vec<String>,
+    /// Load an extra rule pack file.
+    #[arg(long = "rules", value_name = "FILE")]
+    rule_files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImpactArgs {
+    /// The ledger (.csv, .parquet or .jsonl).
+    ledger: PathBuf,
+    /// The scenario before: a date (every order on that date, current
+    /// rules), or a rule pack file to add to the rules.
+    #[arg(long)]
+    before: String,
+    /// The scenario after: a date, or a rule pack file (e.g. a bill's
+    /// thresholds) to add to the rules.
+    #[arg(long)]
+    after: String,
+    /// Also write the changed orders to this CSV file.
+    #[arg(long)]
+    changes_csv: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum LedgerCmd {
+    /// Write a synthetic ledger (made-up orders; deterministic per seed).
+    Generate {
+        /// Number of rows.
+        #[arg(long)]
+        rows: u64,
+        /// Output file (.csv, .parquet or .jsonl).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// mixed: catalog chips to many destinations, 2022-2026; h20-china:
+        /// H20-heavy orders to China in 2025.
+        #[arg(long, default_value = "mixed", value_parser = ["mixed", "h20-china"])]
+        profile: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -626,6 +694,166 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 ))
             }
         }
+        Command::Screen(a) => {
+            let cat = catalog()?;
+            let rs = ruleset(&a.rule_files)?;
+            let on = a.on.as_deref().map(|s| date_arg("on", s)).transpose()?;
+            let scenario = chipexport_batch::Scenario {
+                mode: if a.as_written {
+                    Mode::AsWritten
+                } else {
+                    Mode::Enforced
+                },
+                with_packs: a.with_packs.clone(),
+                on,
+            };
+            let bar = progress_bar();
+            let started = std::time::Instant::now();
+            let s = chipexport_batch::screen(&rs, &cat, scenario, &a.ledger, &a.out, &mut |n| {
+                bar.set_position(n)
+            })
+            .map_err(batch_failure)?;
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            if fmt == OutFormat::Json {
+                return Ok((
+                    json(&serde_json::json!({ "summary": s, "seconds": secs, "out": a.out }))?,
+                    0,
+                ));
+            }
+            let mut o = format!(
+                "screened {} rows into {} in {:.2} s ({:.0} rows/s)\n  licence required: {}\n  presumption of denial: {}\n  with a revenue share: {}\n  rows with an error: {}\n",
+                s.rows,
+                a.out.display(),
+                secs,
+                s.rows as f64 / secs.max(1e-9),
+                s.license_required,
+                s.presumption_of_denial,
+                s.with_revenue_share,
+                s.rows_with_error
+            );
+            for (k, v) in &s.errors {
+                o.push_str(&format!("    {k}: {v}\n"));
+            }
+            o.push_str(&format!(
+                "  distinct questions: {}, distinct answers: {}\n  rule set sha256 {}\n",
+                s.distinct_questions, s.distinct_answers, s.rule_set_hash
+            ));
+            Ok((o, 0))
+        }
+        Command::Impact(a) => {
+            let cat = catalog()?;
+            let side = |v: &str| -> Result<(RuleSet, chipexport_batch::Scenario, String), Failure> {
+                if let Ok(d) = chipexport_domain::parse_date(v) {
+                    return Ok((
+                        ruleset(&[])?,
+                        chipexport_batch::Scenario {
+                            on: Some(d),
+                            ..Default::default()
+                        },
+                        format!("rules in force on {d}"),
+                    ));
+                }
+                let p = PathBuf::from(v);
+                if !p.exists() {
+                    return Err(Failure::msg(
+                        format!("`{v}` is neither a date (YYYY-MM-DD) nor a rule pack file"),
+                        "give a date such as 2025-05-01, or the path of a pack file",
+                    ));
+                }
+                let rs = ruleset(std::slice::from_ref(&p))?;
+                let f = SourceFile::read(&p).map_err(|e| Failure::Input(vec![*e]))?;
+                let id = chipexport_rules::pack::Pack::parse(&f)
+                    .map_err(Failure::Rules)?
+                    .meta
+                    .id;
+                Ok((
+                    rs,
+                    chipexport_batch::Scenario {
+                        with_packs: vec![id.clone()],
+                        ..Default::default()
+                    },
+                    format!("rules with {id}"),
+                ))
+            };
+            let (rs_a, mut sc_a, la) = side(&a.before)?;
+            let (rs_b, mut sc_b, lb) = side(&a.after)?;
+            // A date on one side applies to the side given as packs.
+            if sc_a.on.is_none() {
+                sc_a.on = sc_b.on;
+            }
+            if sc_b.on.is_none() {
+                sc_b.on = sc_a.on;
+            }
+            let bar = progress_bar();
+            let r = chipexport_batch::impact::impact(
+                &cat,
+                chipexport_batch::impact::Side {
+                    label: la,
+                    rs: &rs_a,
+                    scenario: sc_a,
+                },
+                chipexport_batch::impact::Side {
+                    label: lb,
+                    rs: &rs_b,
+                    scenario: sc_b,
+                },
+                &a.ledger,
+                if a.changes_csv.is_some() {
+                    usize::MAX
+                } else {
+                    20
+                },
+                &mut |n| bar.set_position(n),
+            )
+            .map_err(batch_failure)?;
+            bar.finish_and_clear();
+            if let Some(path) = &a.changes_csv {
+                let mut w = csv::Writer::from_path(path).map_err(|e| {
+                    Failure::msg(
+                        format!("cannot write `{}`: {e}", path.display()),
+                        "check the path",
+                    )
+                })?;
+                for c in &r.changes {
+                    w.serialize(c).map_err(|e| {
+                        Failure::msg(
+                            format!("cannot write `{}`: {e}", path.display()),
+                            "check the free disk space",
+                        )
+                    })?;
+                }
+                w.flush().map_err(|e| {
+                    Failure::msg(
+                        format!("cannot write `{}`: {e}", path.display()),
+                        "check the free disk space",
+                    )
+                })?;
+            }
+            if fmt == OutFormat::Json {
+                return Ok((json(&r)?, 0));
+            }
+            Ok((impact_table(&r), 0))
+        }
+        Command::Ledger(LedgerCmd::Generate {
+            rows,
+            out,
+            seed,
+            profile,
+        }) => {
+            let cat = catalog()?;
+            let p = if profile == "h20-china" {
+                chipexport_batch::generate::Profile::H20China
+            } else {
+                chipexport_batch::generate::Profile::Mixed
+            };
+            chipexport_batch::generate::generate(&cat, p, *rows, *seed, out)
+                .map_err(batch_failure)?;
+            Ok((
+                format!("wrote {rows} synthetic orders to {}", out.display()),
+                0,
+            ))
+        }
         Command::Headroom(a) => {
             use chipexport_rules::headroom::{Knob, Probe, Target};
             let cat = catalog()?;
@@ -978,6 +1206,104 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             Ok((out, if failed + untested.len() > 0 { 1 } else { 0 }))
         }
     }
+}
+
+fn batch_failure(e: chipexport_batch::BatchError) -> Failure {
+    Failure::msg(e.message, e.help)
+}
+
+/// A progress bar on a terminal; hidden when stderr is not one.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows {per_sec} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn money(d: rust_decimal::Decimal) -> String {
+    let r = d.round_dp(2);
+    let s = format!("{r:.2}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let neg = int.starts_with('-');
+    let digits: Vec<char> = int.trim_start_matches('-').chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    format!("{}{out}.{frac}", if neg { "-" } else { "" })
+}
+
+fn impact_table(r: &chipexport_batch::impact::Report) -> String {
+    use chipexport_batch::impact::Totals;
+    let mut o = format!(
+        "impact on {} orders: before = {}, after = {}\n",
+        r.rows, r.before, r.after
+    );
+    if r.rows_with_error > 0 {
+        o.push_str(&format!(
+            "({} rows with an error are left out of the totals; `screen` names them)\n",
+            r.rows_with_error
+        ));
+    }
+    let t = &r.total;
+    o.push_str(&format!(
+        "\n  orders changing outcome:          {}\n  newly needing a licence:          {} units, value {}\n  newly under presumption of denial: {} units, value {}\n  new revenue share owed:           {}\n  freed (licence no longer needed): {} units, value {}\n",
+        t.orders_changed,
+        t.newly_license_required_units,
+        money(t.newly_license_required_value),
+        t.newly_presumption_of_denial_units,
+        money(t.newly_presumption_of_denial_value),
+        money(t.new_revenue_share_owed),
+        t.freed_units,
+        money(t.freed_value)
+    ));
+    let section = |o: &mut String, title: &str, m: &std::collections::BTreeMap<String, Totals>| {
+        let mut rows: Vec<(&String, &Totals)> =
+            m.iter().filter(|(_, t)| t.orders_changed > 0).collect();
+        rows.sort_by(|a, b| {
+            b.1.newly_license_required_value
+                .cmp(&a.1.newly_license_required_value)
+                .then(b.1.new_revenue_share_owed.cmp(&a.1.new_revenue_share_owed))
+        });
+        if rows.is_empty() {
+            return;
+        }
+        o.push_str(&format!("\nBY {title}\n"));
+        for (k, t) in rows.iter().take(15) {
+            o.push_str(&format!(
+                "  {k:<40} changed {:>7}  newly licence {}  new revenue share {}  freed {}\n",
+                t.orders_changed,
+                money(t.newly_license_required_value),
+                money(t.new_revenue_share_owed),
+                money(t.freed_value)
+            ));
+        }
+    };
+    section(&mut o, "CHIP", &r.by_chip);
+    section(&mut o, "DESTINATION", &r.by_destination);
+    section(&mut o, "CUSTOMER", &r.by_customer);
+    if !r.changes.is_empty() {
+        o.push_str("\nFIRST CHANGED ORDERS\n");
+        for c in &r.changes {
+            o.push_str(&format!(
+                "  {} {} to {} ({}): {} -> {}\n",
+                c.order_id, c.chip, c.destination, c.end_user, c.before, c.after
+            ));
+        }
+        if r.changes_omitted > 0 {
+            o.push_str(&format!(
+                "  ... and {} more (--changes-csv FILE writes them all)\n",
+                r.changes_omitted
+            ));
+        }
+    }
+    o
 }
 
 fn report(errors: &[DataError], fmt: ErrorFormat) {

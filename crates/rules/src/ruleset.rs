@@ -330,7 +330,9 @@ impl RuleSet {
     }
 
     /// Every date on which some answer may change: pack and rule starts and
-    /// ends, enforcement changes, and country-group changes.
+    /// ends, enforcement changes, country-group changes, and the date
+    /// literals of predicates. Between two consecutive breakpoints every
+    /// answer is constant, which timelines and batch screening rely on.
     pub fn breakpoints(&self) -> Vec<Date> {
         let mut v: Vec<Date> = Vec::new();
         for p in &self.packs {
@@ -344,11 +346,36 @@ impl RuleSet {
         for r in &self.rules {
             v.push(r.from);
             v.extend(r.until);
+            // A predicate that compares the date itself changes its answer at
+            // the literal (or the day after, for <= and >).
+            let mut lits = Vec::new();
+            date_literals(&r.predicate, &mut lits);
+            for d in lits {
+                v.push(d);
+                v.extend(d.tomorrow().ok());
+            }
         }
         v.extend(self.groups.change_dates());
         v.sort();
         v.dedup();
         v
+    }
+}
+
+fn date_literals(e: &crate::expr::Expr, out: &mut Vec<Date>) {
+    use crate::expr::{Expr, Lit};
+    match e {
+        Expr::Lit(Lit::Date(d)) => out.push(*d),
+        Expr::In { list, .. } => out.extend(
+            list.iter()
+                .filter_map(|l| if let Lit::Date(d) = l { Some(*d) } else { None }),
+        ),
+        Expr::Not(x) | Expr::Neg(x) | Expr::IsNull { expr: x, .. } => date_literals(x, out),
+        Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) => {
+            date_literals(a, out);
+            date_literals(b, out);
+        }
+        _ => {}
     }
 }
 

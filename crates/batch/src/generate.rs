@@ -1,0 +1,177 @@
+//! Synthetic order ledgers for tests and benchmarks. Deterministic for a
+//! seed; prices and quantities are made up (they are test data, not facts).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use chipexport_catalog::Catalog;
+
+use crate::BatchError;
+use crate::io::LedgerWriter;
+
+/// What kind of order book to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Catalog chips with figures to a mix of destinations, 2022 to 2026.
+    Mixed,
+    /// H20-heavy orders to China in 2025 (for rule-change impact).
+    H20China,
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
+        let n = u64::try_from(v.len()).ok()?;
+        if n == 0 {
+            return None;
+        }
+        v.get(usize::try_from(self.next() % n).ok()?)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const DESTINATIONS: &[&str] = &[
+    "CN", "CN", "CN", "HK", "MO", "SG", "MY", "AE", "SA", "IN", "DE", "JP", "US", "VN", "RU", "TW",
+];
+const HQS: &[&str] = &["", "", "", "CN", "US", "SG"];
+const BUYERS: &[&str] = &[
+    "",
+    "",
+    "commercial",
+    "large_tech",
+    "state_funded_datacenter",
+    "university",
+];
+const CUSTOMERS: &[&str] = &[
+    "Acme Cloud",
+    "Bright Compute",
+    "Cobalt Labs",
+    "Delta AI",
+    "Eastern Data",
+    "Far Horizon",
+    "Granite Systems",
+    "Harbor Tech",
+];
+
+/// Writes `rows` synthetic orders to `out` (CSV, Parquet or JSON Lines).
+pub fn generate(
+    cat: &Catalog,
+    profile: Profile,
+    rows: u64,
+    seed: u64,
+    out: &Path,
+) -> Result<(), BatchError> {
+    let chips: Vec<&str> = match profile {
+        Profile::Mixed => cat
+            .entries
+            .iter()
+            .filter(|e| e.has_figures())
+            .map(|e| e.id.as_str())
+            .collect(),
+        Profile::H20China => vec![
+            "nvidia-h20-hgx-96gb",
+            "nvidia-h20-hgx-96gb",
+            "nvidia-h20-hgx-96gb",
+            "nvidia-h20-hgx-141gb-hbm3e",
+            "amd-instinct-mi308x-china-variant-192gb",
+            "nvidia-l20-pcie-48gb",
+        ],
+    };
+    let names = [
+        "order_id",
+        "chip",
+        "quantity",
+        "unit_price",
+        "currency",
+        "destination",
+        "end_user",
+        "end_user_hq",
+        "ship_date",
+        "exported_from",
+        "buyer_type",
+    ];
+    let schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(*n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut w = LedgerWriter::create(out, schema.clone())?;
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let (start, days) = match profile {
+        Profile::Mixed => (chipexport_domain::Date::constant(2022, 6, 1), 1640),
+        Profile::H20China => (chipexport_domain::Date::constant(2025, 1, 1), 365),
+    };
+    let mut done = 0u64;
+    while done < rows {
+        let n = (rows - done).min(65_536);
+        let mut cols: Vec<StringBuilder> = names
+            .iter()
+            .map(|_| {
+                StringBuilder::with_capacity(
+                    usize::try_from(n).unwrap_or(0),
+                    16 * usize::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect();
+        for k in 0..n {
+            let chip = rng.pick(&chips).copied().unwrap_or("nvidia-h20-hgx-96gb");
+            let dest = match profile {
+                Profile::Mixed => rng.pick(DESTINATIONS).copied().unwrap_or("CN"),
+                Profile::H20China => "CN",
+            };
+            let day = i64::try_from(rng.below(days)).unwrap_or(0);
+            let date = start
+                .checked_add(jiff::Span::new().days(day))
+                .unwrap_or(start);
+            let values = [
+                format!("ORD-{:09}", done + k + 1),
+                chip.to_string(),
+                (1 + rng.below(512)).to_string(),
+                format!("{}.{:02}", 8_000 + rng.below(30_000), rng.below(100)),
+                "USD".to_string(),
+                dest.to_string(),
+                rng.pick(CUSTOMERS)
+                    .copied()
+                    .unwrap_or("Acme Cloud")
+                    .to_string(),
+                rng.pick(HQS).copied().unwrap_or("").to_string(),
+                date.to_string(),
+                if rng.below(10) == 0 {
+                    "SG".to_string()
+                } else {
+                    String::new()
+                },
+                rng.pick(BUYERS).copied().unwrap_or("").to_string(),
+            ];
+            for (b, v) in cols.iter_mut().zip(values) {
+                if v.is_empty() {
+                    b.append_null();
+                } else {
+                    b.append_value(v);
+                }
+            }
+        }
+        let arrays: Vec<ArrayRef> = cols
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), arrays)
+            .map_err(|e| BatchError::input(out, e.to_string(), "this is a bug in chipexport"))?;
+        w.write(&batch)?;
+        done += n;
+    }
+    w.finish()
+}

@@ -1,0 +1,577 @@
+//! Screening a ledger: every row gets the answer `check` gives for the same
+//! question, computed once per distinct question.
+//!
+//! An answer depends on the row only through (chip, destination,
+//! headquarters, exporting country, buyer type) and the interval between two
+//! consecutive rule-set breakpoints that holds the ship date: between
+//! breakpoints every answer is constant. So a ledger of millions of rows
+//! asks few distinct questions. Each is determined once, by the same
+//! `RuleSet::determine` as `check`, and answers are shared by all the
+//! questions whose determination is the same.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Decimal128Builder, RecordBatch, StringArray, UInt32Array,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use chipexport_catalog::Catalog;
+use chipexport_domain::{Country, Date};
+use chipexport_rules::engine::Determination;
+use chipexport_rules::facts::BUYER_TYPES;
+use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::BatchError;
+
+/// Ledger columns every row needs.
+pub const REQUIRED: &[&str] = &[
+    "order_id",
+    "chip",
+    "quantity",
+    "unit_price",
+    "currency",
+    "destination",
+    "end_user",
+    "ship_date",
+];
+/// Ledger columns that may be absent.
+pub const OPTIONAL: &[&str] = &["end_user_hq", "exported_from", "buyer_type"];
+/// Columns `screen` adds.
+pub const ADDED: &[&str] = &[
+    "eccn",
+    "license_required",
+    "license_exceptions",
+    "review_policy",
+    "conditions",
+    "measures",
+    "verdict",
+    "rules_fired",
+    "value",
+    "revenue_share_owed",
+    "rule_set_hash",
+    "error",
+];
+
+/// The answer shared by every row that asks the same question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub eccn: Option<String>,
+    pub license_required: Option<bool>,
+    pub license_exceptions: Option<String>,
+    pub review_policy: Option<String>,
+    pub conditions: Option<String>,
+    pub measures: Option<String>,
+    pub verdict: Option<String>,
+    pub rules_fired: Option<String>,
+    /// The revenue share, in percent, that the answer's conditions owe.
+    pub revenue_share_percent: Option<Decimal>,
+    pub error: Option<String>,
+}
+
+impl Answer {
+    fn error(msg: String) -> Answer {
+        Answer {
+            eccn: None,
+            license_required: None,
+            license_exceptions: None,
+            review_policy: None,
+            conditions: None,
+            measures: None,
+            verdict: None,
+            rules_fired: None,
+            revenue_share_percent: None,
+            error: Some(msg),
+        }
+    }
+}
+
+/// How to screen.
+#[derive(Debug, Clone, Default)]
+pub struct Scenario {
+    pub mode: Mode,
+    /// Proposed instruments to apply as if in force.
+    pub with_packs: Vec<String>,
+    /// Evaluate every row on this date instead of its ship date.
+    pub on: Option<Date>,
+}
+
+/// What a screening run saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub rows: u64,
+    pub rows_with_error: u64,
+    pub license_required: u64,
+    pub presumption_of_denial: u64,
+    pub with_revenue_share: u64,
+    pub distinct_questions: usize,
+    pub distinct_answers: usize,
+    pub errors: BTreeMap<String, u64>,
+    pub rule_set_hash: String,
+}
+
+/// Column positions of a ledger.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub idx: HashMap<&'static str, usize>,
+}
+
+impl Columns {
+    pub fn of(schema: &Schema, file: &std::path::Path) -> Result<Columns, BatchError> {
+        let mut idx = HashMap::new();
+        let mut missing = Vec::new();
+        for name in REQUIRED.iter().chain(OPTIONAL) {
+            match schema.index_of(name) {
+                Ok(i) => {
+                    idx.insert(*name, i);
+                }
+                Err(_) if REQUIRED.contains(name) => missing.push(*name),
+                Err(_) => {}
+            }
+        }
+        if !missing.is_empty() {
+            let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(BatchError::input(
+                file,
+                format!(
+                    "`{}` lacks the required column{} {}",
+                    file.display(),
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &format!(
+                    "a ledger needs {}; it has {}",
+                    REQUIRED.join(", "),
+                    have.join(", ")
+                ),
+            ));
+        }
+        for a in ADDED {
+            if schema.index_of(a).is_ok() {
+                return Err(BatchError::input(
+                    file,
+                    format!(
+                        "`{}` already has a column `{a}`, which screening adds",
+                        file.display()
+                    ),
+                    "rename or drop it (is this an already screened file?)",
+                ));
+            }
+        }
+        Ok(Columns { idx })
+    }
+
+    fn text<'b>(&self, b: &'b RecordBatch, name: &str) -> Option<&'b StringArray> {
+        self.idx
+            .get(name)
+            .and_then(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
+    }
+}
+
+/// Screens rows, remembering every question and answer.
+pub struct Screener<'a> {
+    pub rs: &'a RuleSet,
+    cat: &'a Catalog,
+    scenario: Scenario,
+    breakpoints: Vec<Date>,
+    chips: HashMap<String, Result<u16, String>>,
+    countries: HashMap<String, Result<Country, String>>,
+    dates: HashMap<String, Result<Date, String>>,
+    keys: HashMap<(u16, Country, Country, Country, u8, u16), u32>,
+    by_signature: HashMap<Vec<usize>, u32>,
+    errors: HashMap<String, u32>,
+    pub answers: Vec<Answer>,
+}
+
+fn bucket(breakpoints: &[Date], d: Date) -> u16 {
+    u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)
+}
+
+impl<'a> Screener<'a> {
+    pub fn new(rs: &'a RuleSet, cat: &'a Catalog, scenario: Scenario) -> Screener<'a> {
+        Screener {
+            rs,
+            cat,
+            scenario,
+            breakpoints: rs.breakpoints(),
+            chips: HashMap::new(),
+            countries: HashMap::new(),
+            dates: HashMap::new(),
+            keys: HashMap::new(),
+            by_signature: HashMap::new(),
+            errors: HashMap::new(),
+            answers: Vec::new(),
+        }
+    }
+
+    pub fn distinct_questions(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn error_answer(&mut self, msg: String) -> u32 {
+        if let Some(&id) = self.errors.get(&msg) {
+            return id;
+        }
+        let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
+        self.answers.push(Answer::error(msg.clone()));
+        self.errors.insert(msg, id);
+        id
+    }
+
+    fn chip(&mut self, s: &str) -> Result<u16, String> {
+        if let Some(r) = self.chips.get(s) {
+            return r.clone();
+        }
+        let r = match self.cat.lookup(s) {
+            Ok(e) => self
+                .cat
+                .entries
+                .iter()
+                .position(|x| x.id == e.id)
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| "catalog too large".to_string()),
+            Err(e) => Err(format!("chip: {e}")),
+        };
+        self.chips.insert(s.to_string(), r.clone());
+        r
+    }
+
+    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
+        let key = format!("{col}\u{0}{s}");
+        if let Some(r) = self.countries.get(&key) {
+            return r.clone();
+        }
+        let r = Country::parse(s).map_err(|e| format!("{col}: {e}"));
+        self.countries.insert(key, r.clone());
+        r
+    }
+
+    fn date(&mut self, s: &str) -> Result<Date, String> {
+        if let Some(r) = self.dates.get(s) {
+            return r.clone();
+        }
+        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
+        self.dates.insert(s.to_string(), r.clone());
+        r
+    }
+
+    /// The answer id for one row's question.
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer(
+        &mut self,
+        chip: Option<&str>,
+        destination: Option<&str>,
+        hq: Option<&str>,
+        from: Option<&str>,
+        buyer: Option<&str>,
+        ship_date: Option<&str>,
+    ) -> u32 {
+        let parsed = (|| -> Result<(u16, Country, Country, Country, u8, Date), String> {
+            let chip = self.chip(
+                chip.filter(|s| !s.trim().is_empty())
+                    .ok_or("chip: missing")?
+                    .trim(),
+            )?;
+            let dest = self.country(
+                "destination",
+                destination
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("destination: missing")?,
+            )?;
+            let hq = match hq.filter(|s| !s.trim().is_empty()) {
+                Some(h) => self.country("end_user_hq", h)?,
+                None => dest,
+            };
+            let from = match from.filter(|s| !s.trim().is_empty()) {
+                Some(f) => self.country("exported_from", f)?,
+                None => Country::us(),
+            };
+            let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
+                None => 0u8,
+                Some(b) => match BUYER_TYPES.iter().position(|x| *x == b) {
+                    Some(i) => u8::try_from(i + 1).unwrap_or(0),
+                    None => {
+                        return Err(format!(
+                            "buyer_type: `{b}` is not a buyer type ({})",
+                            BUYER_TYPES.join(", ")
+                        ));
+                    }
+                },
+            };
+            let date = match self.scenario.on {
+                Some(d) => d,
+                None => self.date(
+                    ship_date
+                        .filter(|s| !s.trim().is_empty())
+                        .ok_or("ship_date: missing")?
+                        .trim(),
+                )?,
+            };
+            Ok((chip, dest, hq, from, buyer, date))
+        })();
+        let (chip, dest, hq, from, buyer, date) = match parsed {
+            Ok(p) => p,
+            Err(m) => return self.error_answer(m),
+        };
+        let key = (chip, dest, hq, from, buyer, bucket(&self.breakpoints, date));
+        if let Some(&id) = self.keys.get(&key) {
+            return id;
+        }
+        let id = self.determine(chip, dest, hq, from, buyer, date);
+        self.keys.insert(key, id);
+        id
+    }
+
+    fn determine(
+        &mut self,
+        chip: u16,
+        dest: Country,
+        hq: Country,
+        from: Country,
+        buyer: u8,
+        date: Date,
+    ) -> u32 {
+        let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
+            return self.error_answer("chip: not in the catalog".into());
+        };
+        let q = Question {
+            item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
+            destination: dest,
+            end_user_hq: hq,
+            exported_from: from,
+            on: date,
+            buyer_type: usize::from(buyer)
+                .checked_sub(1)
+                .and_then(|i| BUYER_TYPES.get(i))
+                .map(|s| s.to_string()),
+            exporter_role: None,
+            subject_to_ear: None,
+            mode: self.scenario.mode,
+            with_packs: self.scenario.with_packs.clone(),
+        };
+        let det: Determination<'_> = self.rs.determine(&q);
+        // Questions whose determinations agree, and whose unknown facts are
+        // the same (the explanation names them), share one answer.
+        let facts = chipexport_rules::facts::Facts::new(
+            &q.item,
+            &self.rs.groups,
+            q.destination,
+            q.end_user_hq,
+            q.exported_from,
+            q.on,
+            q.buyer_type.as_deref(),
+            None,
+        );
+        let unknown_facts = chipexport_rules::facts::Fact::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
+            .fold(0usize, |m, (i, _)| m | (1 << i));
+        let mut sig = det.fired.clone();
+        sig.push(usize::MAX);
+        sig.extend(det.unknown.iter().copied());
+        sig.push(usize::MAX);
+        sig.push(usize::from(det.license_required));
+        sig.push(unknown_facts);
+        if let Some(&id) = self.by_signature.get(&sig) {
+            return id;
+        }
+        let d = self.rs.decide(&q);
+        let kinds = |v: &[chipexport_rules::engine::Item]| {
+            serde_json::to_string(&v.iter().map(|i| &i.fields).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let share = d
+            .conditions
+            .iter()
+            .filter(|c| c.kind() == "revenue_share")
+            .filter_map(|c| c.fields.get("percent").and_then(|p| p.as_f64()))
+            .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
+            .max();
+        let answer = Answer {
+            eccn: Some(d.eccn.clone()),
+            license_required: Some(d.license_required),
+            license_exceptions: Some(serde_json::to_string(&d.license_exceptions).unwrap_or_default()),
+            review_policy: d.review_policy.clone(),
+            conditions: Some(kinds(&d.conditions)),
+            measures: Some(serde_json::to_string(&d.measures.iter().map(|m| serde_json::json!({"jurisdiction": m.jurisdiction, "kind": m.kind(), "legal_form": m.legal_form, "confidence": m.confidence, "rule": m.rule})).collect::<Vec<_>>()).unwrap_or_default()),
+            verdict: Some(d.verdict.clone()),
+            rules_fired: Some(serde_json::to_string(&d.rules_fired()).unwrap_or_default()),
+            revenue_share_percent: share,
+            error: None,
+        };
+        let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
+        self.answers.push(answer);
+        self.by_signature.insert(sig, id);
+        id
+    }
+
+    /// Answer ids and money for every row of a batch.
+    pub fn rows(
+        &mut self,
+        cols: &Columns,
+        b: &RecordBatch,
+    ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
+        let get = |name: &str| cols.text(b, name);
+        let (chip, dest, hq, from, buyer, date, qty, price) = (
+            get("chip"),
+            get("destination"),
+            get("end_user_hq"),
+            get("exported_from"),
+            get("buyer_type"),
+            get("ship_date"),
+            get("quantity"),
+            get("unit_price"),
+        );
+        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
+            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        }
+        let mut ids = Vec::with_capacity(b.num_rows());
+        let mut values = Vec::with_capacity(b.num_rows());
+        let mut money_errors = Vec::with_capacity(b.num_rows());
+        for i in 0..b.num_rows() {
+            ids.push(self.answer(
+                v(chip, i),
+                v(dest, i),
+                v(hq, i),
+                v(from, i),
+                v(buyer, i),
+                v(date, i),
+            ));
+            let q = v(qty, i).map(str::trim).unwrap_or("");
+            let p = v(price, i).map(str::trim).unwrap_or("");
+            let (value, err) = match (
+                i64::from_str(q).ok().filter(|q| *q >= 0),
+                Decimal::from_str(p).ok(),
+            ) {
+                (None, _) => (
+                    None,
+                    Some(format!("quantity: `{q}` is not a whole number of units")),
+                ),
+                (_, None) => (
+                    None,
+                    Some(format!("unit_price: `{p}` is not a decimal number")),
+                ),
+                (Some(q), Some(p)) => match p.checked_mul(Decimal::from(q)) {
+                    Some(v) => (Some(v), None),
+                    None => (
+                        None,
+                        Some("value: quantity x unit_price overflows".to_string()),
+                    ),
+                },
+            };
+            values.push(value);
+            money_errors.push(err);
+        }
+        (ids, values, money_errors)
+    }
+
+    /// The output batch: the input columns and the added ones.
+    pub fn output(
+        &mut self,
+        cols: &Columns,
+        b: &RecordBatch,
+        out_schema: &SchemaRef,
+        summary: &mut Summary,
+    ) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let (ids, values, money_errors) = self.rows(cols, b);
+        let idx = UInt32Array::from(ids.clone());
+        let take = |vals: Vec<Option<&str>>| -> Result<ArrayRef, arrow::error::ArrowError> {
+            arrow::compute::take(&StringArray::from(vals), &idx, None)
+        };
+        let a = &self.answers;
+        let mut out: Vec<ArrayRef> = b.columns().to_vec();
+        out.push(take(a.iter().map(|x| x.eccn.as_deref()).collect())?);
+        out.push(arrow::compute::take(
+            &BooleanArray::from(a.iter().map(|x| x.license_required).collect::<Vec<_>>()),
+            &idx,
+            None,
+        )?);
+        out.push(take(
+            a.iter().map(|x| x.license_exceptions.as_deref()).collect(),
+        )?);
+        out.push(take(
+            a.iter().map(|x| x.review_policy.as_deref()).collect(),
+        )?);
+        out.push(take(a.iter().map(|x| x.conditions.as_deref()).collect())?);
+        out.push(take(a.iter().map(|x| x.measures.as_deref()).collect())?);
+        out.push(take(a.iter().map(|x| x.verdict.as_deref()).collect())?);
+        out.push(take(a.iter().map(|x| x.rules_fired.as_deref()).collect())?);
+        let mut value_b =
+            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
+        let mut owed_b =
+            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
+        let mut errors: Vec<Option<String>> = Vec::with_capacity(ids.len());
+        for (row, &id) in ids.iter().enumerate() {
+            let ans = a.get(id as usize);
+            let value = values.get(row).copied().flatten();
+            value_b.append_option(value.map(to_scaled));
+            let owed = match (value, ans.and_then(|x| x.revenue_share_percent)) {
+                (Some(v), Some(p)) => v
+                    .checked_mul(p)
+                    .and_then(|x| x.checked_div(Decimal::from(100))),
+                _ => None,
+            };
+            owed_b.append_option(owed.map(to_scaled));
+            let err = match (
+                ans.and_then(|x| x.error.clone()),
+                money_errors.get(row).cloned().flatten(),
+            ) {
+                (Some(e), Some(m)) => Some(format!("{e}; {m}")),
+                (e, m) => e.or(m),
+            };
+            summary.rows += 1;
+            if let Some(e) = &err {
+                summary.rows_with_error += 1;
+                let k = e.split(':').next().unwrap_or(e).to_string();
+                *summary.errors.entry(k).or_default() += 1;
+            }
+            if ans.and_then(|x| x.license_required) == Some(true) {
+                summary.license_required += 1;
+            }
+            if ans.and_then(|x| x.review_policy.as_deref()) == Some("presumption_of_denial") {
+                summary.presumption_of_denial += 1;
+            }
+            if ans.and_then(|x| x.revenue_share_percent).is_some() {
+                summary.with_revenue_share += 1;
+            }
+            errors.push(err);
+        }
+        out.push(Arc::new(value_b.finish()));
+        out.push(Arc::new(owed_b.finish()));
+        out.push(Arc::new(StringArray::from(vec![
+            Some(self.rs.hash.as_str());
+            ids.len()
+        ])));
+        out.push(Arc::new(StringArray::from(errors)));
+        RecordBatch::try_new(out_schema.clone(), out)
+    }
+}
+
+/// A decimal at scale 4 as the integer an Arrow Decimal128(38, 4) stores.
+fn to_scaled(d: Decimal) -> i128 {
+    let mut x = d.round_dp(4);
+    x.rescale(4);
+    x.mantissa()
+}
+
+/// The output schema: the input's, then the added columns.
+pub fn output_schema(input: &Schema) -> SchemaRef {
+    let mut fields: Vec<Field> = input.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for a in ADDED {
+        let ty = match *a {
+            "license_required" => DataType::Boolean,
+            "value" | "revenue_share_owed" => DataType::Decimal128(38, 4),
+            _ => DataType::Utf8,
+        };
+        fields.push(Field::new(*a, ty, true));
+    }
+    Arc::new(Schema::new(fields))
+}

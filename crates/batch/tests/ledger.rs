@@ -1,0 +1,294 @@
+//! Screening agrees with `check`, row for row; impact reports what a rule
+//! change costs; bad ledgers get clear errors and leave no output behind.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
+use chipexport_batch::generate::{Profile, generate};
+use chipexport_batch::impact::{Side, impact};
+use chipexport_batch::{Scenario, screen};
+use chipexport_catalog::Catalog;
+use chipexport_domain::{Country, Date};
+use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
+use rust_decimal::Decimal;
+
+fn read_all(path: &Path) -> Vec<RecordBatch> {
+    let f = std::fs::File::open(path).unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn col<'a>(b: &'a RecordBatch, name: &str) -> &'a StringArray {
+    b.column(b.schema().index_of(name).unwrap())
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+}
+
+fn opt(a: &StringArray, i: usize) -> Option<&str> {
+    a.is_valid(i).then(|| a.value(i))
+}
+
+#[test]
+fn screen_agrees_with_check_field_by_field() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ledger.csv");
+    let output = dir.path().join("screened.parquet");
+    generate(&cat, Profile::Mixed, 30_000, 7, &input).unwrap();
+    let summary = screen(&rs, &cat, Scenario::default(), &input, &output, &mut |_| {}).unwrap();
+    assert_eq!(summary.rows, 30_000);
+    assert_eq!(summary.rows_with_error, 0);
+
+    let batches = read_all(&output);
+    assert_eq!(
+        batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        30_000,
+        "one output row per input row"
+    );
+    let mut checked = 0;
+    let mut global = 0usize;
+    for b in &batches {
+        let lic = b
+            .column(b.schema().index_of("license_required").unwrap())
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .unwrap();
+        for i in 0..b.num_rows() {
+            global += 1;
+            if !(global - 1).is_multiple_of(3) || checked == 10_000 {
+                continue;
+            }
+            let e = cat.lookup(col(b, "chip").value(i)).unwrap();
+            let dest = Country::parse(col(b, "destination").value(i)).unwrap();
+            let q = Question {
+                item: ItemFacts::from_spec(&e.spec, &e.metrics),
+                destination: dest,
+                end_user_hq: opt(col(b, "end_user_hq"), i)
+                    .map_or(dest, |h| Country::parse(h).unwrap()),
+                exported_from: opt(col(b, "exported_from"), i)
+                    .map_or(Country::us(), |h| Country::parse(h).unwrap()),
+                on: col(b, "ship_date").value(i).parse::<Date>().unwrap(),
+                buyer_type: opt(col(b, "buyer_type"), i).map(String::from),
+                exporter_role: None,
+                subject_to_ear: None,
+                mode: Mode::Enforced,
+                with_packs: Vec::new(),
+            };
+            let d = rs.decide(&q);
+            let row = col(b, "order_id").value(i);
+            assert_eq!(col(b, "eccn").value(i), d.eccn, "{row}");
+            assert_eq!(lic.value(i), d.license_required, "{row}");
+            assert_eq!(
+                opt(col(b, "review_policy"), i),
+                d.review_policy.as_deref(),
+                "{row}"
+            );
+            assert_eq!(
+                col(b, "license_exceptions").value(i),
+                serde_json::to_string(&d.license_exceptions).unwrap(),
+                "{row}"
+            );
+            assert_eq!(
+                col(b, "rules_fired").value(i),
+                serde_json::to_string(&d.rules_fired()).unwrap(),
+                "{row}"
+            );
+            assert_eq!(col(b, "verdict").value(i), d.verdict, "{row}");
+            let conds: Vec<_> = d.conditions.iter().map(|c| &c.fields).collect();
+            assert_eq!(
+                col(b, "conditions").value(i),
+                serde_json::to_string(&conds).unwrap(),
+                "{row}"
+            );
+            assert_eq!(col(b, "rule_set_hash").value(i), rs.hash, "{row}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 10_000);
+}
+
+#[test]
+fn impact_of_the_april_2025_letters_and_the_august_revenue_share() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("h20.parquet");
+    generate(&cat, Profile::H20China, 5_000, 3, &input).unwrap();
+    let side = |d: &str| Side {
+        label: d.to_string(),
+        rs: &rs,
+        scenario: Scenario {
+            on: Some(d.parse().unwrap()),
+            ..Scenario::default()
+        },
+    };
+
+    let r = impact(
+        &cat,
+        side("2025-04-01"),
+        side("2025-05-01"),
+        &input,
+        10,
+        &mut |_| {},
+    )
+    .unwrap();
+    let by = |id: &str| r.by_chip.get(id).cloned().unwrap_or_default();
+    // Every H20 and MI308 order newly needs a licence; the L20 does not.
+    for id in [
+        "nvidia-h20-hgx-96gb",
+        "nvidia-h20-hgx-141gb-hbm3e",
+        "amd-instinct-mi308x-china-variant-192gb",
+    ] {
+        let t = by(id);
+        assert!(t.orders > 0);
+        assert_eq!(t.newly_license_required_value, t.value, "{id}");
+    }
+    assert_eq!(
+        by("nvidia-l20-pcie-48gb").newly_license_required_value,
+        Decimal::ZERO
+    );
+    let named: Decimal = [
+        "nvidia-h20-hgx-96gb",
+        "nvidia-h20-hgx-141gb-hbm3e",
+        "amd-instinct-mi308x-china-variant-192gb",
+    ]
+    .iter()
+    .map(|id| by(id).value)
+    .sum();
+    assert_eq!(r.total.newly_license_required_value, named);
+
+    let r = impact(
+        &cat,
+        side("2025-07-01"),
+        side("2025-09-01"),
+        &input,
+        10,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.total.newly_license_required_value, Decimal::ZERO);
+    assert_eq!(
+        r.total.new_revenue_share_owed,
+        named * Decimal::from(15) / Decimal::from(100),
+        "15% of the H20 and MI308 value"
+    );
+}
+
+#[test]
+fn bad_rows_are_kept_with_an_error_and_bad_files_are_refused() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.csv");
+    std::fs::write(
+        &input,
+        "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date,extra\n\
+         1,H20,10,12000.50,USD,CN,A,2025-05-01,x\n\
+         2,no-such-chip,10,1,USD,CN,A,2025-05-01,y\n\
+         3,H20,10,1,USD,XX,A,2025-05-01,z\n\
+         4,H20,ten,1,USD,CN,A,2025-13-01,w\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+    assert_eq!((s.rows, s.rows_with_error), (4, 3));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "every row comes out");
+    assert!(
+        lines[0].starts_with(
+            "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date,extra,eccn"
+        ),
+        "extra columns pass through: {}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("120005.0000"),
+        "value is decimal: {}",
+        lines[1]
+    );
+    assert!(lines[2].contains("no chip `no-such-chip`"), "{}", lines[2]);
+    assert!(
+        lines[3].contains("unknown country code `XX`"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].contains("ship_date") && lines[4].contains("quantity"),
+        "{}",
+        lines[4]
+    );
+
+    // A missing required column, an empty file, a file that is not what its
+    // extension says: errors, and no output file.
+    let cases = [
+        (
+            "nocol.csv",
+            "order_id,chip\n1,H20\n".as_bytes(),
+            "required column",
+        ),
+        ("empty.csv", b"".as_slice(), "is empty"),
+        (
+            "fake.parquet",
+            b"order_id,chip\n1,H20\n".as_slice(),
+            "not a readable Parquet file",
+        ),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let o = dir.path().join(format!("{name}.out.parquet"));
+        let e = screen(&rs, &cat, Scenario::default(), &p, &o, &mut |_| {}).unwrap_err();
+        assert!(e.message.contains(needle), "{name}: {}", e.message);
+        assert!(!o.exists(), "{name}: no output left behind");
+    }
+    // A truncated Parquet file.
+    let good = dir.path().join("good.parquet");
+    generate(&cat, Profile::Mixed, 1000, 1, &good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let cut = dir.path().join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = dir.path().join("cut.out.csv");
+    let e = screen(&rs, &cat, Scenario::default(), &cut, &o, &mut |_| {}).unwrap_err();
+    assert!(e.message.contains("Parquet"), "{}", e.message);
+    assert!(!o.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left behind");
+}
+
+#[test]
+fn every_format_round_trips() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["csv", "parquet", "jsonl"] {
+        let input = dir.path().join(format!("l.{ext}"));
+        generate(&cat, Profile::Mixed, 2_000, 5, &input).unwrap();
+        for out_ext in ["csv", "parquet", "jsonl"] {
+            let out = dir.path().join(format!("o-{ext}.{out_ext}"));
+            let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+            assert_eq!(
+                (s.rows, s.rows_with_error),
+                (2_000, 0),
+                "{ext} -> {out_ext}"
+            );
+            assert!(out.exists());
+        }
+    }
+}
