@@ -282,6 +282,19 @@ enum RulesCmd {
     },
     /// The rules reference page in Markdown (docs/rules-reference.md).
     Doc,
+    /// The whole decision as one SQL query over a table `ledger`, for a SQL
+    /// engine of your own (the same answers as `screen`).
+    Sql {
+        /// SQL dialect: ansi (DataFusion, DuckDB) or sqlite.
+        #[arg(long, default_value = "ansi", value_parser = ["ansi", "sqlite"])]
+        dialect: String,
+        /// Apply instruments as printed, even those not enforced.
+        #[arg(long)]
+        as_written: bool,
+        /// Also apply a proposed instrument (a bill) by pack id.
+        #[arg(long = "with-pack", value_name = "PACK_ID")]
+        with_packs: Vec<String>,
+    },
     /// Run every pack's own test cases.
     Test {
         /// Only this pack.
@@ -1085,6 +1098,32 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 ));
                 Ok((o, 0))
             }
+        }
+        Command::Rules(RulesCmd::Sql {
+            dialect,
+            as_written,
+            with_packs,
+        }) => {
+            let rs = ruleset(&[])?;
+            let cat = catalog()?;
+            let d = if dialect == "sqlite" {
+                chipexport_rules::sql::Dialect::Sqlite
+            } else {
+                chipexport_rules::sql::Dialect::Ansi
+            };
+            let mode = if *as_written {
+                Mode::AsWritten
+            } else {
+                Mode::Enforced
+            };
+            let q = chipexport_rules::sql::decision_query(&rs, &cat, d, mode, with_packs);
+            Ok((
+                format!(
+                    "-- chipexport decision query, rule set {} (sha256 {})\n-- columns needed in `ledger`: order_id, chip (catalog id or exact alias), destination, end_user_hq, exported_from, buyer_type, ship_date\n{q};",
+                    rs.id, rs.hash
+                ),
+                0,
+            ))
         }
         Command::Rules(RulesCmd::Doc) => {
             let rs = ruleset(&[])?;

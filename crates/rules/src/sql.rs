@@ -145,3 +145,329 @@ impl Lowering<'_> {
         }
     }
 }
+
+/// The whole decision as one SQL query over a table `ledger` with the ledger
+/// columns (`order_id`, `chip`, `destination`, `end_user_hq`,
+/// `exported_from`, `buyer_type`, `ship_date`), giving per order: `eccn`,
+/// `license_required`, `review_policy`, `license_exceptions`,
+/// `conditions`, `measures` and `rules_fired` (ids joined by `;`).
+///
+/// It follows `RuleSet::determine` step by step: the catalog as a `chips`
+/// table, facts as columns, then one stage per slot in slot order. A rule
+/// fires when it is in force on the row's date (its window, its pack's
+/// window, enforcement in the chosen mode) and its predicate is true; a
+/// winner is a fired rule that no fired rule of its slot overrides. `chip`
+/// must be a catalog id or an exact alias (the SQL does not do the CLI's
+/// forgiving name lookup).
+pub fn decision_query(
+    rs: &crate::ruleset::RuleSet,
+    catalog: &chipexport_catalog::Catalog,
+    dialect: Dialect,
+    mode: crate::ruleset::Mode,
+    chosen: &[String],
+) -> String {
+    use crate::pack::{Outcome, Slot, Status};
+    use crate::ruleset::Mode;
+    let low = Lowering {
+        dialect,
+        groups: &rs.groups,
+    };
+    let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let num = |v: Option<f64>| v.map_or("NULL".to_string(), |x| low.lit(&Lit::Num(x)));
+    let boolean = |v: Option<bool>| v.map_or("NULL".to_string(), |b| low.lit(&Lit::Bool(b)));
+    let date = |d: chipexport_domain::Date| low.date_lit(d);
+    let mut sql = String::new();
+
+    // The catalog, keyed by id and by every alias that names one entry.
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for (i, e) in catalog.entries.iter().enumerate() {
+        names.push((e.id.clone(), i));
+        for a in &e.spec.aliases {
+            if catalog
+                .entries
+                .iter()
+                .filter(|x| x.spec.aliases.contains(a))
+                .count()
+                == 1
+                && !names.iter().any(|(n, _)| n == a)
+            {
+                names.push((a.clone(), i));
+            }
+        }
+    }
+    sql.push_str("WITH chips(chip_key, chip, model, vendor, tpp, performance_density, die_area_mm2, memory_bandwidth_gbps, interconnect_gbps, memory_plus_interconnect_gbps, transistors_billion, datacenter, non_planar, origin_country) AS (VALUES\n");
+    let rows: Vec<String> = names
+        .iter()
+        .filter_map(|(n, i)| catalog.entries.get(*i).map(|e| (n, e)))
+        .map(|(n, e)| {
+            let m = &e.metrics;
+            format!(
+                "  ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                q(n),
+                q(&e.id),
+                q(&e.spec.name),
+                e.spec.vendor.as_deref().map_or("NULL".into(), q),
+                num(m.tpp),
+                num(m.performance_density),
+                num(m.die_area_mm2),
+                num(m.memory_bandwidth_gbps),
+                num(m.interconnect_gbps),
+                num(m.memory_plus_interconnect_gbps),
+                num(e.spec.transistors_billion),
+                boolean(e.spec.datacenter),
+                boolean(Some(e.spec.non_planar)),
+                e.spec
+                    .origin_country
+                    .map_or("NULL".into(), |c| q(c.as_str()))
+            )
+        })
+        .collect();
+    sql.push_str(&rows.join(",\n"));
+    sql.push_str("\n),\n");
+
+    // Facts, named as the predicates name them.
+    let date_expr = match dialect {
+        Dialect::Ansi => "CAST(l.ship_date AS DATE)".to_string(),
+        Dialect::Sqlite => "l.ship_date".to_string(),
+    };
+    sql.push_str(&format!(
+        "facts AS (SELECT l.order_id AS order_id, c.chip AS chip, c.model AS model, c.vendor AS vendor, c.tpp AS tpp, c.performance_density AS performance_density, \
+         c.die_area_mm2 AS die_area_mm2, c.memory_bandwidth_gbps AS memory_bandwidth_gbps, c.interconnect_gbps AS interconnect_gbps, \
+         c.memory_plus_interconnect_gbps AS memory_plus_interconnect_gbps, c.transistors_billion AS transistors_billion, c.datacenter AS datacenter, \
+         c.non_planar AS non_planar, c.origin_country AS origin_country, l.destination AS destination, \
+         COALESCE(NULLIF(l.end_user_hq, ''), l.destination) AS end_user_hq, COALESCE(NULLIF(l.exported_from, ''), 'US') AS exported_from, \
+         {date_expr} AS \"date\", NULLIF(l.buyer_type, '') AS buyer_type, CAST(NULL AS VARCHAR) AS exporter_role, \
+         CASE WHEN COALESCE(NULLIF(l.exported_from, ''), 'US') = 'US' OR c.origin_country = 'US' THEN {} ELSE NULL END AS subject_to_ear, \
+         CAST('' AS VARCHAR) AS rules_fired \
+         FROM ledger l JOIN chips c ON c.chip_key = l.chip),\n",
+        low.lit(&Lit::Bool(true))
+    ));
+
+    // When a rule is in force, on the row's date.
+    let in_force = |r: &crate::pack::Rule| -> Option<String> {
+        let p = rs.pack_of(r)?;
+        if p.meta.status == Status::Proposed && !chosen.contains(&p.meta.id) {
+            return None;
+        }
+        let d = "\"date\"";
+        let mut c = vec![format!("{d} >= {}", date(r.from))];
+        if let Some(u) = r.until {
+            c.push(format!("{d} < {}", date(u)));
+        }
+        if let Some(u) = p.meta.until {
+            c.push(format!("{d} < {}", date(u)));
+        }
+        if mode == Mode::Enforced && !p.meta.enforcement.is_empty() {
+            // The last entry covering the date decides, as in Pack::enforcement_on.
+            let mut case = String::from("(CASE");
+            for e in p.meta.enforcement.iter().rev() {
+                let mut w = format!("{d} >= {}", date(e.from));
+                if let Some(u) = e.until {
+                    w.push_str(&format!(" AND {d} < {}", date(u)));
+                }
+                case.push_str(&format!(
+                    " WHEN {w} THEN {}",
+                    low.lit(&Lit::Bool(e.enforced))
+                ));
+            }
+            case.push_str(&format!(" ELSE {} END)", low.lit(&Lit::Bool(true))));
+            c.push(case);
+        }
+        Some(c.join(" AND "))
+    };
+
+    let mut prev = "facts".to_string();
+    let mut cols: Vec<String> = Vec::new();
+    for (si, slot) in Slot::ORDER.into_iter().enumerate() {
+        let idx: Vec<usize> = rs.by_slot.get(si).cloned().unwrap_or_default();
+        // Stage a: whether each rule fires.
+        let mut fired = Vec::new();
+        for &ri in &idx {
+            let Some(r) = rs.rules.get(ri) else { continue };
+            let expr = match in_force(r) {
+                Some(w) => format!(
+                    "COALESCE(({w}) AND {}, {})",
+                    low.expr(&r.predicate),
+                    low.lit(&Lit::Bool(false))
+                ),
+                None => low.lit(&Lit::Bool(false)),
+            };
+            fired.push(format!("{expr} AS f{ri}"));
+        }
+        let fa = format!("s{si}a");
+        if fired.is_empty() {
+            sql.push_str(&format!("{fa} AS (SELECT * FROM {prev}),\n"));
+        } else {
+            sql.push_str(&format!(
+                "{fa} AS (SELECT *, {} FROM {prev}),\n",
+                fired.join(", ")
+            ));
+        }
+        // Stage b: winners and the slot's result.
+        let winner = |ri: usize| -> String {
+            let by: Vec<String> = idx
+                .iter()
+                .filter(|&&o| rs.overrides.get(o).is_some_and(|v| v.contains(&ri)))
+                .map(|o| format!("f{o}"))
+                .collect();
+            if by.is_empty() {
+                format!("f{ri}")
+            } else {
+                format!("(f{ri} AND NOT ({}))", by.join(" OR "))
+            }
+        };
+        let fired_list = idx
+            .iter()
+            .filter_map(|&ri| {
+                rs.rules.get(ri).map(|r| {
+                    format!(
+                        "CASE WHEN {} THEN {} ELSE '' END",
+                        winner(ri),
+                        q(&format!("{};", r.id))
+                    )
+                })
+            })
+            .collect::<Vec<_>>();
+        let mut outs = vec![if fired_list.is_empty() {
+            "rules_fired".to_string()
+        } else {
+            format!("rules_fired || {} AS rules_fired", fired_list.join(" || "))
+        }];
+        let first_value = |value: &dyn Fn(&Outcome) -> Option<String>, default: &str| -> String {
+            let mut case = String::from("CASE");
+            for &ri in &idx {
+                if let Some(v) = rs.rules.get(ri).and_then(|r| value(&r.then)) {
+                    case.push_str(&format!(" WHEN {} THEN {v}", winner(ri)));
+                }
+            }
+            if case == "CASE" {
+                default.to_string()
+            } else {
+                format!("{case} ELSE {default} END")
+            }
+        };
+        let list = |value: &dyn Fn(&Outcome) -> Option<String>| -> String {
+            let parts: Vec<String> = idx
+                .iter()
+                .filter_map(|&ri| {
+                    rs.rules.get(ri).and_then(|r| value(&r.then)).map(|v| {
+                        format!(
+                            "CASE WHEN {} THEN {} ELSE '' END",
+                            winner(ri),
+                            q(&format!("{v};"))
+                        )
+                    })
+                })
+                .collect();
+            if parts.is_empty() {
+                "''".to_string()
+            } else {
+                parts.join(" || ")
+            }
+        };
+        match slot {
+            Slot::Classification => outs.push(format!(
+                "{} AS eccn",
+                first_value(
+                    &|o| if let Outcome::Classification { eccn, .. } = o {
+                        Some(q(eccn))
+                    } else {
+                        None
+                    },
+                    &q(crate::engine::NOT_3A090)
+                )
+            )),
+            Slot::LicenseRequirement => outs.push(format!(
+                "{} AS license_required",
+                first_value(
+                    &|o| if let Outcome::License { required } = o {
+                        Some(low.lit(&Lit::Bool(*required)))
+                    } else {
+                        None
+                    },
+                    &low.lit(&Lit::Bool(false))
+                )
+            )),
+            Slot::LicenseException => outs.push(format!(
+                "{} AS license_exceptions",
+                list(&|o| if let Outcome::Exception { exception, .. } = o {
+                    Some(exception.clone())
+                } else {
+                    None
+                })
+            )),
+            Slot::ReviewPolicy => outs.push(format!(
+                "{} AS review_policy",
+                first_value(
+                    &|o| if let Outcome::Review { policy } = o {
+                        Some(q(policy))
+                    } else {
+                        None
+                    },
+                    "CAST(NULL AS VARCHAR)"
+                )
+            )),
+            Slot::Condition => outs.push(format!(
+                "{} AS conditions",
+                list(&|o| o.kind().map(String::from))
+            )),
+            Slot::Measure => outs.push(format!(
+                "{} AS measures",
+                list(&|o| o.kind().map(String::from))
+            )),
+            Slot::Notice => {}
+        }
+        // Keep the facts and earlier results, drop this stage's f columns.
+        let keep: Vec<String> = FACT_COLUMNS
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .chain(cols.iter().map(|c| format!("\"{c}\"")))
+            .collect();
+        let sb = format!("s{si}b");
+        sql.push_str(&format!(
+            "{sb} AS (SELECT {}, {} FROM {fa}),\n",
+            keep.join(", "),
+            outs.join(", ")
+        ));
+        match slot {
+            Slot::Classification => cols.push("eccn".into()),
+            Slot::LicenseRequirement => cols.push("license_required".into()),
+            Slot::LicenseException => cols.push("license_exceptions".into()),
+            Slot::ReviewPolicy => cols.push("review_policy".into()),
+            Slot::Condition => cols.push("conditions".into()),
+            Slot::Measure => cols.push("measures".into()),
+            Slot::Notice => {}
+        }
+        prev = sb;
+    }
+    // Licence exceptions only matter when a licence is required (as in decide).
+    let sql = sql.trim_end().trim_end_matches(',').to_string();
+    format!(
+        "{sql}\nSELECT order_id, chip, eccn, license_required, CASE WHEN license_required THEN license_exceptions ELSE '' END AS license_exceptions, review_policy, conditions, measures, rules_fired FROM {prev}"
+    )
+}
+
+/// The fact columns carried through every stage of [`decision_query`].
+const FACT_COLUMNS: &[&str] = &[
+    "order_id",
+    "chip",
+    "model",
+    "vendor",
+    "tpp",
+    "performance_density",
+    "die_area_mm2",
+    "memory_bandwidth_gbps",
+    "interconnect_gbps",
+    "memory_plus_interconnect_gbps",
+    "transistors_billion",
+    "datacenter",
+    "non_planar",
+    "origin_country",
+    "destination",
+    "end_user_hq",
+    "exported_from",
+    "date",
+    "buyer_type",
+    "exporter_role",
+    "subject_to_ear",
+];

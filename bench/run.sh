@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Ledger benchmark, one command: generates a ledger (Parquet and CSV), screens
+# it with chipexport, runs the impact of the April 2025 letters, and runs the
+# exported decision query on DuckDB over the same Parquet file, checking that
+# every order agrees. Usage: bench/run.sh [ROWS]   (default 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${1:-1000000}
+OUT=bench/out
+mkdir -p "$OUT"
+cargo build --release --quiet -p chipexport-cli
+BIN=target/release/chipexport
+python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb
+
+peak() { /usr/bin/time -f "%e s, peak %M KiB" "$@"; }
+echo "== generate $ROWS rows"
+$BIN ledger generate --rows "$ROWS" --out "$OUT/ledger.parquet"
+$BIN ledger generate --rows "$ROWS" --out "$OUT/ledger.csv"
+echo "== screen (Parquet in, Parquet out)"
+peak $BIN screen "$OUT/ledger.parquet" --out "$OUT/screened.parquet"
+echo "== screen (CSV in, CSV out)"
+peak $BIN screen "$OUT/ledger.csv" --out "$OUT/screened.csv"
+echo "== impact 2025-04-01 -> 2025-05-01"
+peak $BIN impact "$OUT/ledger.parquet" --before 2025-04-01 --after 2025-05-01 | head -8
+echo "== the same decisions as SQL on DuckDB"
+$BIN rules sql > "$OUT/decision.sql"
+peak python3 bench/duckdb_agree.py "$OUT/ledger.parquet" "$OUT/screened.parquet" "$OUT/decision.sql"
