@@ -142,6 +142,13 @@ struct QuestionArgs {
     /// Apply what is enforced (the default).
     #[arg(long, conflicts_with = "as_written")]
     enforced: bool,
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+/// Which rules apply: enforcement mode, bills, extra pack files.
+#[derive(Args, Clone)]
+struct RulesArgs {
     /// Apply instruments as printed, even those not enforced.
     #[arg(long)]
     as_written: bool,
@@ -220,15 +227,8 @@ struct ScreenArgs {
     /// Evaluate every order on this date instead of its ship_date.
     #[arg(long)]
     on: Option<String>,
-    /// Apply instruments as printed, even those not enforced.
-    #[arg(long)]
-    as_written: bool,
-    /// Also apply a proposed instrument (a bill) by pack id.
-    #[arg(long = "with-pack", value_name = "PACK_ID")]
-    with_packs: Vec<String>,
-    /// Load an extra rule pack file.
-    #[arg(long = "rules", value_name = "FILE")]
-    rule_files: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
 }
 
 #[derive(Args)]
@@ -401,7 +401,7 @@ fn question(
         Some(c) => country_arg("end-user-hq", c)?,
         None => destination,
     };
-    for p in &q.with_packs {
+    for p in &q.rules.with_packs {
         if rs.pack(p).is_none() {
             return Err(Failure::msg(
                 format!("--with-pack: no pack `{p}`"),
@@ -418,12 +418,12 @@ fn question(
         buyer_type: q.buyer_type.clone(),
         exporter_role: q.exporter_role.clone(),
         subject_to_ear: q.subject_to_ear,
-        mode: if q.as_written {
+        mode: if q.rules.as_written {
             Mode::AsWritten
         } else {
             Mode::Enforced
         },
-        with_packs: q.with_packs.clone(),
+        with_packs: q.rules.with_packs.clone(),
     })
 }
 
@@ -661,7 +661,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         }
         Command::Check(a) => {
             let cat = catalog()?;
-            let rs = ruleset(&a.q.rule_files)?;
+            let rs = ruleset(&a.q.rules.rule_files)?;
             let (spec, name) = item(&a.item, &cat)?;
             let m = Metrics::of(&spec);
             let on = match &a.on {
@@ -687,7 +687,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         }
         Command::Timeline(a) => {
             let cat = catalog()?;
-            let rs = ruleset(&a.q.rule_files)?;
+            let rs = ruleset(&a.q.rules.rule_files)?;
             let (spec, name) = item(&a.item, &cat)?;
             let m = Metrics::of(&spec);
             let since = date_arg("since", &a.since)?;
@@ -709,15 +709,15 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         }
         Command::Screen(a) => {
             let cat = catalog()?;
-            let rs = ruleset(&a.rule_files)?;
+            let rs = ruleset(&a.rules.rule_files)?;
             let on = a.on.as_deref().map(|s| date_arg("on", s)).transpose()?;
             let scenario = chipexport_batch::Scenario {
-                mode: if a.as_written {
+                mode: if a.rules.as_written {
                     Mode::AsWritten
                 } else {
                     Mode::Enforced
                 },
-                with_packs: a.with_packs.clone(),
+                with_packs: a.rules.with_packs.clone(),
                 on,
             };
             let bar = progress_bar();
@@ -870,7 +870,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         Command::Headroom(a) => {
             use chipexport_rules::headroom::{Knob, Probe, Target};
             let cat = catalog()?;
-            let rs = ruleset(&a.q.rule_files)?;
+            let rs = ruleset(&a.q.rules.rule_files)?;
             let (spec, name) = item(&a.item, &cat)?;
             let m = Metrics::of(&spec);
             let on = match &a.on {
@@ -950,7 +950,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
         }
         Command::Compare(a) => {
             let cat = catalog()?;
-            let rs = ruleset(&a.q.rule_files)?;
+            let rs = ruleset(&a.q.rules.rule_files)?;
             let on = match &a.on {
                 Some(s) => date_arg("on", s)?,
                 None => today()?,
@@ -1157,14 +1157,9 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             }
             for e in &p.meta.enforcement {
                 o.push_str(&format!(
-                    "  enforcement from {}{}: {} ({})\n",
-                    e.from,
-                    e.until.map_or(String::new(), |u| format!(" until {u}")),
-                    if e.enforced {
-                        "enforced"
-                    } else {
-                        "not enforced"
-                    },
+                    "  enforcement {} ({})
+",
+                    e.describe(),
                     e.citation
                 ));
             }

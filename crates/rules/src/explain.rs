@@ -541,19 +541,7 @@ pub fn reference_markdown(rs: &crate::ruleset::RuleSet) -> String {
             let _ = writeln!(o, "- source: <{u}>");
         }
         for e in &p.meta.enforcement {
-            let _ = writeln!(
-                o,
-                "- from {}{}: {} ({}; {})",
-                e.from,
-                e.until.map_or(String::new(), |u| format!(" until {u}")),
-                if e.enforced {
-                    "enforced"
-                } else {
-                    "not enforced"
-                },
-                e.citation,
-                e.confidence
-            );
+            let _ = writeln!(o, "- {} ({}; {})", e.describe(), e.citation, e.confidence);
         }
         let _ = writeln!(
             o,

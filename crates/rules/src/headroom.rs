@@ -163,6 +163,30 @@ pub struct KnobLimit {
     pub text: String,
 }
 
+impl KnobLimit {
+    /// A knob without a limit: unknown, unbounded, or unable to reach the target.
+    fn without_limit(
+        knob: Knob,
+        current: Option<f64>,
+        holds_now: bool,
+        unreachable: bool,
+        text: String,
+    ) -> KnobLimit {
+        KnobLimit {
+            knob,
+            current,
+            limit: None,
+            inclusive: false,
+            margin: None,
+            holds_now,
+            unreachable,
+            exact: !unreachable && current.is_some(),
+            binding_rules: Vec::new(),
+            text,
+        }
+    }
+}
+
 /// One point of a two-knob frontier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FrontierPoint {
@@ -272,21 +296,11 @@ impl Probe<'_> {
     /// Evaluates a knob along its axis and finds the limit.
     pub fn knob(&self, k: Knob, d: &Design) -> KnobLimit {
         let Some(cur) = d.get(k).filter(|v| *v > 0.0) else {
-            return KnobLimit {
-                knob: k,
-                current: None,
-                limit: None,
-                inclusive: false,
-                margin: None,
-                holds_now: false,
-                unreachable: false,
-                exact: false,
-                binding_rules: Vec::new(),
-                text: format!(
-                    "{}: unknown for this design; give it in the spec to analyse it",
-                    k.name()
-                ),
-            };
+            let text = format!(
+                "{}: unknown for this design; give it in the spec to analyse it",
+                k.name()
+            );
+            return KnobLimit::without_limit(k, None, false, false, text);
         };
         let exact_pts = self.breakpoints(k, d);
         // Points to evaluate: every breakpoint, points just either side, a
@@ -341,48 +355,31 @@ impl Probe<'_> {
         let name = k.name();
         let fmt = chipexport_domain::fmt_num;
         let Some(i_in) = idx_in else {
-            return KnobLimit {
-                knob: k,
-                current: Some(cur),
-                limit: None,
-                inclusive: false,
-                margin: None,
+            return KnobLimit::without_limit(
+                k,
+                Some(cur),
                 holds_now,
-                unreachable: true,
-                exact: false,
-                binding_rules: Vec::new(),
-                text: format!(
-                    "{name}: no value of this knob alone reaches the target (others fixed)"
-                ),
-            };
+                true,
+                format!("{name}: no value of this knob alone reaches the target (others fixed)"),
+            );
         };
         let Some(i_out) = idx_out.filter(|&o| o < evals.len()) else {
-            return KnobLimit {
-                knob: k,
-                current: Some(cur),
-                limit: None,
-                inclusive: false,
-                margin: None,
+            return KnobLimit::without_limit(
+                k,
+                Some(cur),
                 holds_now,
-                unreachable: false,
-                exact: true,
-                binding_rules: Vec::new(),
-                text: format!("{name}: no rule in force limits it for this target"),
-            };
+                false,
+                format!("{name}: no rule in force limits it for this target"),
+            );
         };
         let (Some(inside), Some(outside)) = (evals.get(i_in), evals.get(i_out)) else {
-            return KnobLimit {
-                knob: k,
-                current: Some(cur),
-                limit: None,
-                inclusive: false,
-                margin: None,
+            return KnobLimit::without_limit(
+                k,
+                Some(cur),
                 holds_now,
-                unreachable: true,
-                exact: false,
-                binding_rules: Vec::new(),
-                text: String::new(),
-            };
+                true,
+                format!("{}: no boundary found", k.name()),
+            );
         };
         // The boundary: an exact breakpoint between or at the two points.
         let (limit, inclusive, exact) = if inside.1 {

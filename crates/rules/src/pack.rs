@@ -122,6 +122,22 @@ pub struct Enforcement {
     pub note: Option<String>,
 }
 
+impl Enforcement {
+    /// "from 2025-05-13: not enforced" (with the end date when there is one).
+    pub fn describe(&self) -> String {
+        format!(
+            "from {}{}: {}",
+            self.from,
+            self.until.map_or(String::new(), |u| format!(" until {u}")),
+            if self.enforced {
+                "enforced"
+            } else {
+                "not enforced"
+            }
+        )
+    }
+}
+
 /// The instrument's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

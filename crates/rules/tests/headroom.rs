@@ -13,12 +13,10 @@ use chipexport_domain::{Country, Date};
 use chipexport_rules::headroom::{Design, Headroom, Knob, Probe, Target};
 use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
 
-fn analyse(chip: &str, to: &str, on: &str, target: Target, knobs: &[Knob]) -> Headroom {
-    let rs = RuleSet::embedded().unwrap();
-    let cat = Catalog::embedded().unwrap();
+fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
     let e = cat.lookup(chip).unwrap();
     let dest = Country::parse(to).unwrap();
-    let q = Question {
+    Question {
         item: ItemFacts::from_spec(&e.spec, &e.metrics),
         destination: dest,
         end_user_hq: dest,
@@ -29,10 +27,17 @@ fn analyse(chip: &str, to: &str, on: &str, target: Target, knobs: &[Knob]) -> He
         subject_to_ear: None,
         mode: Mode::Enforced,
         with_packs: Vec::new(),
-    };
+    }
+}
+
+fn analyse(chip: &str, to: &str, on: &str, target: Target, knobs: &[Knob]) -> Headroom {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let q = question(&cat, chip, to, on);
+    let spec = &cat.lookup(chip).unwrap().spec;
     Probe {
         rs: &rs,
-        spec: &e.spec,
+        spec,
         question: &q,
         target,
     }
@@ -105,19 +110,7 @@ fn h100_for_china_in_2024_finds_the_h20_ceiling_and_density_line() {
     let rs = RuleSet::embedded().unwrap();
     let cat = Catalog::embedded().unwrap();
     let e = cat.lookup("H20").unwrap();
-    let dest = Country::parse("CN").unwrap();
-    let q = Question {
-        item: ItemFacts::from_spec(&e.spec, &e.metrics),
-        destination: dest,
-        end_user_hq: dest,
-        exported_from: Country::us(),
-        on: "2024-01-01".parse::<Date>().unwrap(),
-        buyer_type: None,
-        exporter_role: None,
-        subject_to_ear: None,
-        mode: Mode::Enforced,
-        with_packs: Vec::new(),
-    };
+    let q = question(&cat, "H20", "CN", "2024-01-01");
     let probe = Probe {
         rs: &rs,
         spec: &e.spec,
