@@ -236,3 +236,125 @@ pub fn impact(
     }
     Ok(r)
 }
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn money(d: Decimal) -> String {
+    let s = format!("{:.0}", d.round_dp(0));
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// A one-page HTML report with a bar chart (inline SVG; no scripts, no
+/// network), by chip: value newly needing a licence and new revenue share.
+pub fn html(r: &Report) -> String {
+    let mut chips: Vec<(&String, &Totals)> = r
+        .by_chip
+        .iter()
+        .filter(|(_, t)| t.orders_changed > 0)
+        .collect();
+    chips.sort_by(|a, b| {
+        (b.1.newly_license_required_value + b.1.new_revenue_share_owed + b.1.freed_value)
+            .cmp(&(a.1.newly_license_required_value + a.1.new_revenue_share_owed + a.1.freed_value))
+    });
+    chips.truncate(12);
+    let max = chips
+        .iter()
+        .map(|(_, t)| {
+            t.newly_license_required_value
+                .max(t.new_revenue_share_owed)
+                .max(t.freed_value)
+        })
+        .max()
+        .unwrap_or_default()
+        .max(Decimal::ONE);
+    let bar_w = 560.0;
+    let mut svg = String::new();
+    let row_h = 46;
+    for (i, (name, t)) in chips.iter().enumerate() {
+        let y = i * row_h + 10;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{}\" class=\"label\">{}</text>",
+            y + 12,
+            esc(name)
+        ));
+        for (j, (v, class)) in [
+            (t.newly_license_required_value, "lic"),
+            (t.new_revenue_share_owed, "share"),
+            (t.freed_value, "freed"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let w = (*v / max).to_string().parse::<f64>().unwrap_or(0.0) * bar_w;
+            let yy = y + 16 + j * 9;
+            svg.push_str(&format!("<rect x=\"300\" y=\"{yy}\" width=\"{w:.1}\" height=\"8\" class=\"{class}\"><title>{}</title></rect>", money(*v)));
+        }
+    }
+    let height = chips.len() * row_h + 20;
+    let t = &r.total;
+    let rows: String = r
+        .changes
+        .iter()
+        .take(50)
+        .map(|c| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>", esc(&c.order_id), esc(&c.chip), esc(&c.destination), esc(&c.end_user), money(c.value), esc(&c.before), esc(&c.after)))
+        .collect();
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>chipexport impact report</title>
+<style>
+body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 960px; color: #1a1a1a; padding: 0 1rem; }}
+h1 {{ font-size: 1.4rem; }} table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left; }} .n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.lic {{ fill: #b3261e; }} .share {{ fill: #7a5c00; }} .freed {{ fill: #1b6e3a; }} .label {{ font-size: 13px; }}
+.key span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 14px; vertical-align: middle; }}
+</style></head><body>
+<h1>Impact of a rule change on {orders} orders</h1>
+<p>Before: {before}. After: {after}.</p>
+<table aria-label="Totals">
+<tr><th>Orders changing outcome</th><td class="n">{changed}</td></tr>
+<tr><th>Newly needing a licence</th><td class="n">{lic_u} units, {lic_v}</td></tr>
+<tr><th>Newly under presumption of denial</th><td class="n">{pod_u} units, {pod_v}</td></tr>
+<tr><th>New revenue share owed</th><td class="n">{share}</td></tr>
+<tr><th>Freed (licence no longer needed)</th><td class="n">{freed_u} units, {freed_v}</td></tr>
+<tr><th>Rows left out (errors)</th><td class="n">{errors}</td></tr>
+</table>
+<h2>By chip</h2>
+<p>Chips whose outcome changed. A chip with no bar changed in another way, such as the measures that apply.</p>
+<p class="key" aria-hidden="true"><span class="lic" style="background:#b3261e"></span>value newly needing a licence<span style="background:#7a5c00"></span>new revenue share owed<span style="background:#1b6e3a"></span>value freed</p>
+<svg role="img" aria-label="Bar chart of value newly needing a licence, new revenue share owed and value freed, by chip" width="880" height="{height}" viewBox="0 0 880 {height}">{svg}</svg>
+<h2>Changed orders (first {shown})</h2>
+<table><tr><th>order</th><th>chip</th><th>to</th><th>customer</th><th class="n">value</th><th>before</th><th>after</th></tr>{rows}</table>
+<p><small>Rule sets: before sha256 {hb}, after sha256 {ha}. Values in the ledger's currency; money is computed in decimal.</small></p>
+</body></html>
+"#,
+        orders = r.rows,
+        before = esc(&r.before),
+        after = esc(&r.after),
+        changed = t.orders_changed,
+        lic_u = t.newly_license_required_units,
+        lic_v = money(t.newly_license_required_value),
+        pod_u = t.newly_presumption_of_denial_units,
+        pod_v = money(t.newly_presumption_of_denial_value),
+        share = money(t.new_revenue_share_owed),
+        freed_u = t.freed_units,
+        freed_v = money(t.freed_value),
+        errors = r.rows_with_error,
+        shown = r.changes.len().min(50),
+        hb = r.rule_set_hash_before,
+        ha = r.rule_set_hash_after,
+    )
+}

@@ -244,13 +244,15 @@ impl<'a> Screener<'a> {
     }
 
     fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
-        let key = format!("{col}\u{0}{s}");
-        if let Some(r) = self.countries.get(&key) {
-            return r.clone();
-        }
-        let r = Country::parse(s).map_err(|e| format!("{col}: {e}"));
-        self.countries.insert(key, r.clone());
-        r
+        let r = match self.countries.get(s) {
+            Some(r) => r.clone(),
+            None => {
+                let r = Country::parse(s).map_err(|e| e.to_string());
+                self.countries.insert(s.to_string(), r.clone());
+                r
+            }
+        };
+        r.map_err(|e| format!("{col}: {e}"))
     }
 
     fn date(&mut self, s: &str) -> Result<Date, String> {

@@ -246,6 +246,9 @@ struct ImpactArgs {
     /// Also write the changed orders to this CSV file.
     #[arg(long)]
     changes_csv: Option<PathBuf>,
+    /// Also write a one-page HTML report with a chart to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -842,6 +845,17 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                         "check the free disk space",
                     )
                 })?;
+            }
+            if let Some(path) = &a.html {
+                let tmp = path.with_extension("html.partial");
+                std::fs::write(&tmp, chipexport_batch::impact::html(&r))
+                    .and_then(|()| std::fs::rename(&tmp, path))
+                    .map_err(|e| {
+                        Failure::msg(
+                            format!("cannot write `{}`: {e}", path.display()),
+                            "check the path",
+                        )
+                    })?;
             }
             if fmt == OutFormat::Json {
                 return Ok((json(&r)?, 0));

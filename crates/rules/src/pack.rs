@@ -852,6 +852,33 @@ confidence = "confirmed"
     }
 
     #[test]
+    fn malformed_status_and_dates_are_located() {
+        let bad_status = PACK.replace("status = \"in_force\"", "status = \"maybe\"");
+        let errs = Pack::parse(&SourceFile::new("p.toml", bad_status))
+            .err()
+            .unwrap_or_default();
+        let e = errs.first().map(|e| (e.line, e.message.contains("maybe")));
+        assert_eq!(e, Some((Some(10), true)), "{errs:?}");
+        let bad_date = PACK.replace("effective = 2023-11-17", "effective = 2023-13-17");
+        let errs = Pack::parse(&SourceFile::new("p.toml", bad_date))
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errs.first().and_then(|e| e.line), Some(9), "{errs:?}");
+        let until_before = PACK.replace(
+            "status = \"in_force\"",
+            "until = 2020-01-01\nstatus = \"in_force\"",
+        );
+        let errs = Pack::parse(&SourceFile::new("p.toml", until_before))
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("is not after `effective`")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
     fn conditions_need_their_numbers() {
         let text = PACK
             .replace("AND performance_densty > 1", "")
