@@ -185,6 +185,7 @@ pub struct Screener<'a> {
     countries: HashMap<String, Result<Country, String>>,
     dates: HashMap<String, Result<Date, String>>,
     keys: HashMap<(u16, Country, Country, Country, u8, u16), u32>,
+    plans: HashMap<u16, chipexport_rules::engine::Plan>,
     by_signature: HashMap<Vec<usize>, u32>,
     errors: HashMap<String, u32>,
     pub answers: Vec<Answer>,
@@ -205,6 +206,7 @@ impl<'a> Screener<'a> {
             countries: HashMap::new(),
             dates: HashMap::new(),
             keys: HashMap::new(),
+            plans: HashMap::new(),
             by_signature: HashMap::new(),
             errors: HashMap::new(),
             answers: Vec::new(),
@@ -326,11 +328,12 @@ impl<'a> Screener<'a> {
         if let Some(&id) = self.keys.get(&key) {
             return id;
         }
-        let id = self.determine(chip, dest, hq, from, buyer, date);
+        let id = self.determine(chip, dest, hq, from, buyer, date, key.5);
         self.keys.insert(key, id);
         id
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn determine(
         &mut self,
         chip: u16,
@@ -339,6 +342,7 @@ impl<'a> Screener<'a> {
         from: Country,
         buyer: u8,
         date: Date,
+        interval: u16,
     ) -> u32 {
         let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
             return self.error_answer("chip: not in the catalog".into());
@@ -358,7 +362,13 @@ impl<'a> Screener<'a> {
             mode: self.scenario.mode,
             with_packs: self.scenario.with_packs.clone(),
         };
-        let det: Determination<'_> = self.rs.determine(&q);
+        // One plan per breakpoint interval: the rules in force there.
+        let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
+        let plan = self
+            .plans
+            .entry(interval)
+            .or_insert_with(|| rs.plan(date, mode, chosen));
+        let det: Determination<'_> = rs.determine_with(&q, plan);
         // Questions whose determinations agree, and whose unknown facts are
         // the same (the explanation names them), share one answer.
         let facts = chipexport_rules::facts::Facts::new(

@@ -160,6 +160,12 @@ impl Decision {
     }
 }
 
+/// The rules to evaluate on one date, per slot (see [`RuleSet::plan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub by_slot: Vec<Vec<(usize, bool)>>,
+}
+
 /// The default classification when no classification rule applies.
 pub const NOT_3A090: &str = "not 3A090";
 
@@ -202,6 +208,40 @@ impl RuleSet {
 
     /// Determines the outcome of a question. Pure: no clock is read.
     pub fn determine(&self, q: &Question) -> Determination<'_> {
+        self.determine_with(q, &self.plan(q.on, q.mode, &q.with_packs))
+    }
+
+    /// The rules to evaluate on a date, per slot: `(rule, in_force)`, where
+    /// `in_force` is false for a rule that applies as written but is not
+    /// enforced (listed only in enforced mode, to report it). A plan holds
+    /// for every date between two consecutive breakpoints.
+    pub fn plan(&self, on: Date, mode: Mode, chosen: &[String]) -> Plan {
+        let by_slot = self
+            .by_slot
+            .iter()
+            .map(|rules| {
+                rules
+                    .iter()
+                    .filter_map(|&ri| {
+                        let r = self.rules.get(ri)?;
+                        if self.in_force(r, on, mode, chosen) {
+                            Some((ri, true))
+                        } else if mode == Mode::Enforced
+                            && self.in_force(r, on, Mode::AsWritten, chosen)
+                        {
+                            Some((ri, false))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Plan { by_slot }
+    }
+
+    /// Determines a question with a plan made for its date.
+    pub fn determine_with(&self, q: &Question, plan: &Plan) -> Determination<'_> {
         let mut facts = self.facts(q);
         let mut d = Determination {
             eccn: NOT_3A090,
@@ -218,15 +258,12 @@ impl RuleSet {
         for (si, slot) in Slot::ORDER.into_iter().enumerate() {
             fired.clear();
             unknown.clear();
-            for &ri in self.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+            for &(ri, in_force) in plan.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
                 let Some(r) = self.rules.get(ri) else {
                     continue;
                 };
-                if !self.in_force(r, q.on, q.mode, &q.with_packs) {
-                    if q.mode == Mode::Enforced
-                        && self.in_force(r, q.on, Mode::AsWritten, &q.with_packs)
-                        && expr::eval_bool(&r.predicate, &facts) == Some(true)
-                    {
+                if !in_force {
+                    if expr::eval_bool(&r.predicate, &facts) == Some(true) {
                         d.not_enforced.push(ri);
                     }
                     continue;
