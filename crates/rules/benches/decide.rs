@@ -35,6 +35,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("determine/h100-sg-2024-06-01", |b| {
         b.iter(|| std::hint::black_box(rs.determine(std::hint::black_box(&h100))))
     });
+    let plan = rs.plan(h20.on, h20.mode, &h20.with_packs);
+    c.bench_function("determine_with_plan/h20-cn-2025-09-01", |b| {
+        b.iter(|| std::hint::black_box(rs.determine_with(std::hint::black_box(&h20), &plan)))
+    });
     c.bench_function("decide/h20-cn-2025-09-01", |b| {
         b.iter(|| std::hint::black_box(rs.decide(std::hint::black_box(&h20))))
     });

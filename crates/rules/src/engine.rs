@@ -208,7 +208,7 @@ impl RuleSet {
 
     /// Determines the outcome of a question. Pure: no clock is read.
     pub fn determine(&self, q: &Question) -> Determination<'_> {
-        self.determine_with(q, &self.plan(q.on, q.mode, &q.with_packs))
+        self.determine_with(q, &self.cached_plan(q.on, q.mode, &q.with_packs))
     }
 
     /// The rules to evaluate on a date, per slot: `(rule, in_force)`, where

@@ -19,7 +19,7 @@ pub fn embedded_packs() -> &'static [(&'static str, &'static str)] {
 }
 
 /// How to treat instruments that are printed but not enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// What the government enforces (the default).
@@ -48,6 +48,12 @@ pub struct RuleSet {
     /// SHA-256 of every pack's text and of the country-group data.
     pub hash: String,
     pub id: String,
+    /// Sorted breakpoints (see [`RuleSet::breakpoints`]).
+    pub breaks: Vec<Date>,
+    /// Plans per (breakpoint interval, mode), shared by clones.
+    plans: std::sync::Arc<
+        std::sync::Mutex<HashMap<(usize, Mode), std::sync::Arc<crate::engine::Plan>>>,
+    >,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -281,7 +287,7 @@ impl RuleSet {
             env!("CARGO_PKG_VERSION"),
             hash.get(..12).unwrap_or("")
         );
-        Ok(RuleSet {
+        let mut rs = RuleSet {
             packs,
             rules,
             groups,
@@ -291,7 +297,34 @@ impl RuleSet {
             pack_index,
             hash,
             id,
-        })
+            breaks: Vec::new(),
+            plans: Default::default(),
+        };
+        rs.breaks = rs.breakpoints();
+        Ok(rs)
+    }
+
+    /// The plan for a date, from the cache when no bill is chosen.
+    pub fn cached_plan(
+        &self,
+        on: Date,
+        mode: Mode,
+        chosen: &[String],
+    ) -> std::sync::Arc<crate::engine::Plan> {
+        if !chosen.is_empty() {
+            return std::sync::Arc::new(self.plan(on, mode, chosen));
+        }
+        let key = (self.breaks.partition_point(|b| *b <= on), mode);
+        if let Ok(cache) = self.plans.lock() {
+            if let Some(p) = cache.get(&key) {
+                return p.clone();
+            }
+        }
+        let plan = std::sync::Arc::new(self.plan(on, mode, chosen));
+        if let Ok(mut cache) = self.plans.lock() {
+            cache.insert(key, plan.clone());
+        }
+        plan
     }
 
     pub fn pack(&self, id: &str) -> Option<&Pack> {
