@@ -18,6 +18,10 @@ pub fn embedded_packs() -> &'static [(&'static str, &'static str)] {
     embedded::PACKS
 }
 
+/// Plans per (breakpoint interval, mode), shared by clones of a rule set.
+type PlanCache =
+    std::sync::Arc<std::sync::Mutex<HashMap<(usize, Mode), std::sync::Arc<crate::engine::Plan>>>>;
+
 /// How to treat instruments that are printed but not enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,9 +55,7 @@ pub struct RuleSet {
     /// Sorted breakpoints (see [`RuleSet::breakpoints`]).
     pub breaks: Vec<Date>,
     /// Plans per (breakpoint interval, mode), shared by clones.
-    plans: std::sync::Arc<
-        std::sync::Mutex<HashMap<(usize, Mode), std::sync::Arc<crate::engine::Plan>>>,
-    >,
+    plans: PlanCache,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -315,10 +317,13 @@ impl RuleSet {
             return std::sync::Arc::new(self.plan(on, mode, chosen));
         }
         let key = (self.breaks.partition_point(|b| *b <= on), mode);
-        if let Ok(cache) = self.plans.lock() {
-            if let Some(p) = cache.get(&key) {
-                return p.clone();
-            }
+        if let Some(p) = self
+            .plans
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
+            return p;
         }
         let plan = std::sync::Arc::new(self.plan(on, mode, chosen));
         if let Ok(mut cache) = self.plans.lock() {
