@@ -92,6 +92,9 @@ enum Command {
     /// Order ledgers: generate synthetic ones for tests and benchmarks.
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// The decision log: verify its hash chain, replay an entry.
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 #[derive(Args, Clone)]
@@ -172,6 +175,9 @@ struct CheckArgs {
     /// Exit with 10 when a US licence is required.
     #[arg(long)]
     exit_code: bool,
+    /// Record the decision in the decision log of this data directory.
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -249,6 +255,33 @@ struct ImpactArgs {
     /// Also write a one-page HTML report with a chart to this file.
     #[arg(long)]
     html: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain of the decision log; names the first broken entry.
+    Verify {
+        /// The data directory.
+        #[arg(long, default_value = "chipexport-data")]
+        data: PathBuf,
+    },
+    /// Re-decide a logged question with today's rules and show any difference.
+    Replay {
+        /// The entry's id.
+        id: i64,
+        /// The data directory.
+        #[arg(long, default_value = "chipexport-data")]
+        data: PathBuf,
+    },
+    /// Append synthetic entries, printing each id once it is durable (for
+    /// crash tests).
+    #[command(hide = true)]
+    Stress {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        count: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -679,6 +712,10 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             } else {
                 0
             };
+            if let Some(dir) = &a.log {
+                let entry = log_decision(dir, &q, &d)?;
+                eprintln!("recorded as decision {} in {}", entry.id, dir.display());
+            }
             Ok((
                 if fmt == OutFormat::Json {
                     json(&d)?
@@ -861,6 +898,121 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 return Ok((json(&r)?, 0));
             }
             Ok((impact_table(&r), 0))
+        }
+        Command::Audit(AuditCmd::Verify { data }) => {
+            let log = open_log(data)?;
+            match log.verify().map_err(|e| Failure::Internal(e.to_string()))? {
+                Ok(n) => Ok((
+                    if fmt == OutFormat::Json {
+                        json(&serde_json::json!({ "entries": n, "intact": true }))?
+                    } else {
+                        format!("{n} decisions; the hash chain is intact")
+                    },
+                    0,
+                )),
+                Err(b) => Err(Failure::msg(
+                    format!("the decision log is broken at entry {}: {}", b.id, b.reason),
+                    "the log was edited outside chipexport; keep this copy as evidence and restore from a backup",
+                )),
+            }
+        }
+        Command::Audit(AuditCmd::Replay { id, data }) => {
+            let log = open_log(data)?;
+            let e = log
+                .get(*id)
+                .map_err(|e| Failure::Internal(e.to_string()))?
+                .ok_or_else(|| {
+                    Failure::msg(
+                        format!("no decision {id} in {}", data.display()),
+                        "`chipexport audit verify` counts the entries",
+                    )
+                })?;
+            let q: Question = serde_json::from_str(&e.request).map_err(|err| {
+                Failure::msg(
+                    format!("decision {id}: its question cannot be read: {err}"),
+                    "the entry may come from a newer chipexport",
+                )
+            })?;
+            let then: serde_json::Value = serde_json::from_str(&e.response).map_err(|err| {
+                Failure::msg(
+                    format!("decision {id}: its answer cannot be read: {err}"),
+                    "the entry may come from a newer chipexport",
+                )
+            })?;
+            let rs = ruleset(&[])?;
+            let now = serde_json::to_value(rs.decide(&q))
+                .map_err(|err| Failure::Internal(err.to_string()))?;
+            let mut diffs = Vec::new();
+            for k in [
+                "license_required",
+                "eccn",
+                "review_policy",
+                "license_exceptions",
+                "conditions",
+                "measures",
+                "verdict",
+            ] {
+                if then.get(k) != now.get(k) {
+                    diffs.push(
+                        serde_json::json!({ "field": k, "then": then.get(k), "now": now.get(k) }),
+                    );
+                }
+            }
+            let fired = |v: &serde_json::Value| -> Vec<String> {
+                v["reasons"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r["rule"].as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            if fired(&then) != fired(&now) {
+                diffs.push(serde_json::json!({ "field": "rules_fired", "then": fired(&then), "now": fired(&now) }));
+            }
+            if fmt == OutFormat::Json {
+                return Ok((
+                    json(
+                        &serde_json::json!({ "id": id, "recorded_at": e.recorded_at, "rule_set_then": e.rule_set_hash, "rule_set_now": rs.hash, "same": diffs.is_empty(), "differences": diffs }),
+                    )?,
+                    0,
+                ));
+            }
+            let mut o = format!(
+                "decision {id}, recorded {} with rule set {}\nreplayed with rule set {}\n",
+                e.recorded_at, e.rule_set_hash, rs.hash
+            );
+            if diffs.is_empty() {
+                o.push_str("the same answer today\n");
+            }
+            for d in &diffs {
+                o.push_str(&format!(
+                    "  {}: then {} / now {}\n",
+                    d["field"].as_str().unwrap_or(""),
+                    d["then"],
+                    d["now"]
+                ));
+            }
+            Ok((o, 0))
+        }
+        Command::Audit(AuditCmd::Stress { data, count }) => {
+            let mut log = open_log(data)?;
+            let mut out = std::io::stdout().lock();
+            for i in 0..*count {
+                let e = log
+                    .append(
+                        &now_rfc3339(),
+                        "stress",
+                        &format!("{{\"n\":{i}}}"),
+                        "{}",
+                        "stress",
+                    )
+                    .map_err(|e| Failure::Internal(e.to_string()))?;
+                let _ = writeln!(out, "{}", e.id);
+                let _ = out.flush();
+            }
+            Ok((String::new(), 0))
         }
         Command::Ledger(LedgerCmd::Generate {
             rows,
@@ -1254,6 +1406,35 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             Ok((out, if failed + untested.len() > 0 { 1 } else { 0 }))
         }
     }
+}
+
+fn now_rfc3339() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn open_log(dir: &std::path::Path) -> Result<chipexport_store::DecisionLog, Failure> {
+    chipexport_store::DecisionLog::open(dir)
+        .map_err(|e| Failure::msg(e.to_string(), "check the --data directory"))
+}
+
+/// Records a decision: the question (with the item facts used) and the
+/// answer exactly as `check --format json` prints it.
+fn log_decision(
+    dir: &std::path::Path,
+    q: &Question,
+    d: &chipexport_rules::Decision,
+) -> Result<chipexport_store::Entry, Failure> {
+    let mut log = open_log(dir)?;
+    let request = serde_json::to_string(q).map_err(|e| Failure::Internal(e.to_string()))?;
+    let response = serde_json::to_string(d).map_err(|e| Failure::Internal(e.to_string()))?;
+    log.append(
+        &now_rfc3339(),
+        "check",
+        &request,
+        &response,
+        &d.rule_set.hash,
+    )
+    .map_err(|e| Failure::Internal(e.to_string()))
 }
 
 fn batch_failure(e: chipexport_batch::BatchError) -> Failure {

@@ -412,3 +412,102 @@ fn rules_reference_page_is_up_to_date() {
         "docs/rules-reference.md is out of date: run `cargo run -p chipexport-cli -- rules doc > docs/rules-reference.md`"
     );
 }
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "chipexport-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn editing_one_byte_of_a_logged_decision_breaks_verify_and_names_it() {
+    let dir = tempdir("audit");
+    let d = dir.to_str().unwrap();
+    for to in ["CN", "SG", "DE"] {
+        let o = run(&[
+            "check",
+            "--chip",
+            "H20",
+            "--to",
+            to,
+            "--on",
+            "2025-09-01",
+            "--log",
+            d,
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let ok = run(&["audit", "verify", "--data", d]);
+    assert_eq!(
+        (ok.code, ok.stdout.trim()),
+        (0, "3 decisions; the hash chain is intact")
+    );
+    let same = run(&["audit", "replay", "2", "--data", d]);
+    assert!(
+        same.stdout.contains("the same answer today"),
+        "{}",
+        same.stdout
+    );
+
+    // Flip one byte of entry 2's stored answer, bypassing the append-only trigger.
+    let conn = rusqlite::Connection::open(dir.join("decisions.sqlite")).unwrap();
+    conn.execute_batch("DROP TRIGGER decisions_no_update")
+        .unwrap();
+    let resp: String = conn
+        .query_row("SELECT response FROM decisions WHERE id = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let edited = resp.replacen("\"eccn\":", "\"eccN\":", 1);
+    assert_ne!(resp, edited);
+    conn.execute("UPDATE decisions SET response = ?1 WHERE id = 2", [edited])
+        .unwrap();
+    drop(conn);
+    let bad = run(&["audit", "verify", "--data", d]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("broken at entry 2"), "{}", bad.stderr);
+}
+
+#[test]
+fn kill_9_during_writes_loses_no_acknowledged_decision() {
+    use std::io::BufRead;
+    let dir = tempdir("crash");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args([
+            "audit",
+            "stress",
+            "--data",
+            dir.to_str().unwrap(),
+            "--count",
+            "1000000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut acked = 0i64;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    while acked < 200 {
+        acked = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let o = run(&[
+        "--format",
+        "json",
+        "audit",
+        "verify",
+        "--data",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(
+        v["entries"].as_i64().unwrap() >= acked,
+        "acknowledged {acked}, found {}",
+        v["entries"]
+    );
+}

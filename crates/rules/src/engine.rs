@@ -9,24 +9,25 @@ use crate::pack::{Outcome, Rule, Slot};
 use crate::ruleset::{Mode, RuleSet};
 
 /// A question: this item, to this destination, for this buyer, on this date.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Question {
     pub item: ItemFacts,
     pub destination: Country,
     pub end_user_hq: Country,
     pub exported_from: Country,
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
     pub on: Date,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter_role: Option<String>,
     /// Whether the item is subject to the EAR when that does not follow from
     /// the facts (US export or US design); `None` is unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_to_ear: Option<bool>,
     pub mode: Mode,
     /// Proposed instruments (bills) to apply as if in force.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_packs: Vec<String>,
 }
 

@@ -130,7 +130,7 @@ impl std::fmt::Display for Value<'_> {
 }
 
 /// The facts about the item, taken from a spec and its metrics.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ItemFacts {
     pub chip: Option<String>,
     pub model: Option<String>,

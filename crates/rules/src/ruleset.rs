@@ -23,7 +23,7 @@ type PlanCache =
     std::sync::Arc<std::sync::Mutex<HashMap<(usize, Mode), std::sync::Arc<crate::engine::Plan>>>>;
 
 /// How to treat instruments that are printed but not enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// What the government enforces (the default).
