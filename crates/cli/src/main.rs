@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chipexport_catalog::{Catalog, Entry};
 use chipexport_domain::{ChipSpec, Country, DataError, Date, Metrics, SourceFile, fmt_num};
 use chipexport_rules::facts::{BUYER_TYPES, EXPORTER_ROLES};
-use chipexport_rules::{ItemFacts, Mode, Question, RuleSet, explain};
+use chipexport_rules::{Mode, Question, RuleSet, explain};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
@@ -95,6 +95,16 @@ enum Command {
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Serve the JSON API (under /api/v1) on an address, recording every
+    /// decision in the data directory's decision log.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// The data directory (created on first run).
+        #[arg(long, default_value = "chipexport-data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -428,39 +438,29 @@ fn item(args: &ItemArgs, cat: &Catalog) -> Result<(ChipSpec, String), Failure> {
 fn question(
     q: &QuestionArgs,
     spec: &ChipSpec,
-    metrics: &Metrics,
     on: Date,
     rs: &RuleSet,
 ) -> Result<Question, Failure> {
-    let destination = country_arg("to", &q.to)?;
-    let end_user_hq = match &q.end_user_hq {
-        Some(c) => country_arg("end-user-hq", c)?,
-        None => destination,
-    };
-    for p in &q.rules.with_packs {
-        if rs.pack(p).is_none() {
-            return Err(Failure::msg(
-                format!("--with-pack: no pack `{p}`"),
-                "`chipexport rules list` shows the pack ids; bills have kind `bill`",
-            ));
-        }
-    }
-    Ok(Question {
-        item: ItemFacts::from_spec(spec, metrics),
-        destination,
-        end_user_hq,
-        exported_from: country_arg("from", &q.from)?,
-        on,
+    let req = chipexport_rules::request::CheckRequest {
+        to: q.to.clone(),
+        end_user_hq: q.end_user_hq.clone(),
+        from: Some(q.from.clone()),
+        on: Some(on.to_string()),
         buyer_type: q.buyer_type.clone(),
         exporter_role: q.exporter_role.clone(),
         subject_to_ear: q.subject_to_ear,
-        mode: if q.rules.as_written {
-            Mode::AsWritten
-        } else {
-            Mode::Enforced
-        },
+        as_written: q.rules.as_written,
         with_packs: q.rules.with_packs.clone(),
-    })
+        ..Default::default()
+    };
+    req.question_for(spec, rs, on)
+        .map(|(question, _)| question)
+        .map_err(|e| {
+            Failure::msg(
+                format!("--{}: {}", e.field.replace('_', "-"), e.message),
+                e.help,
+            )
+        })
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
@@ -704,7 +704,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 Some(s) => date_arg("on", s)?,
                 None => today()?,
             };
-            let q = question(&a.q, &spec, &m, on, &rs)?;
+            let q = question(&a.q, &spec, on, &rs)?;
             let mut d = rs.decide(&q);
             d.metrics = Some(m);
             let code = if a.exit_code && d.license_required {
@@ -731,7 +731,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             let (spec, name) = item(&a.item, &cat)?;
             let m = Metrics::of(&spec);
             let since = date_arg("since", &a.since)?;
-            let q = question(&a.q, &spec, &m, since, &rs)?;
+            let q = question(&a.q, &spec, since, &rs)?;
             let iv = rs.timeline(&q, since, Some(&m));
             if fmt == OutFormat::Json {
                 Ok((
@@ -899,6 +899,24 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             }
             Ok((impact_table(&r), 0))
         }
+        Command::Serve { addr, data } => {
+            let state = std::sync::Arc::new(chipexport_server::AppState {
+                rules: ruleset(&[])?,
+                catalog: catalog()?,
+                log: std::sync::Mutex::new(open_log(data)?),
+                today: chipexport_server::today,
+            });
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            let data_dir = data.display().to_string();
+            rt.block_on(chipexport_server::serve(addr, state, |a| {
+                eprintln!("chipexport {} serving http://{a}/api/v1 (decision log in {data_dir}); Ctrl-C stops", env!("CARGO_PKG_VERSION"));
+            }))
+            .map_err(|e| Failure::msg(format!("cannot serve on `{addr}`: {e}"), "is the address free? try another with --addr"))?;
+            Ok((String::new(), 0))
+        }
         Command::Audit(AuditCmd::Verify { data }) => {
             let log = open_log(data)?;
             match log.verify().map_err(|e| Failure::Internal(e.to_string()))? {
@@ -1038,12 +1056,11 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             let cat = catalog()?;
             let rs = ruleset(&a.q.rules.rule_files)?;
             let (spec, name) = item(&a.item, &cat)?;
-            let m = Metrics::of(&spec);
             let on = match &a.on {
                 Some(s) => date_arg("on", s)?,
                 None => today()?,
             };
-            let q = question(&a.q, &spec, &m, on, &rs)?;
+            let q = question(&a.q, &spec, on, &rs)?;
             let target = Target::parse(&a.target).ok_or_else(|| {
                 Failure::msg(
                     format!("unknown target `{}`", a.target),
@@ -1157,7 +1174,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 if domestic {
                     qa.from = destination.to_string();
                 }
-                let q = question(&qa, &e.spec, &e.metrics, on, &rs)?;
+                let q = question(&qa, &e.spec, on, &rs)?;
                 let d = rs.decide(&q);
                 rows.push((e, domestic, d));
             }

@@ -1,0 +1,211 @@
+//! A question as callers send it (the HTTP API's JSON body, the CLI's
+//! flags), resolved against the catalog and the rule set into a
+//! [`Question`]. One place, so that every front end asks the same question.
+
+use chipexport_catalog::Catalog;
+use chipexport_domain::{ChipSpec, Country, Date, Metrics, SourceFile};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Question;
+use crate::facts::{BUYER_TYPES, EXPORTER_ROLES, ItemFacts};
+use crate::ruleset::{Mode, RuleSet};
+
+/// The options of `check`, as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// A catalog id or model name; or give `spec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<String>,
+    /// A chip spec in the JSON form of docs/spec-format.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<serde_json::Value>,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_hq: Option<String>,
+    /// The exporting country (default US).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// YYYY-MM-DD (default today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_to_ear: Option<bool>,
+    #[serde(default)]
+    pub as_written: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with_packs: Vec<String>,
+}
+
+/// Why a request cannot be answered, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RequestError {
+    pub field: String,
+    pub message: String,
+    pub help: String,
+}
+
+fn err(field: &str, message: impl Into<String>, help: impl Into<String>) -> RequestError {
+    RequestError {
+        field: field.into(),
+        message: message.into(),
+        help: help.into(),
+    }
+}
+
+/// A resolved request: the question, and the item it is about.
+pub struct Resolved {
+    pub question: Question,
+    pub spec: ChipSpec,
+    pub metrics: Metrics,
+    /// "NVIDIA H20 (HGX 96GB) [nvidia-h20-hgx-96gb]".
+    pub name: String,
+}
+
+impl CheckRequest {
+    /// Resolves the request; `today` is used when `on` is absent.
+    pub fn resolve(
+        &self,
+        rs: &RuleSet,
+        cat: &Catalog,
+        today: Date,
+    ) -> Result<Resolved, RequestError> {
+        let (spec, name) = self.item(cat)?;
+        let (question, metrics) = self.question_for(&spec, rs, today)?;
+        Ok(Resolved {
+            question,
+            spec,
+            metrics,
+            name,
+        })
+    }
+
+    /// The item: a catalog entry or the inline spec, with a display name.
+    pub fn item(&self, cat: &Catalog) -> Result<(ChipSpec, String), RequestError> {
+        Ok(match (&self.chip, &self.spec) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "chip",
+                    "give `chip` or `spec`, not both",
+                    "a catalog chip, or a spec of your own",
+                ));
+            }
+            (None, None) => {
+                return Err(err(
+                    "chip",
+                    "give `chip` or `spec`",
+                    "e.g. \"chip\": \"H20\"",
+                ));
+            }
+            (Some(c), None) => {
+                let e = cat
+                    .lookup(c)
+                    .map_err(|e| err("chip", e.to_string(), e.help()))?;
+                (
+                    e.spec.clone(),
+                    format!("{} [{}]", e.spec.display_name(), e.id),
+                )
+            }
+            (None, Some(v)) => {
+                let text = serde_json::to_string_pretty(v)
+                    .map_err(|e| err("spec", e.to_string(), "send the spec as a JSON object"))?;
+                let s = ChipSpec::parse(&SourceFile::new("spec.json", text)).map_err(|es| {
+                    let first = es.into_iter().next();
+                    err(
+                        &format!(
+                            "spec{}",
+                            first
+                                .as_ref()
+                                .and_then(|e| e.key.clone())
+                                .map_or(String::new(), |k| format!(".{k}"))
+                        ),
+                        first
+                            .as_ref()
+                            .map_or("invalid spec".to_string(), |e| e.message.clone()),
+                        first
+                            .and_then(|e| e.help)
+                            .unwrap_or_else(|| "see docs/spec-format.md".into()),
+                    )
+                })?;
+                let name = format!("{} [spec]", s.display_name());
+                (s, name)
+            }
+        })
+    }
+
+    /// The question about a given item (its `chip` and `spec` are ignored).
+    pub fn question_for(
+        &self,
+        spec: &ChipSpec,
+        rs: &RuleSet,
+        today: Date,
+    ) -> Result<(Question, Metrics), RequestError> {
+        let country = |field: &str, v: &str| {
+            Country::parse(v).map_err(|e| err(field, e.to_string(), e.help()))
+        };
+        let destination = country("to", &self.to)?;
+        let end_user_hq = match &self.end_user_hq {
+            Some(c) => country("end_user_hq", c)?,
+            None => destination,
+        };
+        let exported_from = match &self.from {
+            Some(c) => country("from", c)?,
+            None => Country::us(),
+        };
+        let on = match &self.on {
+            Some(d) => chipexport_domain::parse_date(d)
+                .map_err(|m| err("on", m, "write dates as YYYY-MM-DD"))?,
+            None => today,
+        };
+        if let Some(b) = &self.buyer_type
+            && !BUYER_TYPES.contains(&b.as_str())
+        {
+            return Err(err(
+                "buyer_type",
+                format!("`{b}` is not a buyer type"),
+                format!("one of: {}", BUYER_TYPES.join(", ")),
+            ));
+        }
+        if let Some(r) = &self.exporter_role
+            && !EXPORTER_ROLES.contains(&r.as_str())
+        {
+            return Err(err(
+                "exporter_role",
+                format!("`{r}` is not an exporter role"),
+                format!("one of: {}", EXPORTER_ROLES.join(", ")),
+            ));
+        }
+        for p in &self.with_packs {
+            if rs.pack(p).is_none() {
+                return Err(err(
+                    "with_packs",
+                    format!("no pack `{p}`"),
+                    "`chipexport rules list` shows the pack ids; bills have kind `bill`",
+                ));
+            }
+        }
+        let metrics = Metrics::of(spec);
+        let question = Question {
+            item: ItemFacts::from_spec(spec, &metrics),
+            destination,
+            end_user_hq,
+            exported_from,
+            on,
+            buyer_type: self.buyer_type.clone(),
+            exporter_role: self.exporter_role.clone(),
+            subject_to_ear: self.subject_to_ear,
+            mode: if self.as_written {
+                Mode::AsWritten
+            } else {
+                Mode::Enforced
+            },
+            with_packs: self.with_packs.clone(),
+        };
+        Ok((question, metrics))
+    }
+}

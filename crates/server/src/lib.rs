@@ -1,0 +1,293 @@
+//! The HTTP service: the CLI's answers as JSON under `/api/v1`, over the
+//! same library, with every decision recorded in the decision log.
+//!
+//! `POST /api/v1/check` takes the CLI's options as JSON
+//! ([`chipexport_rules::request::CheckRequest`]) and returns exactly what
+//! `chipexport check --format json` prints; the log entry's id is in the
+//! `X-Decision-Id` header. Malformed JSON, wrong types and unknown fields
+//! get a 4xx with a message naming the field; bodies are limited to 1 MiB
+//! and requests to 10 seconds.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chipexport_catalog::Catalog;
+use chipexport_domain::Date;
+use chipexport_rules::RuleSet;
+use chipexport_rules::request::CheckRequest;
+use chipexport_store::DecisionLog;
+
+/// What every handler shares.
+pub struct AppState {
+    pub rules: RuleSet,
+    pub catalog: Catalog,
+    pub log: Mutex<DecisionLog>,
+    /// "Today" for questions without a date (UTC, or frozen for tests).
+    pub today: fn() -> Date,
+}
+
+/// Today in UTC, or `CHIPEXPORT_TODAY` when set (for reproducible runs).
+pub fn today() -> Date {
+    std::env::var("CHIPEXPORT_TODAY")
+        .ok()
+        .and_then(|t| chipexport_domain::parse_date(&t).ok())
+        .unwrap_or_else(|| {
+            jiff::tz::TimeZone::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date()
+        })
+}
+
+/// An error response: `{"error": {"message", "help", "field"}}`.
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    help: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            help: help.into(),
+            field: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "message": self.message, "help": self.help, "field": self.field } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    r.map(|Json(v)| v).map_err(|e| {
+        let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(
+            status,
+            e.body_text(),
+            "send a JSON object with the documented fields (see GET /api/v1)",
+        )
+    })
+}
+
+async fn index() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "service": "chipexport",
+        "version": env!("CARGO_PKG_VERSION"),
+        "endpoints": {
+            "GET /api/v1/chips": "the catalog",
+            "GET /api/v1/chips/{id}": "one entry with metrics and sources",
+            "POST /api/v1/check": "the CLI's check options as JSON: chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs",
+            "POST /api/v1/timeline": "the same options (without on) plus since",
+            "GET /api/v1/rules": "the packs",
+            "GET /api/v1/rules/{id}": "one pack with its rules and citations",
+        }
+    }))
+}
+
+async fn chips(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = s
+        .catalog
+        .entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": e.id, "vendor": e.spec.vendor, "model": e.spec.name, "variant": e.spec.variant,
+                "tpp": e.metrics.tpp, "performance_density": e.metrics.performance_density,
+                "memory_bandwidth_gbps": e.metrics.memory_bandwidth_gbps, "interconnect_gbps": e.metrics.interconnect_gbps,
+                "datacenter": e.spec.datacenter, "has_figures": e.has_figures(),
+            })
+        })
+        .collect();
+    Json(serde_json::Value::Array(list))
+}
+
+async fn chip(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let e = s
+        .catalog
+        .lookup(&id)
+        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, e.to_string(), e.help()))?;
+    Ok(Json(
+        serde_json::json!({ "id": e.id, "spec": e.spec, "metrics": e.metrics }),
+    ))
+}
+
+async fn check(
+    State(s): State<Arc<AppState>>,
+    req: Result<Json<CheckRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    let r = req
+        .resolve(&s.rules, &s.catalog, (s.today)())
+        .map_err(|e| ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: e.message,
+            help: e.help,
+            field: Some(e.field),
+        })?;
+    let mut d = s.rules.decide(&r.question);
+    d.metrics = Some(r.metrics);
+    let internal = |e: String| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e,
+            "this is a bug in chipexport; please report it",
+        )
+    };
+    let request = serde_json::to_string(&r.question).map_err(|e| internal(e.to_string()))?;
+    let response = serde_json::to_value(&d).map_err(|e| internal(e.to_string()))?;
+    let entry = {
+        let mut log = s
+            .log
+            .lock()
+            .map_err(|_| internal("the decision log is unavailable".into()))?;
+        log.append(
+            &jiff::Timestamp::now().to_string(),
+            "check",
+            &request,
+            &response.to_string(),
+            &d.rule_set.hash,
+        )
+        .map_err(|e| internal(e.to_string()))?
+    };
+    let mut resp = Json(response).into_response();
+    if let Ok(v) = HeaderValue::from_str(&entry.id.to_string()) {
+        resp.headers_mut().insert("x-decision-id", v);
+    }
+    Ok(resp)
+}
+
+async fn timeline(
+    State(s): State<Arc<AppState>>,
+    req: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut v = body(req)?;
+    // `since` is timeline's own option; the rest is a check request.
+    let since = match v.as_object_mut().and_then(|o| o.remove("since")) {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(ApiError {
+                field: Some("since".into()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "`since` must be a date string",
+                    "YYYY-MM-DD",
+                )
+            });
+        }
+        None => None,
+    };
+    let check: CheckRequest = serde_json::from_value(v).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            e.to_string(),
+            "send the check options as JSON",
+        )
+    })?;
+    let since = match since {
+        Some(d) => chipexport_domain::parse_date(&d).map_err(|m| ApiError {
+            field: Some("since".into()),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m, "YYYY-MM-DD")
+        })?,
+        None => Date::constant(2022, 1, 1),
+    };
+    let r = check
+        .resolve(&s.rules, &s.catalog, since)
+        .map_err(|e| ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: e.message,
+            help: e.help,
+            field: Some(e.field),
+        })?;
+    let iv = s.rules.timeline(&r.question, since, Some(&r.metrics));
+    Ok(Json(
+        serde_json::json!({ "chip": r.spec.id, "name": r.spec.display_name(), "destination": r.question.destination, "intervals": iv }),
+    ))
+}
+
+async fn rules(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let packs: Vec<_> = s.rules.packs.iter().map(|p| serde_json::json!({ "id": p.meta.id, "meta": p.meta, "rules": p.rules.len(), "tests": p.tests.len() })).collect();
+    Json(
+        serde_json::json!({ "rule_set": { "id": s.rules.id, "hash": s.rules.hash }, "packs": packs }),
+    )
+}
+
+async fn rule_pack(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = s.rules.pack(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no pack `{id}`"),
+            "GET /api/v1/rules lists the packs",
+        )
+    })?;
+    serde_json::to_value(p).map(Json).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+            "this is a bug in chipexport",
+        )
+    })
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint",
+        "GET /api/v1 lists the endpoints",
+    )
+}
+
+/// The service's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/v1", get(index))
+        .route("/api/v1/chips", get(chips))
+        .route("/api/v1/chips/{id}", get(chip))
+        .route("/api/v1/check", post(check))
+        .route("/api/v1/timeline", post(timeline))
+        .route("/api/v1/rules", get(rules))
+        .route("/api/v1/rules/{id}", get(rule_pack))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C; `on_ready` gets the bound address.
+pub async fn serve(
+    addr: &str,
+    state: Arc<AppState>,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
