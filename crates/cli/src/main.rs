@@ -903,7 +903,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             let state = std::sync::Arc::new(chipexport_server::AppState {
                 rules: ruleset(&[])?,
                 catalog: catalog()?,
-                log: std::sync::Mutex::new(open_log(data)?),
+                log: chipexport_server::LogWriter::start(open_log(data)?),
                 today: chipexport_server::today,
             });
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -975,19 +975,6 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                         serde_json::json!({ "field": k, "then": then.get(k), "now": now.get(k) }),
                     );
                 }
-            }
-            let fired = |v: &serde_json::Value| -> Vec<String> {
-                v["reasons"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|r| r["rule"].as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            if fired(&then) != fired(&now) {
-                diffs.push(serde_json::json!({ "field": "rules_fired", "then": fired(&then), "now": fired(&now) }));
             }
             if fmt == OutFormat::Json {
                 return Ok((
@@ -1434,8 +1421,8 @@ fn open_log(dir: &std::path::Path) -> Result<chipexport_store::DecisionLog, Fail
         .map_err(|e| Failure::msg(e.to_string(), "check the --data directory"))
 }
 
-/// Records a decision: the question (with the item facts used) and the
-/// answer exactly as `check --format json` prints it.
+/// Records a decision: the question (with the item facts used) and its
+/// outcome record (see `Decision::outcome_record`).
 fn log_decision(
     dir: &std::path::Path,
     q: &Question,
@@ -1443,7 +1430,7 @@ fn log_decision(
 ) -> Result<chipexport_store::Entry, Failure> {
     let mut log = open_log(dir)?;
     let request = serde_json::to_string(q).map_err(|e| Failure::Internal(e.to_string()))?;
-    let response = serde_json::to_string(d).map_err(|e| Failure::Internal(e.to_string()))?;
+    let response = d.outcome_record().to_string();
     log.append(
         &now_rfc3339(),
         "check",

@@ -155,6 +155,23 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The outcome as the decision log keeps it: what was decided and on
+    /// which rules, without the explanation text (which `audit replay`
+    /// regenerates from the logged question).
+    pub fn outcome_record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "license_required": self.license_required,
+            "eccn": self.eccn,
+            "review_policy": self.review_policy,
+            "license_exceptions": self.license_exceptions,
+            "conditions": self.conditions.iter().map(|c| &c.fields).collect::<Vec<_>>(),
+            "measures": self.measures.iter().map(|m| serde_json::json!({ "jurisdiction": m.jurisdiction, "kind": m.kind(), "rule": m.rule })).collect::<Vec<_>>(),
+            "rules_fired": self.rules_fired(),
+            "verdict": self.verdict,
+            "rule_set": self.rule_set,
+        })
+    }
+
     /// The ids of the rules that fired.
     pub fn rules_fired(&self) -> Vec<&str> {
         self.reasons.iter().map(|r| r.rule.as_str()).collect()

@@ -21,15 +21,67 @@ use chipexport_catalog::Catalog;
 use chipexport_domain::Date;
 use chipexport_rules::RuleSet;
 use chipexport_rules::request::CheckRequest;
-use chipexport_store::DecisionLog;
+use chipexport_store::{DecisionLog, NewEntry};
 
 /// What every handler shares.
 pub struct AppState {
     pub rules: RuleSet,
     pub catalog: Catalog,
-    pub log: Mutex<DecisionLog>,
+    pub log: LogWriter,
     /// "Today" for questions without a date (UTC, or frozen for tests).
     pub today: fn() -> Date,
+}
+
+type Ack = tokio::sync::oneshot::Sender<Result<chipexport_store::Entry, String>>;
+
+/// The decision log's writer: one thread owns the log and commits every
+/// entry waiting at the time in one transaction (group commit), then
+/// acknowledges each. A request is answered only after its entry is durable.
+pub struct LogWriter {
+    tx: Mutex<std::sync::mpsc::Sender<(NewEntry, Ack)>>,
+}
+
+impl LogWriter {
+    pub fn start(mut log: DecisionLog) -> LogWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<(NewEntry, Ack)>();
+        std::thread::spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                while batch.len() < 1024 {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (entries, acks): (Vec<NewEntry>, Vec<Ack>) = batch.into_iter().unzip();
+                match log.append_all(entries) {
+                    Ok(done) => {
+                        for (entry, ack) in done.into_iter().zip(acks) {
+                            let _ = ack.send(Ok(entry));
+                        }
+                    }
+                    Err(e) => {
+                        for ack in acks {
+                            let _ = ack.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        LogWriter { tx: Mutex::new(tx) }
+    }
+
+    /// Appends an entry and waits until it is durable.
+    pub async fn append(&self, entry: NewEntry) -> Result<chipexport_store::Entry, String> {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        self.tx
+            .lock()
+            .map_err(|_| "the decision log is unavailable".to_string())?
+            .send((entry, ack))
+            .map_err(|_| "the decision log writer stopped".to_string())?;
+        done.await
+            .map_err(|_| "the decision log writer stopped".to_string())?
+    }
 }
 
 /// Today in UTC, or `CHIPEXPORT_TODAY` when set (for reproducible runs).
@@ -154,20 +206,17 @@ async fn check(
     };
     let request = serde_json::to_string(&r.question).map_err(|e| internal(e.to_string()))?;
     let response = serde_json::to_value(&d).map_err(|e| internal(e.to_string()))?;
-    let entry = {
-        let mut log = s
-            .log
-            .lock()
-            .map_err(|_| internal("the decision log is unavailable".into()))?;
-        log.append(
-            &jiff::Timestamp::now().to_string(),
-            "check",
-            &request,
-            &response.to_string(),
-            &d.rule_set.hash,
-        )
-        .map_err(|e| internal(e.to_string()))?
-    };
+    let entry = s
+        .log
+        .append(NewEntry {
+            recorded_at: jiff::Timestamp::now().to_string(),
+            kind: "check".into(),
+            request,
+            response: response.to_string(),
+            rule_set_hash: d.rule_set.hash.clone(),
+        })
+        .await
+        .map_err(internal)?;
     let mut resp = Json(response).into_response();
     if let Ok(v) = HeaderValue::from_str(&entry.id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);

@@ -54,6 +54,16 @@ pub struct Entry {
     pub hash: String,
 }
 
+/// An entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub recorded_at: String,
+    pub kind: String,
+    pub request: String,
+    pub response: String,
+    pub rule_set_hash: String,
+}
+
 /// The first entry whose chain does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
@@ -144,6 +154,21 @@ impl DecisionLog {
         response: &str,
         rule_set_hash: &str,
     ) -> Result<Entry, StoreError> {
+        let new = NewEntry {
+            recorded_at: recorded_at.into(),
+            kind: kind.into(),
+            request: request.into(),
+            response: response.into(),
+            rule_set_hash: rule_set_hash.into(),
+        };
+        let mut out = self.append_all(vec![new])?;
+        out.pop()
+            .ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// Appends entries in order in one transaction (group commit: one
+    /// durable write for all); returns them once they are durable.
+    pub fn append_all(&mut self, entries: Vec<NewEntry>) -> Result<Vec<Entry>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -154,34 +179,51 @@ impl DecisionLog {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let (id, prev) = match last {
+        let (mut id, mut prev) = match last {
             Some((id, hash)) => (id + 1, hash),
             None => (1, GENESIS.to_string()),
         };
-        let hash = entry_hash(
-            &prev,
-            id,
-            recorded_at,
-            kind,
-            request,
-            response,
-            rule_set_hash,
-        );
-        tx.execute(
-            "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, recorded_at, kind, request, response, rule_set_hash, prev, hash],
-        )?;
+        let mut out = Vec::with_capacity(entries.len());
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for e in entries {
+                let hash = entry_hash(
+                    &prev,
+                    id,
+                    &e.recorded_at,
+                    &e.kind,
+                    &e.request,
+                    &e.response,
+                    &e.rule_set_hash,
+                );
+                ins.execute(params![
+                    id,
+                    e.recorded_at,
+                    e.kind,
+                    e.request,
+                    e.response,
+                    e.rule_set_hash,
+                    prev,
+                    hash
+                ])?;
+                out.push(Entry {
+                    id,
+                    recorded_at: e.recorded_at,
+                    kind: e.kind,
+                    request: e.request,
+                    response: e.response,
+                    rule_set_hash: e.rule_set_hash,
+                    prev_hash: prev,
+                    hash: hash.clone(),
+                });
+                prev = hash;
+                id += 1;
+            }
+        }
         tx.commit()?;
-        Ok(Entry {
-            id,
-            recorded_at: recorded_at.into(),
-            kind: kind.into(),
-            request: request.into(),
-            response: response.into(),
-            rule_set_hash: rule_set_hash.into(),
-            prev_hash: prev,
-            hash,
-        })
+        Ok(out)
     }
 
     pub fn get(&self, id: i64) -> Result<Option<Entry>, StoreError> {
