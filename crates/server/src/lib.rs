@@ -115,6 +115,18 @@ impl ApiError {
     }
 }
 
+/// A request that parses but cannot be answered: 422, naming the field.
+impl From<chipexport_rules::request::RequestError> for ApiError {
+    fn from(e: chipexport_rules::request::RequestError) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: e.message,
+            help: e.help,
+            field: Some(e.field),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "message": self.message, "help": self.help, "field": self.field } });
@@ -189,12 +201,7 @@ async fn check(
     let req = body(req)?;
     let r = req
         .resolve(&s.rules, &s.catalog, (s.today)())
-        .map_err(|e| ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: e.message,
-            help: e.help,
-            field: Some(e.field),
-        })?;
+        .map_err(ApiError::from)?;
     let mut d = s.rules.decide(&r.question);
     d.metrics = Some(r.metrics);
     let internal = |e: String| {
@@ -260,12 +267,7 @@ async fn timeline(
     };
     let r = check
         .resolve(&s.rules, &s.catalog, since)
-        .map_err(|e| ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: e.message,
-            help: e.help,
-            field: Some(e.field),
-        })?;
+        .map_err(ApiError::from)?;
     let iv = s.rules.timeline(&r.question, since, Some(&r.metrics));
     Ok(Json(
         serde_json::json!({ "chip": r.spec.id, "name": r.spec.display_name(), "destination": r.question.destination, "intervals": iv }),
