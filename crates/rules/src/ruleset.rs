@@ -240,7 +240,8 @@ impl RuleSet {
                     if prio {
                         continue;
                     }
-                    if let Some(witness) = sat::overlap(&a.predicate, &b.predicate)
+                    if let Some(witness) =
+                        sat::overlap_with(&a.predicate, &b.predicate, Some(&groups))
                         && let Some(f) = file_of(b)
                     {
                         let mut path = rule_pos(b);

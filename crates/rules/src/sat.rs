@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chipexport_domain::Group;
+use chipexport_domain::{Country, CountryGroups, Group};
 
 use crate::expr::{CmpOp, Expr, Lit, render, render_lit};
 use crate::facts::Fact;
@@ -215,6 +215,32 @@ impl Interval {
 /// Whether a conjunction of atoms can be true; when it can, a description of
 /// the facts that make it so (a witness for error messages).
 pub fn satisfiable(conj: &[Atom]) -> Option<String> {
+    satisfiable_with(conj, None)
+}
+
+/// Whether a country can be in (or out of) a group on some date.
+fn can_be(groups: &CountryGroups, c: Country, g: Group, member: bool) -> bool {
+    let source = groups.derived.get(&c).map_or(c, |d| d.same_as);
+    let spans: Vec<_> = groups
+        .intervals(g)
+        .into_iter()
+        .filter(|(x, _, _)| *x == source)
+        .collect();
+    if member {
+        !spans.is_empty()
+    } else {
+        !spans
+            .iter()
+            .any(|(_, from, until)| from.is_none() && until.is_none())
+    }
+}
+
+/// As [`satisfiable`], also using the dated group memberships: a country fact
+/// limited to known codes can be in a group only if one of those countries
+/// is in it on some date (and likewise out of it). Each group test is
+/// checked on its own date, which can only over-approximate: no conflict is
+/// missed.
+pub fn satisfiable_with(conj: &[Atom], data: Option<&CountryGroups>) -> Option<String> {
     let mut nums: BTreeMap<Fact, Interval> = BTreeMap::new();
     let mut allowed: BTreeMap<Fact, BTreeSet<String>> = BTreeMap::new();
     let mut excluded: BTreeMap<Fact, BTreeSet<String>> = BTreeMap::new();
@@ -286,6 +312,30 @@ pub fn satisfiable(conj: &[Atom]) -> Option<String> {
     {
         return None;
     }
+    if let Some(data) = data {
+        let atoms = groups_atoms(conj);
+        for (f, set) in &allowed {
+            let ex = excluded.get(f).cloned().unwrap_or_default();
+            let left: Vec<&String> = set.iter().filter(|v| !ex.contains(*v)).collect();
+            let countries: Vec<Country> = left
+                .iter()
+                .filter_map(|v| Country::parse(v.trim_matches('\'')).ok())
+                .collect();
+            if countries.len() != left.len() {
+                continue; // not all values are countries: no knowledge to use
+            }
+            let tests = groups_of_fact(&atoms, *f);
+            if !tests.is_empty()
+                && !countries.iter().any(|c| {
+                    tests
+                        .iter()
+                        .all(|(g, member)| can_be(data, *c, *g, *member))
+                })
+            {
+                return None;
+            }
+        }
+    }
     let mut w: Vec<String> = nums.iter().map(|(f, i)| i.describe(*f)).collect();
     for (f, set) in &allowed {
         let ex = excluded.get(f).cloned().unwrap_or_default();
@@ -311,8 +361,35 @@ pub fn satisfiable(conj: &[Atom]) -> Option<String> {
     })
 }
 
+fn groups_atoms(conj: &[Atom]) -> Vec<(Fact, Group, bool)> {
+    conj.iter()
+        .filter_map(|a| match a {
+            Atom::Group {
+                fact,
+                group,
+                positive,
+            } => Some((*fact, *group, *positive)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn groups_of_fact(atoms: &[(Fact, Group, bool)], f: Fact) -> Vec<(Group, bool)> {
+    atoms
+        .iter()
+        .filter(|(x, _, _)| *x == f)
+        .map(|(_, g, p)| (*g, *p))
+        .collect()
+}
+
 /// A witness that both predicates can be true, or `None` if they cannot.
 pub fn overlap(a: &Expr, b: &Expr) -> Option<String> {
+    overlap_with(a, b, None)
+}
+
+/// As [`overlap`], using the dated group memberships (see
+/// [`satisfiable_with`]).
+pub fn overlap_with(a: &Expr, b: &Expr, groups: Option<&CountryGroups>) -> Option<String> {
     let (Some(da), Some(db)) = (dnf(a), dnf(b)) else {
         return Some("(predicates too large to compare)".to_string());
     };
@@ -320,7 +397,7 @@ pub fn overlap(a: &Expr, b: &Expr) -> Option<String> {
         for y in &db {
             let mut c = x.clone();
             c.extend(y.iter().cloned());
-            if let Some(w) = satisfiable(&c) {
+            if let Some(w) = satisfiable_with(&c, groups) {
                 return Some(w);
             }
         }
@@ -376,6 +453,61 @@ mod tests {
         assert!(overlap(&p("datacenter"), &p("datacenter = FALSE")).is_none());
         assert!(overlap(&p("tpp IS NULL"), &p("tpp > 1")).is_none());
         assert!(overlap(&p("destination NOT IN ('CN')"), &p("destination = 'CN'")).is_none());
+    }
+
+    #[test]
+    fn fixed_group_memberships_are_known() {
+        let g = CountryGroups::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        // China is in D:5 on every date; Hong Kong takes China's groups; Macau never is.
+        assert!(
+            overlap_with(
+                &p("destination = 'CN'"),
+                &p("NOT in_group(destination, 'D:5')"),
+                Some(&g)
+            )
+            .is_none()
+        );
+        assert!(
+            overlap_with(
+                &p("destination IN ('CN', 'HK')"),
+                &p("NOT in_group(destination, 'D:5')"),
+                Some(&g)
+            )
+            .is_none()
+        );
+        assert!(
+            overlap_with(
+                &p("destination = 'MO'"),
+                &p("in_group(destination, 'D:5')"),
+                Some(&g)
+            )
+            .is_none()
+        );
+        // Cambodia left D:5 in 2026, so both can hold on some date.
+        assert!(
+            overlap_with(
+                &p("destination = 'KH'"),
+                &p("NOT in_group(destination, 'D:5')"),
+                Some(&g)
+            )
+            .is_some()
+        );
+        assert!(
+            overlap_with(
+                &p("destination = 'KH'"),
+                &p("in_group(destination, 'D:5')"),
+                Some(&g)
+            )
+            .is_some()
+        );
+        // Without the data, nothing is assumed.
+        assert!(
+            overlap(
+                &p("destination = 'CN'"),
+                &p("NOT in_group(destination, 'D:5')")
+            )
+            .is_some()
+        );
     }
 
     #[test]
