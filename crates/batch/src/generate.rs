@@ -89,19 +89,12 @@ pub fn generate(
             "nvidia-l20-pcie-48gb",
         ],
     };
-    let names = [
-        "order_id",
-        "chip",
-        "quantity",
-        "unit_price",
-        "currency",
-        "destination",
-        "end_user",
-        "end_user_hq",
-        "ship_date",
-        "exported_from",
-        "buyer_type",
-    ];
+    // The ledger contract's columns, required then optional.
+    let names: Vec<&str> = crate::screen::REQUIRED
+        .iter()
+        .chain(crate::screen::OPTIONAL)
+        .copied()
+        .collect();
     let schema = Arc::new(Schema::new(
         names
             .iter()
@@ -147,8 +140,8 @@ pub fn generate(
                     .copied()
                     .unwrap_or("Acme Cloud")
                     .to_string(),
-                rng.pick(HQS).copied().unwrap_or("").to_string(),
                 date.to_string(),
+                rng.pick(HQS).copied().unwrap_or("").to_string(),
                 if rng.below(10) == 0 {
                     "SG".to_string()
                 } else {
