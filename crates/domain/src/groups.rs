@@ -167,7 +167,7 @@ pub struct Derived {
 }
 
 /// A membership interval `[from, until)`; `None` is open.
-type Span = (Option<Date>, Option<Date>);
+pub type Span = (Option<Date>, Option<Date>);
 
 /// The country groups, queryable on any date.
 #[derive(Debug, Clone)]
@@ -257,6 +257,12 @@ impl CountryGroups {
             }
         }
         set
+    }
+
+    /// The membership spans `[from, until)` of a country (not derived) in a
+    /// group; empty when it is never a member.
+    pub fn spans(&self, group: Group, country: Country) -> &[Span] {
+        self.index.get(&(group, country)).map_or(&[], Vec::as_slice)
     }
 
     /// The country whose groups a destination takes on a date (Hong Kong

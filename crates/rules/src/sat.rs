@@ -221,17 +221,13 @@ pub fn satisfiable(conj: &[Atom]) -> Option<String> {
 /// Whether a country can be in (or out of) a group on some date.
 fn can_be(groups: &CountryGroups, c: Country, g: Group, member: bool) -> bool {
     let source = groups.derived.get(&c).map_or(c, |d| d.same_as);
-    let spans: Vec<_> = groups
-        .intervals(g)
-        .into_iter()
-        .filter(|(x, _, _)| *x == source)
-        .collect();
+    let spans = groups.spans(g, source);
     if member {
         !spans.is_empty()
     } else {
         !spans
             .iter()
-            .any(|(_, from, until)| from.is_none() && until.is_none())
+            .any(|(from, until)| from.is_none() && until.is_none())
     }
 }
 
