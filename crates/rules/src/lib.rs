@@ -14,6 +14,7 @@
 //!
 //! This crate never depends on a batch engine.
 
+pub mod chart;
 pub mod conformance;
 pub mod engine;
 pub mod explain;

@@ -1,0 +1,250 @@
+//! The classification map behind the UI's chart: where a datacenter chip
+//! with a given TPP and performance density lands, for one destination on
+//! one date.
+//!
+//! The map is not drawn from hard-coded lines. Its axes are cut at every
+//! TPP and performance-density threshold that a rule in force compares
+//! against, which partitions the plane into cells inside which no such
+//! comparison changes value; each cell is then decided by the engine at
+//! its (geometric) midpoint. So the regions are exact for predicates over
+//! these two metrics, and the other facts a rule reads are the stated
+//! [`Assumptions`].
+
+use chipexport_domain::{Country, Date};
+use serde::Serialize;
+
+use crate::engine::Question;
+use crate::facts::{Fact, ItemFacts};
+use crate::ruleset::{Mode, RuleSet};
+
+/// Facts held fixed for the background regions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assumptions {
+    pub datacenter: bool,
+    pub memory_bandwidth_gbps: Option<f64>,
+    pub interconnect_gbps: Option<f64>,
+    pub end_user_hq: Country,
+    pub exported_from: Country,
+    pub origin_country: Country,
+}
+
+/// One cell of the partition and its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    pub x0: f64,
+    pub x1: f64,
+    pub y0: f64,
+    pub y1: f64,
+    pub eccn: String,
+    pub license_required: bool,
+    pub review_policy: Option<String>,
+    /// The rules that fired, by id.
+    pub rules: Vec<String>,
+    /// Rules that could matter but whose facts are unknown.
+    pub undetermined: Vec<String>,
+}
+
+/// The partition of `[x_range] × [y_range]` for one question template.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Map {
+    pub on: String,
+    pub destination: Country,
+    pub assumptions: Assumptions,
+    pub x_range: [f64; 2],
+    pub y_range: [f64; 2],
+    /// The TPP and performance-density thresholds of the rules in force.
+    pub x_breaks: Vec<f64>,
+    pub y_breaks: Vec<f64>,
+    pub cells: Vec<Cell>,
+}
+
+/// The TPP axis and the performance-density axis of the chart.
+pub const X_RANGE: [f64; 2] = [100.0, 100_000.0];
+pub const Y_RANGE: [f64; 2] = [0.1, 100.0];
+
+impl RuleSet {
+    /// The classification map on `on` for `destination` under `a`.
+    pub fn region_map(&self, destination: Country, on: Date, a: &Assumptions) -> Map {
+        let mode = Mode::Enforced;
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for r in self
+            .rules
+            .iter()
+            .filter(|r| self.in_force(r, on, mode, &[]))
+        {
+            for &(fact, _, t) in &r.thresholds {
+                match fact {
+                    Fact::Tpp if t > X_RANGE[0] && t < X_RANGE[1] => xs.push(t),
+                    Fact::PerformanceDensity if t > Y_RANGE[0] && t < Y_RANGE[1] => ys.push(t),
+                    _ => {}
+                }
+            }
+        }
+        let cuts = |mut v: Vec<f64>, range: [f64; 2]| -> (Vec<f64>, Vec<f64>) {
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            let mut edges = vec![range[0]];
+            edges.extend(v.iter().copied());
+            edges.push(range[1]);
+            (v, edges)
+        };
+        let (x_breaks, xe) = cuts(xs, X_RANGE);
+        let (y_breaks, ye) = cuts(ys, Y_RANGE);
+        let mut cells = Vec::new();
+        for xw in xe.windows(2) {
+            for yw in ye.windows(2) {
+                let (&[x0, x1], &[y0, y1]) = (xw, yw) else {
+                    continue;
+                };
+                let (x, y) = ((x0 * x1).sqrt(), (y0 * y1).sqrt());
+                let item = ItemFacts {
+                    tpp: Some(x),
+                    performance_density: Some(y),
+                    die_area_mm2: Some(x / y),
+                    memory_bandwidth_gbps: a.memory_bandwidth_gbps,
+                    interconnect_gbps: a.interconnect_gbps,
+                    memory_plus_interconnect_gbps: a
+                        .memory_bandwidth_gbps
+                        .zip(a.interconnect_gbps)
+                        .map(|(m, i)| m + i),
+                    datacenter: Some(a.datacenter),
+                    non_planar: Some(true),
+                    origin_country: Some(a.origin_country),
+                    ..ItemFacts::default()
+                };
+                let q = Question {
+                    item,
+                    destination,
+                    end_user_hq: a.end_user_hq,
+                    exported_from: a.exported_from,
+                    on,
+                    buyer_type: None,
+                    exporter_role: None,
+                    subject_to_ear: None,
+                    mode,
+                    with_packs: Vec::new(),
+                };
+                let d = self.determine(&q);
+                let ids = |v: &[usize]| -> Vec<String> {
+                    v.iter()
+                        .filter_map(|&i| self.rules.get(i).map(|r| r.id.clone()))
+                        .collect()
+                };
+                cells.push(Cell {
+                    x0,
+                    x1,
+                    y0,
+                    y1,
+                    eccn: d.eccn.to_string(),
+                    license_required: d.license_required,
+                    review_policy: d.review_policy.map(str::to_string),
+                    rules: ids(&d.fired),
+                    undetermined: ids(&d.unknown),
+                });
+            }
+        }
+        Map {
+            on: on.to_string(),
+            destination,
+            assumptions: a.clone(),
+            x_range: X_RANGE,
+            y_range: Y_RANGE,
+            x_breaks,
+            y_breaks,
+            cells,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn assumptions(hq: &str) -> Assumptions {
+        Assumptions {
+            datacenter: true,
+            memory_bandwidth_gbps: Some(4000.0),
+            interconnect_gbps: Some(900.0),
+            end_user_hq: Country::parse(hq).unwrap(),
+            exported_from: Country::parse("US").unwrap(),
+            origin_country: Country::parse("US").unwrap(),
+        }
+    }
+
+    fn cell_at(m: &Map, x: f64, y: f64) -> &Cell {
+        m.cells
+            .iter()
+            .find(|c| c.x0 <= x && x < c.x1 && c.y0 <= y && y < c.y1)
+            .unwrap()
+    }
+
+    #[test]
+    fn oct_2023_map_cuts_at_the_3a090_thresholds() {
+        let rs = RuleSet::embedded().unwrap();
+        let cn = Country::parse("CN").unwrap();
+        let m = rs.region_map(cn, Date::constant(2024, 6, 1), &assumptions("CN"));
+        for t in [1600.0, 2400.0, 4800.0] {
+            assert!(m.x_breaks.contains(&t), "{t} missing from {:?}", m.x_breaks);
+        }
+        for t in [1.6, 3.2, 5.92] {
+            assert!(m.y_breaks.contains(&t), "{t} missing from {:?}", m.y_breaks);
+        }
+        // The cells tile the plane.
+        let area: f64 = m
+            .cells
+            .iter()
+            .map(|c| (c.x1 / c.x0).ln() * (c.y1 / c.y0).ln())
+            .sum();
+        let whole = (X_RANGE[1] / X_RANGE[0]).ln() * (Y_RANGE[1] / Y_RANGE[0]).ln();
+        assert!((area - whole).abs() < 1e-9);
+        // H100-like: 3A090.a; H20-like: free on this date; a TPP 3000 PD 2
+        // chip: 3A090.b.
+        assert_eq!(cell_at(&m, 15_800.0, 19.5).eccn, "3A090.a");
+        assert!(cell_at(&m, 15_800.0, 19.5).license_required);
+        assert!(!cell_at(&m, 2368.0, 2.9).license_required);
+        assert_eq!(cell_at(&m, 3000.0, 2.0).eccn, "3A090.b");
+    }
+
+    #[test]
+    fn the_map_agrees_with_determine_on_catalog_like_points() {
+        // Every cell's outcome is what `determine` says for a point inside
+        // it that is not its midpoint.
+        let rs = RuleSet::embedded().unwrap();
+        let cn = Country::parse("CN").unwrap();
+        let a = assumptions("CN");
+        for on in [Date::constant(2023, 1, 1), Date::constant(2026, 2, 1)] {
+            let m = rs.region_map(cn, on, &a);
+            for c in &m.cells {
+                let (x, y) = (c.x0 * 1.0001, c.y1 / 1.0001);
+                let q = Question {
+                    item: ItemFacts {
+                        tpp: Some(x),
+                        performance_density: Some(y),
+                        die_area_mm2: Some(x / y),
+                        memory_bandwidth_gbps: a.memory_bandwidth_gbps,
+                        interconnect_gbps: a.interconnect_gbps,
+                        memory_plus_interconnect_gbps: Some(4900.0),
+                        datacenter: Some(true),
+                        non_planar: Some(true),
+                        origin_country: Some(a.origin_country),
+                        ..ItemFacts::default()
+                    },
+                    destination: cn,
+                    end_user_hq: a.end_user_hq,
+                    exported_from: a.exported_from,
+                    on,
+                    buyer_type: None,
+                    exporter_role: None,
+                    subject_to_ear: None,
+                    mode: Mode::Enforced,
+                    with_packs: Vec::new(),
+                };
+                let d = rs.determine(&q);
+                assert_eq!(d.eccn, c.eccn, "{on} at ({x}, {y})");
+                assert_eq!(d.license_required, c.license_required, "{on} at ({x}, {y})");
+            }
+        }
+    }
+}
