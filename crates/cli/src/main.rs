@@ -95,15 +95,23 @@ enum Command {
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Serve the JSON API (under /api/v1) on an address, recording every
-    /// decision in the data directory's decision log.
+    /// Serve the web UI (chart, chip, check, rules and ledger pages) and the
+    /// JSON API (under /api/v1, described at /api/v1/openapi.json), recording
+    /// every decision in the data directory's decision log.
+    ///
+    /// Reading is open; uploading a ledger needs the service's token: the
+    /// value of CHIPEXPORT_TOKEN, else DATA/token, else a new random token
+    /// written there. The address printed at start carries it.
     Serve {
-        /// Address to listen on.
+        /// Address to listen on (loopback by default).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
         /// The data directory (created on first run).
         #[arg(long, default_value = "chipexport-data")]
         data: PathBuf,
+        /// Largest ledger upload accepted, in MiB.
+        #[arg(long, default_value_t = 256)]
+        max_upload_mib: usize,
     },
 }
 
@@ -899,12 +907,30 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             }
             Ok((impact_table(&r), 0))
         }
-        Command::Serve { addr, data } => {
+        Command::Serve {
+            addr,
+            data,
+            max_upload_mib,
+        } => {
+            let log = open_log(data)?;
+            let token = chipexport_server::load_or_create_token(data).map_err(|e| {
+                Failure::msg(
+                    format!(
+                        "cannot read or create the token in `{}`: {e}",
+                        data.display()
+                    ),
+                    "check the --data directory, or set CHIPEXPORT_TOKEN",
+                )
+            })?;
             let state = std::sync::Arc::new(chipexport_server::AppState {
                 rules: ruleset(&[])?,
                 catalog: catalog()?,
-                log: chipexport_server::LogWriter::start(open_log(data)?),
+                log: chipexport_server::LogWriter::start(log),
                 today: chipexport_server::today,
+                data: data.clone(),
+                token: token.clone(),
+                jobs: Default::default(),
+                upload_limit: max_upload_mib.saturating_mul(1024 * 1024),
             });
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -912,7 +938,9 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             let data_dir = data.display().to_string();
             rt.block_on(chipexport_server::serve(addr, state, |a| {
-                eprintln!("chipexport {} serving http://{a}/api/v1 (decision log in {data_dir}); Ctrl-C stops", env!("CARGO_PKG_VERSION"));
+                eprintln!("chipexport {} serving http://{a}/?token={token}", env!("CARGO_PKG_VERSION"));
+                eprintln!("  open that address in a browser; the API is at http://{a}/api/v1 (described at /api/v1/openapi.json)");
+                eprintln!("  decision log in {data_dir}; uploads need the token above (kept in {data_dir}/token); Ctrl-C stops");
             }))
             .map_err(|e| Failure::msg(format!("cannot serve on `{addr}`: {e}"), "is the address free? try another with --addr"))?;
             Ok((String::new(), 0))

@@ -7,6 +7,13 @@
 //! `X-Decision-Id` header. Malformed JSON, wrong types and unknown fields
 //! get a 4xx with a message naming the field; bodies are limited to 1 MiB
 //! and requests to 10 seconds.
+//!
+//! The same binary serves the browser UI ([`web`]) and runs ledger jobs
+//! ([`jobs`]); endpoints that write (uploads) need the service's token.
+
+pub mod api;
+pub mod jobs;
+pub mod web;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,6 +37,70 @@ pub struct AppState {
     pub log: LogWriter,
     /// "Today" for questions without a date (UTC, or frozen for tests).
     pub today: fn() -> Date,
+    /// The data directory (decision log, token, jobs).
+    pub data: std::path::PathBuf,
+    /// The bearer token that write endpoints require.
+    pub token: String,
+    /// Ledger jobs of this run.
+    pub jobs: jobs::Jobs,
+    /// The largest upload accepted, in bytes.
+    pub upload_limit: usize,
+}
+
+/// `n` random bytes as hex, from the operating system.
+pub fn random_hex(n: usize) -> String {
+    use std::io::Read;
+    let mut b = vec![0u8; n];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .is_ok();
+    if !ok {
+        // No /dev/urandom: mix the clock and the process id (not for
+        // tokens on such systems; `serve` refuses to generate one then).
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+            ^ u128::from(std::process::id());
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = (t >> ((i % 16) * 8)) as u8;
+        }
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The token from `CHIPEXPORT_TOKEN`, else `DATA/token`, else a new random
+/// one written to `DATA/token` (readable by the owner only).
+pub fn load_or_create_token(data: &std::path::Path) -> std::io::Result<String> {
+    if let Ok(t) = std::env::var("CHIPEXPORT_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_string());
+    }
+    let path = data.join("token");
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => return Ok(t.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(data)?;
+    let t = random_hex(24);
+    std::fs::write(&path, format!("{t}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(t)
+}
+
+pub(crate) fn internal(e: impl Into<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        e,
+        "this is a bug in chipexport; please report it",
+    )
 }
 
 type Ack = tokio::sync::oneshot::Sender<Result<chipexport_store::Entry, String>>;
@@ -105,7 +176,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> ApiError {
+    pub(crate) fn field(mut self, f: &str) -> ApiError {
+        self.field = Some(f.to_string());
+        self
+    }
+
+    pub(crate) fn new(
+        status: StatusCode,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -134,7 +214,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     r.map(|Json(v)| v).map_err(|e| {
         let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             StatusCode::PAYLOAD_TOO_LARGE
@@ -154,7 +234,15 @@ async fn index() -> Json<serde_json::Value> {
         "service": "chipexport",
         "version": env!("CARGO_PKG_VERSION"),
         "endpoints": {
-            "GET /api/v1/chips": "the catalog",
+            "GET /api/v1/openapi.json": "the OpenAPI 3.1 document of this API",
+            "GET /api/v1/chips": "the catalog (?q= searches)",
+            "POST /api/v1/metrics": "the metrics of a posted spec, with derivation",
+            "POST /api/v1/compare": "chips, to, on, end_user_hq, domestic: several chips side by side",
+            "GET /api/v1/chart": "?on=&to=: the TPP x performance-density map and every chip's outcome",
+            "POST /api/v1/screen": "?name=FILE: upload a ledger (needs the token); returns a job",
+            "GET /api/v1/jobs/{id}": "a job's state and progress",
+            "GET /api/v1/jobs/{id}/result": "the screened ledger",
+            "GET /api/v1/jobs/{id}/impact": "?before=&after=: the impact of a rule change on the job's ledger",
             "GET /api/v1/chips/{id}": "one entry with metrics and sources",
             "POST /api/v1/check": "the CLI's check options as JSON: chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs",
             "POST /api/v1/timeline": "the same options (without on) plus since",
@@ -162,23 +250,6 @@ async fn index() -> Json<serde_json::Value> {
             "GET /api/v1/rules/{id}": "one pack with its rules and citations",
         }
     }))
-}
-
-async fn chips(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let list: Vec<serde_json::Value> = s
-        .catalog
-        .entries
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "id": e.id, "vendor": e.spec.vendor, "model": e.spec.name, "variant": e.spec.variant,
-                "tpp": e.metrics.tpp, "performance_density": e.metrics.performance_density,
-                "memory_bandwidth_gbps": e.metrics.memory_bandwidth_gbps, "interconnect_gbps": e.metrics.interconnect_gbps,
-                "datacenter": e.spec.datacenter, "has_figures": e.has_figures(),
-            })
-        })
-        .collect();
-    Json(serde_json::Value::Array(list))
 }
 
 async fn chip(
@@ -309,16 +380,56 @@ async fn not_found() -> ApiError {
     )
 }
 
+/// Every route: (method, path), as the OpenAPI document lists them (pages
+/// and assets excluded).
+pub const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/chips"),
+    ("get", "/api/v1/chips/{id}"),
+    ("post", "/api/v1/metrics"),
+    ("post", "/api/v1/check"),
+    ("post", "/api/v1/timeline"),
+    ("post", "/api/v1/compare"),
+    ("get", "/api/v1/chart"),
+    ("get", "/api/v1/rules"),
+    ("get", "/api/v1/rules/{id}"),
+    ("post", "/api/v1/screen"),
+    ("get", "/api/v1/jobs/{id}"),
+    ("get", "/api/v1/jobs/{id}/result"),
+    ("get", "/api/v1/jobs/{id}/impact"),
+];
+
 /// The service's routes.
 pub fn router(state: Arc<AppState>) -> Router {
+    let upload_limit = state.upload_limit;
     Router::new()
         .route("/api/v1", get(index))
-        .route("/api/v1/chips", get(chips))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/chips", get(api::chips))
         .route("/api/v1/chips/{id}", get(chip))
+        .route("/api/v1/metrics", post(api::metrics))
         .route("/api/v1/check", post(check))
         .route("/api/v1/timeline", post(timeline))
+        .route("/api/v1/compare", post(api::compare))
+        .route("/api/v1/chart", get(api::chart))
         .route("/api/v1/rules", get(rules))
         .route("/api/v1/rules/{id}", get(rule_pack))
+        .route(
+            "/api/v1/screen",
+            post(jobs::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/jobs/{id}", get(jobs::status))
+        .route("/api/v1/jobs/{id}/result", get(jobs::result))
+        .route("/api/v1/jobs/{id}/impact", get(jobs::impact))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .route("/", get(web::chart_page))
+        .route("/chips/{id}", get(web::chip_page))
+        .route("/check", get(web::check_page))
+        .route("/rules", get(web::rules_page))
+        .route("/rules/{id}", get(web::rule_page))
+        .route("/ledger", get(web::ledger_page))
+        .route("/assets/{*path}", get(web::asset))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -1,0 +1,368 @@
+//! Ledger jobs: an uploaded order book is screened in the background with
+//! the same `chipexport_batch::screen` as the CLI; the caller polls the job,
+//! downloads the screened file, and asks for the impact of a rule change.
+//!
+//! Files live under `DATA/jobs/ID/`: the upload as sent and the screened
+//! output in the same format. Uploading needs the service's token.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, AppState};
+
+/// What a job is doing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum JobState {
+    Running,
+    Done { summary: serde_json::Value },
+    Failed { error: String, help: String },
+}
+
+/// A screening job.
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub dir: PathBuf,
+    pub rows_done: AtomicU64,
+    pub state: Mutex<JobState>,
+}
+
+impl Job {
+    fn input(&self) -> PathBuf {
+        self.dir.join(format!("input.{}", ext(&self.name)))
+    }
+
+    fn output(&self) -> PathBuf {
+        self.dir.join(format!("screened.{}", ext(&self.name)))
+    }
+
+    fn view(&self) -> serde_json::Value {
+        let state = self
+            .state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(JobState::Failed {
+                error: "the job's state is unavailable".into(),
+                help: "upload the ledger again".into(),
+            });
+        let mut v = serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "rows_done": self.rows_done.load(Ordering::Relaxed),
+        });
+        if let (Some(o), Ok(serde_json::Value::Object(s))) =
+            (v.as_object_mut(), serde_json::to_value(&state))
+        {
+            o.extend(s);
+        }
+        v
+    }
+}
+
+/// Every job of this run of the service.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<HashMap<String, Arc<Job>>>,
+    next: AtomicU64,
+}
+
+fn ext(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Checks `Authorization: Bearer TOKEN` against the service's token.
+pub fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this endpoint writes and needs the service's token",
+            "send `Authorization: Bearer TOKEN`; the token is printed when `chipexport serve` starts, and kept in DATA/token",
+        )),
+        Some(t) if constant_time_eq(t.as_bytes(), s.token.as_bytes()) => Ok(()),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "the token is not this service's token",
+            "use the token printed when `chipexport serve` started (DATA/token)",
+        )),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    name: String,
+}
+
+/// `POST /api/v1/screen?name=FILE`: the ledger file as the body.
+pub async fn upload(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    q: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&s, &headers)?;
+    let Query(q) = q.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            e.body_text(),
+            "give the file's name with its extension: /api/v1/screen?name=orders.csv",
+        )
+        .field("name")
+    })?;
+    let body = body.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            e.body_text(),
+            format!(
+                "uploads are limited to {} MiB; screen larger ledgers with `chipexport screen`",
+                s.upload_limit / (1024 * 1024)
+            ),
+        )
+    })?;
+    let name: String = q
+        .name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if !matches!(
+        ext(&name).as_str(),
+        "csv" | "parquet" | "pq" | "jsonl" | "ndjson" | "json"
+    ) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("cannot tell the format of `{}` from its extension", q.name),
+            "name the file .csv, .parquet or .jsonl",
+        )
+        .field("name"));
+    }
+    if body.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{name}` is empty"),
+            "upload a ledger with a header and at least one order",
+        ));
+    }
+    let n = s.jobs.next.fetch_add(1, Ordering::Relaxed) + 1;
+    let id = format!("{}-{n}", crate::random_hex(6));
+    let dir = s.data.join("jobs").join(&id);
+    let job = Arc::new(Job {
+        id: id.clone(),
+        name,
+        dir,
+        rows_done: AtomicU64::new(0),
+        state: Mutex::new(JobState::Running),
+    });
+    std::fs::create_dir_all(&job.dir)
+        .and_then(|()| std::fs::write(job.input(), &body))
+        .map_err(|e| crate::internal(format!("cannot store the upload: {e}")))?;
+    if let Ok(mut m) = s.jobs.jobs.lock() {
+        m.insert(id.clone(), job.clone());
+    }
+    let (state, worker) = (s.clone(), job.clone());
+    std::thread::spawn(move || {
+        let j = &worker;
+        let r = chipexport_batch::screen(
+            &state.rules,
+            &state.catalog,
+            chipexport_batch::Scenario::default(),
+            &j.input(),
+            &j.output(),
+            &mut |n| j.rows_done.store(n, Ordering::Relaxed),
+        );
+        let next = match r {
+            Ok(summary) => JobState::Done {
+                summary: serde_json::to_value(&summary).unwrap_or_default(),
+            },
+            Err(e) => JobState::Failed {
+                // The batch error names the stored file; the user knows it
+                // by the name they uploaded.
+                error: e.message.replace(&j.input().display().to_string(), &j.name),
+                help: e.help,
+            },
+        };
+        if let Ok(mut st) = j.state.lock() {
+            *st = next;
+        }
+    });
+    let mut r = (StatusCode::ACCEPTED, Json(job.view())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+fn find(s: &AppState, id: &str) -> Result<Arc<Job>, ApiError> {
+    s.jobs
+        .jobs
+        .lock()
+        .ok()
+        .and_then(|m| m.get(id).cloned())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no job `{id}`"),
+                "jobs are kept while the service runs; upload the ledger again",
+            )
+        })
+}
+
+/// `GET /api/v1/jobs/{id}`.
+pub async fn status(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(find(&s, &id)?.view()))
+}
+
+fn done(job: &Job) -> Result<(), ApiError> {
+    match job.state.lock().map(|s| s.clone()) {
+        Ok(JobState::Done { .. }) => Ok(()),
+        Ok(JobState::Running) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("job `{}` is still running", job.id),
+            "poll GET /api/v1/jobs/{id} until its state is `done`",
+        )),
+        _ => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("job `{}` failed", job.id),
+            "GET /api/v1/jobs/{id} says why; fix the ledger and upload it again",
+        )),
+    }
+}
+
+/// `GET /api/v1/jobs/{id}/result`: the screened file.
+pub async fn result(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = find(&s, &id)?;
+    done(&job)?;
+    let path = job.output();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| crate::internal(e.to_string()))?
+        .map_err(|e| crate::internal(format!("cannot read the screened file: {e}")))?;
+    let ct = match ext(&job.name).as_str() {
+        "csv" => "text/csv; charset=utf-8",
+        "parquet" | "pq" => "application/vnd.apache.parquet",
+        _ => "application/x-ndjson",
+    };
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"screened-{}\"", job.name))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactQuery {
+    before: String,
+    after: String,
+    /// A proposed instrument (a bill) applied on the after side.
+    #[serde(default)]
+    with_pack: Option<String>,
+    #[serde(default)]
+    max_changes: Option<usize>,
+}
+
+/// `GET /api/v1/jobs/{id}/impact?before=DATE&after=DATE`: the impact of the
+/// rules on `after` against those on `before`, over the job's ledger, as
+/// `chipexport impact --format json` reports it.
+pub async fn impact(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    q: Result<Query<ImpactQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = q.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            e.body_text(),
+            "e.g. ?before=2025-04-01&after=2025-05-01",
+        )
+    })?;
+    let job = find(&s, &id)?;
+    done(&job)?;
+    let date = |field: &str, v: &str| {
+        chipexport_domain::parse_date(v).map_err(|m| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                m,
+                "write dates as YYYY-MM-DD",
+            )
+            .field(field)
+        })
+    };
+    let (before, after) = (date("before", &q.before)?, date("after", &q.after)?);
+    let mut with_packs = Vec::new();
+    if let Some(p) = q.with_pack {
+        if s.rules.pack(&p).is_none() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("no pack `{p}`"),
+                "GET /api/v1/rules lists the packs",
+            )
+            .field("with_pack"));
+        }
+        with_packs.push(p);
+    }
+    let max = q.max_changes.unwrap_or(1000).min(100_000);
+    let state = s.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let label_b = match with_packs.first() {
+            Some(p) => format!("rules in force on {after} with {p}"),
+            None => format!("rules in force on {after}"),
+        };
+        chipexport_batch::impact::impact(
+            &state.catalog,
+            chipexport_batch::impact::Side {
+                label: format!("rules in force on {before}"),
+                rs: &state.rules,
+                scenario: chipexport_batch::Scenario {
+                    on: Some(before),
+                    ..Default::default()
+                },
+            },
+            chipexport_batch::impact::Side {
+                label: label_b,
+                rs: &state.rules,
+                scenario: chipexport_batch::Scenario {
+                    on: Some(after),
+                    with_packs,
+                    ..Default::default()
+                },
+            },
+            &job.input(),
+            max,
+            &mut |_| {},
+        )
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.message, e.help))
+        .and_then(|r| serde_json::to_value(&r).map_err(|e| crate::internal(e.to_string())))
+    })
+    .await
+    .map_err(|e| crate::internal(e.to_string()))??;
+    Ok(Json(report))
+}
