@@ -253,6 +253,31 @@ struct ScreenArgs {
     on: Option<String>,
     #[command(flatten)]
     rules: RulesArgs,
+    /// native: chipexport's own screening, every column. datafusion: the
+    /// exported decision query (`rules sql`) on Apache DataFusion, writing
+    /// its columns. ballista: that query on a Ballista cluster (--scheduler).
+    /// The last two need a build with `--features datafusion` or `ballista`.
+    #[arg(long, value_enum, default_value_t = ScreenEngine::Native)]
+    engine: ScreenEngine,
+    /// With --engine ballista: the cluster's scheduler, df://HOST:PORT. The
+    /// ledger must be readable at the same path by every executor.
+    #[arg(
+        long,
+        value_name = "df://HOST:PORT",
+        required_if_eq("engine", "ballista")
+    )]
+    scheduler: Option<String>,
+    /// With --engine datafusion or ballista: compare every order with this
+    /// output of a native `screen` run; exit 1 if any differs.
+    #[arg(long, value_name = "SCREENED")]
+    compare_with: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScreenEngine {
+    Native,
+    Datafusion,
+    Ballista,
 }
 
 #[derive(Args)]
@@ -755,6 +780,9 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 ))
             }
         }
+        Command::Screen(a) if a.engine != ScreenEngine::Native || a.compare_with.is_some() => {
+            screen_on_engine(a, fmt)
+        }
         Command::Screen(a) => {
             let cat = catalog()?;
             let rs = ruleset(&a.rules.rule_files)?;
@@ -938,9 +966,13 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 .map_err(|e| Failure::Internal(e.to_string()))?;
             let data_dir = data.display().to_string();
             rt.block_on(chipexport_server::serve(addr, state, |a| {
-                eprintln!("chipexport {} serving http://{a}/?token={token}", env!("CARGO_PKG_VERSION"));
-                eprintln!("  open that address in a browser; the API is at http://{a}/api/v1 (described at /api/v1/openapi.json)");
-                eprintln!("  decision log in {data_dir}; uploads need the token above (kept in {data_dir}/token); Ctrl-C stops");
+                // Standard error may be closed by whoever started us: never
+                // fail (or panic) over it.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "chipexport {} serving http://{a}/?token={token}\n  open that address in a browser; the API is at http://{a}/api/v1 (described at /api/v1/openapi.json)\n  decision log in {data_dir}; uploads need the token above (kept in {data_dir}/token); Ctrl-C stops",
+                    env!("CARGO_PKG_VERSION")
+                );
             }))
             .map_err(|e| Failure::msg(format!("cannot serve on `{addr}`: {e}"), "is the address free? try another with --addr"))?;
             Ok((String::new(), 0))
@@ -1471,6 +1503,143 @@ fn log_decision(
 
 fn batch_failure(e: chipexport_batch::BatchError) -> Failure {
     Failure::msg(e.message, e.help)
+}
+
+/// A usage error (exit 2) for a flag combination clap cannot express.
+fn usage_error(message: String) -> ! {
+    use clap::CommandFactory;
+    Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
+}
+
+/// `screen --engine datafusion|ballista`: the exported decision query on
+/// DataFusion, here or on a Ballista cluster.
+fn screen_on_engine(a: &ScreenArgs, fmt: OutFormat) -> Result<(String, u8), Failure> {
+    let name = match a.engine {
+        ScreenEngine::Native => usage_error(
+            "--compare-with checks another engine against `screen`: add --engine datafusion or --engine ballista".into(),
+        ),
+        ScreenEngine::Datafusion => "datafusion",
+        ScreenEngine::Ballista => "ballista",
+    };
+    if a.on.is_some() {
+        usage_error(format!(
+            "--on cannot be used with --engine {name}: the exported query decides each order on its ship_date; use --engine native"
+        ));
+    }
+    if a.scheduler.is_some() && a.engine != ScreenEngine::Ballista {
+        usage_error("--scheduler is for --engine ballista".into());
+    }
+    if (a.engine == ScreenEngine::Datafusion && !cfg!(feature = "datafusion"))
+        || (a.engine == ScreenEngine::Ballista && !cfg!(feature = "ballista"))
+    {
+        usage_error(format!(
+            "this chipexport was built without the `{name}` engine; build it with `cargo build --release -p chipexport-cli --features {name}`"
+        ));
+    }
+    #[cfg(feature = "datafusion")]
+    {
+        screen_with_datafusion(a, fmt, name)
+    }
+    #[cfg(not(feature = "datafusion"))]
+    {
+        let _ = fmt;
+        Err(Failure::Internal(format!(
+            "the `{name}` engine is not built in"
+        )))
+    }
+}
+
+#[cfg(feature = "datafusion")]
+fn screen_with_datafusion(
+    a: &ScreenArgs,
+    fmt: OutFormat,
+    name: &str,
+) -> Result<(String, u8), Failure> {
+    use chipexport_datafusion as df;
+    let cat = catalog()?;
+    let rs = ruleset(&a.rules.rule_files)?;
+    let mode = if a.rules.as_written {
+        Mode::AsWritten
+    } else {
+        Mode::Enforced
+    };
+    let sql = df::decision_sql(&rs, &cat, mode, &a.rules.with_packs);
+    let failed = |e: df::Error| Failure::msg(e.message, e.help);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    let started = std::time::Instant::now();
+    let run = rt
+        .block_on(async {
+            let ctx = match a.engine {
+                #[cfg(feature = "ballista")]
+                ScreenEngine::Ballista => {
+                    df::cluster::ballista_context(a.scheduler.as_deref().unwrap_or_default())
+                        .await?
+                }
+                _ => df::local_context(),
+            };
+            df::register_ledger(&ctx, &a.ledger).await?;
+            df::run_to_file(&ctx, &sql, &a.out).await
+        })
+        .map_err(failed)?;
+    let secs = started.elapsed().as_secs_f64();
+    let agreement = match &a.compare_with {
+        Some(screened) => {
+            let native = df::read_screened(screened).map_err(failed)?;
+            let engine = df::read_query_output(&a.out).map_err(failed)?;
+            Some((screened, df::compare(engine, &native)))
+        }
+        None => None,
+    };
+    let o = if fmt == OutFormat::Json {
+        json(&serde_json::json!({
+            "engine": name,
+            "summary": run,
+            "seconds": secs,
+            "out": a.out,
+            "rule_set_hash": rs.hash,
+            "agreement": agreement.as_ref().map(|(f, ag)| serde_json::json!({
+                "with": f,
+                "agreeing": ag.agreeing,
+                "differing": ag.differing,
+                "engine_rows": ag.engine_rows,
+                "screen_rows": ag.native_rows,
+                "first_differences": ag.first_differences.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })),
+        }))?
+    } else {
+        let mut o = format!(
+            "decided {} rows on {name} into {} in {:.2} s ({:.0} rows/s)\n  licence required: {}\n  presumption of denial: {}\n  rule set sha256 {}\n",
+            run.rows,
+            a.out.display(),
+            secs,
+            run.rows as f64 / secs.max(1e-9),
+            run.license_required,
+            run.presumption_of_denial,
+            rs.hash
+        );
+        if let Some((f, ag)) = &agreement {
+            o.push_str(&format!("  against `{}`: {ag}\n", f.display()));
+        }
+        o
+    };
+    if let Some((f, ag)) = &agreement
+        && !ag.all_agree()
+    {
+        return Err(Failure::msg(
+            format!(
+                "{name} and `screen` ({}) differ on {} orders",
+                f.display(),
+                ag.differing
+            ),
+            ag.to_string(),
+        ));
+    }
+    Ok((o, 0))
 }
 
 /// A progress bar on a terminal; hidden when stderr is not one.

@@ -43,9 +43,10 @@ fn start(name: &str) -> Server {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut line).unwrap();
+    // Keep draining the server's standard error.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     let addr = line
         .split("http://")
         .nth(1)
@@ -220,4 +221,296 @@ fn read_endpoints() {
             .len()
             > 5
     );
+}
+
+/// One HTTP/1.1 request with extra headers and a binary body.
+fn http_raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let rest = &raw[split + 4..];
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = Vec::new();
+        let mut rest = rest;
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
+            rest = &rest[nl + 2 + n + 2..];
+        }
+        out
+    } else {
+        rest.to_vec()
+    };
+    (status, head, body)
+}
+
+#[test]
+fn the_openapi_document_describes_exactly_the_routes_served() {
+    let srv = start("openapi");
+    let (status, _, body) = http(&srv.addr, "GET", "/api/v1/openapi.json", "");
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut served: Vec<(String, String)> = chipexport_server::API_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    served.sort();
+    assert_eq!(documented, served);
+    // And every one of them is routed (not the catch-all 404).
+    for (method, path) in &served {
+        let path = path.replace("{id}", "H20");
+        let (_, _, body) = http(&srv.addr, &method.to_uppercase(), &path, "{}");
+        assert!(
+            !body.contains("no such endpoint"),
+            "{method} {path} is not routed: {body}"
+        );
+    }
+}
+
+#[test]
+fn chart_compare_metrics_and_search() {
+    let srv = start("chart");
+    let (status, _, body) = http(&srv.addr, "GET", "/api/v1/chart?to=CN&on=2025-05-01", "");
+    assert_eq!(status, 200, "{body}");
+    let chart: Value = serde_json::from_str(&body).unwrap();
+    let h20 = chart["chips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "nvidia-h20-hgx-96gb")
+        .unwrap();
+    assert_eq!(
+        h20["license_required"], true,
+        "named in the April 2025 letters"
+    );
+    assert!(
+        chart["breakpoints"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("2025-04-09"))
+    );
+    // A year earlier the H20 was free, and the 3A090 thresholds cut the plane.
+    let (_, _, body) = http(&srv.addr, "GET", "/api/v1/chart?to=CN&on=2024-06-01", "");
+    let chart: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        chart["x_breaks"],
+        serde_json::json!([1600.0, 2400.0, 4800.0])
+    );
+    let (status, _, body) = http(&srv.addr, "GET", "/api/v1/chart?to=ZZ", "");
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"to\""), "{body}");
+
+    let (status, _, body) = http(
+        &srv.addr,
+        "POST",
+        "/api/v1/compare",
+        r#"{"chips": ["H20", "H100"], "to": "CN", "on": "2024-06-01"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let rows = serde_json::from_str::<Value>(&body).unwrap()["rows"].clone();
+    assert_eq!(rows[0]["license_required"], false);
+    assert_eq!(rows[1]["license_required"], true);
+
+    let (status, _, body) = http(
+        &srv.addr,
+        "POST",
+        "/api/v1/metrics",
+        r#"{"name": "X", "die_area_mm2": 814, "throughput": {"fp16": 148}}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["metrics"]["tpp"],
+        2368.0
+    );
+    let (status, _, body) = http(
+        &srv.addr,
+        "POST",
+        "/api/v1/metrics",
+        r#"{"name": "X", "die_area_mm": 814}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("die_area_mm2"), "names the right key: {body}");
+
+    let (_, _, body) = http(&srv.addr, "GET", "/api/v1/chips?q=ascend", "");
+    let found: Value = serde_json::from_str(&body).unwrap();
+    assert!(!found.as_array().unwrap().is_empty());
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["vendor"] == "Huawei (HiSilicon)")
+    );
+}
+
+#[test]
+fn a_ledger_upload_needs_the_token_then_screens_downloads_and_reports_impact() {
+    let srv = start("ledger");
+    let dir = srv.data.join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ledger = dir.join("orders.csv");
+    let made = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args([
+            "ledger", "generate", "--rows", "3000", "--seed", "7", "--out",
+        ])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let bytes = std::fs::read(&ledger).unwrap();
+    let token = std::fs::read_to_string(srv.data.join("token")).unwrap();
+    let token = token.trim();
+
+    let (status, _, body) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/screen?name=orders.csv",
+        &[],
+        &bytes,
+    );
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/screen?name=orders.csv",
+        &[("Authorization", "Bearer not-the-token")],
+        &bytes,
+    );
+    assert_eq!(status, 403);
+    let auth = format!("Bearer {token}");
+    let (status, _, body) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/screen?name=orders.txt",
+        &[("Authorization", &auth)],
+        &bytes,
+    );
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
+
+    let (status, _, body) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/screen?name=orders.csv",
+        &[("Authorization", &auth)],
+        &bytes,
+    );
+    assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+    let job: Value = serde_json::from_slice(&body).unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let mut state = Value::Null;
+    for _ in 0..600 {
+        let (_, _, body) = http(&srv.addr, "GET", &format!("/api/v1/jobs/{id}"), "");
+        state = serde_json::from_str(&body).unwrap();
+        if state["state"] != "running" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(state["state"], "done", "{state}");
+    assert_eq!(state["summary"]["rows"], 3000);
+
+    let (status, head, body) = http_raw(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/jobs/{id}/result"),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("screened-orders.csv"), "{head}");
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(text.lines().count(), 3001, "a header and one row per order");
+    assert!(text.lines().next().unwrap().contains("license_required"));
+
+    let (status, _, body) = http(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/jobs/{id}/impact?before=2025-04-01&after=2025-05-01"),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let report: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["rows"], 3000);
+    // The same figures as the CLI on the same file.
+    let cli = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args([
+            "impact",
+            "--before",
+            "2025-04-01",
+            "--after",
+            "2025-05-01",
+            "--format",
+            "json",
+        ])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(report["total"], cli["total"]);
+    assert_ne!(report["total"]["newly_license_required_value"], "0");
+
+    let (status, _, _) = http(&srv.addr, "GET", "/api/v1/jobs/nope", "");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn the_pages_are_served_from_the_binary() {
+    let srv = start("pages");
+    for page in [
+        "/",
+        "/chips/H20",
+        "/check?chip=H20&to=CN",
+        "/rules",
+        "/rules/x",
+        "/ledger",
+    ] {
+        let (status, head, body) = http(&srv.addr, "GET", page, "");
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/html"),
+            "{page}: {head}"
+        );
+        assert!(body.contains("<html"), "{page}");
+    }
+    let (status, head, _) = http(&srv.addr, "GET", "/assets/app.css", "");
+    assert_eq!(status, 200);
+    assert!(head.contains("text/css"));
+    let (status, _, _) = http(&srv.addr, "GET", "/assets/../Cargo.toml", "");
+    assert_eq!(status, 404);
 }
