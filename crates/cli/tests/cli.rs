@@ -446,12 +446,16 @@ fn editing_one_byte_of_a_logged_decision_breaks_verify_and_names_it() {
         (ok.code, ok.stdout.trim()),
         (0, "3 decisions; the hash chain is intact")
     );
-    let same = run(&["audit", "replay", "2", "--data", d]);
-    assert!(
-        same.stdout.contains("the same answer today"),
-        "{}",
-        same.stdout
-    );
+    // Entry 1 (China) has conditions and measures: a regression test for a
+    // replay that compared the logged record with the full answer.
+    for id in ["1", "2"] {
+        let same = run(&["audit", "replay", id, "--data", d]);
+        assert!(
+            same.stdout.contains("the same answer today"),
+            "{}",
+            same.stdout
+        );
+    }
 
     // Flip one byte of entry 2's stored answer, bypassing the append-only trigger.
     let conn = rusqlite::Connection::open(dir.join("decisions.sqlite")).unwrap();

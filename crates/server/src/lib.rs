@@ -283,19 +283,29 @@ async fn check(
         )
     };
     let request = serde_json::to_string(&r.question).map_err(|e| internal(e.to_string()))?;
-    let response = serde_json::to_value(&d).map_err(|e| internal(e.to_string()))?;
+    // The log keeps the outcome record (as `check --log` does); the caller
+    // gets the whole answer, serialised once.
+    let record = d.outcome_record().to_string();
+    let response = serde_json::to_vec(&d).map_err(|e| internal(e.to_string()))?;
     let entry = s
         .log
         .append(NewEntry {
             recorded_at: jiff::Timestamp::now().to_string(),
             kind: "check".into(),
             request,
-            response: response.to_string(),
+            response: record,
             rule_set_hash: d.rule_set.hash.clone(),
         })
         .await
         .map_err(internal)?;
-    let mut resp = Json(response).into_response();
+    let mut resp = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        response,
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&entry.id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);
     }
