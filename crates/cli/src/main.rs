@@ -1018,7 +1018,12 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 )
             })?;
             let rs = ruleset(&[])?;
-            let now = serde_json::to_value(rs.decide(&q))
+            let decision = rs.decide(&q);
+            // Entries hold the compact outcome record; entries from older
+            // services hold the full answer. A field is the same if it
+            // equals either form of today's answer.
+            let record = decision.outcome_record();
+            let now = serde_json::to_value(&decision)
                 .map_err(|err| Failure::Internal(err.to_string()))?;
             let mut diffs = Vec::new();
             for k in [
