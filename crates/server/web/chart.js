@@ -2,7 +2,7 @@
 // (y, log) over the regions of /api/v1/chart, for a destination and a date.
 import {
   api, el, clear, $, params, initPage, outcomeClass, OUTCOME_LABEL, outcomeText, policyText,
-  countryOptions, errorBox, fmt, humanize, COUNTRIES,
+  countryOptions, errorBox, fmt, humanize, COUNTRIES, chipName,
 } from './app.js';
 
 initPage('chart');
@@ -196,16 +196,27 @@ function draw(data) {
   // chips
   const pts = s('g', { class: 'points' });
   const chips = [...(data.chips || [])].sort((a, b) => a.tpp - b.tpp);
+  // chips at the same spot (variants with the same figures) are fanned out a little so each can be reached
+  const spots = new Map();
+  for (const c of chips) {
+    const k = `${Math.round(x(c.tpp))},${Math.round(y(c.performance_density))}`;
+    if (!spots.has(k)) spots.set(k, []);
+    spots.get(k).push(c.id);
+  }
   for (const c of chips) {
     const cls = outcomeClass(c);
     const cx0 = x(c.tpp), cy0 = y(c.performance_density);
-    const cx = clamp(cx0, M.l, M.l + PW), cy = clamp(cy0, M.t, M.t + PH);
-    const clamped = cx !== cx0 || cy !== cy0;
+    const clamped = clamp(cx0, M.l, M.l + PW) !== cx0 || clamp(cy0, M.t, M.t + PH) !== cy0;
+    const same = spots.get(`${Math.round(cx0)},${Math.round(cy0)}`);
+    const k = same.indexOf(c.id), n = same.length;
+    const ang = (2 * Math.PI * k) / n - Math.PI / 2;
+    const cx = clamp(cx0, M.l, M.l + PW) + (n > 1 ? 6 * Math.cos(ang) : 0);
+    const cy = clamp(cy0, M.t, M.t + PH) + (n > 1 ? 6 * Math.sin(ang) : 0);
     const a = s('a', {
       href: `/chips/${encodeURIComponent(c.id)}?to=${encodeURIComponent(state.to)}&on=${state.on}`,
       class: `pt ${cls}${clamped ? ' clamped' : ''}`,
       'data-chip': c.id,
-      'aria-label': `${c.vendor} ${c.model}: TPP ${fmt(c.tpp)}, performance density ${fmt(c.performance_density)}, ${c.eccn}, ${outcomeText(c)}${clamped ? ' (outside the axis range, drawn at the edge)' : ''}`,
+      'aria-label': `${chipName(c)}: TPP ${fmt(c.tpp)}, performance density ${fmt(c.performance_density)}, ${c.eccn}, ${outcomeText(c)}${clamped ? ' (outside the axis range, drawn at the edge)' : ''}`,
     });
     a.append(mark(cls, cx, cy), s('circle', { class: 'ring', cx, cy, r: 9 }));
     a.addEventListener('mouseenter', () => showTip(c, cx, cy, clamped));
@@ -283,7 +294,7 @@ function renderTable(data) {
   const tb = el('tbody');
   for (const c of chips) {
     tb.append(el('tr', { 'data-chip': c.id },
-      el('td', {}, el('a', { href: `/chips/${encodeURIComponent(c.id)}?to=${state.to}&on=${state.on}` }, c.model)),
+      el('td', {}, el('a', { href: `/chips/${encodeURIComponent(c.id)}?to=${state.to}&on=${state.on}` }, c.model, c.variant ? el('span', { class: 'muted small' }, ` ${c.variant}`) : null)),
       el('td', {}, c.vendor),
       el('td', { class: 'num' }, fmt(c.tpp)),
       el('td', { class: 'num' }, fmt(c.performance_density)),
@@ -302,7 +313,7 @@ function renderTable(data) {
 
 function showTip(c, cx, cy, clamped) {
   clear(tooltip,
-    el('strong', {}, `${c.vendor} ${c.model}`),
+    el('strong', {}, chipName(c)),
     el('div', {}, `TPP ${fmt(c.tpp)} · density ${fmt(c.performance_density)}`),
     el('div', {}, `${c.eccn} · ${outcomeText(c)}`),
     clamped ? el('div', {}, '(outside the axis range)') : null,
@@ -339,6 +350,7 @@ toSel.addEventListener('change', () => {
   state.to = toSel.value;
   refresh();
 });
+$('#chart-controls').addEventListener('submit', (e) => e.preventDefault());
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hideTip(); });
 
 refresh();

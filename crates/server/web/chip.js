@@ -177,7 +177,8 @@ function renderTimeline(d) {
     list);
 }
 
-$('#timeline-form').addEventListener('submit', () => {
+$('#timeline-form').addEventListener('submit', (e) => {
+  e.preventDefault();
   state.to = $('#tl-to').value;
   state.hq = $('#tl-hq').value.trim().toUpperCase();
   syncUrl();
@@ -208,7 +209,8 @@ function addPicked() {
 $('#cmp-add').addEventListener('click', addPicked);
 $('#cmp-chip').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); addPicked(); } });
 
-$('#compare-form').addEventListener('submit', async () => {
+$('#compare-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
   if ($('#cmp-chip').value.trim()) addPicked();
   const body = { chips: picked, to: state.to, domestic: $('#cmp-domestic').checked };
   const on = $('#cmp-on').value;

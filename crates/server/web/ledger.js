@@ -1,0 +1,195 @@
+// The ledger page: upload an order book (with the service token), follow the
+// screening job, download the screened file, then run an impact report and
+// draw the value newly needing a licence by chip.
+import { api, apiRaw, el, clear, $, initPage, errorBox, getToken, setToken, money, humanize, fmt } from './app.js';
+
+initPage('ledger');
+
+const JOB_KEY = 'chipexport-job';
+const tokenInput = $('#token');
+tokenInput.value = getToken();
+tokenInput.addEventListener('change', () => setToken(tokenInput.value.trim()));
+
+const status = $('#upload-status');
+let job = null;
+let pollTimer = null;
+
+$('#upload-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  setToken(tokenInput.value.trim());
+  const file = $('#file').files[0];
+  if (!file) {
+    clear(status, errorBox({ message: 'Choose a ledger file first (.csv, .parquet or .jsonl).' }));
+    $('#file').focus();
+    return;
+  }
+  if (!getToken()) {
+    clear(status, errorBox({ message: 'An access token is needed to upload.', help: 'Open the address the server printed at start (it ends in ?token=…), or paste the token from DATA/token.' }));
+    tokenInput.focus();
+    return;
+  }
+  $('#upload-btn').disabled = true;
+  clear(status, el('p', { class: 'loading' }, `Uploading ${file.name} (${fmt(file.size / 1024, 0)} KiB)…`));
+  try {
+    const { data } = await apiRaw(`/screen?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST', body: file, auth: true, headers: { 'content-type': 'application/octet-stream' },
+    });
+    clear(status, el('p', {}, `Uploaded ${file.name}: job `, el('code', {}, data.id), '.'));
+    startJob(data);
+  } catch (err) {
+    const auth = err.status === 401 || err.status === 403;
+    clear(status, errorBox(err, auth ? 'Upload refused: ' : 'Upload failed: '));
+  } finally {
+    $('#upload-btn').disabled = false;
+  }
+});
+
+function startJob(j) {
+  job = j;
+  try { sessionStorage.setItem(JOB_KEY, j.id); } catch { /* ignore */ }
+  $('#job-section').hidden = false;
+  clearTimeout(pollTimer);
+  renderJob(j);
+  poll();
+}
+
+async function poll() {
+  try {
+    const j = await api(`/jobs/${encodeURIComponent(job.id)}`, { auth: true });
+    job = j;
+    renderJob(j);
+    if (j.state === 'running') pollTimer = setTimeout(poll, 400);
+  } catch (err) {
+    clear($('#job'), errorBox(err, 'Job: '));
+  }
+}
+
+function renderJob(j) {
+  const box = $('#job');
+  const running = j.state === 'running';
+  const total = j.summary && j.summary.rows;
+  const head = el('p', { id: 'job-state', 'data-state': j.state },
+    el('strong', {}, j.name || j.id), ': ',
+    running ? `screening… ${fmt(j.rows_done || 0, 0)} rows done` : j.state === 'done' ? `done, ${fmt(j.rows_done, 0)} rows screened` : `failed`);
+  const bar = running ? el('progress', { 'aria-label': 'Rows screened', ...(total ? { max: total, value: j.rows_done } : {}) }) : null;
+  const parts = [head, bar];
+  if (j.state === 'failed') parts.push(errorBox({ message: j.error || 'The job failed.' }));
+  if (j.state === 'done') {
+    parts.push(summary(j.summary || {}));
+    parts.push(el('p', {},
+      el('a', { class: 'button', id: 'download', href: `/api/v1/jobs/${encodeURIComponent(j.id)}/result`, download: `screened-${j.name || 'ledger'}` }, 'Download the screened file'),
+      el('span', { class: 'small muted' }, ' Every input row, with eccn, licence, review policy, measures, verdict and error columns added.')));
+    $('#impact-section').hidden = false;
+  }
+  clear(box, parts);
+}
+
+function summary(s) {
+  const rows = [
+    ['Rows', s.rows], ['Rows with an error', s.rows_with_error], ['Licence required', s.license_required],
+    ['Presumption of denial', s.presumption_of_denial], ['With a revenue share', s.with_revenue_share],
+    ['Distinct questions', s.distinct_questions], ['Distinct answers', s.distinct_answers],
+  ].filter(([, v]) => v !== undefined);
+  const known = new Set(['rows', 'rows_with_error', 'license_required', 'presumption_of_denial', 'with_revenue_share', 'distinct_questions', 'distinct_answers', 'errors', 'rule_set_hash']);
+  for (const [k, v] of Object.entries(s)) if (!known.has(k) && typeof v !== 'object') rows.push([humanize(k), v]);
+  const errs = Object.entries(s.errors || {});
+  return el('div', {},
+    el('table', { id: 'job-summary', class: 'small', style: 'max-width: 480px' },
+      el('caption', {}, 'Summary'),
+      el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', { class: 'num' }, typeof v === 'number' ? fmt(v, 0) : String(v)))))),
+    errs.length ? el('div', { class: 'alert' }, el('strong', {}, 'Rows that could not be decided'),
+      el('ul', { class: 'small' }, errs.map(([k, v]) => el('li', {}, `${k}: ${v}`)))) : null,
+    s.rule_set_hash ? el('p', { class: 'small muted' }, 'Rule set hash ', el('code', {}, s.rule_set_hash)) : null);
+}
+
+// ---- impact ---------------------------------------------------------------
+
+$('#impact-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (!job) return;
+  const box = $('#impact');
+  const before = $('#before').value, after = $('#after').value;
+  clear(box, el('p', { class: 'loading' }, 'Computing the impact…'));
+  try {
+    const d = await api(`/jobs/${encodeURIComponent(job.id)}/impact?before=${before}&after=${after}`, { auth: true });
+    renderImpact(d);
+  } catch (err) {
+    clear(box, errorBox(err, 'Impact: '));
+  }
+});
+
+const TOTALS = [
+  ['orders', 'Orders'], ['orders_changed', 'Orders whose answer changed'], ['units', 'Units'], ['value', 'Value', true],
+  ['newly_license_required_units', 'Units newly needing a licence'], ['newly_license_required_value', 'Value newly needing a licence', true],
+  ['newly_presumption_of_denial_units', 'Units newly under presumption of denial'], ['newly_presumption_of_denial_value', 'Value newly under presumption of denial', true],
+  ['new_revenue_share_owed', 'New revenue share owed', true], ['freed_units', 'Units freed'], ['freed_value', 'Value freed', true],
+];
+
+function renderImpact(d) {
+  const t = d.total || d.totals || {};
+  const byChip = Object.entries(d.by_chip || {})
+    .map(([chip, r]) => ({ chip, v: Number(r.newly_license_required_value || 0), d: Number(r.newly_presumption_of_denial_value || 0), r }))
+    .filter((x) => x.v > 0 || x.d > 0)
+    .sort((a, b) => b.v - a.v);
+  const byDest = Object.entries(d.by_destination || {})
+    .map(([dest, r]) => ({ dest, v: Number(r.newly_license_required_value || 0), r }))
+    .filter((x) => x.v > 0).sort((a, b) => b.v - a.v);
+  const changes = d.changes || [];
+  clear($('#impact'),
+    el('p', {}, `${d.before} → ${d.after}: ${fmt(d.rows, 0)} rows${d.rows_with_error ? `, ${d.rows_with_error} with errors` : ''}.`),
+    el('div', { class: 'chip-layout' },
+      el('div', {},
+        el('h3', {}, 'Value newly needing a licence, by chip'),
+        byChip.length ? bars(byChip) : el('p', { class: 'muted' }, 'No order newly needs a licence.')),
+      el('div', {},
+        el('h3', {}, 'Totals'),
+        el('table', { id: 'impact-totals', class: 'small' }, el('tbody', {},
+          TOTALS.filter(([k]) => t[k] !== undefined).map(([k, label, isMoney]) =>
+            el('tr', {}, el('th', { scope: 'row' }, label), el('td', { class: 'num' }, isMoney ? money(t[k]) : fmt(Number(t[k]), 0)))))),
+        byDest.length ? [el('h3', {}, 'By destination (value newly needing a licence)'),
+          el('table', { class: 'small' }, el('tbody', {}, byDest.map((x) =>
+            el('tr', {}, el('th', { scope: 'row' }, x.dest), el('td', { class: 'num' }, money(x.v))))))] : null)),
+    changes.length ? el('details', { class: 'section' }, el('summary', {}, `Orders whose answer changed (${changes.length}${d.changes_omitted ? ` shown, ${d.changes_omitted} more` : ''})`),
+      el('div', { class: 'table-wrap' }, el('table', { class: 'small' },
+        el('thead', {}, el('tr', {}, ['Order', 'Chip', 'Destination', 'End user', 'Units', 'Value', 'Before', 'After'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, changes.map((c) => el('tr', {},
+          el('td', {}, c.order_id), el('td', {}, c.chip), el('td', {}, c.destination), el('td', {}, c.end_user),
+          el('td', { class: 'num' }, fmt(c.units, 0)), el('td', { class: 'num' }, money(c.value)), el('td', {}, c.before), el('td', {}, c.after))))))) : null,
+    d.rule_set_hash_after ? el('p', { class: 'small muted' }, 'Rule set hash ', el('code', {}, d.rule_set_hash_after)) : null);
+}
+
+/** Horizontal bar chart (SVG): value newly needing a licence per chip, denial share darker. */
+function bars(items) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const s = (tag, a = {}, ...kids) => {
+    const n = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(a)) n.setAttribute(k, v);
+    for (const k of kids) n.append(k instanceof Node ? k : document.createTextNode(String(k)));
+    return n;
+  };
+  const rowH = 22, labelW = 250, barW = 300, W = labelW + barW + 110;
+  const H = items.length * rowH + 24;
+  const max = Math.max(...items.map((x) => Math.max(x.v, x.d)));
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', class: 'bars', id: 'impact-chart', role: 'img', 'aria-labelledby': 'impact-chart-title' },
+    s('title', { id: 'impact-chart-title' }, `Value newly needing a licence by chip: ${items.map((x) => `${x.chip} ${money(x.v)}`).join('; ')}`));
+  items.forEach((x, i) => {
+    const y = i * rowH + 4;
+    const w = max > 0 ? (x.v / max) * barW : 0;
+    const label = x.chip.length > 38 ? `${x.chip.slice(0, 37)}…` : x.chip;
+    svg.append(
+      s('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end', class: 'lbl' }, s('title', {}, x.chip), label),
+      s('rect', { class: 'bar', x: labelW, y: y + 2, width: Math.max(1, w), height: rowH - 6, 'data-chip': x.chip }),
+      x.d > 0 ? s('rect', { class: 'bar denial', x: labelW, y: y + 2, width: Math.max(1, (x.d / max) * barW), height: rowH - 6 }) : s('g'),
+      s('text', { x: labelW + w + 6, y: y + 14, class: 'lbl' }, money(x.v)));
+  });
+  svg.append(s('line', { x1: labelW, x2: labelW, y1: 0, y2: H - 20, stroke: '#55616d' }));
+  svg.append(s('text', { x: labelW, y: H - 4, class: 'lbl' }, 'Value (order currency); darker: newly under presumption of denial'));
+  return el('div', { class: 'chart-box' }, svg);
+}
+
+// a job from earlier in this session is picked up again (jobs live while the service runs)
+{
+  let id = null;
+  try { id = sessionStorage.getItem(JOB_KEY); } catch { /* ignore */ }
+  if (id) api(`/jobs/${encodeURIComponent(id)}`, { auth: true }).then(startJob).catch(() => { try { sessionStorage.removeItem(JOB_KEY); } catch { /* ignore */ } });
+}
