@@ -191,9 +191,11 @@ function rememberRuleSet(rs) {
   showRuleSet(rs);
 }
 
+let ruleSetShown = false;
 function showRuleSet(rs) {
   const slot = document.getElementById('rule-set');
   if (!slot || !rs) return;
+  ruleSetShown = true;
   clear(slot, 'Rule set ', el('code', { title: 'SHA-256 of every rule pack and the country-group data' }, rs.id || ''),
     ' · hash ', el('code', { 'data-hash': rs.hash }, rs.hash || ''));
 }
@@ -203,6 +205,7 @@ async function loadRuleSet() {
   try { rs = JSON.parse(sessionStorage.getItem(RULESET_KEY) || 'null'); } catch { /* ignore */ }
   if (rs) { showRuleSet(rs); return; }
   try {
+    // the cheapest answer that names the rule set
     const d = await api('/rules');
     if (d && d.rule_set) rememberRuleSet(d.rule_set);
   } catch { /* footer stays generic */ }
@@ -214,8 +217,11 @@ export function initPage(current) {
   for (const a of document.querySelectorAll('.site-nav a')) {
     if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');
   }
-  const later = window.requestIdleCallback || ((f) => setTimeout(f, 200));
-  later(() => loadRuleSet());
+  // most answers carry the rule set; fetch the pack list for it only if none did by then
+  let cached = null;
+  try { cached = JSON.parse(sessionStorage.getItem(RULESET_KEY) || 'null'); } catch { /* ignore */ }
+  if (cached) showRuleSet(cached);
+  else setTimeout(() => { if (!ruleSetShown) loadRuleSet(); }, 1500);
 }
 
 /** Country codes and names for the destination pickers (display only; the server validates). */

@@ -170,7 +170,9 @@ function draw(data) {
   const labels = s('g', { 'aria-hidden': 'true' });
   for (const g of groups.values()) {
     if (g.pw < 58 || g.ph < 30) continue;
-    const t = s('text', { class: 'region-label', x: g.px + g.pw / 2, y: g.py + g.ph / 2, 'text-anchor': 'middle' });
+    // near the top of the cell, clear of the threshold labels: chips cluster along the diagonal
+    const ty = g.ph > 120 ? g.py + 44 : g.py + g.ph / 2;
+    const t = s('text', { class: 'region-label', x: g.px + g.pw / 2, y: ty, 'text-anchor': 'middle' });
     t.append(s('tspan', { x: g.px + g.pw / 2, dy: '-0.2em' }, g.c.eccn));
     if (g.ph >= 44) t.append(s('tspan', { x: g.px + g.pw / 2, dy: '1.2em', 'font-weight': 400 }, shortOutcome(g.c)));
     labels.append(t);

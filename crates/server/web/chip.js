@@ -175,6 +175,9 @@ function renderTimeline(d) {
     band,
     el('div', { class: 'band-scale', 'aria-hidden': 'true' }, el('span', {}, iv[0].from), el('span', {}, iv[iv.length - 1].to || 'today →')),
     list);
+  // bring the interval of the chosen date into view inside the list
+  const cur = list.querySelector('li.current');
+  if (cur) list.scrollTop = cur.offsetTop - list.offsetTop;
 }
 
 $('#timeline-form').addEventListener('submit', (e) => {

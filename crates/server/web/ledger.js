@@ -167,10 +167,10 @@ function bars(items) {
     for (const k of kids) n.append(k instanceof Node ? k : document.createTextNode(String(k)));
     return n;
   };
-  const rowH = 22, labelW = 250, barW = 300, W = labelW + barW + 110;
+  const rowH = 24, labelW = 260, barW = 260, W = labelW + barW + 100;
   const H = items.length * rowH + 24;
   const max = Math.max(...items.map((x) => Math.max(x.v, x.d)));
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', class: 'bars', id: 'impact-chart', role: 'img', 'aria-labelledby': 'impact-chart-title' },
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, style: 'max-width:100%;height:auto', class: 'bars', id: 'impact-chart', role: 'img', 'aria-labelledby': 'impact-chart-title' },
     s('title', { id: 'impact-chart-title' }, `Value newly needing a licence by chip: ${items.map((x) => `${x.chip} ${money(x.v)}`).join('; ')}`));
   items.forEach((x, i) => {
     const y = i * rowH + 4;
