@@ -288,7 +288,20 @@ function renderAssumptions(data) {
   clear($('#assumptions'),
     el('p', { class: 'small', style: 'margin-top:0' }, 'Regions assume these facts; each chip point is decided with its own figures.'),
     dl,
-    data.not_shown ? el('p', { class: 'small muted' }, `${data.not_shown} catalog chips lack TPP or density and are not drawn.`) : null);
+    data.not_shown ? el('p', { class: 'small muted' }, `${data.not_shown} catalog chips lack TPP or density and are not drawn.`) : null,
+    undeterminedNote(data.cells || []));
+}
+
+/** Rules the regions could not settle because a fact is not assumed (e.g. the model name). */
+function undeterminedNote(cells) {
+  const ids = [...new Set(cells.flatMap((c) => c.undetermined || []))].sort();
+  if (!ids.length) return null;
+  return el('details', { class: 'small' }, el('summary', {}, `${ids.length} rules undetermined for the regions`),
+    el('p', {}, 'They read facts the regions do not assume (such as the model name or buyer); a chip’s own point and the check page decide them.'),
+    el('ul', {}, ids.map((id) => {
+      const [pack, local] = id.split('#');
+      return el('li', {}, el('a', { href: `/rules/${encodeURIComponent(pack)}${local ? `#${encodeURIComponent(local)}` : ''}`, class: 'mono' }, id));
+    })));
 }
 
 function renderTable(data) {
