@@ -217,6 +217,28 @@ enum Sink {
 
 /// A ledger being written: a temporary file renamed into place by
 /// [`LedgerWriter::finish`]; dropped unfinished, it is removed.
+/// Output columns of free text (explanations, lists) whose min/max
+/// statistics no query can use: computing them compares every long string.
+const NO_STATISTICS: &[&str] = &[
+    "license_exceptions",
+    "conditions",
+    "measures",
+    "verdict",
+    "rules_fired",
+    "rule_set_hash",
+    "error",
+];
+
+fn parquet_properties() -> parquet::file::properties::WriterProperties {
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    use parquet::schema::types::ColumnPath;
+    let mut b = WriterProperties::builder();
+    for c in NO_STATISTICS {
+        b = b.set_column_statistics_enabled(ColumnPath::from(*c), EnabledStatistics::None);
+    }
+    b.build()
+}
+
 pub struct LedgerWriter {
     sink: Option<Sink>,
     tmp: PathBuf,
@@ -246,7 +268,7 @@ impl LedgerWriter {
                     .build(file),
             )),
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
-                ArrowWriter::try_new(file, schema, None).map_err(|e| {
+                ArrowWriter::try_new(file, schema, Some(parquet_properties())).map_err(|e| {
                     BatchError::input(
                         path,
                         format!("cannot write `{}`: {e}", path.display()),
