@@ -20,6 +20,11 @@ use crate::ruleset::{Mode, RuleSet};
 /// Facts held fixed for the background regions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assumptions {
+    /// The model and vendor names: a hypothetical design, so rules that
+    /// name parts (the H20 letters) do not fire and rules about other
+    /// parts' equivalents are decided on the figures.
+    pub model: String,
+    pub vendor: String,
     pub datacenter: bool,
     pub memory_bandwidth_gbps: Option<f64>,
     pub interconnect_gbps: Option<f64>,
@@ -57,6 +62,9 @@ pub struct Map {
     pub y_breaks: Vec<f64>,
     pub cells: Vec<Cell>,
 }
+
+/// The model and vendor name of the chart's hypothetical designs.
+pub const HYPOTHETICAL: &str = "hypothetical design";
 
 /// The TPP axis and the performance-density axis of the chart.
 pub const X_RANGE: [f64; 2] = [100.0, 100_000.0];
@@ -99,6 +107,8 @@ impl RuleSet {
                 };
                 let (x, y) = ((x0 * x1).sqrt(), (y0 * y1).sqrt());
                 let item = ItemFacts {
+                    model: Some(a.model.clone()),
+                    vendor: Some(a.vendor.clone()),
                     tpp: Some(x),
                     performance_density: Some(y),
                     die_area_mm2: Some(x / y),
@@ -164,6 +174,8 @@ mod tests {
 
     fn assumptions(hq: &str) -> Assumptions {
         Assumptions {
+            model: HYPOTHETICAL.into(),
+            vendor: HYPOTHETICAL.into(),
             datacenter: true,
             memory_bandwidth_gbps: Some(4000.0),
             interconnect_gbps: Some(900.0),
@@ -208,6 +220,26 @@ mod tests {
     }
 
     #[test]
+    fn the_april_2025_equivalents_line_is_decided_on_the_figures() {
+        // With H20-like bandwidths assumed, a design under every 3A090 line
+        // needs a licence for China from the April 2025 letters on; nothing
+        // is left undetermined for want of a model name.
+        let rs = RuleSet::embedded().unwrap();
+        let cn = Country::parse("CN").unwrap();
+        let m = rs.region_map(cn, Date::constant(2025, 5, 1), &assumptions("CN"));
+        let c = cell_at(&m, 1000.0, 1.0);
+        assert_eq!(c.eccn, "not 3A090");
+        assert!(c.license_required, "{c:?}");
+        assert!(c.rules.iter().any(|r| r.ends_with("#equivalents")), "{c:?}");
+        assert!(
+            m.cells
+                .iter()
+                .all(|c| !c.undetermined.iter().any(|r| r.contains("h20-mi308"))),
+            "no cell waits on a model name"
+        );
+    }
+
+    #[test]
     fn the_map_agrees_with_determine_on_catalog_like_points() {
         // Every cell's outcome is what `determine` says for a point inside
         // it that is not its midpoint.
@@ -220,6 +252,8 @@ mod tests {
                 let (x, y) = (c.x0 * 1.0001, c.y1 / 1.0001);
                 let q = Question {
                     item: ItemFacts {
+                        model: Some(HYPOTHETICAL.into()),
+                        vendor: Some(HYPOTHETICAL.into()),
                         tpp: Some(x),
                         performance_density: Some(y),
                         die_area_mm2: Some(x / y),

@@ -242,6 +242,8 @@ pub async fn chart(
         }
     }
     let a = Assumptions {
+        model: chipexport_rules::chart::HYPOTHETICAL.into(),
+        vendor: chipexport_rules::chart::HYPOTHETICAL.into(),
         datacenter: true,
         memory_bandwidth_gbps: Some(q.memory_bandwidth_gbps.unwrap_or(4000.0)),
         interconnect_gbps: Some(q.interconnect_gbps.unwrap_or(900.0)),

@@ -73,7 +73,6 @@ impl Job {
 #[derive(Default)]
 pub struct Jobs {
     jobs: Mutex<HashMap<String, Arc<Job>>>,
-    next: AtomicU64,
 }
 
 fn ext(name: &str) -> String {
@@ -162,8 +161,10 @@ pub async fn upload(
             "upload a ledger with a header and at least one order",
         ));
     }
-    let n = s.jobs.next.fetch_add(1, Ordering::Relaxed) + 1;
-    let id = format!("{}-{n}", crate::random_hex(6));
+    // A job's id is its capability: 128 random bits, so knowing one job
+    // tells nothing about another (reading a job needs no token).
+    let id = crate::random_hex(16)
+        .map_err(|e| crate::internal(format!("no randomness for a job id: {e}")))?;
     let dir = s.data.join("jobs").join(&id);
     let job = Arc::new(Job {
         id: id.clone(),

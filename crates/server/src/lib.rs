@@ -48,25 +48,11 @@ pub struct AppState {
 }
 
 /// `n` random bytes as hex, from the operating system.
-pub fn random_hex(n: usize) -> String {
+pub fn random_hex(n: usize) -> std::io::Result<String> {
     use std::io::Read;
     let mut b = vec![0u8; n];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .is_ok();
-    if !ok {
-        // No /dev/urandom: mix the clock and the process id (not for
-        // tokens on such systems; `serve` refuses to generate one then).
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-            ^ u128::from(std::process::id());
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = (t >> ((i % 16) * 8)) as u8;
-        }
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
 /// The token from `CHIPEXPORT_TOKEN`, else `DATA/token`, else a new random
@@ -85,7 +71,7 @@ pub fn load_or_create_token(data: &std::path::Path) -> std::io::Result<String> {
         Err(e) => return Err(e),
     }
     std::fs::create_dir_all(data)?;
-    let t = random_hex(24);
+    let t = random_hex(24)?;
     std::fs::write(&path, format!("{t}\n"))?;
     #[cfg(unix)]
     {
