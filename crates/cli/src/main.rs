@@ -112,6 +112,10 @@ enum Command {
         /// Largest ledger upload accepted, in MiB.
         #[arg(long, default_value_t = 256)]
         max_upload_mib: usize,
+        /// Keep the decision log in PostgreSQL at this URL instead of the
+        /// data directory (needs a build with `--features postgres`).
+        #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+        database_url: Option<String>,
     },
 }
 
@@ -307,6 +311,10 @@ enum AuditCmd {
         /// The data directory.
         #[arg(long, default_value = "chipexport-data")]
         data: PathBuf,
+        /// Keep the decision log in PostgreSQL at this URL instead of the
+        /// data directory (needs a build with `--features postgres`).
+        #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+        database_url: Option<String>,
     },
     /// Re-decide a logged question with today's rules and show any difference.
     Replay {
@@ -315,6 +323,10 @@ enum AuditCmd {
         /// The data directory.
         #[arg(long, default_value = "chipexport-data")]
         data: PathBuf,
+        /// Keep the decision log in PostgreSQL at this URL instead of the
+        /// data directory (needs a build with `--features postgres`).
+        #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+        database_url: Option<String>,
     },
     /// Append synthetic entries, printing each id once it is durable (for
     /// crash tests).
@@ -939,8 +951,9 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             addr,
             data,
             max_upload_mib,
+            database_url,
         } => {
-            let log = open_log(data)?;
+            let log = open_log_at(data, database_url.as_deref())?;
             let token = chipexport_server::load_or_create_token(data).map_err(|e| {
                 Failure::msg(
                     format!(
@@ -977,8 +990,8 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
             .map_err(|e| Failure::msg(format!("cannot serve on `{addr}`: {e}"), "is the address free? try another with --addr"))?;
             Ok((String::new(), 0))
         }
-        Command::Audit(AuditCmd::Verify { data }) => {
-            let log = open_log(data)?;
+        Command::Audit(AuditCmd::Verify { data, database_url }) => {
+            let mut log = open_log_at(data, database_url.as_deref())?;
             match log.verify().map_err(|e| Failure::Internal(e.to_string()))? {
                 Ok(n) => Ok((
                     if fmt == OutFormat::Json {
@@ -994,8 +1007,12 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 )),
             }
         }
-        Command::Audit(AuditCmd::Replay { id, data }) => {
-            let log = open_log(data)?;
+        Command::Audit(AuditCmd::Replay {
+            id,
+            data,
+            database_url,
+        }) => {
+            let mut log = open_log_at(data, database_url.as_deref())?;
             let e = log
                 .get(*id)
                 .map_err(|e| Failure::Internal(e.to_string()))?
@@ -1484,6 +1501,26 @@ fn now_rfc3339() -> String {
 fn open_log(dir: &std::path::Path) -> Result<chipexport_store::DecisionLog, Failure> {
     chipexport_store::DecisionLog::open(dir)
         .map_err(|e| Failure::msg(e.to_string(), "check the --data directory"))
+}
+
+/// The log in PostgreSQL when a URL is given, else in the data directory.
+fn open_log_at(
+    dir: &std::path::Path,
+    url: Option<&str>,
+) -> Result<chipexport_store::DecisionLog, Failure> {
+    match url {
+        None => open_log(dir),
+        Some(u) => chipexport_store::DecisionLog::open_location(u).map_err(|e| {
+            Failure::msg(
+                e.to_string(),
+                if cfg!(feature = "postgres") {
+                    "check the URL (postgresql://USER@HOST:PORT/DATABASE) and that the server is up"
+                } else {
+                    "this chipexport was built without PostgreSQL: cargo build --release -p chipexport-cli --features postgres"
+                },
+            )
+        }),
+    }
 }
 
 /// Records a decision: the question (with the item facts used) and its

@@ -514,3 +514,68 @@ fn the_pages_are_served_from_the_binary() {
     let (status, _, _) = http(&srv.addr, "GET", "/assets/../Cargo.toml", "");
     assert_eq!(status, 404);
 }
+
+/// With `--features postgres` and a server (scripts/test starts one): the
+/// service keeps its log in PostgreSQL, and `audit` reads it there.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_decision_log_can_live_in_postgresql() {
+    let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL")
+        .expect("set CHIPEXPORT_TEST_DATABASE_URL (scripts/test starts a server)");
+    let db = format!("chipexport_cli_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        let o = Command::new("psql")
+            .args([&format!("{base}/postgres"), "-qc", &sql])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let url = format!("{base}/{db}");
+    let data = std::env::temp_dir().join(format!("chipexport-pg-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(["--database-url", &url])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    for to in ["CN", "SG"] {
+        let (status, head, _) = http(
+            &addr,
+            "POST",
+            "/api/v1/check",
+            &format!(r#"{{"chip": "H20", "to": "{to}", "on": "2025-09-01"}}"#),
+        );
+        assert_eq!(status, 200);
+        assert!(head.to_ascii_lowercase().contains("x-decision-id"));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let verify = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args(["audit", "verify", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&verify.stdout).trim(),
+        "2 decisions; the hash chain is intact"
+    );
+    let replay = Command::new(env!("CARGO_BIN_EXE_chipexport"))
+        .args(["audit", "replay", "1", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("the same answer today"));
+    let _ = std::fs::remove_dir_all(&data);
+}
