@@ -276,25 +276,142 @@ pub fn decision_query(
         Some(c.join(" AND "))
     };
 
+    // Slots are decided in groups, two stages per group: `gN_fired`,
+    // whether each rule fires, then `gN_decided`, the winners and each
+    // slot's result (`rules_fired` grows in slot order). A group ends before
+    // a slot whose predicates read a result (eccn, license_required,
+    // review_policy) decided in the same group. Few stages keep the plan
+    // shallow: Ballista ships plans as protobuf, whose decoder refuses
+    // deeply nested messages.
     let mut prev = "facts".to_string();
-    let mut cols: Vec<String> = Vec::new();
-    for (si, slot) in Slot::ORDER.into_iter().enumerate() {
-        let idx: Vec<usize> = rs.by_slot.get(si).cloned().unwrap_or_default();
-        // Stage a: whether each rule fires.
+    let mut cols: Vec<&str> = Vec::new();
+    for (gi, group) in slot_groups(rs).into_iter().enumerate() {
         let mut fired = Vec::new();
-        for &ri in &idx {
-            let Some(r) = rs.rules.get(ri) else { continue };
-            let expr = match in_force(r) {
-                Some(w) => format!(
-                    "COALESCE(({w}) AND {}, {})",
-                    low.expr(&r.predicate),
-                    low.lit(&Lit::Bool(false))
-                ),
-                None => low.lit(&Lit::Bool(false)),
+        let mut fired_lists: Vec<String> = Vec::new();
+        let mut outs: Vec<String> = Vec::new();
+        for &(si, slot) in &group {
+            let idx: Vec<usize> = rs.by_slot.get(si).cloned().unwrap_or_default();
+            for &ri in &idx {
+                let Some(r) = rs.rules.get(ri) else { continue };
+                let expr = match in_force(r) {
+                    Some(w) => format!(
+                        "COALESCE(({w}) AND {}, {})",
+                        low.expr(&r.predicate),
+                        low.lit(&Lit::Bool(false))
+                    ),
+                    None => low.lit(&Lit::Bool(false)),
+                };
+                fired.push(format!("{expr} AS f{ri}"));
+            }
+            // Winners and the slot's result.
+            let winner = |ri: usize| -> String {
+                let by: Vec<String> = idx
+                    .iter()
+                    .filter(|&&o| rs.overrides.get(o).is_some_and(|v| v.contains(&ri)))
+                    .map(|o| format!("f{o}"))
+                    .collect();
+                if by.is_empty() {
+                    format!("f{ri}")
+                } else {
+                    format!("(f{ri} AND NOT ({}))", by.join(" OR "))
+                }
             };
-            fired.push(format!("{expr} AS f{ri}"));
+            fired_lists.extend(idx.iter().filter_map(|&ri| {
+                rs.rules.get(ri).map(|r| {
+                    format!(
+                        "CASE WHEN {} THEN {} ELSE '' END",
+                        winner(ri),
+                        q(&format!("{};", r.id))
+                    )
+                })
+            }));
+            let first_value =
+                |value: &dyn Fn(&Outcome) -> Option<String>, default: &str| -> String {
+                    let mut case = String::from("CASE");
+                    for &ri in &idx {
+                        if let Some(v) = rs.rules.get(ri).and_then(|r| value(&r.then)) {
+                            case.push_str(&format!(" WHEN {} THEN {v}", winner(ri)));
+                        }
+                    }
+                    if case == "CASE" {
+                        default.to_string()
+                    } else {
+                        format!("{case} ELSE {default} END")
+                    }
+                };
+            let list = |value: &dyn Fn(&Outcome) -> Option<String>| -> String {
+                let parts: Vec<String> = idx
+                    .iter()
+                    .filter_map(|&ri| {
+                        rs.rules.get(ri).and_then(|r| value(&r.then)).map(|v| {
+                            format!(
+                                "CASE WHEN {} THEN {} ELSE '' END",
+                                winner(ri),
+                                q(&format!("{v};"))
+                            )
+                        })
+                    })
+                    .collect();
+                if parts.is_empty() {
+                    "''".to_string()
+                } else {
+                    parts.join(" || ")
+                }
+            };
+            match slot {
+                Slot::Classification => outs.push(format!(
+                    "{} AS eccn",
+                    first_value(
+                        &|o| if let Outcome::Classification { eccn, .. } = o {
+                            Some(q(eccn))
+                        } else {
+                            None
+                        },
+                        &q(crate::engine::NOT_3A090)
+                    )
+                )),
+                Slot::LicenseRequirement => outs.push(format!(
+                    "{} AS license_required",
+                    first_value(
+                        &|o| if let Outcome::License { required } = o {
+                            Some(low.lit(&Lit::Bool(*required)))
+                        } else {
+                            None
+                        },
+                        &low.lit(&Lit::Bool(false))
+                    )
+                )),
+                Slot::LicenseException => outs.push(format!(
+                    "{} AS license_exceptions",
+                    list(&|o| if let Outcome::Exception { exception, .. } = o {
+                        Some(exception.clone())
+                    } else {
+                        None
+                    })
+                )),
+                Slot::ReviewPolicy => outs.push(format!(
+                    "{} AS review_policy",
+                    first_value(
+                        &|o| if let Outcome::Review { policy } = o {
+                            Some(q(policy))
+                        } else {
+                            None
+                        },
+                        "CAST(NULL AS VARCHAR)"
+                    )
+                )),
+                Slot::Condition => outs.push(format!(
+                    "{} AS conditions",
+                    list(&|o| o.kind().map(String::from))
+                )),
+                Slot::Measure => outs.push(format!(
+                    "{} AS measures",
+                    list(&|o| o.kind().map(String::from))
+                )),
+                Slot::Notice => {}
+            }
         }
-        let fa = format!("s{si}a");
+        let fa = format!("g{gi}_fired");
         if fired.is_empty() {
             sql.push_str(&format!("{fa} AS (SELECT * FROM {prev}),\n"));
         } else {
@@ -303,141 +420,25 @@ pub fn decision_query(
                 fired.join(", ")
             ));
         }
-        // Stage b: winners and the slot's result.
-        let winner = |ri: usize| -> String {
-            let by: Vec<String> = idx
-                .iter()
-                .filter(|&&o| rs.overrides.get(o).is_some_and(|v| v.contains(&ri)))
-                .map(|o| format!("f{o}"))
-                .collect();
-            if by.is_empty() {
-                format!("f{ri}")
-            } else {
-                format!("(f{ri} AND NOT ({}))", by.join(" OR "))
-            }
-        };
-        let fired_list = idx
-            .iter()
-            .filter_map(|&ri| {
-                rs.rules.get(ri).map(|r| {
-                    format!(
-                        "CASE WHEN {} THEN {} ELSE '' END",
-                        winner(ri),
-                        q(&format!("{};", r.id))
-                    )
-                })
-            })
-            .collect::<Vec<_>>();
-        let mut outs = vec![if fired_list.is_empty() {
-            "rules_fired".to_string()
-        } else {
-            format!("rules_fired || {} AS rules_fired", fired_list.join(" || "))
-        }];
-        let first_value = |value: &dyn Fn(&Outcome) -> Option<String>, default: &str| -> String {
-            let mut case = String::from("CASE");
-            for &ri in &idx {
-                if let Some(v) = rs.rules.get(ri).and_then(|r| value(&r.then)) {
-                    case.push_str(&format!(" WHEN {} THEN {v}", winner(ri)));
-                }
-            }
-            if case == "CASE" {
-                default.to_string()
-            } else {
-                format!("{case} ELSE {default} END")
-            }
-        };
-        let list = |value: &dyn Fn(&Outcome) -> Option<String>| -> String {
-            let parts: Vec<String> = idx
-                .iter()
-                .filter_map(|&ri| {
-                    rs.rules.get(ri).and_then(|r| value(&r.then)).map(|v| {
-                        format!(
-                            "CASE WHEN {} THEN {} ELSE '' END",
-                            winner(ri),
-                            q(&format!("{v};"))
-                        )
-                    })
-                })
-                .collect();
-            if parts.is_empty() {
-                "''".to_string()
-            } else {
-                parts.join(" || ")
-            }
-        };
-        match slot {
-            Slot::Classification => outs.push(format!(
-                "{} AS eccn",
-                first_value(
-                    &|o| if let Outcome::Classification { eccn, .. } = o {
-                        Some(q(eccn))
-                    } else {
-                        None
-                    },
-                    &q(crate::engine::NOT_3A090)
-                )
-            )),
-            Slot::LicenseRequirement => outs.push(format!(
-                "{} AS license_required",
-                first_value(
-                    &|o| if let Outcome::License { required } = o {
-                        Some(low.lit(&Lit::Bool(*required)))
-                    } else {
-                        None
-                    },
-                    &low.lit(&Lit::Bool(false))
-                )
-            )),
-            Slot::LicenseException => outs.push(format!(
-                "{} AS license_exceptions",
-                list(&|o| if let Outcome::Exception { exception, .. } = o {
-                    Some(exception.clone())
-                } else {
-                    None
-                })
-            )),
-            Slot::ReviewPolicy => outs.push(format!(
-                "{} AS review_policy",
-                first_value(
-                    &|o| if let Outcome::Review { policy } = o {
-                        Some(q(policy))
-                    } else {
-                        None
-                    },
-                    "CAST(NULL AS VARCHAR)"
-                )
-            )),
-            Slot::Condition => outs.push(format!(
-                "{} AS conditions",
-                list(&|o| o.kind().map(String::from))
-            )),
-            Slot::Measure => outs.push(format!(
-                "{} AS measures",
-                list(&|o| o.kind().map(String::from))
-            )),
-            Slot::Notice => {}
-        }
-        // Keep the facts and earlier results, drop this stage's f columns.
+        // Keep the facts and earlier results, drop the f columns.
         let keep: Vec<String> = FACT_COLUMNS
             .iter()
+            .chain(cols.iter())
             .map(|c| format!("\"{c}\""))
-            .chain(cols.iter().map(|c| format!("\"{c}\"")))
             .collect();
-        let sb = format!("s{si}b");
+        let rules_fired = if fired_lists.is_empty() {
+            "rules_fired".to_string()
+        } else {
+            format!("rules_fired || {} AS rules_fired", fired_lists.join(" || "))
+        };
+        let sb = format!("g{gi}_decided");
         sql.push_str(&format!(
-            "{sb} AS (SELECT {}, {} FROM {fa}),\n",
+            "{sb} AS (SELECT {}, {}{} FROM {fa}),\n",
             keep.join(", "),
-            outs.join(", ")
+            rules_fired,
+            outs.iter().map(|o| format!(", {o}")).collect::<String>()
         ));
-        match slot {
-            Slot::Classification => cols.push("eccn".into()),
-            Slot::LicenseRequirement => cols.push("license_required".into()),
-            Slot::LicenseException => cols.push("license_exceptions".into()),
-            Slot::ReviewPolicy => cols.push("review_policy".into()),
-            Slot::Condition => cols.push("conditions".into()),
-            Slot::Measure => cols.push("measures".into()),
-            Slot::Notice => {}
-        }
+        cols.extend(group.iter().filter_map(|(_, slot)| result_column(*slot)));
         prev = sb;
     }
     // Licence exceptions only matter when a licence is required (as in decide).
@@ -445,6 +446,51 @@ pub fn decision_query(
     format!(
         "{sql}\nSELECT order_id, chip, eccn, license_required, CASE WHEN license_required THEN license_exceptions ELSE '' END AS license_exceptions, review_policy, conditions, measures, rules_fired FROM {prev}"
     )
+}
+
+/// The column holding a slot's result, for the slots that have one.
+fn result_column(slot: crate::pack::Slot) -> Option<&'static str> {
+    use crate::pack::Slot;
+    match slot {
+        Slot::Classification => Some("eccn"),
+        Slot::LicenseRequirement => Some("license_required"),
+        Slot::LicenseException => Some("license_exceptions"),
+        Slot::ReviewPolicy => Some("review_policy"),
+        Slot::Condition => Some("conditions"),
+        Slot::Measure => Some("measures"),
+        Slot::Notice => None,
+    }
+}
+
+/// The slots in order, cut into groups that can be decided together: a
+/// group ends before a slot whose predicates read a result decided in it.
+fn slot_groups(rs: &crate::ruleset::RuleSet) -> Vec<Vec<(usize, crate::pack::Slot)>> {
+    use crate::pack::Slot;
+    let mut groups: Vec<Vec<(usize, Slot)>> = Vec::new();
+    let mut current: Vec<(usize, Slot)> = Vec::new();
+    for (si, slot) in Slot::ORDER.into_iter().enumerate() {
+        let mut read = Vec::new();
+        for r in rs
+            .by_slot
+            .get(si)
+            .into_iter()
+            .flatten()
+            .filter_map(|&ri| rs.rules.get(ri))
+        {
+            crate::expr::facts_of(&r.predicate, &mut read);
+        }
+        let reads_current = current
+            .iter()
+            .any(|(_, s)| result_column(*s).is_some_and(|c| read.iter().any(|f| f.name() == c)));
+        if reads_current {
+            groups.push(std::mem::take(&mut current));
+        }
+        current.push((si, slot));
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    groups
 }
 
 /// The fact columns carried through every stage of [`decision_query`].
