@@ -1609,7 +1609,9 @@ fn screen_with_datafusion(
     };
     let sql = df::decision_sql(&rs, &cat, mode, &a.rules.with_packs);
     let failed = |e: df::Error| Failure::msg(e.message, e.help);
+    // Planning and shipping the query's plan recurse deeply: large stacks.
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(64 << 20)
         .enable_all()
         .build()
         .map_err(|e| Failure::Internal(e.to_string()))?;

@@ -1,0 +1,536 @@
+//! Runs chipexport's exported decision query (`chipexport rules sql`, the
+//! ANSI dialect) on Apache DataFusion, unchanged: locally, or on a Ballista
+//! cluster with the `ballista` feature.
+//!
+//! The ledger file (CSV or Parquet, chosen by its extension) is registered as
+//! the table `ledger`, the query runs, and its rows stream into a CSV or
+//! Parquet file. [`compare`] checks, order by order, that the engine's
+//! answers equal the native `chipexport_batch::screen` output on the fields
+//! the query gives: eccn, licence required, review policy, licence
+//! exceptions, the kinds of conditions and measures, and the rules fired.
+//!
+//! Arrow comes from DataFusion's re-export; it is the same arrow 59 that
+//! `chipexport-batch` uses, so batches pass between the two unchanged.
+
+#[cfg(feature = "ballista")]
+pub mod cluster;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chipexport_batch::BatchError;
+use chipexport_batch::io::{LedgerFormat, LedgerWriter};
+use chipexport_catalog::Catalog;
+use chipexport_rules::sql::{Dialect, decision_query};
+use chipexport_rules::{Mode, RuleSet};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+use futures::StreamExt;
+
+/// The table name the exported query reads.
+pub const LEDGER_TABLE: &str = "ledger";
+
+/// What went wrong, with the file or address concerned and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub message: String,
+    pub help: String,
+}
+
+impl Error {
+    fn new(message: impl Into<String>, help: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+impl From<BatchError> for Error {
+    fn from(e: BatchError) -> Error {
+        Error::new(e.message, e.help)
+    }
+}
+
+/// The exported decision query, in the dialect DataFusion runs.
+pub fn decision_sql(rs: &RuleSet, cat: &Catalog, mode: Mode, with_packs: &[String]) -> String {
+    decision_query(rs, cat, Dialect::Ansi, mode, with_packs)
+}
+
+/// A DataFusion session on this machine, using every core.
+pub fn local_context() -> SessionContext {
+    SessionContext::new_with_config(SessionConfig::new().with_information_schema(false))
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    std::fs::canonicalize(path).map_err(|e| {
+        Error::new(
+            format!("cannot open `{}`: {e}", path.display()),
+            "check the path",
+        )
+    })
+}
+
+/// Registers a CSV or Parquet ledger (by extension) as the table `ledger`.
+///
+/// CSV columns are read as text, as `screen` reads them, so that a value
+/// such as `2025-01-01` or `42` is never re-typed by schema inference.
+/// Parquet columns keep their types (the query casts `ship_date`).
+pub async fn register_ledger(ctx: &SessionContext, path: &Path) -> Result<(), Error> {
+    let format = LedgerFormat::of(path)?;
+    let abs = absolute(path)?;
+    let url = abs.to_string_lossy().to_string();
+    let ext = abs
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let refused = |e: datafusion::error::DataFusionError| {
+        Error::new(
+            format!("DataFusion cannot read `{}`: {e}", path.display()),
+            "check that the file is complete and of the format its extension says",
+        )
+    };
+    match format {
+        LedgerFormat::Csv => {
+            // The header, as `screen` reads it: every column nullable text.
+            let schema = chipexport_batch::io::open(path, 1)?.schema;
+            ctx.register_csv(
+                LEDGER_TABLE,
+                &url,
+                CsvReadOptions::new()
+                    .has_header(true)
+                    .schema(&schema)
+                    .file_extension(&ext),
+            )
+            .await
+            .map_err(refused)
+        }
+        LedgerFormat::Parquet => ctx
+            .register_parquet(
+                LEDGER_TABLE,
+                &url,
+                ParquetReadOptions::default().file_extension(&ext),
+            )
+            .await
+            .map_err(refused),
+        LedgerFormat::JsonLines => Err(Error::new(
+            format!(
+                "`{}` is JSON Lines; the DataFusion engine reads CSV and Parquet ledgers",
+                path.display()
+            ),
+            "convert it first, e.g. `chipexport screen` with the native engine, or save it as .parquet",
+        )),
+    }
+}
+
+/// What a run of the decision query produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunSummary {
+    pub rows: u64,
+    pub license_required: u64,
+    pub presumption_of_denial: u64,
+}
+
+fn query_failed(e: datafusion::error::DataFusionError) -> Error {
+    Error::new(
+        format!("the engine could not run the decision query: {e}"),
+        "the ledger needs the columns order_id, chip, destination, end_user_hq, exported_from, buyer_type and ship_date (see docs/ledgers.md); if they are there, this is a bug in chipexport",
+    )
+}
+
+/// Runs `sql` and streams its rows into `out` (.csv or .parquet), written
+/// to a temporary file and renamed when complete. Text columns are written
+/// as plain UTF-8 (DataFusion's view types are cast).
+pub async fn run_to_file(ctx: &SessionContext, sql: &str, out: &Path) -> Result<RunSummary, Error> {
+    if LedgerFormat::of(out)? == LedgerFormat::JsonLines {
+        return Err(Error::new(
+            format!(
+                "cannot write `{}`: the DataFusion engine writes .csv or .parquet",
+                out.display()
+            ),
+            "choose an output name ending in .csv or .parquet",
+        ));
+    }
+    let df = ctx.sql(sql).await.map_err(query_failed)?;
+    let mut stream = df.execute_stream().await.map_err(query_failed)?;
+    let schema = plain_schema(&stream.schema());
+    let mut writer = LedgerWriter::create(out, schema.clone())?;
+    let mut summary = RunSummary::default();
+    while let Some(batch) = stream.next().await {
+        let batch = plain(&batch.map_err(query_failed)?, &schema)?;
+        summary.add(&batch)?;
+        writer.write(&batch)?;
+    }
+    writer.finish()?;
+    Ok(summary)
+}
+
+/// Runs `sql` and collects its rows, text columns as plain UTF-8.
+pub async fn run_collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, Error> {
+    let df = ctx.sql(sql).await.map_err(query_failed)?;
+    let batches = df.collect().await.map_err(query_failed)?;
+    let Some(first) = batches.first() else {
+        return Ok(batches);
+    };
+    let schema = plain_schema(&first.schema());
+    batches.iter().map(|b| plain(b, &schema)).collect()
+}
+
+/// The schema with every string type as `Utf8`.
+fn plain_schema(schema: &SchemaRef) -> SchemaRef {
+    Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8View | DataType::LargeUtf8 => {
+                    Field::new(f.name(), DataType::Utf8, true)
+                }
+                _ => f.as_ref().clone().with_nullable(true),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn bug(e: impl fmt::Display) -> Error {
+    Error::new(
+        format!("cannot convert a result batch: {e}"),
+        "this is a bug in chipexport; please report it",
+    )
+}
+
+fn plain(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, Error> {
+    let cols: Vec<ArrayRef> = b
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| cast(c, f.data_type()))
+        .collect::<Result<_, _>>()
+        .map_err(bug)?;
+    RecordBatch::try_new(schema.clone(), cols).map_err(bug)
+}
+
+impl RunSummary {
+    fn add(&mut self, b: &RecordBatch) -> Result<(), Error> {
+        self.rows += u64::try_from(b.num_rows()).map_err(bug)?;
+        if let Some(c) = b.column_by_name("license_required") {
+            let c = cast(c, &DataType::Boolean).map_err(bug)?;
+            if let Some(a) = c.as_any().downcast_ref::<BooleanArray>() {
+                self.license_required += u64::try_from(a.true_count()).map_err(bug)?;
+            }
+        }
+        if let Some(c) = b.column_by_name("review_policy") {
+            let c = cast(c, &DataType::Utf8).map_err(bug)?;
+            if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
+                let n = a
+                    .iter()
+                    .filter(|v| *v == Some("presumption_of_denial"))
+                    .count();
+                self.presumption_of_denial += u64::try_from(n).map_err(bug)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One order's answer on the fields both the query and `screen` give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub order_id: String,
+    pub eccn: Option<String>,
+    pub license_required: bool,
+    pub review_policy: Option<String>,
+    pub license_exceptions: Vec<String>,
+    /// Condition kinds, in order.
+    pub conditions: Vec<String>,
+    /// Measure kinds, in order.
+    pub measures: Vec<String>,
+    pub rules_fired: Vec<String>,
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "eccn {}, licence {}, policy {}, exceptions [{}], conditions [{}], measures [{}], rules [{}]",
+            self.eccn.as_deref().unwrap_or("-"),
+            if self.license_required {
+                "required"
+            } else {
+                "not required"
+            },
+            self.review_policy.as_deref().unwrap_or("-"),
+            self.license_exceptions.join(", "),
+            self.conditions.join(", "),
+            self.measures.join(", "),
+            self.rules_fired.join(", "),
+        )
+    }
+}
+
+/// Where a batch of answers comes from, which says how lists are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lists {
+    /// The query's `a;b;` lists.
+    Joined,
+    /// `screen`'s JSON arrays (of ids, or of objects with a `kind`).
+    Json,
+}
+
+struct Columns {
+    order_id: StringArray,
+    eccn: StringArray,
+    license_required: StringArray,
+    review_policy: StringArray,
+    license_exceptions: StringArray,
+    conditions: StringArray,
+    measures: StringArray,
+    rules_fired: StringArray,
+}
+
+impl Columns {
+    fn of(b: &RecordBatch, what: &str) -> Result<Columns, Error> {
+        let col = |name: &str| -> Result<StringArray, Error> {
+            let c = b.column_by_name(name).ok_or_else(|| {
+                Error::new(
+                    format!("{what} has no `{name}` column"),
+                    "compare the output of `chipexport screen` with the output of the decision query",
+                )
+            })?;
+            let c = cast(c, &DataType::Utf8).map_err(bug)?;
+            c.as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
+                .ok_or_else(|| bug(format!("`{name}` is not text after a cast")))
+        };
+        Ok(Columns {
+            order_id: col("order_id")?,
+            eccn: col("eccn")?,
+            license_required: col("license_required")?,
+            review_policy: col("review_policy")?,
+            license_exceptions: col("license_exceptions")?,
+            conditions: col("conditions")?,
+            measures: col("measures")?,
+            rules_fired: col("rules_fired")?,
+        })
+    }
+}
+
+fn text(a: &StringArray, i: usize) -> Option<String> {
+    a.is_valid(i).then(|| a.value(i).to_string())
+}
+
+fn joined(s: Option<&str>) -> Vec<String> {
+    s.unwrap_or("")
+        .split(';')
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn json_list(s: Option<&str>, kinds: bool, what: &str, id: &str) -> Result<Vec<String>, Error> {
+    let s = s.unwrap_or("[]");
+    let bad = |m: String| {
+        Error::new(
+            format!("{what}, order `{id}`: {m}"),
+            "is this the output of `chipexport screen`?",
+        )
+    };
+    let v: Vec<serde_json::Value> = serde_json::from_str(s).map_err(|e| bad(e.to_string()))?;
+    v.iter()
+        .map(|x| {
+            let x = if kinds { x.get("kind") } else { Some(x) };
+            x.and_then(|k| k.as_str()).map(String::from).ok_or_else(|| {
+                bad(format!(
+                    "`{s}` is not a list of {}",
+                    if kinds {
+                        "objects with a kind"
+                    } else {
+                        "strings"
+                    }
+                ))
+            })
+        })
+        .collect()
+}
+
+fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Answer>, Error> {
+    let mut out = Vec::new();
+    for b in batches {
+        let c = Columns::of(b, what)?;
+        for i in 0..b.num_rows() {
+            let order_id = text(&c.order_id, i).unwrap_or_default();
+            let lic = text(&c.license_required, i);
+            let license_required = match lic.as_deref() {
+                None | Some("false") | Some("0") | Some("") => false,
+                Some("true") | Some("1") => true,
+                Some(other) => {
+                    return Err(Error::new(
+                        format!(
+                            "{what}, order `{order_id}`: license_required is `{other}`, not true or false"
+                        ),
+                        "is this the output of `chipexport screen` or of the decision query?",
+                    ));
+                }
+            };
+            let list = |a: &StringArray, kinds: bool| -> Result<Vec<String>, Error> {
+                let s = text(a, i);
+                match lists {
+                    Lists::Joined => Ok(joined(s.as_deref())),
+                    Lists::Json => json_list(s.as_deref(), kinds, what, &order_id),
+                }
+            };
+            out.push(Answer {
+                eccn: text(&c.eccn, i),
+                license_required,
+                review_policy: text(&c.review_policy, i),
+                license_exceptions: list(&c.license_exceptions, false)?,
+                conditions: list(&c.conditions, true)?,
+                measures: list(&c.measures, true)?,
+                rules_fired: list(&c.rules_fired, false)?,
+                order_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Answers from the decision query's rows (lists joined with `;`).
+pub fn answers_from_query(batches: &[RecordBatch]) -> Result<Vec<Answer>, Error> {
+    answers(batches, Lists::Joined, "the decision query's result")
+}
+
+fn read_all(path: &Path) -> Result<Vec<RecordBatch>, Error> {
+    chipexport_batch::io::open(path, 65_536)?
+        .map(|b| b.map_err(Error::from))
+        .collect()
+}
+
+/// Answers from a file written by [`run_to_file`].
+pub fn read_query_output(path: &Path) -> Result<Vec<Answer>, Error> {
+    answers(
+        &read_all(path)?,
+        Lists::Joined,
+        &format!("`{}`", path.display()),
+    )
+}
+
+/// Answers from a file written by the native `screen`.
+pub fn read_screened(path: &Path) -> Result<Vec<Answer>, Error> {
+    answers(
+        &read_all(path)?,
+        Lists::Json,
+        &format!("`{}`", path.display()),
+    )
+}
+
+/// One order on which the engine and `screen` differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub order_id: String,
+    /// `None` when the engine has no row for the order.
+    pub engine: Option<Answer>,
+    /// `None` when `screen` has no row for the order (or the engine has it twice).
+    pub native: Option<Answer>,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |a: &Option<Answer>| a.as_ref().map_or("no row".to_string(), |a| a.to_string());
+        write!(
+            f,
+            "order `{}`: engine {}; screen {}",
+            self.order_id,
+            show(&self.engine),
+            show(&self.native)
+        )
+    }
+}
+
+/// The result of comparing the engine's answers with `screen`'s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Agreement {
+    pub native_rows: u64,
+    pub engine_rows: u64,
+    pub agreeing: u64,
+    /// Orders answered differently, missing from the engine, or answered by
+    /// the engine only (or twice).
+    pub differing: u64,
+    /// The first differences, in `screen`'s order (at most [`Agreement::KEPT`]).
+    pub first_differences: Vec<Difference>,
+}
+
+impl Agreement {
+    /// How many differences are kept for the report.
+    pub const KEPT: usize = 10;
+
+    /// Every order agrees and both sides have the same number of rows.
+    pub fn all_agree(&self) -> bool {
+        self.differing == 0 && self.native_rows == self.engine_rows
+    }
+
+    fn differ(&mut self, d: Difference) {
+        self.differing += 1;
+        if self.first_differences.len() < Agreement::KEPT {
+            self.first_differences.push(d);
+        }
+    }
+}
+
+impl fmt::Display for Agreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} orders agree, {} differ ({} rows from the engine, {} from screen)",
+            self.agreeing, self.differing, self.engine_rows, self.native_rows
+        )?;
+        for d in &self.first_differences {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Compares, order by order (matched by `order_id`), the engine's answers
+/// with `screen`'s.
+pub fn compare(engine: Vec<Answer>, native: &[Answer]) -> Agreement {
+    let mut a = Agreement {
+        native_rows: u64::try_from(native.len()).unwrap_or(u64::MAX),
+        engine_rows: u64::try_from(engine.len()).unwrap_or(u64::MAX),
+        ..Agreement::default()
+    };
+    let mut by_id: HashMap<String, Answer> = HashMap::with_capacity(engine.len());
+    let mut twice = Vec::new();
+    for e in engine {
+        if by_id.contains_key(&e.order_id) {
+            twice.push(e);
+        } else {
+            by_id.insert(e.order_id.clone(), e);
+        }
+    }
+    for n in native {
+        match by_id.remove(&n.order_id) {
+            Some(e) if e == *n => a.agreeing += 1,
+            engine => a.differ(Difference {
+                order_id: n.order_id.clone(),
+                engine,
+                native: Some(n.clone()),
+            }),
+        }
+    }
+    let mut extra: Vec<Answer> = by_id.into_values().chain(twice).collect();
+    extra.sort_by(|x, y| x.order_id.cmp(&y.order_id));
+    for e in extra {
+        a.differ(Difference {
+            order_id: e.order_id.clone(),
+            engine: Some(e),
+            native: None,
+        });
+    }
+    a
+}
