@@ -139,7 +139,7 @@ pub struct RunSummary {
 fn query_failed(e: datafusion::error::DataFusionError) -> Error {
     Error::new(
         format!("the engine could not run the decision query: {e}"),
-        "the ledger needs the columns order_id, chip, destination, end_user_hq, exported_from, buyer_type and ship_date (see docs/ledgers.md); if they are there, this is a bug in chipexport",
+        "the ledger needs the columns order_id, chip, destination, end_user_hq, exported_from, buyer_type and ship_date (see docs/ledgers.md); on Ballista, the scheduler must be running at that address and every executor must read the ledger at the same path",
     )
 }
 

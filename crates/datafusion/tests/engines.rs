@@ -159,6 +159,12 @@ async fn a_ledger_without_the_columns_is_refused_naming_the_file() {
         .unwrap_err();
     assert!(e.message.contains("decision query"), "{e}");
     assert!(e.help.contains("order_id"), "{}", e.help);
+    assert!(
+        ["order_id", "chip", "destination", "ship_date"]
+            .iter()
+            .any(|c| e.message.contains(c)),
+        "names a missing column: {e}"
+    );
     let missing = register_ledger(&ctx, Path::new("/nonexistent/orders.parquet"))
         .await
         .unwrap_err();
