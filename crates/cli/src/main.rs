@@ -1632,11 +1632,10 @@ fn screen_with_datafusion(
         .map_err(failed)?;
     let secs = started.elapsed().as_secs_f64();
     let agreement = match &a.compare_with {
-        Some(screened) => {
-            let native = df::read_screened(screened).map_err(failed)?;
-            let engine = df::read_query_output(&a.out).map_err(failed)?;
-            Some((screened, df::compare(engine, &native)))
-        }
+        Some(screened) => Some((
+            screened,
+            df::compare_files(&a.out, screened).map_err(failed)?,
+        )),
         None => None,
     };
     let o = if fmt == OutFormat::Json {

@@ -15,8 +15,10 @@
 #[cfg(feature = "ballista")]
 pub mod cluster;
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -239,7 +241,7 @@ impl RunSummary {
 }
 
 /// One order's answer on the fields both the query and `screen` give.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Answer {
     pub order_id: String,
     pub eccn: Option<String>,
@@ -533,4 +535,96 @@ pub fn compare(engine: Vec<Answer>, native: &[Answer]) -> Agreement {
         });
     }
     a
+}
+
+fn digest(a: &Answer) -> u64 {
+    let mut h = DefaultHasher::new();
+    a.hash(&mut h);
+    h.finish()
+}
+
+/// Calls `each` with every answer of a file, batch by batch.
+fn each_answer(
+    path: &Path,
+    lists: Lists,
+    each: &mut dyn FnMut(Answer) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let what = format!("`{}`", path.display());
+    for b in chipexport_batch::io::open(path, 65_536)? {
+        for a in answers(&[b?], lists, &what)? {
+            each(a)?;
+        }
+    }
+    Ok(())
+}
+
+/// Compares, order by order, a file written by [`run_to_file`] with a file
+/// written by the native `screen`, as [`compare`] does, in bounded memory:
+/// the engine's answers are kept as one digest per order, and a second pass
+/// fetches the engine's answers for the differences it reports.
+pub fn compare_files(engine_out: &Path, screened: &Path) -> Result<Agreement, Error> {
+    let mut by_id: HashMap<String, u64> = HashMap::new();
+    let mut twice: Vec<String> = Vec::new();
+    let mut engine_rows = 0u64;
+    each_answer(engine_out, Lists::Joined, &mut |a| {
+        engine_rows += 1;
+        let d = digest(&a);
+        match by_id.entry(a.order_id) {
+            Entry::Occupied(e) => twice.push(e.key().clone()),
+            Entry::Vacant(e) => {
+                e.insert(d);
+            }
+        }
+        Ok(())
+    })?;
+    let mut ag = Agreement {
+        engine_rows,
+        ..Agreement::default()
+    };
+    // Kept differences whose engine answer is still to be fetched.
+    let mut fetch: HashSet<String> = HashSet::new();
+    each_answer(screened, Lists::Json, &mut |n| {
+        ag.native_rows += 1;
+        match by_id.remove(&n.order_id) {
+            Some(d) if d == digest(&n) => ag.agreeing += 1,
+            found => {
+                if found.is_some() && ag.first_differences.len() < Agreement::KEPT {
+                    fetch.insert(n.order_id.clone());
+                }
+                ag.differ(Difference {
+                    order_id: n.order_id.clone(),
+                    engine: None,
+                    native: Some(n),
+                });
+            }
+        }
+        Ok(())
+    })?;
+    let mut extra: Vec<String> = by_id.into_keys().chain(twice).collect();
+    extra.sort();
+    for id in extra {
+        if ag.first_differences.len() < Agreement::KEPT {
+            fetch.insert(id.clone());
+        }
+        ag.differ(Difference {
+            order_id: id,
+            engine: None,
+            native: None,
+        });
+    }
+    if !fetch.is_empty() {
+        let mut found: HashMap<String, Answer> = HashMap::new();
+        each_answer(engine_out, Lists::Joined, &mut |a| {
+            if fetch.contains(&a.order_id) {
+                found.entry(a.order_id.clone()).or_insert(a);
+            }
+            Ok(())
+        })?;
+        for d in &mut ag.first_differences {
+            if fetch.contains(&d.order_id) {
+                d.engine = found.get(&d.order_id).cloned();
+            }
+        }
+    }
+    Ok(ag)
 }

@@ -15,8 +15,8 @@ use chipexport_batch::generate::{Profile, generate};
 use chipexport_batch::{Scenario, Summary, screen};
 use chipexport_catalog::Catalog;
 use chipexport_datafusion::{
-    Agreement, Answer, answers_from_query, compare, decision_sql, local_context, read_query_output,
-    read_screened, register_ledger, run_collect, run_to_file,
+    Agreement, Answer, answers_from_query, compare, compare_files, decision_sql, local_context,
+    read_query_output, read_screened, register_ledger, run_collect, run_to_file,
 };
 use chipexport_rules::{Mode, RuleSet};
 
@@ -24,6 +24,7 @@ struct Ledger {
     _dir: tempfile::TempDir,
     path: PathBuf,
     dir: PathBuf,
+    screened: PathBuf,
     native: Vec<Answer>,
     summary: Summary,
 }
@@ -50,6 +51,7 @@ fn ledger(
         dir: dir.path().to_path_buf(),
         _dir: dir,
         path,
+        screened,
         native,
         summary,
     }
@@ -77,6 +79,7 @@ async fn datafusion_agrees_with_screen_on_a_parquet_ledger() {
     assert!(run.license_required > 0 && run.license_required < run.rows);
     let a = compare(read_query_output(&out).unwrap(), &l.native);
     assert_agrees(&a, 20_000);
+    assert_eq!(compare_files(&out, &l.screened).unwrap(), a);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +109,16 @@ async fn datafusion_agrees_with_screen_on_a_csv_ledger_as_written_with_a_bill() 
     let other = answers_from_query(&run_collect(&ctx, &plain).await.unwrap()).unwrap();
     let b = compare(other, &l.native);
     assert!(b.differing > 0, "the scenario should matter: {b}");
+    // The file comparison finds the same differences, engine answers included.
+    let plain_out = l.dir.join("plain.csv");
+    run_to_file(&ctx, &plain, &plain_out).await.unwrap();
+    let f = compare_files(&plain_out, &l.screened).unwrap();
+    assert_eq!(
+        (f.agreeing, f.differing, f.engine_rows, f.native_rows),
+        (b.agreeing, b.differing, b.engine_rows, b.native_rows)
+    );
+    assert_eq!(f.first_differences, b.first_differences);
+    assert!(f.first_differences.iter().all(|d| d.engine.is_some()));
 }
 
 #[test]
