@@ -1052,7 +1052,7 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 "measures",
                 "verdict",
             ] {
-                if then.get(k) != now.get(k) {
+                if then.get(k) != now.get(k) && then.get(k) != record.get(k) {
                     diffs.push(
                         serde_json::json!({ "field": k, "then": then.get(k), "now": now.get(k) }),
                     );
