@@ -28,6 +28,11 @@ impl Drop for Server {
 }
 
 fn start(name: &str) -> Server {
+    start_with(name, &[])
+}
+
+/// A server on a free port with a fresh data directory and extra options.
+fn start_with(name: &str, extra: &[&str]) -> Server {
     let data = std::env::temp_dir().join(format!("chipexport-api-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut child = Command::new(env!("CARGO_BIN_EXE_chipexport"))
@@ -38,6 +43,7 @@ fn start(name: &str) -> Server {
             "--data",
             data.to_str().unwrap(),
         ])
+        .args(extra)
         .env("CHIPEXPORT_TODAY", "2026-11-29")
         .stderr(Stdio::piped())
         .spawn()
@@ -534,24 +540,8 @@ fn the_decision_log_can_live_in_postgresql() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let url = format!("{base}/{db}");
-    let data = std::env::temp_dir().join(format!("chipexport-pg-{}", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chipexport"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .args(["--database-url", &url])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    err.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let srv = start_with("postgres", &["--database-url", &url]);
+    let addr = srv.addr.clone();
     for to in ["CN", "SG"] {
         let (status, head, _) = http(
             &addr,
@@ -562,8 +552,7 @@ fn the_decision_log_can_live_in_postgresql() {
         assert_eq!(status, 200);
         assert!(head.to_ascii_lowercase().contains("x-decision-id"));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(srv);
     let verify = Command::new(env!("CARGO_BIN_EXE_chipexport"))
         .args(["audit", "verify", "--database-url", &url])
         .output()
@@ -577,5 +566,4 @@ fn the_decision_log_can_live_in_postgresql() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&replay.stdout).contains("the same answer today"));
-    let _ = std::fs::remove_dir_all(&data);
 }
