@@ -48,6 +48,8 @@ def main() -> int:
     query = open(query_file, encoding="utf-8").read().rstrip().rstrip(";")
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    # Bounded memory at any size: DuckDB spills the rest to a temp directory.
+    con.execute("SET memory_limit = '4GB'")
     con.execute(f"CREATE VIEW ledger AS SELECT * FROM read_parquet('{ledger}')")
     con.execute(f"CREATE VIEW decided AS {query}")
 
