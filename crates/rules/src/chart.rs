@@ -33,6 +33,41 @@ pub struct Assumptions {
     pub origin_country: Country,
 }
 
+impl Assumptions {
+    /// The question about a hypothetical datacenter design with TPP `x`
+    /// and performance density `y`, the other facts as assumed.
+    pub fn question(&self, destination: Country, on: Date, x: f64, y: f64) -> Question {
+        Question {
+            item: ItemFacts {
+                model: Some(self.model.clone()),
+                vendor: Some(self.vendor.clone()),
+                tpp: Some(x),
+                performance_density: Some(y),
+                die_area_mm2: Some(x / y),
+                memory_bandwidth_gbps: self.memory_bandwidth_gbps,
+                interconnect_gbps: self.interconnect_gbps,
+                memory_plus_interconnect_gbps: self
+                    .memory_bandwidth_gbps
+                    .zip(self.interconnect_gbps)
+                    .map(|(m, i)| m + i),
+                datacenter: Some(self.datacenter),
+                non_planar: Some(true),
+                origin_country: Some(self.origin_country),
+                ..ItemFacts::default()
+            },
+            destination,
+            end_user_hq: self.end_user_hq,
+            exported_from: self.exported_from,
+            on,
+            buyer_type: None,
+            exporter_role: None,
+            subject_to_ear: None,
+            mode: Mode::Enforced,
+            with_packs: Vec::new(),
+        }
+    }
+}
+
 /// One cell of the partition and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
@@ -105,36 +140,7 @@ impl RuleSet {
                 let (&[x0, x1], &[y0, y1]) = (xw, yw) else {
                     continue;
                 };
-                let (x, y) = ((x0 * x1).sqrt(), (y0 * y1).sqrt());
-                let item = ItemFacts {
-                    model: Some(a.model.clone()),
-                    vendor: Some(a.vendor.clone()),
-                    tpp: Some(x),
-                    performance_density: Some(y),
-                    die_area_mm2: Some(x / y),
-                    memory_bandwidth_gbps: a.memory_bandwidth_gbps,
-                    interconnect_gbps: a.interconnect_gbps,
-                    memory_plus_interconnect_gbps: a
-                        .memory_bandwidth_gbps
-                        .zip(a.interconnect_gbps)
-                        .map(|(m, i)| m + i),
-                    datacenter: Some(a.datacenter),
-                    non_planar: Some(true),
-                    origin_country: Some(a.origin_country),
-                    ..ItemFacts::default()
-                };
-                let q = Question {
-                    item,
-                    destination,
-                    end_user_hq: a.end_user_hq,
-                    exported_from: a.exported_from,
-                    on,
-                    buyer_type: None,
-                    exporter_role: None,
-                    subject_to_ear: None,
-                    mode,
-                    with_packs: Vec::new(),
-                };
+                let q = a.question(destination, on, (x0 * x1).sqrt(), (y0 * y1).sqrt());
                 let d = self.determine(&q);
                 let ids = |v: &[usize]| -> Vec<String> {
                     v.iter()
@@ -250,31 +256,7 @@ mod tests {
             let m = rs.region_map(cn, on, &a);
             for c in &m.cells {
                 let (x, y) = (c.x0 * 1.0001, c.y1 / 1.0001);
-                let q = Question {
-                    item: ItemFacts {
-                        model: Some(HYPOTHETICAL.into()),
-                        vendor: Some(HYPOTHETICAL.into()),
-                        tpp: Some(x),
-                        performance_density: Some(y),
-                        die_area_mm2: Some(x / y),
-                        memory_bandwidth_gbps: a.memory_bandwidth_gbps,
-                        interconnect_gbps: a.interconnect_gbps,
-                        memory_plus_interconnect_gbps: Some(4900.0),
-                        datacenter: Some(true),
-                        non_planar: Some(true),
-                        origin_country: Some(a.origin_country),
-                        ..ItemFacts::default()
-                    },
-                    destination: cn,
-                    end_user_hq: a.end_user_hq,
-                    exported_from: a.exported_from,
-                    on,
-                    buyer_type: None,
-                    exporter_role: None,
-                    subject_to_ear: None,
-                    mode: Mode::Enforced,
-                    with_packs: Vec::new(),
-                };
+                let q = a.question(cn, on, x, y);
                 let d = rs.determine(&q);
                 assert_eq!(d.eccn, c.eccn, "{on} at ({x}, {y})");
                 assert_eq!(d.license_required, c.license_required, "{on} at ({x}, {y})");
