@@ -138,6 +138,32 @@ impl Catalog {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// The chips to compare: each named one (looked up as [`Catalog::lookup`]
+    /// does) once, in order, then, with `domestic_to`, every entry with
+    /// figures designed in that country.
+    pub fn selection(
+        &self,
+        names: &[String],
+        domestic_to: Option<chipexport_domain::Country>,
+    ) -> Result<Vec<&Entry>, LookupError> {
+        let mut out: Vec<&Entry> = Vec::new();
+        let named = names.iter().map(|n| self.lookup(n));
+        let domestic = self
+            .entries
+            .iter()
+            .filter(|e| {
+                domestic_to.is_some() && e.spec.origin_country == domestic_to && e.has_figures()
+            })
+            .map(Ok);
+        for e in named.chain(domestic) {
+            let e = e?;
+            if !out.iter().any(|x| x.id == e.id) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// Finds an entry by id, alias or model name, case-insensitively and
     /// ignoring spaces and punctuation. Tiers, in order: id, alias, model
     /// name, vendor plus model. The first tier with matches decides: one
@@ -190,5 +216,29 @@ impl Catalog {
             query: query.to_string(),
             suggestions,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn selection_names_each_chip_once_then_the_domestic_ones() {
+        let cat = Catalog::embedded().unwrap();
+        let cn = chipexport_domain::Country::parse("CN").unwrap();
+        let names = ["H20".to_string(), "nvidia-h20-hgx-96gb".to_string()];
+        let plain = cat.selection(&names, None).unwrap();
+        assert_eq!(plain.len(), 1, "the same chip named twice counts once");
+        let with = cat.selection(&names, Some(cn)).unwrap();
+        assert_eq!(with[0].id, plain[0].id, "named chips come first");
+        assert!(with.len() > 1);
+        assert!(
+            with[1..]
+                .iter()
+                .all(|e| e.spec.origin_country == Some(cn) && e.has_figures())
+        );
+        assert!(cat.selection(&["no such chip".to_string()], None).is_err());
     }
 }

@@ -1208,26 +1208,9 @@ fn run(cli: &Cli) -> Result<(String, u8), Failure> {
                 None => today()?,
             };
             let destination = country_arg("to", &a.q.to)?;
-            let mut entries: Vec<&Entry> = Vec::new();
-            for c in &a.chips {
-                let e = cat
-                    .lookup(c)
-                    .map_err(|e| Failure::msg(e.to_string(), e.help()))?;
-                if !entries.iter().any(|x| x.id == e.id) {
-                    entries.push(e);
-                }
-            }
-            if a.domestic {
-                for e in cat
-                    .entries
-                    .iter()
-                    .filter(|e| e.spec.origin_country == Some(destination) && e.has_figures())
-                {
-                    if !entries.iter().any(|x| x.id == e.id) {
-                        entries.push(e);
-                    }
-                }
-            }
+            let entries = cat
+                .selection(&a.chips, a.domestic.then_some(destination))
+                .map_err(|e| Failure::msg(e.to_string(), e.help()))?;
             if entries.is_empty() {
                 return Err(Failure::msg(
                     "name at least one chip to compare",

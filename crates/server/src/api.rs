@@ -109,30 +109,12 @@ pub async fn compare(
     let destination = Country::parse(&c.to).map_err(|e| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), e.help()).field("to")
     })?;
-    let mut entries = Vec::new();
-    for name in &c.chips {
-        let e = s.catalog.lookup(name).map_err(|e| {
+    let entries = s
+        .catalog
+        .selection(&c.chips, c.domestic.then_some(destination))
+        .map_err(|e| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), e.help()).field("chips")
         })?;
-        if !entries
-            .iter()
-            .any(|x: &&chipexport_catalog::Entry| x.id == e.id)
-        {
-            entries.push(e);
-        }
-    }
-    if c.domestic {
-        for e in s
-            .catalog
-            .entries
-            .iter()
-            .filter(|e| e.spec.origin_country == Some(destination) && e.has_figures())
-        {
-            if !entries.iter().any(|x| x.id == e.id) {
-                entries.push(e);
-            }
-        }
-    }
     if entries.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
