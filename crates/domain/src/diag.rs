@@ -97,14 +97,55 @@ impl SourceFile {
     }
 }
 
-/// Who is at fault for an error: decides the exit code and the advice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Who is at fault for an error: decides the exit code, the HTTP status and
+/// the advice. Every error of every chipexport crate names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
-    /// The user's input (a spec, a flag value, a ledger).
+    /// The user's input (a spec, a flag value, a ledger, a request body).
     Input,
     /// A rule pack or reference data shipped with or given to chipexport.
     Rules,
+    /// The environment: a locked or full database, a missing directory, a
+    /// permission, a server that is down. Nobody's data is wrong; the
+    /// operator can fix it.
+    Environment,
+    /// A bug in chipexport.
+    Bug,
+}
+
+impl Fault {
+    /// The command's exit code for an error of this fault (see the CLI's
+    /// `--help`): 1 input, 3 rules or reference data, 4 a bug, 5 the
+    /// environment.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Fault::Input => 1,
+            Fault::Rules => 3,
+            Fault::Bug => 4,
+            Fault::Environment => 5,
+        }
+    }
+
+    /// The HTTP status for an error of this fault: 422 input, 500 rules
+    /// (the service's own data is wrong) or a bug, 503 the environment.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Fault::Input => 422,
+            Fault::Rules | Fault::Bug => 500,
+            Fault::Environment => 503,
+        }
+    }
+
+    /// The name used in JSON error reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Input => "input",
+            Fault::Rules => "rules",
+            Fault::Environment => "environment",
+            Fault::Bug => "bug",
+        }
+    }
 }
 
 /// An error in a data file, with its location.

@@ -333,6 +333,40 @@ impl RuleSet {
         plan
     }
 
+    /// Every pack, sorted by effective date then id.
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// Every rule of every pack.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The dated country groups the rules read.
+    pub fn groups(&self) -> &CountryGroups {
+        &self.groups
+    }
+
+    /// SHA-256 of every pack's text and of the reference data.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The rule set's short id (date of its newest pack and a hash prefix).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The rule set an answer used: its id and hash.
+    pub fn reference(&self) -> crate::engine::RuleSetRef {
+        crate::engine::RuleSetRef {
+            id: self.id.clone(),
+            hash: self.hash.clone(),
+        }
+    }
+
+    /// A pack by id.
     pub fn pack(&self, id: &str) -> Option<&Pack> {
         self.pack_index.get(id).and_then(|&i| self.packs.get(i))
     }
