@@ -1,0 +1,28 @@
+//! `check`: may this chip go to this destination and buyer on this date?
+
+use chipexport_domain::Date;
+use chipexport_rules::Decision;
+
+use crate::App;
+use crate::error::Result;
+use crate::question::{CheckRequest, Resolved};
+
+/// A decision with the question and item it answered.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The resolved question and item.
+    pub resolved: Resolved,
+    /// The full answer, with its explanation and the item's metrics.
+    pub decision: Decision,
+}
+
+impl App {
+    /// Decides a check request; `today` is used when the request has no
+    /// date. The answer carries the item's metrics.
+    pub fn check(&self, req: &CheckRequest, today: Date) -> Result<Checked> {
+        let resolved = req.resolve(self.rules(), self.catalog(), today)?;
+        let mut decision = self.rules().decide(&resolved.question);
+        decision.metrics = Some(resolved.item.metrics.clone());
+        Ok(Checked { resolved, decision })
+    }
+}
