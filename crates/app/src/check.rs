@@ -5,7 +5,7 @@ use chipexport_rules::Decision;
 
 use crate::App;
 use crate::error::Result;
-use crate::question::{CheckRequest, Resolved};
+use crate::question::{Ask, CheckRequest, Item, Resolved};
 
 /// A decision with the question and item it answered.
 #[derive(Debug, Clone)]
@@ -20,9 +20,18 @@ impl App {
     /// Decides a check request; `today` is used when the request has no
     /// date. The answer carries the item's metrics.
     pub fn check(&self, req: &CheckRequest, today: Date) -> Result<Checked> {
-        let resolved = req.resolve(self.rules(), self.catalog(), today)?;
-        let mut decision = self.rules().decide(&resolved.question);
-        decision.metrics = Some(resolved.item.metrics.clone());
-        Ok(Checked { resolved, decision })
+        let item = req.item.resolve(self.catalog())?;
+        self.check_of(item, &req.ask, today)
+    }
+
+    /// Decides the question about a resolved item.
+    pub fn check_of(&self, item: Item, ask: &Ask, today: Date) -> Result<Checked> {
+        let question = ask.question(&item.spec, &item.metrics, self.rules(), today)?;
+        let mut decision = self.rules().decide(&question);
+        decision.metrics = Some(item.metrics.clone());
+        Ok(Checked {
+            resolved: Resolved { item, question },
+            decision,
+        })
     }
 }

@@ -37,6 +37,8 @@ pub struct ChipSummary {
     pub origin_country: Option<Country>,
     /// Whether the entry has any throughput figure.
     pub has_figures: bool,
+    /// The sources of the entry's figures.
+    pub sources: Vec<chipexport_domain::spec::Source>,
 }
 
 impl ChipSummary {
@@ -55,6 +57,7 @@ impl ChipSummary {
             datacenter: e.spec.datacenter,
             origin_country: e.spec.origin_country,
             has_figures: e.has_figures(),
+            sources: e.spec.sources.clone(),
         }
     }
 }

@@ -92,6 +92,17 @@ impl Error {
         self
     }
 
+    /// A copy for a second receiver: the same fault, message, help and
+    /// field; the cause becomes text.
+    pub fn detached(&self) -> Error {
+        let mut e = Error::new(self.fault, self.message.clone(), self.help.clone());
+        e.field = self.field.clone();
+        if let Some(s) = &self.source {
+            e.source = Some(s.to_string().into());
+        }
+        e
+    }
+
     /// Who is at fault.
     pub fn fault(&self) -> Fault {
         self.fault

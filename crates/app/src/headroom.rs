@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::App;
 use crate::choice::Choice;
 use crate::error::Result;
-use crate::question::{Ask, ItemRef, Split};
+use crate::question::{Ask, Item, ItemRef, Split};
 
 /// The options of `headroom`: the item, the question, the outcome to keep
 /// and the knobs to vary.
@@ -64,7 +64,7 @@ pub struct HeadroomReport {
 
 impl App {
     /// The limits of each knob that keep the target outcome.
-    pub fn headroom(&self, req: &HeadroomRequest, today: Date) -> Result<(HeadroomReport, String)> {
+    pub fn headroom(&self, req: &HeadroomRequest, today: Date) -> Result<HeadroomReport> {
         let target = match &req.target {
             Some(t) => <Target as Choice>::parse("target", t)?,
             None => Target::NoLicense,
@@ -78,26 +78,33 @@ impl App {
                 .collect::<Result<_>>()?
         };
         let item = req.item.resolve(self.catalog())?;
-        let q = req
-            .ask
-            .question(&item.spec, &item.metrics, self.rules(), today)?;
+        self.headroom_of(&item, &req.ask, target, &knobs, today)
+    }
+
+    /// The headroom of a resolved item.
+    pub fn headroom_of(
+        &self,
+        item: &Item,
+        ask: &Ask,
+        target: Target,
+        knobs: &[Knob],
+        today: Date,
+    ) -> Result<HeadroomReport> {
+        let q = ask.question(&item.spec, &item.metrics, self.rules(), today)?;
         let headroom = Probe {
             rs: self.rules(),
             spec: &item.spec,
             question: &q,
             target,
         }
-        .analyse(&knobs);
-        Ok((
-            HeadroomReport {
-                chip: item.spec.id.clone(),
-                name: item.spec.display_name(),
-                destination: q.destination,
-                on: q.on,
-                rule_set: self.rules().reference(),
-                headroom,
-            },
-            item.name,
-        ))
+        .analyse(knobs);
+        Ok(HeadroomReport {
+            chip: item.spec.id.clone(),
+            name: item.spec.display_name(),
+            destination: q.destination,
+            on: q.on,
+            rule_set: self.rules().reference(),
+            headroom,
+        })
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::App;
 use crate::error::Result;
-use crate::question::{Ask, ItemRef, Split, date};
+use crate::question::{Ask, Item, ItemRef, Split, date};
 
 /// The first date of a timeline when none is given.
 pub const DEFAULT_SINCE: Date = Date::constant(2022, 1, 1);
@@ -56,24 +56,24 @@ pub struct TimelineReport {
 
 impl App {
     /// The timeline of a question from `since` to the last breakpoint.
-    pub fn timeline(&self, req: &TimelineRequest) -> Result<(TimelineReport, String)> {
+    pub fn timeline(&self, req: &TimelineRequest) -> Result<TimelineReport> {
         let since = req
             .since
             .as_deref()
             .map_or(Ok(DEFAULT_SINCE), |s| date("since", s))?;
         let item = req.item.resolve(self.catalog())?;
-        let q = req
-            .ask
-            .question(&item.spec, &item.metrics, self.rules(), since)?;
+        self.timeline_of(&item, &req.ask, since)
+    }
+
+    /// The timeline of a resolved item (the question's `on` is not used).
+    pub fn timeline_of(&self, item: &Item, ask: &Ask, since: Date) -> Result<TimelineReport> {
+        let q = ask.question(&item.spec, &item.metrics, self.rules(), since)?;
         let intervals = self.rules().timeline(&q, since, Some(&item.metrics));
-        Ok((
-            TimelineReport {
-                chip: item.spec.id.clone(),
-                name: item.spec.display_name(),
-                destination: q.destination,
-                intervals,
-            },
-            item.name,
-        ))
+        Ok(TimelineReport {
+            chip: item.spec.id.clone(),
+            name: item.spec.display_name(),
+            destination: q.destination,
+            intervals,
+        })
     }
 }

@@ -60,23 +60,23 @@ fn metrics_of_acceptance_specs() {
         "name = \"A100\"\ndatacenter = true\ndie_area_mm2 = 826\n[throughput]\nfp16 = 312\nint8 = 624\n",
     );
     let j = json(&["metrics", "--spec", a100.to_str().unwrap()]);
-    assert_eq!(j["tpp"], 4992.0);
-    assert_eq!(round2(&j["performance_density"]), 6.04);
+    assert_eq!(j["metrics"]["tpp"], 4992.0);
+    assert_eq!(round2(&j["metrics"]["performance_density"]), 6.04);
     let h20 = spec_file(
         "h20.toml",
         "name = \"H20\"\ndatacenter = true\ndie_area_mm2 = 814\n[throughput]\nfp8 = 296\nfp16 = 148\n",
     );
     let j = json(&["metrics", "--spec", h20.to_str().unwrap()]);
-    assert_eq!(j["tpp"], 2368.0);
-    assert_eq!(round2(&j["performance_density"]), 2.91);
-    assert_eq!(j["tpp_precision"], "fp16");
+    assert_eq!(j["metrics"]["tpp"], 2368.0);
+    assert_eq!(round2(&j["metrics"]["performance_density"]), 2.91);
+    assert_eq!(j["metrics"]["tpp_precision"], "fp16");
     let rtx = spec_file(
         "rtx.toml",
         "name = \"RTX 4090\"\ndatacenter = false\n[throughput]\nint8 = 660.6\n",
     );
     let j = json(&["metrics", "--spec", rtx.to_str().unwrap()]);
-    assert_eq!(j["tpp"].as_f64().unwrap().round(), 5285.0);
-    assert_eq!(j["performance_density"], Value::Null);
+    assert_eq!(j["metrics"]["tpp"].as_f64().unwrap().round(), 5285.0);
+    assert_eq!(j["metrics"]["performance_density"], Value::Null);
 }
 
 #[test]
@@ -343,7 +343,7 @@ fn compare_puts_domestic_chips_beside_the_h20() {
     assert_eq!(chips.len(), 2);
     let ascend = chips
         .iter()
-        .find(|c| c["id"].as_str().unwrap().contains("910b"))
+        .find(|c| c["chip"].as_str().unwrap().contains("910b"))
         .unwrap();
     assert_eq!(ascend["domestic"], true);
     assert_eq!(

@@ -22,7 +22,6 @@ pub mod expr;
 pub mod facts;
 pub mod headroom;
 pub mod pack;
-pub mod request;
 pub mod ruleset;
 pub mod sat;
 pub mod sql;

@@ -17,23 +17,41 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, AppState};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::token::{constant_time_eq, random_hex};
 
 /// What a job is doing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum JobState {
+    /// Screening.
     Running,
-    Done { summary: serde_json::Value },
-    Failed { error: String, help: String },
+    /// Screened.
+    Done {
+        /// The screening summary (counts by outcome and error).
+        summary: serde_json::Value,
+    },
+    /// Stopped by an error.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// What to do about it.
+        help: String,
+    },
 }
 
 /// A screening job.
 pub struct Job {
+    /// 128 random bits as hex: the capability to read the job.
     pub id: String,
+    /// The uploaded file's name (sanitised).
     pub name: String,
+    /// `DATA/jobs/ID/`.
     pub dir: PathBuf,
+    /// Rows screened so far.
     pub rows_done: AtomicU64,
+    /// What the job is doing.
     pub state: Mutex<JobState>,
 }
 
@@ -102,14 +120,62 @@ pub fn authorize(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
+/// The query of an upload.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     name: String,
+}
+
+/// The uploaded file's name, sanitised, with a ledger extension.
+fn file_name(given: &str) -> Result<String, ApiError> {
+    let name: String = given
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if matches!(
+        ext(&name).as_str(),
+        "csv" | "parquet" | "pq" | "jsonl" | "ndjson" | "json"
+    ) {
+        Ok(name)
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("cannot tell the format of `{given}` from its extension"),
+            "name the file .csv, .parquet or .jsonl",
+        )
+        .field("name"))
+    }
+}
+
+/// Screens a job's upload and records how it ended.
+fn run(state: &AppState, j: &Job) {
+    let r = state.app.screen(
+        &chipexport::ledger::ScreenRequest {
+            ledger: j.input(),
+            out: j.output(),
+            on: None,
+            mode: chipexport::Mode::Enforced,
+            with_packs: Vec::new(),
+        },
+        &mut |n| j.rows_done.store(n, Ordering::Relaxed),
+    );
+    let next = match r {
+        Ok(report) => JobState::Done {
+            summary: serde_json::to_value(&report.summary).unwrap_or_default(),
+        },
+        Err(e) => JobState::Failed {
+            // The error names the stored file; the user knows it by the
+            // name they uploaded.
+            error: e
+                .message()
+                .replace(&j.input().display().to_string(), &j.name),
+            help: e.help().to_string(),
+        },
+    };
+    if let Ok(mut st) = j.state.lock() {
+        *st = next;
+    }
 }
 
 /// `POST /api/v1/screen?name=FILE`: the ledger file as the body.
@@ -138,22 +204,7 @@ pub async fn upload(
             ),
         )
     })?;
-    let name: String = q
-        .name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if !matches!(
-        ext(&name).as_str(),
-        "csv" | "parquet" | "pq" | "jsonl" | "ndjson" | "json"
-    ) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("cannot tell the format of `{}` from its extension", q.name),
-            "name the file .csv, .parquet or .jsonl",
-        )
-        .field("name"));
-    }
+    let name = file_name(&q.name)?;
     if body.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -163,8 +214,8 @@ pub async fn upload(
     }
     // A job's id is its capability: 128 random bits, so knowing one job
     // tells nothing about another (reading a job needs no token).
-    let id = crate::random_hex(16)
-        .map_err(|e| crate::internal(format!("no randomness for a job id: {e}")))?;
+    let id =
+        random_hex(16).map_err(|e| ApiError::bug(format!("no randomness for a job id: {e}")))?;
     let dir = s.data.join("jobs").join(&id);
     let job = Arc::new(Job {
         id: id.clone(),
@@ -175,36 +226,20 @@ pub async fn upload(
     });
     std::fs::create_dir_all(&job.dir)
         .and_then(|()| std::fs::write(job.input(), &body))
-        .map_err(|e| crate::internal(format!("cannot store the upload: {e}")))?;
+        .map_err(|e| {
+            ApiError::from(
+                chipexport::Error::environment(
+                    format!("cannot store the upload: {e}"),
+                    "check the free space in the data directory",
+                )
+                .with_source(e),
+            )
+        })?;
     if let Ok(mut m) = s.jobs.jobs.lock() {
         m.insert(id.clone(), job.clone());
     }
     let (state, worker) = (s.clone(), job.clone());
-    std::thread::spawn(move || {
-        let j = &worker;
-        let r = chipexport_batch::screen(
-            &state.rules,
-            &state.catalog,
-            chipexport_batch::Scenario::default(),
-            &j.input(),
-            &j.output(),
-            &mut |n| j.rows_done.store(n, Ordering::Relaxed),
-        );
-        let next = match r {
-            Ok(summary) => JobState::Done {
-                summary: serde_json::to_value(&summary).unwrap_or_default(),
-            },
-            Err(e) => JobState::Failed {
-                // The batch error names the stored file; the user knows it
-                // by the name they uploaded.
-                error: e.message.replace(&j.input().display().to_string(), &j.name),
-                help: e.help,
-            },
-        };
-        if let Ok(mut st) = j.state.lock() {
-            *st = next;
-        }
-    });
+    std::thread::spawn(move || run(&state, &worker));
     let mut r = (StatusCode::ACCEPTED, Json(job.view())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -261,8 +296,8 @@ pub async fn result(
     let path = job.output();
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
-        .map_err(|e| crate::internal(e.to_string()))?
-        .map_err(|e| crate::internal(format!("cannot read the screened file: {e}")))?;
+        .map_err(|e| ApiError::bug(e.to_string()))?
+        .map_err(|e| ApiError::bug(format!("cannot read the screened file: {e}")))?;
     let ct = match ext(&job.name).as_str() {
         "csv" => "text/csv; charset=utf-8",
         "parquet" | "pq" => "application/vnd.apache.parquet",
@@ -278,6 +313,7 @@ pub async fn result(
     Ok(r)
 }
 
+/// The query of a job's impact.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImpactQuery {
@@ -297,73 +333,27 @@ pub async fn impact(
     State(s): State<Arc<AppState>>,
     Path(id): Path<String>,
     q: Result<Query<ImpactQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = q.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            e.body_text(),
-            "e.g. ?before=2025-04-01&after=2025-05-01",
-        )
-    })?;
+) -> Result<Response, ApiError> {
+    let q = crate::error::query(q, "?before=2025-04-01&after=2025-05-01")?;
     let job = find(&s, &id)?;
     done(&job)?;
-    let date = |field: &str, v: &str| {
-        chipexport_domain::parse_date(v).map_err(|m| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                m,
-                "write dates as YYYY-MM-DD",
-            )
-            .field(field)
-        })
-    };
+    let date = chipexport::question::date;
     let (before, after) = (date("before", &q.before)?, date("after", &q.after)?);
-    let mut with_packs = Vec::new();
-    if let Some(p) = q.with_pack {
-        if s.rules.pack(&p).is_none() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("no pack `{p}`"),
-                "GET /api/v1/rules lists the packs",
-            )
-            .field("with_pack"));
-        }
-        with_packs.push(p);
-    }
-    let max = q.max_changes.unwrap_or(1000).min(100_000);
+    let req = chipexport::ledger::ImpactRequest {
+        ledger: job.input(),
+        before: chipexport::ledger::ImpactSide::On {
+            date: before,
+            with_packs: Vec::new(),
+        },
+        after: chipexport::ledger::ImpactSide::On {
+            date: after,
+            with_packs: q.with_pack.into_iter().collect(),
+        },
+        max_changes: q.max_changes.unwrap_or(1000).min(100_000),
+    };
     let state = s.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let label_b = match with_packs.first() {
-            Some(p) => format!("rules in force on {after} with {p}"),
-            None => format!("rules in force on {after}"),
-        };
-        chipexport_batch::impact::impact(
-            &state.catalog,
-            chipexport_batch::impact::Side {
-                label: format!("rules in force on {before}"),
-                rs: &state.rules,
-                scenario: chipexport_batch::Scenario {
-                    on: Some(before),
-                    ..Default::default()
-                },
-            },
-            chipexport_batch::impact::Side {
-                label: label_b,
-                rs: &state.rules,
-                scenario: chipexport_batch::Scenario {
-                    on: Some(after),
-                    with_packs,
-                    ..Default::default()
-                },
-            },
-            &job.input(),
-            max,
-            &mut |_| {},
-        )
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.message, e.help))
-        .and_then(|r| serde_json::to_value(&r).map_err(|e| crate::internal(e.to_string())))
-    })
-    .await
-    .map_err(|e| crate::internal(e.to_string()))??;
-    Ok(Json(report))
+    let report = tokio::task::spawn_blocking(move || state.app.impact(&req, &mut |_| {}))
+        .await
+        .map_err(|e| ApiError::bug(e.to_string()))??;
+    crate::routes::json(&report)
 }

@@ -65,30 +65,37 @@ fn file(path: &str, cache: bool) -> Response {
     }
 }
 
+/// The chart page (`/`).
 pub async fn chart_page() -> Response {
     file("index.html", false)
 }
 
+/// A chip page (`/chips/{id}`).
 pub async fn chip_page(Path(_id): Path<String>) -> Response {
     file("chip.html", false)
 }
 
+/// The check page (`/check`).
 pub async fn check_page() -> Response {
     file("check.html", false)
 }
 
+/// The rules page (`/rules`).
 pub async fn rules_page() -> Response {
     file("rules.html", false)
 }
 
+/// A pack page (`/rules/{id}`).
 pub async fn rule_page(Path(_id): Path<String>) -> Response {
     file("rules.html", false)
 }
 
+/// The ledger page (`/ledger`).
 pub async fn ledger_page() -> Response {
     file("ledger.html", false)
 }
 
+/// A static asset (`/assets/{path}`).
 pub async fn asset(Path(path): Path<String>) -> Response {
     if path.ends_with(".html") || path.split('/').any(|s| s == "..") {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();

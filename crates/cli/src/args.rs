@@ -1,0 +1,144 @@
+//! Options shared by several commands, each declared once.
+
+use std::path::PathBuf;
+
+use chipexport::choice::Choice;
+use chipexport::{Ask, ItemRef};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+
+/// The item: a catalog chip or a spec file.
+#[derive(clap::Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct ItemArgs {
+    /// A catalog id or model name (e.g. H20, A800, "RTX 4090", MI308X).
+    #[arg(long)]
+    pub chip: Option<String>,
+    /// A spec file (TOML or JSON; see docs/spec-format.md).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+}
+
+impl ItemArgs {
+    /// The item, resolved (a spec file's errors are located in the file).
+    pub fn resolve(&self, app: &chipexport::App) -> chipexport::Result<chipexport::question::Item> {
+        match (&self.chip, &self.spec) {
+            (_, Some(p)) => chipexport::question::Item::of_file(p),
+            (c, None) => ItemRef {
+                chip: c.clone(),
+                spec: None,
+            }
+            .resolve(app.catalog()),
+        }
+    }
+}
+
+/// The question's options (everything but the item and the date).
+#[derive(clap::Args, Clone)]
+pub struct QuestionArgs {
+    /// Destination country (ISO 3166 alpha-2, e.g. CN, SG, MO).
+    #[arg(long)]
+    pub to: String,
+    /// Headquarters of the end user or its ultimate parent [default: the destination].
+    #[arg(long)]
+    pub end_user_hq: Option<String>,
+    /// Exporting country.
+    #[arg(long, default_value = "US")]
+    pub from: String,
+    /// Kind of buyer, when measures depend on it.
+    #[arg(long, value_parser = PossibleValuesParser::new(chipexport_rules::facts::BUYER_TYPES))]
+    pub buyer_type: Option<String>,
+    /// Role of the exporter, when rules depend on it.
+    #[arg(long, value_parser = PossibleValuesParser::new(chipexport_rules::facts::EXPORTER_ROLES))]
+    pub exporter_role: Option<String>,
+    /// Whether the item is subject to the US EAR, when that does not follow
+    /// from the facts (it does for exports from the US and US-designed
+    /// items). Foreign-made items can be, e.g. under the foreign direct
+    /// product rules.
+    #[arg(long, value_name = "true|false")]
+    pub subject_to_ear: Option<bool>,
+    /// Apply what is enforced (the default).
+    #[arg(long, conflicts_with = "as_written")]
+    pub enforced: bool,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+impl QuestionArgs {
+    /// The question on `on` (today when `None`).
+    pub fn ask(&self, on: Option<&str>) -> Ask {
+        Ask {
+            to: self.to.clone(),
+            end_user_hq: self.end_user_hq.clone(),
+            from: Some(self.from.clone()),
+            on: on.map(str::to_string),
+            buyer_type: self.buyer_type.clone(),
+            exporter_role: self.exporter_role.clone(),
+            subject_to_ear: self.subject_to_ear,
+            as_written: self.rules.as_written,
+            with_packs: self.rules.with_packs.clone(),
+        }
+    }
+}
+
+/// Which rules apply: enforcement mode, bills, extra pack files.
+#[derive(clap::Args, Clone)]
+pub struct RulesArgs {
+    /// Apply instruments as printed, even those not enforced.
+    #[arg(long)]
+    pub as_written: bool,
+    /// Also apply a proposed instrument (a bill) by pack id, as if in force.
+    #[arg(long = "with-pack", value_name = "PACK_ID")]
+    pub with_packs: Vec<String>,
+    /// Load an extra rule pack file (a hypothetical or your own instrument).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+}
+
+impl RulesArgs {
+    /// The rule set: the embedded packs plus the extra files.
+    pub fn app(&self) -> chipexport::Result<chipexport::App> {
+        chipexport::App::with_rule_files(&self.rule_files)
+    }
+
+    /// The mode the flags choose.
+    pub fn mode(&self) -> chipexport::Mode {
+        if self.as_written {
+            chipexport::Mode::AsWritten
+        } else {
+            chipexport::Mode::Enforced
+        }
+    }
+}
+
+/// Where the decision log lives.
+#[derive(clap::Args, Clone)]
+pub struct LogArgs {
+    /// The data directory (created on first use).
+    #[arg(long, default_value = "chipexport-data")]
+    pub data: PathBuf,
+    /// Keep the decision log in PostgreSQL at this URL instead of the data
+    /// directory (needs a build with `--features postgres`).
+    #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl LogArgs {
+    /// The log's location.
+    pub fn location(&self) -> chipexport::audit::LogLocation {
+        chipexport::audit::LogLocation {
+            data: self.data.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
+}
+
+/// A value parser offering exactly the values of a [`Choice`], each with
+/// its help; an unknown value is a usage error.
+pub fn choice<T: Choice + Clone + PartialEq>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        T::VALUES
+            .iter()
+            .map(|(_, n, h)| PossibleValue::new(*n).help(*h)),
+    )
+    .try_map(|s| T::parse("", &s).map_err(|e| e.message().to_string()))
+}

@@ -1,0 +1,55 @@
+//! `chipexport check`: may this chip go to this destination and buyer on
+//! this date?
+
+use std::path::PathBuf;
+
+use chipexport::Result;
+use chipexport_rules::explain;
+
+use super::{Ctx, Output, json};
+use crate::args::{ItemArgs, QuestionArgs};
+use crate::cli::OutFormat;
+
+/// The exit code of `check --exit-code` when a US licence is required.
+pub const EXIT_LICENCE_REQUIRED: u8 = 10;
+
+/// The options of `check`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    item: ItemArgs,
+    #[command(flatten)]
+    q: QuestionArgs,
+    /// Date of the question, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    on: Option<String>,
+    /// Exit with 10 when a US licence is required.
+    #[arg(long)]
+    exit_code: bool,
+    /// Record the decision in the decision log of this data directory.
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
+}
+
+/// Runs `check`.
+pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
+    let app = a.q.rules.app()?;
+    let item = a.item.resolve(&app)?;
+    let name = item.name.clone();
+    let c = app.check_of(item, &a.q.ask(a.on.as_deref()), ctx.clock.today())?;
+    let d = &c.decision;
+    if let Some(dir) = &a.log {
+        let id = chipexport::audit::record_check(dir, &c.resolved.question, d)?;
+        eprintln!("recorded as decision {id} in {}", dir.display());
+    }
+    let text = match ctx.format {
+        OutFormat::Json => json(d)?,
+        OutFormat::Table => explain::memo(d, &name),
+    };
+    let code = if a.exit_code && d.license_required {
+        EXIT_LICENCE_REQUIRED
+    } else {
+        0
+    };
+    Ok(Output::text(text).with_code(code))
+}

@@ -1,0 +1,93 @@
+//! One module per command: its options, and a `run` that calls the
+//! application layer and renders the typed answer as text or as the JSON
+//! the API returns.
+
+pub mod audit;
+pub mod chart;
+pub mod check;
+pub mod chips;
+pub mod compare;
+pub mod engine;
+pub mod headroom;
+pub mod impact;
+pub mod ledger;
+pub mod metrics;
+pub mod rules;
+pub mod screen;
+pub mod serve;
+pub mod timeline;
+
+use chipexport::{Clock, Error, Result};
+use serde::Serialize;
+
+use crate::cli::{Command, OutFormat};
+
+/// What every command gets.
+pub struct Ctx {
+    /// The output format.
+    pub format: OutFormat,
+    /// Where "today" comes from.
+    pub clock: Clock,
+}
+
+/// What a command prints on standard output, and its exit code.
+pub struct Output {
+    /// The text (a trailing newline is added if missing).
+    pub text: String,
+    /// The exit code.
+    pub code: u8,
+}
+
+impl Output {
+    /// Text with exit code 0.
+    pub fn text(text: impl Into<String>) -> Output {
+        Output {
+            text: text.into(),
+            code: 0,
+        }
+    }
+
+    /// The same output with another exit code.
+    #[must_use]
+    pub fn with_code(mut self, code: u8) -> Output {
+        self.code = code;
+        self
+    }
+}
+
+/// Renders a typed answer: its JSON, or the text `table` makes of it.
+pub fn render<T: Serialize>(
+    ctx: &Ctx,
+    value: &T,
+    table: impl FnOnce(&T) -> String,
+) -> Result<Output> {
+    Ok(Output::text(match ctx.format {
+        OutFormat::Json => json(value)?,
+        OutFormat::Table => table(value),
+    }))
+}
+
+/// Pretty JSON.
+pub fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::bug(format!("cannot serialise the answer: {e}")))
+}
+
+/// Runs a command.
+pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
+    match command {
+        Command::Metrics(a) => metrics::run(a, ctx),
+        Command::Chips(c) => chips::run(c, ctx),
+        Command::Check(a) => check::run(a, ctx),
+        Command::Timeline(a) => timeline::run(a, ctx),
+        Command::Headroom(a) => headroom::run(a, ctx),
+        Command::Compare(a) => compare::run(a, ctx),
+        Command::Chart(a) => chart::run(a, ctx),
+        Command::Rules(c) => rules::run(c, ctx),
+        Command::Screen(a) => screen::run(a, ctx),
+        Command::Impact(a) => impact::run(a, ctx),
+        Command::Ledger(c) => ledger::run(c, ctx),
+        Command::Audit(c) => audit::run(c, ctx),
+        Command::Serve(a) => serve::run(a, ctx),
+    }
+}

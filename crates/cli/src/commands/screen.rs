@@ -1,0 +1,102 @@
+//! `chipexport screen`: every order of a ledger decided as `check` decides
+//! it; or the exported decision query on DataFusion or Ballista.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chipexport::Result;
+use chipexport::ledger::{ScreenReport, ScreenRequest};
+
+use super::{Ctx, Output, render};
+use crate::args::RulesArgs;
+
+/// The options of `screen`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ledger to screen (.csv, .parquet or .jsonl).
+    pub ledger: PathBuf,
+    /// Where to write the screened ledger (.csv, .parquet or .jsonl).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Evaluate every order on this date instead of its ship_date.
+    #[arg(long)]
+    pub on: Option<String>,
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// native: chipexport's own screening, every column. datafusion: the
+    /// exported decision query (`rules sql`) on Apache DataFusion, writing
+    /// its columns. ballista: that query on a Ballista cluster (--scheduler).
+    /// The last two need a build with `--features datafusion` or `ballista`.
+    #[arg(long, value_enum, default_value_t = Engine::Native)]
+    pub engine: Engine,
+    /// With --engine ballista: the cluster's scheduler, df://HOST:PORT. The
+    /// ledger must be readable at the same path by every executor.
+    #[arg(
+        long,
+        value_name = "df://HOST:PORT",
+        required_if_eq("engine", "ballista")
+    )]
+    pub scheduler: Option<String>,
+    /// With --engine datafusion or ballista: compare every order with this
+    /// output of a native `screen` run; exit 1 if any differs.
+    #[arg(long, value_name = "SCREENED")]
+    pub compare_with: Option<PathBuf>,
+}
+
+/// The engine that screens.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// chipexport's own screening.
+    Native,
+    /// The exported query on Apache DataFusion.
+    Datafusion,
+    /// The exported query on a Ballista cluster.
+    Ballista,
+}
+
+/// Runs `screen`.
+pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
+    if a.engine != Engine::Native || a.compare_with.is_some() {
+        return super::engine::run(a, ctx);
+    }
+    let app = a.rules.app()?;
+    let req = ScreenRequest {
+        ledger: a.ledger.clone(),
+        out: a.out.clone(),
+        on: a
+            .on
+            .as_deref()
+            .map(|d| chipexport::question::date("on", d))
+            .transpose()?,
+        mode: a.rules.mode(),
+        with_packs: a.rules.with_packs.clone(),
+    };
+    let bar = crate::progress::bar();
+    let r = app.screen(&req, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    render(ctx, &r, table)
+}
+
+fn table(r: &ScreenReport) -> String {
+    let s = &r.summary;
+    let mut o = format!(
+        "screened {} rows into {} in {:.2} s ({:.0} rows/s)\n",
+        s.rows,
+        r.out.display(),
+        r.seconds,
+        s.rows as f64 / r.seconds.max(1e-9)
+    );
+    let _ = writeln!(o, "  licence required: {}", s.license_required);
+    let _ = writeln!(o, "  presumption of denial: {}", s.presumption_of_denial);
+    let _ = writeln!(o, "  with a revenue share: {}", s.with_revenue_share);
+    let _ = writeln!(o, "  rows with an error: {}", s.rows_with_error);
+    for (k, v) in &s.errors {
+        let _ = writeln!(o, "    {k}: {v}");
+    }
+    let _ = writeln!(
+        o,
+        "  distinct questions: {}, distinct answers: {}\n  rule set sha256 {}",
+        s.distinct_questions, s.distinct_answers, s.rule_set_hash
+    );
+    o
+}

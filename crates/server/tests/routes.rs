@@ -1,0 +1,188 @@
+//! Every API route in-process (`Router` + `oneshot`, no socket): status and
+//! JSON body, snapshotted. Hashes are masked so that a new pack does not
+//! change every snapshot; time is frozen at 2026-11-29.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chipexport::audit::LogLocation;
+use chipexport::{App, Clock, Date};
+use chipexport_server::{AppState, LogWriter, router};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+struct Service {
+    router: Router,
+    data: std::path::PathBuf,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn service(name: &str) -> Service {
+    let data = std::env::temp_dir().join(format!("chipexport-routes-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let at = LogLocation::dir(&data);
+    let state = Arc::new(AppState {
+        app: App::embedded().unwrap(),
+        clock: Clock::Fixed(Date::constant(2026, 11, 29)),
+        log: LogWriter::start(at.open().unwrap()),
+        log_location: at,
+        data: data.clone(),
+        token: "test-token".into(),
+        jobs: chipexport_server::jobs::Jobs::default(),
+        upload_limit: 1 << 20,
+    });
+    Service {
+        router: router(state),
+        data,
+    }
+}
+
+/// Masks hashes (they change with every pack) and log timestamps.
+fn mask(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if matches!(k.as_str(), "hash" | "rule_set_hash" | "rule_set_then" | "rule_set_now")
+                    && x.is_string()
+                {
+                    *x = Value::String("[sha256]".into());
+                } else if k == "recorded_at" {
+                    *x = Value::String("[time]".into());
+                } else {
+                    mask(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask),
+        _ => {}
+    }
+}
+
+async fn call(s: &Service, method: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = s.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let mut v: Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}: {}", String::from_utf8_lossy(&bytes)));
+    mask(&mut v);
+    (status, v)
+}
+
+/// The first `n` items of the array at `key`, and how many there were.
+fn head(v: &Value, key: &str, n: usize) -> Value {
+    let a = v[key].as_array().unwrap();
+    serde_json::json!({ "count": a.len(), "first": a.iter().take(n).collect::<Vec<_>>() })
+}
+
+#[tokio::test]
+async fn check_and_its_views() {
+    let s = service("check");
+    let (st, v) = call(&s, "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025-09-01"}"#).await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("check_h20_cn_2025-09-01", v);
+    let (st, v) = call(&s, "POST", "/api/v1/timeline", r#"{"chip": "H20", "to": "CN", "since": "2025-01-01"}"#).await;
+    assert_eq!(st, StatusCode::OK);
+    let periods: Vec<Value> = v["intervals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| serde_json::json!([i["from"], i["to"], i["opened_by"], i["decision"]["verdict"]]))
+        .collect();
+    insta::assert_json_snapshot!("timeline_h20_cn", periods);
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/compare",
+        r#"{"chips": ["H20", "H100"], "to": "CN", "on": "2024-06-01"}"#,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("compare_h20_h100_cn", v);
+    let (st, v) = call(&s, "POST", "/api/v1/headroom", r#"{"chip": "H100", "to": "CN", "on": "2024-01-01"}"#).await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("headroom_h100_cn", v);
+    let (st, v) = call(&s, "GET", "/api/v1/chart?to=CN&on=2025-05-01", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!(
+        "chart_cn_2025-05-01",
+        serde_json::json!({ "x_breaks": v["x_breaks"], "y_breaks": v["y_breaks"], "cells": v["cells"], "chips": head(&v, "chips", 3) })
+    );
+}
+
+#[tokio::test]
+async fn catalog_and_rules() {
+    let s = service("catalog");
+    let (st, v) = call(&s, "GET", "/api/v1/chips?q=h20", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("chips_q_h20", v);
+    let (st, v) = call(&s, "GET", "/api/v1/chips/A800", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("chip_a800", v);
+    let (st, v) = call(&s, "POST", "/api/v1/metrics", r#"{"name": "X", "die_area_mm2": 814, "throughput": {"fp16": 148}}"#).await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("metrics_posted_spec", v);
+    let (st, v) = call(&s, "GET", "/api/v1/rules?on=2025-09-01", "").await;
+    assert_eq!(st, StatusCode::OK);
+    let ids: Vec<&Value> = v["packs"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+    insta::assert_json_snapshot!("rules_in_force_2025-09-01", ids);
+    let (st, v) = call(&s, "GET", "/api/v1/rules/us-2025-04-h20-letters", "").await;
+    insta::assert_json_snapshot!("rule_pack_h20_letters", (st.as_u16(), v));
+    let (st, v) = call(&s, "GET", "/api/v1", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("index", v);
+}
+
+#[tokio::test]
+async fn the_audit_routes_read_what_check_wrote() {
+    let s = service("audit");
+    let (st, _) = call(&s, "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025-05-01"}"#).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, v) = call(&s, "GET", "/api/v1/audit/verify", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("audit_verify", v);
+    let (st, v) = call(&s, "GET", "/api/v1/audit/1/replay", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("audit_replay_1", v);
+    let (st, v) = call(&s, "GET", "/api/v1/audit/9/replay", "").await;
+    insta::assert_json_snapshot!("audit_replay_missing", (st.as_u16(), v));
+}
+
+#[tokio::test]
+async fn bad_requests_name_their_field() {
+    let s = service("errors");
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("unknown_field", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "colour": "red"}"#),
+        ("bad_country", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "XX"}"#),
+        ("bad_date", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025/09/01"}"#),
+        ("unknown_chip", "POST", "/api/v1/check", r#"{"chip": "H2O", "to": "CN"}"#),
+        ("bad_target", "POST", "/api/v1/headroom", r#"{"chip": "H100", "to": "CN", "target": "free"}"#),
+        ("compare_unknown_field", "POST", "/api/v1/compare", r#"{"chips": ["H20"], "to": "CN", "colour": 1}"#),
+        ("no_pack", "GET", "/api/v1/rules/no-such-pack", ""),
+        ("no_route", "GET", "/api/v1/nothing", ""),
+        ("upload_without_token", "POST", "/api/v1/screen?name=a.csv", "x"),
+    ];
+    for (name, method, path, body) in cases {
+        let (st, v) = call(&s, method, path, body).await;
+        insta::assert_json_snapshot!(format!("error_{name}"), (st.as_u16(), v));
+    }
+}
