@@ -32,7 +32,8 @@ impl Drop for Service {
 }
 
 fn service(name: &str) -> Service {
-    let data = std::env::temp_dir().join(format!("chipexport-routes-{name}-{}", std::process::id()));
+    let data =
+        std::env::temp_dir().join(format!("chipexport-routes-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let at = LogLocation::dir(&data);
     let state = Arc::new(AppState {
@@ -56,8 +57,10 @@ fn mask(v: &mut Value) {
     match v {
         Value::Object(o) => {
             for (k, x) in o.iter_mut() {
-                if matches!(k.as_str(), "hash" | "rule_set_hash" | "rule_set_then" | "rule_set_now")
-                    && x.is_string()
+                if matches!(
+                    k.as_str(),
+                    "hash" | "rule_set_hash" | "rule_set_then" | "rule_set_now"
+                ) && x.is_string()
                 {
                     *x = Value::String("[sha256]".into());
                 } else if k == "recorded_at" {
@@ -97,10 +100,22 @@ fn head(v: &Value, key: &str, n: usize) -> Value {
 #[tokio::test]
 async fn check_and_its_views() {
     let s = service("check");
-    let (st, v) = call(&s, "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025-09-01"}"#).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/check",
+        r#"{"chip": "H20", "to": "CN", "on": "2025-09-01"}"#,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     insta::assert_json_snapshot!("check_h20_cn_2025-09-01", v);
-    let (st, v) = call(&s, "POST", "/api/v1/timeline", r#"{"chip": "H20", "to": "CN", "since": "2025-01-01"}"#).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/timeline",
+        r#"{"chip": "H20", "to": "CN", "since": "2025-01-01"}"#,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     let periods: Vec<Value> = v["intervals"]
         .as_array()
@@ -118,7 +133,13 @@ async fn check_and_its_views() {
     .await;
     assert_eq!(st, StatusCode::OK);
     insta::assert_json_snapshot!("compare_h20_h100_cn", v);
-    let (st, v) = call(&s, "POST", "/api/v1/headroom", r#"{"chip": "H100", "to": "CN", "on": "2024-01-01"}"#).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/headroom",
+        r#"{"chip": "H100", "to": "CN", "on": "2024-01-01"}"#,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     insta::assert_json_snapshot!("headroom_h100_cn", v);
     let (st, v) = call(&s, "GET", "/api/v1/chart?to=CN&on=2025-05-01", "").await;
@@ -138,14 +159,31 @@ async fn catalog_and_rules() {
     let (st, v) = call(&s, "GET", "/api/v1/chips/A800", "").await;
     assert_eq!(st, StatusCode::OK);
     insta::assert_json_snapshot!("chip_a800", v);
-    let (st, v) = call(&s, "POST", "/api/v1/metrics", r#"{"name": "X", "die_area_mm2": 814, "throughput": {"fp16": 148}}"#).await;
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/metrics",
+        r#"{"name": "X", "die_area_mm2": 814, "throughput": {"fp16": 148}}"#,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     insta::assert_json_snapshot!("metrics_posted_spec", v);
     let (st, v) = call(&s, "GET", "/api/v1/rules?on=2025-09-01", "").await;
     assert_eq!(st, StatusCode::OK);
-    let ids: Vec<&Value> = v["packs"].as_array().unwrap().iter().map(|p| &p["id"]).collect();
+    let ids: Vec<&Value> = v["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["id"])
+        .collect();
     insta::assert_json_snapshot!("rules_in_force_2025-09-01", ids);
-    let (st, v) = call(&s, "GET", "/api/v1/rules/us-2025-04-h20-letters", "").await;
+    let (st, v) = call(
+        &s,
+        "GET",
+        "/api/v1/rules/us-2025-04-09-h20-mi308-letters",
+        "",
+    )
+    .await;
     insta::assert_json_snapshot!("rule_pack_h20_letters", (st.as_u16(), v));
     let (st, v) = call(&s, "GET", "/api/v1", "").await;
     assert_eq!(st, StatusCode::OK);
@@ -155,7 +193,13 @@ async fn catalog_and_rules() {
 #[tokio::test]
 async fn the_audit_routes_read_what_check_wrote() {
     let s = service("audit");
-    let (st, _) = call(&s, "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025-05-01"}"#).await;
+    let (st, _) = call(
+        &s,
+        "POST",
+        "/api/v1/check",
+        r#"{"chip": "H20", "to": "CN", "on": "2025-05-01"}"#,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     let (st, v) = call(&s, "GET", "/api/v1/audit/verify", "").await;
     assert_eq!(st, StatusCode::OK);
@@ -171,15 +215,50 @@ async fn the_audit_routes_read_what_check_wrote() {
 async fn bad_requests_name_their_field() {
     let s = service("errors");
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("unknown_field", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "colour": "red"}"#),
-        ("bad_country", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "XX"}"#),
-        ("bad_date", "POST", "/api/v1/check", r#"{"chip": "H20", "to": "CN", "on": "2025/09/01"}"#),
-        ("unknown_chip", "POST", "/api/v1/check", r#"{"chip": "H2O", "to": "CN"}"#),
-        ("bad_target", "POST", "/api/v1/headroom", r#"{"chip": "H100", "to": "CN", "target": "free"}"#),
-        ("compare_unknown_field", "POST", "/api/v1/compare", r#"{"chips": ["H20"], "to": "CN", "colour": 1}"#),
+        (
+            "unknown_field",
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H20", "to": "CN", "colour": "red"}"#,
+        ),
+        (
+            "bad_country",
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H20", "to": "XX"}"#,
+        ),
+        (
+            "bad_date",
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H20", "to": "CN", "on": "2025/09/01"}"#,
+        ),
+        (
+            "unknown_chip",
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H2O", "to": "CN"}"#,
+        ),
+        (
+            "bad_target",
+            "POST",
+            "/api/v1/headroom",
+            r#"{"chip": "H100", "to": "CN", "target": "free"}"#,
+        ),
+        (
+            "compare_unknown_field",
+            "POST",
+            "/api/v1/compare",
+            r#"{"chips": ["H20"], "to": "CN", "colour": 1}"#,
+        ),
         ("no_pack", "GET", "/api/v1/rules/no-such-pack", ""),
         ("no_route", "GET", "/api/v1/nothing", ""),
-        ("upload_without_token", "POST", "/api/v1/screen?name=a.csv", "x"),
+        (
+            "upload_without_token",
+            "POST",
+            "/api/v1/screen?name=a.csv",
+            "x",
+        ),
     ];
     for (name, method, path, body) in cases {
         let (st, v) = call(&s, method, path, body).await;
