@@ -5,7 +5,7 @@ import {
   linkify, fmt, humanize, fillChipList, debounce, chipName, policyText,
 } from './app.js';
 
-initPage('chart');
+initPage();
 
 const id = decodeURIComponent(location.pathname.split('/')[2] || '');
 const q = params();
