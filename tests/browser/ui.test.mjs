@@ -122,13 +122,76 @@ describe('chipexport web UI', () => {
     assert.ok(await page.locator('ol.timeline > li').count() > 3);
     assert.equal(await page.locator('ol.timeline > li.current').count(), 1);
     assert.ok(await page.locator('.band > span').count() > 3);
-    // compare with another chip
+    // compare with another chip: the API answers what `chipexport compare --format json` prints
     await page.fill('#cmp-chip', 'H100');
     await page.click('#cmp-add');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/compare'));
+    await page.click('#cmp-run');
+    const d = await (await answered).json();
+    assert.ok(Array.isArray(d.chips), `compare answers {on, destination, rule_set, chips: [...]}; got keys ${Object.keys(d)}`);
+    assert.equal(d.destination, 'CN');
+    assert.equal(d.on, '2025-05-01');
+    await page.waitForSelector('#compare-table tbody tr');
+    assert.equal(await page.locator('#compare-table tbody tr').count(), d.chips.length);
+    assert.ok(d.chips.length >= 2);
+    assert.equal(await page.locator(`#compare-table tbody a[href^="/chips/${H20}?"]`).count(), 1, 'rows link to the catalog id');
+    assert.match(await page.locator('#compare-table caption').innerText(), /To CN on 2025-05-01/);
+    await shot(page, 'chip');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('chip page: compare renders the documented answer (chips[].chip), nothing else', T, async () => {
+    // A fixed answer of the documented shape, so the page is held to it
+    // whatever the server in front of it answers.
+    const answer = {
+      on: '2025-09-01', destination: 'CN', rule_set: { id: 'test', hash: 'abc' },
+      chips: [
+        { chip: H20, name: 'NVIDIA H20', domestic: false, exported_from: 'US', tpp: 2368, performance_density: 2.91,
+          memory_bandwidth_gbps: 4000, interconnect_gbps: 900, license_required: true, eccn: '3A090.a',
+          review_policy: 'presumption_of_denial', license_exceptions: [], conditions: [], measures: [], possible_measures: [],
+          verdict: 'licence required' },
+        { chip: 'huawei-ascend-910b-910b2-class-64gb', name: 'Huawei Ascend 910B', domestic: true, exported_from: 'CN', tpp: 5120,
+          performance_density: null, memory_bandwidth_gbps: null, interconnect_gbps: null, license_required: false,
+          eccn: null, review_policy: null, license_exceptions: [], conditions: [], measures: [], possible_measures: [],
+          verdict: 'domestic supply' },
+      ],
+    };
+    const page = await newPage(browser);
+    await page.route('**/api/v1/compare', (route) => route.fulfill({ json: answer }));
+    await page.goto(`${server.base}/chips/${H20}?to=CN&on=2025-09-01`);
+    await page.waitForSelector('#metrics table');
     await page.click('#cmp-run');
     await page.waitForSelector('#compare-table tbody tr');
-    assert.ok(await page.locator('#compare-table tbody tr').count() >= 2);
-    await shot(page, 'chip');
+    const rows = page.locator('#compare-table tbody tr');
+    assert.equal(await rows.count(), 2);
+    assert.equal(await rows.nth(0).locator(`a[href^="/chips/${H20}?to=CN"]`).innerText(), 'NVIDIA H20');
+    assert.equal(await rows.nth(1).locator('a[href^="/chips/huawei-ascend-910b-910b2-class-64gb?"]').innerText(), 'Huawei Ascend 910B');
+    assert.match(await rows.nth(0).innerText(), /presumption of denial/);
+    assert.match(await rows.nth(1).innerText(), /yes/);
+    assert.match(await page.locator('#compare-table caption').innerText(), /To CN on 2025-09-01/);
+    await shot(page, 'chip-compare');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('every page: one layout (nav with its item current, main, footer filled)', T, async () => {
+    const page = await newPage(browser);
+    for (const [url, nav, title] of [
+      ['/', 'chart', /^Chart · chipexport$/],
+      [`/chips/${H20}`, 'chart', /H20.* · chipexport$/],
+      ['/check', 'check', /^Check · chipexport$/],
+      ['/rules', 'rules', /· chipexport$/],
+      ['/ledger', 'ledger', /^Ledger · chipexport$/],
+    ]) {
+      await page.goto(`${server.base}${url}`);
+      assert.equal(await page.locator('nav.site-nav').count(), 1, url);
+      assert.equal(await page.locator('nav.site-nav a[aria-current="page"]').count(), 1, url);
+      assert.equal(await page.locator('nav.site-nav a[aria-current="page"]').getAttribute('data-nav'), nav, url);
+      assert.equal(await page.locator('main#main').count(), 1, url);
+      await page.waitForFunction(() => !/loading/.test(document.querySelector('#rule-set').textContent), null, { timeout: 10_000 });
+      await page.waitForFunction((re) => new RegExp(re).test(document.title), title.source);
+    }
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

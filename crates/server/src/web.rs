@@ -1,7 +1,17 @@
-//! The browser UI: static pages and assets from `crates/server/web/`,
-//! embedded in release builds (read from disk in debug builds, so the pages
-//! can be edited without recompiling). Every page fetches its data from
-//! `/api/v1`; nothing here decides anything.
+//! The browser UI: pages and assets from `crates/server/web/`, embedded in
+//! release builds (read from disk in debug builds, so the pages can be edited
+//! without recompiling). Every page fetches its data from `/api/v1`; nothing
+//! here decides anything.
+//!
+//! Every page is one layout, `web/layout.html` (head, header with the nav,
+//! footer), around the page's own body, `web/pages/<name>.html` (what goes
+//! inside `<main>`). The layout has slots written `{{name}}`: `title`, the
+//! page's title; `script`, its module under `/assets/`; `main`, its body; and
+//! `current:<section>`, which marks the nav item of the page's section with
+//! `aria-current="page"`. A slot the layout does not know is an error (a
+//! test renders every page), so a typo cannot reach a browser silently.
+
+use std::borrow::Cow;
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,6 +20,58 @@ use axum::response::{IntoResponse, Response};
 #[derive(rust_embed::RustEmbed)]
 #[folder = "web/"]
 struct Assets;
+
+/// The one Content-Security-Policy of every page and asset: nothing from
+/// elsewhere, no inline script.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+const LAYOUT: &str = "layout.html";
+
+/// The nav sections of the layout, in the order of its nav.
+const SECTIONS: [&str; 4] = ["chart", "check", "rules", "ledger"];
+
+/// One page: its body under `web/`, its title (plain text), its script under
+/// `/assets/`, and the nav section it belongs to.
+struct Page {
+    body: &'static str,
+    title: &'static str,
+    script: &'static str,
+    section: &'static str,
+}
+
+const CHART: Page = Page {
+    body: "pages/chart.html",
+    title: "Chart",
+    script: "chart.js",
+    section: "chart",
+};
+/// A chip is reached from the chart; its script sets the title to the chip's
+/// name once it has loaded.
+const CHIP: Page = Page {
+    body: "pages/chip.html",
+    title: "Chip",
+    script: "chip.js",
+    section: "chart",
+};
+const CHECK: Page = Page {
+    body: "pages/check.html",
+    title: "Check",
+    script: "check.js",
+    section: "check",
+};
+/// The rule-pack list and one pack share a page; its script reads the path.
+const RULES: Page = Page {
+    body: "pages/rules.html",
+    title: "Rules",
+    script: "rules.js",
+    section: "rules",
+};
+const LEDGER: Page = Page {
+    body: "pages/ledger.html",
+    title: "Ledger",
+    script: "ledger.js",
+    section: "ledger",
+};
 
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
@@ -25,85 +87,323 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn file(path: &str, cache: bool) -> Response {
-    match Assets::get(path) {
-        Some(f) => {
-            let mut r = (StatusCode::OK, f.data.into_owned()).into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(path)),
-            );
-            // Pages always revalidate; assets may be cached briefly (they
-            // change only with a new binary).
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(if cache {
-                    "public, max-age=300"
+/// A 200 with the headers every page and asset carries. Pages always
+/// revalidate; assets may be cached briefly (they change only with a new
+/// binary).
+fn ok(body: Vec<u8>, content_type: &'static str, cache: bool) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if cache {
+            "public, max-age=300"
+        } else {
+            "no-cache"
+        }),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    r
+}
+
+fn text_response(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+/// An embedded file as UTF-8 text (the layout and the page bodies).
+fn text(path: &str) -> Result<String, String> {
+    let f = Assets::get(path).ok_or_else(|| format!("{path} is not among the web files"))?;
+    String::from_utf8(f.data.into_owned()).map_err(|_| format!("{path} is not UTF-8"))
+}
+
+/// Fills every `{{slot}}` of `template` in one pass: what a slot inserts is
+/// not scanned again, so a page body may contain `{{` freely.
+fn fill<'a>(template: &str, slot: impl Fn(&str) -> Option<Cow<'a, str>>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once("{{") {
+        out.push_str(before);
+        let (name, after) = after
+            .split_once("}}")
+            .ok_or_else(|| format!("{LAYOUT}: a {{{{ without }}}}"))?;
+        let value =
+            slot(name.trim()).ok_or_else(|| format!("{LAYOUT}: no such slot {{{{{name}}}}}"))?;
+        out.push_str(&value);
+        rest = after;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The page's body in the layout.
+fn render(page: &Page) -> Result<String, String> {
+    let layout = text(LAYOUT)?;
+    let main = text(page.body)?;
+    fill(&layout, |name| match name {
+        "title" => Some(Cow::Borrowed(page.title)),
+        "script" => Some(Cow::Borrowed(page.script)),
+        "main" => Some(Cow::Borrowed(main.as_str())),
+        _ => {
+            let section = name.strip_prefix("current:")?;
+            SECTIONS
+                .contains(&section)
+                .then_some(Cow::Borrowed(if section == page.section {
+                    " aria-current=\"page\""
                 } else {
-                    "no-cache"
-                }),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-                ),
-            );
-            r
+                    ""
+                }))
         }
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("no such file: {path}"),
-        )
-            .into_response(),
+    })
+}
+
+fn page(page: &Page) -> Response {
+    match render(page) {
+        Ok(html) => ok(html.into_bytes(), "text/html; charset=utf-8", false),
+        // Only a broken build gets here: a test renders every page.
+        Err(e) => text_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the page could not be built: {e}"),
+        ),
     }
 }
 
 /// The chart page (`/`).
 pub async fn chart_page() -> Response {
-    file("index.html", false)
+    page(&CHART)
 }
 
 /// A chip page (`/chips/{id}`).
 pub async fn chip_page(Path(_id): Path<String>) -> Response {
-    file("chip.html", false)
+    page(&CHIP)
 }
 
 /// The check page (`/check`).
 pub async fn check_page() -> Response {
-    file("check.html", false)
+    page(&CHECK)
 }
 
 /// The rules page (`/rules`).
 pub async fn rules_page() -> Response {
-    file("rules.html", false)
+    page(&RULES)
 }
 
 /// A pack page (`/rules/{id}`).
 pub async fn rule_page(Path(_id): Path<String>) -> Response {
-    file("rules.html", false)
+    page(&RULES)
 }
 
 /// The ledger page (`/ledger`).
 pub async fn ledger_page() -> Response {
-    file("ledger.html", false)
+    page(&LEDGER)
 }
 
-/// A static asset (`/assets/{path}`).
+/// A static file under `/assets/`. The layout and the page bodies (every
+/// `.html`) are not assets: they are served only as whole pages.
 pub async fn asset(Path(path): Path<String>) -> Response {
+    let not_found = || text_response(StatusCode::NOT_FOUND, format!("no such asset: {path}"));
     if path.ends_with(".html") || path.split('/').any(|s| s == "..") {
-        return (StatusCode::NOT_FOUND, "no such asset").into_response();
+        return not_found();
     }
-    file(&path, true)
+    match Assets::get(&path) {
+        Some(f) => ok(f.data.into_owned(), content_type(&path), true),
+        None => not_found(),
+    }
 }
 
 /// The names of the embedded files (for tests and diagnostics).
 pub fn files() -> Vec<String> {
     Assets::iter().map(|f| f.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(r: Response) -> String {
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    fn header(r: &Response, name: header::HeaderName) -> &str {
+        r.headers().get(name).unwrap().to_str().unwrap()
+    }
+
+    /// Every route's page: (what it is, the response, its title, script and
+    /// nav section).
+    async fn pages() -> Vec<(
+        &'static str,
+        Response,
+        &'static str,
+        &'static str,
+        &'static str,
+    )> {
+        vec![
+            ("/", chart_page().await, "Chart", "chart.js", "chart"),
+            (
+                "/chips/{id}",
+                chip_page(Path("H20".into())).await,
+                "Chip",
+                "chip.js",
+                "chart",
+            ),
+            ("/check", check_page().await, "Check", "check.js", "check"),
+            ("/rules", rules_page().await, "Rules", "rules.js", "rules"),
+            (
+                "/rules/{id}",
+                rule_page(Path("x".into())).await,
+                "Rules",
+                "rules.js",
+                "rules",
+            ),
+            (
+                "/ledger",
+                ledger_page().await,
+                "Ledger",
+                "ledger.js",
+                "ledger",
+            ),
+        ]
+    }
+
+    #[tokio::test]
+    async fn every_page_is_its_body_in_the_layout() {
+        for (route, r, title, script, section) in pages().await {
+            assert_eq!(r.status(), StatusCode::OK, "{route}");
+            assert_eq!(
+                header(&r, header::CONTENT_TYPE),
+                "text/html; charset=utf-8",
+                "{route}"
+            );
+            assert_eq!(header(&r, header::CACHE_CONTROL), "no-cache", "{route}");
+            assert_eq!(header(&r, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+            assert_eq!(header(&r, header::CONTENT_SECURITY_POLICY), CSP);
+            let html = body(r).await;
+            assert!(html.starts_with("<!doctype html>"), "{route}");
+            assert!(!html.contains("{{"), "{route}: an unfilled slot");
+            for one in [
+                "<html", "<head>", "<nav", "</nav>", "<main", "</main>", "<footer", "</html>",
+            ] {
+                assert_eq!(html.matches(one).count(), 1, "{route}: {one}");
+            }
+            assert!(
+                html.contains(&format!("<title>{title} · chipexport</title>")),
+                "{route}"
+            );
+            assert_eq!(html.matches("<script ").count(), 1, "{route}: one script");
+            assert!(
+                html.contains(&format!(
+                    "<script type=\"module\" src=\"/assets/{script}\"></script>"
+                )),
+                "{route}"
+            );
+            assert_eq!(html.matches("aria-current=\"page\"").count(), 1, "{route}");
+            assert!(
+                html.contains(&format!("data-nav=\"{section}\" aria-current=\"page\"")),
+                "{route}"
+            );
+            // the body is inside <main>, and the scripts find their elements
+            let main = html
+                .split_once("<main id=\"main\" tabindex=\"-1\">")
+                .and_then(|(_, m)| m.split_once("</main>"))
+                .map(|(m, _)| m)
+                .unwrap();
+            assert!(main.contains("id=\""), "{route}: an empty body");
+        }
+    }
+
+    #[test]
+    fn each_page_body_has_its_own_elements() {
+        for (p, id) in [
+            (&CHART, "id=\"chart\""),
+            (&CHIP, "id=\"compare-form\""),
+            (&CHECK, "id=\"check-form\""),
+            (&RULES, "id=\"rules-root\""),
+            (&LEDGER, "id=\"upload-form\""),
+        ] {
+            let html = render(p).unwrap();
+            assert!(html.contains(id), "{}: {id}", p.body);
+        }
+    }
+
+    #[test]
+    fn a_slot_the_layout_does_not_know_is_an_error() {
+        let slot = |name: &str| (name == "a").then_some(Cow::Borrowed("A"));
+        assert_eq!(fill("x{{a}}y{{ a }}z", slot).unwrap(), "xAyAz");
+        assert!(fill("x{{b}}", slot).unwrap_err().contains("{{b}}"));
+        assert!(fill("x{{a", slot).is_err());
+        // what a slot inserts is not filled again
+        let braces = |_: &str| Some(Cow::Borrowed("{{a}}"));
+        assert_eq!(fill("{{main}}", braces).unwrap(), "{{a}}");
+    }
+
+    #[test]
+    fn the_layout_has_every_slot_and_every_section() {
+        let layout = text(LAYOUT).unwrap();
+        for slot in ["{{title}}", "{{script}}", "{{main}}"] {
+            assert_eq!(layout.matches(slot).count(), 1, "{slot}");
+        }
+        for s in SECTIONS {
+            assert_eq!(
+                layout.matches(&format!("{{{{current:{s}}}}}")).count(),
+                1,
+                "{s}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn assets_are_served_and_cached_briefly() {
+        let r = asset(Path("app.css".into())).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, header::CONTENT_TYPE), "text/css; charset=utf-8");
+        assert_eq!(header(&r, header::CACHE_CONTROL), "public, max-age=300");
+        assert_eq!(header(&r, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&r, header::CONTENT_SECURITY_POLICY), CSP);
+        let r = asset(Path("chip.js".into())).await;
+        assert_eq!(
+            header(&r, header::CONTENT_TYPE),
+            "text/javascript; charset=utf-8"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_assets_the_layout_and_page_bodies_are_404() {
+        for path in [
+            "nope.js",
+            "layout.html",
+            "pages/chart.html",
+            "../Cargo.toml",
+            "pages/../app.css",
+        ] {
+            let r = asset(Path(path.into())).await;
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(
+                header(&r, header::CONTENT_TYPE),
+                "text/plain; charset=utf-8"
+            );
+        }
+    }
+
+    #[test]
+    fn every_page_script_is_embedded() {
+        let files = files();
+        for p in [&CHART, &CHIP, &CHECK, &RULES, &LEDGER] {
+            assert!(files.iter().any(|f| f == p.script), "{}", p.script);
+            assert!(files.iter().any(|f| f == p.body), "{}", p.body);
+        }
+    }
 }

@@ -211,12 +211,9 @@ async function loadRuleSet() {
   } catch { /* footer stays generic */ }
 }
 
-/** Marks the current nav item, captures the token, and fills the footer once the page is idle. */
-export function initPage(current) {
+/** Captures the token, and fills the footer once the page is idle. (The server's layout marks the current nav item.) */
+export function initPage() {
   captureToken();
-  for (const a of document.querySelectorAll('.site-nav a')) {
-    if (a.dataset.nav === current) a.setAttribute('aria-current', 'page');
-  }
   // most answers carry the rule set; fetch the pack list for it only if none did by then
   let cached = null;
   try { cached = JSON.parse(sessionStorage.getItem(RULESET_KEY) || 'null'); } catch { /* ignore */ }

@@ -5,7 +5,7 @@ import {
   countryOptions, errorBox, fmt, humanize, COUNTRIES, chipName,
 } from './app.js';
 
-initPage('chart');
+initPage();
 
 const W = 880, H = 470;
 const M = { l: 62, r: 16, t: 14, b: 46 };

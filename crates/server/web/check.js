@@ -6,7 +6,7 @@ import {
   linkify, fillChipList, debounce, humanize, fmt, ApiError,
 } from './app.js';
 
-initPage('check');
+initPage();
 
 const form = $('#check-form');
 const result = $('#result');

@@ -5,7 +5,7 @@ import {
   linkify, fmt, humanize, fillChipList, debounce, chipName, policyText,
 } from './app.js';
 
-initPage('chart');
+initPage();
 
 const id = decodeURIComponent(location.pathname.split('/')[2] || '');
 const q = params();
@@ -223,15 +223,15 @@ $('#compare-form').addEventListener('submit', async (e) => {
   clear(box, el('p', { class: 'loading' }, 'Comparing…'));
   try {
     const d = await api('/compare', { method: 'POST', body });
-    const rows = d.rows || d.chips || [];
+    const rows = d.chips;
     clear(box, el('div', { class: 'table-wrap' }, el('table', { id: 'compare-table' },
-      el('caption', {}, `To ${d.destination || state.to} on ${d.on || on || 'today'}`),
+      el('caption', {}, `To ${d.destination} on ${d.on}`),
       el('thead', {}, el('tr', {}, ['Chip', 'Domestic', 'TPP', 'Perf. density', 'ECCN', 'US outcome', 'Verdict']
         .map((h) => el('th', { scope: 'col', class: ['TPP', 'Perf. density'].includes(h) ? 'num' : '' }, h)))),
       el('tbody', {}, rows.map((r) => {
-        const cid = r.chip || r.id;
+        const cid = r.chip;
         return el('tr', {},
-          el('td', {}, el('a', { href: `/chips/${encodeURIComponent(cid)}?to=${state.to}${on ? `&on=${on}` : ''}` }, r.name || cid)),
+          el('td', {}, el('a', { href: `/chips/${encodeURIComponent(cid)}?to=${state.to}${on ? `&on=${on}` : ''}` }, r.name)),
           el('td', {}, r.domestic ? 'yes' : 'no'),
           el('td', { class: 'num' }, fmt(r.tpp)),
           el('td', { class: 'num' }, fmt(r.performance_density)),

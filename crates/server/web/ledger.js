@@ -3,7 +3,7 @@
 // draw the value newly needing a licence by chip.
 import { api, apiRaw, el, clear, $, initPage, errorBox, getToken, setToken, money, humanize, fmt } from './app.js';
 
-initPage('ledger');
+initPage();
 
 const JOB_KEY = 'chipexport-job';
 const tokenInput = $('#token');

@@ -2,7 +2,7 @@
 // filterable by jurisdiction; /rules/{id} shows one pack's rules.
 import { api, el, clear, $, params, initPage, errorBox, linkify, humanize, policyText } from './app.js';
 
-initPage('rules');
+initPage();
 
 const root = $('#rules-root');
 const packId = decodeURIComponent(location.pathname.split('/')[2] || '');
