@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use chipexport_catalog::Catalog;
+use chipexport_domain::Fault;
 
 use crate::BatchError;
 use crate::io::LedgerWriter;
@@ -161,8 +162,18 @@ pub fn generate(
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
-        let batch = RecordBatch::try_new(schema.clone(), arrays)
-            .map_err(|e| BatchError::input(out, e.to_string(), "this is a bug in chipexport"))?;
+        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| {
+            BatchError::new(
+                Fault::Bug,
+                out,
+                format!(
+                    "cannot make a batch of synthetic orders for `{}`",
+                    out.display()
+                ),
+                "this is a bug in chipexport; please report it",
+            )
+            .caused_by(e)
+        })?;
         w.write(&batch)?;
         done += n;
     }

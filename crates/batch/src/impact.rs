@@ -11,54 +11,86 @@ use chipexport_rules::RuleSet;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::screen::{Answer, Columns, Scenario, Screener};
+// Imported under its former name so that the lines using it, next to the
+// `presumption_of_denial` comparison another change edits, stay untouched.
+use crate::screen::{Columns, Scenario, Screener, SharedAnswer as Answer};
 use crate::{BatchError, io};
 
 /// Totals of one group of orders.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {
+    /// Orders counted (rows without an error).
     pub orders: u64,
+    /// Orders whose outcome changed (licence, policy, exceptions, conditions,
+    /// ECCN or measures).
     pub orders_changed: u64,
+    /// Units ordered (the `quantity` column).
     pub units: i64,
+    /// Order value: quantity times unit price, in the ledger's currency.
     pub value: Decimal,
+    /// Units that need a licence after the change and did not before.
     pub newly_license_required_units: i64,
+    /// Value of those units.
     pub newly_license_required_value: Decimal,
+    /// Units newly under a presumption of denial.
     pub newly_presumption_of_denial_units: i64,
+    /// Value of those units.
     pub newly_presumption_of_denial_value: Decimal,
     /// Revenue share owed after the change minus before it.
     pub new_revenue_share_owed: Decimal,
+    /// Units that needed a licence before the change and do not after.
     pub freed_units: i64,
+    /// Value of those units.
     pub freed_value: Decimal,
 }
 
 /// One changed order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
+    /// The ledger's `order_id`.
     pub order_id: String,
+    /// The ledger's `chip`, as written.
     pub chip: String,
+    /// The ledger's `destination`, as written.
     pub destination: String,
+    /// The ledger's `end_user`.
     pub end_user: String,
+    /// Units ordered.
     pub units: i64,
+    /// Order value: quantity times unit price, in the ledger's currency.
     pub value: Decimal,
+    /// The outcome before the change, in words.
     pub before: String,
+    /// The outcome after the change, in words.
     pub after: String,
 }
 
 /// The impact report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The label of the scenario before the change.
     pub before: String,
+    /// The label of the scenario after the change.
     pub after: String,
+    /// Rows read.
     pub rows: u64,
+    /// Rows left out of the totals: a row error on either side, or no value.
     pub rows_with_error: u64,
+    /// Totals over every counted order.
     pub total: Totals,
+    /// Totals by the ledger's `chip`.
     pub by_chip: BTreeMap<String, Totals>,
+    /// Totals by the ledger's `destination`.
     pub by_destination: BTreeMap<String, Totals>,
+    /// Totals by the ledger's `end_user`.
     pub by_customer: BTreeMap<String, Totals>,
     /// Changed orders, in ledger order (at most `max_changes`).
     pub changes: Vec<Change>,
+    /// Changed orders beyond `max_changes`, counted but not listed.
     pub changes_omitted: u64,
+    /// The SHA-256 of the rule set before the change, in hex.
     pub rule_set_hash_before: String,
+    /// The SHA-256 of the rule set after the change, in hex.
     pub rule_set_hash_after: String,
 }
 
@@ -113,8 +145,11 @@ fn add(t: &mut Totals, units: i64, value: Decimal, a: &Answer, b: &Answer, chang
 
 /// One side of the comparison: a rule set and a scenario.
 pub struct Side<'a> {
+    /// The label shown in the report, such as `enforced` or a file name.
     pub label: String,
+    /// The rule set.
     pub rs: &'a RuleSet,
+    /// How to screen with it.
     pub scenario: Scenario,
 }
 

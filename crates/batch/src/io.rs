@@ -13,17 +13,91 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::BatchError;
+use chipexport_domain::Fault;
+
+use crate::{BatchError, Cause, io_kind};
 
 /// A ledger file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerFormat {
+    /// Comma-separated values with a header row (`.csv`).
     Csv,
+    /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
+    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`).
     JsonLines,
 }
 
+/// An error reading the ledger `path`: the ledger's fault, unless the
+/// system failed to read it (a permission, a disk error).
+fn unreadable(path: &Path, message: String, help: &str, cause: Cause) -> BatchError {
+    use std::io::ErrorKind as K;
+    let (fault, help) = match io_kind(&*cause) {
+        None
+        | Some(
+            K::NotFound
+            | K::InvalidData
+            | K::InvalidInput
+            | K::UnexpectedEof
+            | K::IsADirectory
+            | K::NotADirectory,
+        ) => (Fault::Input, help.to_string()),
+        Some(K::PermissionDenied) => (
+            Fault::Environment,
+            format!("make `{}` readable by this user", path.display()),
+        ),
+        Some(_) => (
+            Fault::Environment,
+            format!(
+                "check the disk or share holding `{}`, then run again",
+                path.display()
+            ),
+        ),
+    };
+    BatchError::new(fault, path, message, help).with_cause(Some(cause))
+}
+
+/// An error writing the output `path`: the machine's fault when the system
+/// refused (a full disk, a folder that cannot be written), the user's when
+/// the folder does not exist, else a bug (the writer refused a batch).
+fn unwritable(
+    path: &Path,
+    message: String,
+    cause: impl std::error::Error + Send + Sync + 'static,
+) -> BatchError {
+    use std::io::ErrorKind as K;
+    let cause: Cause = Arc::new(cause);
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| ".".to_string(), |p| p.display().to_string());
+    let (fault, help) = match io_kind(&*cause) {
+        Some(K::StorageFull | K::QuotaExceeded) => (
+            Fault::Environment,
+            format!("free space on the disk holding `{folder}`, or write elsewhere"),
+        ),
+        Some(K::PermissionDenied | K::ReadOnlyFilesystem) => (
+            Fault::Environment,
+            format!("make `{folder}` writable by this user, or write elsewhere"),
+        ),
+        Some(K::NotFound) => (
+            Fault::Input,
+            format!("the folder `{folder}` does not exist: create it, or write elsewhere"),
+        ),
+        Some(_) => (
+            Fault::Environment,
+            format!("check the free space and the disk holding `{folder}`"),
+        ),
+        None => (
+            Fault::Bug,
+            "this is a bug in chipexport; please report it".to_string(),
+        ),
+    };
+    BatchError::new(fault, path, message, help).with_cause(Some(cause))
+}
+
 impl LedgerFormat {
+    /// The format a file's extension says; an unknown extension is an error.
     pub fn of(path: &Path) -> Result<LedgerFormat, BatchError> {
         let ext = path
             .extension()
@@ -48,6 +122,7 @@ impl LedgerFormat {
 
 /// Batches of a ledger, every column as nullable text.
 pub struct LedgerReader {
+    /// The ledger's columns, in file order, every one nullable text.
     pub schema: SchemaRef,
     inner: Box<dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>>,
     path: PathBuf,
@@ -60,21 +135,20 @@ impl Iterator for LedgerReader {
         let path = self.path.clone();
         self.inner.next().map(|r| {
             let b = r.map_err(|e| {
-                BatchError::input(
+                unreadable(
                     &path,
-                    format!("cannot read `{}`: {e}", path.display()),
+                    format!("cannot read `{}`", path.display()),
                     "check that the file is complete and of the format its extension says",
+                    Arc::new(e),
                 )
             })?;
             as_text(&b).map_err(|e| {
                 BatchError::input(
                     &path,
-                    format!(
-                        "cannot convert a column of `{}` to text: {e}",
-                        path.display()
-                    ),
+                    format!("cannot convert a column of `{}` to text", path.display()),
                     "columns must hold plain values",
                 )
+                .caused_by(e)
             })
         })
     }
@@ -107,14 +181,15 @@ fn as_text(b: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
     RecordBatch::try_new(schema, cols)
 }
 
-/// Opens a ledger.
+/// Opens a ledger, to read it in batches of `batch_size` rows.
 pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> {
     let fmt = LedgerFormat::of(path)?;
     let file = File::open(path).map_err(|e| {
-        BatchError::input(
+        unreadable(
             path,
-            format!("cannot open `{}`: {e}", path.display()),
+            format!("cannot open `{}`", path.display()),
             "check the path",
+            Arc::new(e),
         )
     })?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -125,11 +200,12 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
             "a ledger needs a header and at least the required columns",
         ));
     }
-    let bad = |e: String| {
-        BatchError::input(
+    let bad = |message: String, cause: Cause| {
+        unreadable(
             path,
-            e,
+            message,
             "check that the file is complete and of the format its extension says",
+            cause,
         )
     };
     match fmt {
@@ -140,20 +216,26 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
             let headers = rdr
                 .headers()
                 .map_err(|e| {
-                    bad(format!(
-                        "cannot read the CSV header of `{}`: {e}",
-                        path.display()
-                    ))
+                    bad(
+                        format!("cannot read the CSV header of `{}`", path.display()),
+                        Arc::new(e),
+                    )
                 })?
                 .clone();
             let schema = text_schema(headers.iter().map(|h| h.trim().to_string()));
             let mut f = file;
-            f.rewind().map_err(|e| bad(e.to_string()))?;
+            f.rewind()
+                .map_err(|e| bad(format!("cannot read `{}`", path.display()), Arc::new(e)))?;
             let r = arrow::csv::ReaderBuilder::new(schema.clone())
                 .with_header(true)
                 .with_batch_size(batch_size)
                 .build(f)
-                .map_err(|e| bad(format!("cannot read `{}` as CSV: {e}", path.display())))?;
+                .map_err(|e| {
+                    bad(
+                        format!("cannot read `{}` as CSV", path.display()),
+                        Arc::new(e),
+                    )
+                })?;
             Ok(LedgerReader {
                 schema,
                 inner: Box::new(r),
@@ -162,16 +244,16 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
         }
         LedgerFormat::Parquet => {
             let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
-                bad(format!(
-                    "`{}` is not a readable Parquet file: {e}",
-                    path.display()
-                ))
+                bad(
+                    format!("`{}` is not a readable Parquet file", path.display()),
+                    Arc::new(e),
+                )
             })?;
             let schema = text_schema(b.schema().fields().iter().map(|f| f.name().clone()));
             let r = b
                 .with_batch_size(batch_size)
                 .build()
-                .map_err(|e| bad(format!("cannot read `{}`: {e}", path.display())))?;
+                .map_err(|e| bad(format!("cannot read `{}`", path.display()), Arc::new(e)))?;
             Ok(LedgerReader {
                 schema,
                 inner: Box::new(r),
@@ -182,23 +264,24 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
             let mut br = BufReader::new(file);
             let (inferred, _) = arrow::json::reader::infer_json_schema(&mut br, Some(1000))
                 .map_err(|e| {
-                    bad(format!(
-                        "cannot read `{}` as JSON Lines: {e}",
-                        path.display()
-                    ))
+                    bad(
+                        format!("cannot read `{}` as JSON Lines", path.display()),
+                        Arc::new(e),
+                    )
                 })?;
             let schema = text_schema(inferred.fields().iter().map(|f| f.name().clone()));
             let mut file = br.into_inner();
-            file.rewind().map_err(|e| bad(e.to_string()))?;
+            file.rewind()
+                .map_err(|e| bad(format!("cannot read `{}`", path.display()), Arc::new(e)))?;
             let r = arrow::json::ReaderBuilder::new(schema.clone())
                 .with_coerce_primitive(true)
                 .with_batch_size(batch_size)
                 .build(BufReader::new(file))
                 .map_err(|e| {
-                    bad(format!(
-                        "cannot read `{}` as JSON Lines: {e}",
-                        path.display()
-                    ))
+                    bad(
+                        format!("cannot read `{}` as JSON Lines", path.display()),
+                        Arc::new(e),
+                    )
                 })?;
             Ok(LedgerReader {
                 schema,
@@ -215,8 +298,6 @@ enum Sink {
     Json(arrow::json::LineDelimitedWriter<File>),
 }
 
-/// A ledger being written: a temporary file renamed into place by
-/// [`LedgerWriter::finish`]; dropped unfinished, it is removed.
 /// Output columns of free text (explanations, lists) whose min/max
 /// statistics no query can use: computing them compares every long string.
 const NO_STATISTICS: &[&str] = &[
@@ -239,6 +320,8 @@ fn parquet_properties() -> parquet::file::properties::WriterProperties {
     b.build()
 }
 
+/// A ledger being written: a temporary file renamed into place by
+/// [`LedgerWriter::finish`]; dropped unfinished, it is removed.
 pub struct LedgerWriter {
     sink: Option<Sink>,
     tmp: PathBuf,
@@ -246,6 +329,8 @@ pub struct LedgerWriter {
 }
 
 impl LedgerWriter {
+    /// Starts writing a ledger of `schema` to `path`, in the format its
+    /// extension says.
     pub fn create(path: &Path, schema: SchemaRef) -> Result<LedgerWriter, BatchError> {
         let fmt = LedgerFormat::of(path)?;
         let name = path
@@ -253,14 +338,8 @@ impl LedgerWriter {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let io = |e: std::io::Error| {
-            BatchError::input(
-                path,
-                format!("cannot write `{}`: {e}", path.display()),
-                "check that the folder exists and is writable",
-            )
-        };
-        let file = File::create(&tmp).map_err(io)?;
+        let file = File::create(&tmp)
+            .map_err(|e| unwritable(path, format!("cannot write `{}`", path.display()), e))?;
         let sink = match fmt {
             LedgerFormat::Csv => Sink::Csv(Box::new(
                 arrow::csv::WriterBuilder::new()
@@ -269,11 +348,7 @@ impl LedgerWriter {
             )),
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
                 ArrowWriter::try_new(file, schema, Some(parquet_properties())).map_err(|e| {
-                    BatchError::input(
-                        path,
-                        format!("cannot write `{}`: {e}", path.display()),
-                        "check the path",
-                    )
+                    unwritable(path, format!("cannot write `{}`", path.display()), e)
                 })?,
             )),
             LedgerFormat::JsonLines => Sink::Json(arrow::json::LineDelimitedWriter::new(file)),
@@ -285,44 +360,38 @@ impl LedgerWriter {
         })
     }
 
+    /// Writes a batch of the writer's schema.
     pub fn write(&mut self, b: &RecordBatch) -> Result<(), BatchError> {
-        let target = self.target.clone();
-        let err = |e: String| {
-            BatchError::input(
-                &target,
-                format!("cannot write `{}`: {e}", target.display()),
-                "check the free disk space",
-            )
-        };
+        let target = &self.target;
+        let message = || format!("cannot write `{}`", target.display());
         match self.sink.as_mut() {
-            Some(Sink::Csv(w)) => w.write(b).map_err(|e| err(e.to_string())),
-            Some(Sink::Parquet(w)) => w.write(b).map_err(|e| err(e.to_string())),
-            Some(Sink::Json(w)) => w.write(b).map_err(|e| err(e.to_string())),
-            None => Err(err("the writer is closed".into())),
+            Some(Sink::Csv(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
+            Some(Sink::Parquet(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
+            Some(Sink::Json(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
+            None => Err(BatchError::new(
+                Fault::Bug,
+                target,
+                format!("cannot write `{}`: the writer is closed", target.display()),
+                "this is a bug in chipexport; please report it",
+            )),
         }
     }
 
     /// Flushes and renames the file into place.
     pub fn finish(mut self) -> Result<(), BatchError> {
         let target = self.target.clone();
-        let err = |e: String| {
-            BatchError::input(
-                &target,
-                format!("cannot finish `{}`: {e}", target.display()),
-                "check the free disk space",
-            )
-        };
+        let message = || format!("cannot finish `{}`", target.display());
         match self.sink.take() {
             Some(Sink::Csv(w)) => drop((*w).into_inner()),
             Some(Sink::Parquet(w)) => {
-                w.close().map_err(|e| err(e.to_string()))?;
+                w.close().map_err(|e| unwritable(&target, message(), e))?;
             }
             Some(Sink::Json(mut w)) => {
-                w.finish().map_err(|e| err(e.to_string()))?;
+                w.finish().map_err(|e| unwritable(&target, message(), e))?;
             }
             None => {}
         }
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| err(e.to_string()))
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| unwritable(&target, message(), e))
     }
 }
 

@@ -5,35 +5,119 @@
 //! reading and writing ledgers. See [`screen`] for how millions of rows are
 //! answered with the same `determine` that `check` uses.
 
+#![warn(missing_docs)]
+
 pub mod generate;
 pub mod impact;
 pub mod io;
 pub mod screen;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chipexport_catalog::Catalog;
+use chipexport_domain::Fault;
 use chipexport_rules::RuleSet;
 
 pub use screen::{Scenario, Screener, Summary};
 
+/// The cause of a [`BatchError`]: the reader's, writer's or system's error.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// An error in a ledger or its processing, naming the file and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// The message does not repeat the cause: the cause is the error's
+/// [`source`](std::error::Error::source) (and [`BatchError::cause`]).
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct BatchError {
+    /// The file concerned, as given.
     pub file: String,
+    /// What went wrong, naming the file.
     pub message: String,
+    /// What to do about it.
     pub help: String,
+    fault: Fault,
+    #[source]
+    cause: Option<Cause>,
 }
 
 impl BatchError {
+    /// An error in the user's ledger (or arguments): [`Fault::Input`].
     pub fn input(file: &Path, message: impl Into<String>, help: &str) -> BatchError {
+        BatchError::new(Fault::Input, file, message, help)
+    }
+
+    /// An error of the given fault.
+    pub fn new(
+        fault: Fault,
+        file: &Path,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> BatchError {
         BatchError {
             file: file.display().to_string(),
             message: message.into(),
-            help: help.to_string(),
+            help: help.into(),
+            fault,
+            cause: None,
         }
     }
+
+    /// The same error, caused by `cause`.
+    pub fn caused_by(
+        mut self,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> BatchError {
+        self.cause = Some(Arc::new(cause));
+        self
+    }
+
+    /// The same error, caused by `cause` (shared).
+    pub fn with_cause(mut self, cause: Option<Cause>) -> BatchError {
+        self.cause = cause;
+        self
+    }
+
+    /// Who is at fault: the ledger ([`Fault::Input`]), the machine (a full
+    /// disk, a folder that cannot be written: [`Fault::Environment`]), or
+    /// chipexport ([`Fault::Bug`]).
+    pub fn fault(&self) -> Fault {
+        self.fault
+    }
+
+    /// What went wrong: the `message` field.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do about it: the `help` field.
+    pub fn help(&self) -> &str {
+        &self.help
+    }
+
+    /// The lower-level error that caused it, if any.
+    pub fn cause(&self) -> Option<&Cause> {
+        self.cause.as_ref()
+    }
+}
+
+impl miette::Diagnostic for BatchError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+}
+
+/// The kind of the first I/O error in an error's chain of causes.
+pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// Screens `input` into `output`; every input row yields exactly one output
@@ -63,11 +147,13 @@ pub fn screen(
         Summary::default(),
     ];
     let bug = |e: arrow::error::ArrowError| {
-        BatchError::input(
+        BatchError::new(
+            Fault::Bug,
             input,
-            format!("cannot screen a batch of `{}`: {e}", input.display()),
+            format!("cannot screen a batch of `{}`", input.display()),
             "this is a bug in chipexport; please report it",
         )
+        .caused_by(e)
     };
     loop {
         let Some(first) = reader.next().transpose()? else {

@@ -58,23 +58,33 @@ pub const ADDED: &[&str] = &[
 
 /// The answer shared by every row that asks the same question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Answer {
+pub struct SharedAnswer {
+    /// The export control classification (`eccn` column); `None` on an error.
     pub eccn: Option<String>,
+    /// Whether a licence is required; `None` on an error.
     pub license_required: Option<bool>,
+    /// Licence exceptions available, as a JSON array of rule ids.
     pub license_exceptions: Option<String>,
+    /// The licensing policy for an application; `None` when none applies.
     pub review_policy: Option<String>,
+    /// Conditions attached, as a JSON array of their fields.
     pub conditions: Option<String>,
+    /// Measures that apply, as a JSON array of objects (jurisdiction, kind,
+    /// legal form, confidence, rule).
     pub measures: Option<String>,
+    /// The answer in words, as `check` gives it.
     pub verdict: Option<String>,
+    /// Ids of the rules that fired, as a JSON array.
     pub rules_fired: Option<String>,
     /// The revenue share, in percent, that the answer's conditions owe.
     pub revenue_share_percent: Option<Decimal>,
+    /// Why the row has no answer (`column: reason`); `None` when it has one.
     pub error: Option<String>,
 }
 
-impl Answer {
-    fn error(msg: String) -> Answer {
-        Answer {
+impl SharedAnswer {
+    fn error(msg: String) -> SharedAnswer {
+        SharedAnswer {
             eccn: None,
             license_required: None,
             license_exceptions: None,
@@ -92,6 +102,7 @@ impl Answer {
 /// How to screen.
 #[derive(Debug, Clone, Default)]
 pub struct Scenario {
+    /// Enforced rules, or rules as written.
     pub mode: Mode,
     /// Proposed instruments to apply as if in force.
     pub with_packs: Vec<String>,
@@ -102,24 +113,37 @@ pub struct Scenario {
 /// What a screening run saw.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// Rows screened.
     pub rows: u64,
+    /// Rows with an error (in their question or their money columns).
     pub rows_with_error: u64,
+    /// Rows whose answer requires a licence.
     pub license_required: u64,
+    /// Rows whose licence application would meet a presumption of denial.
     pub presumption_of_denial: u64,
+    /// Rows whose answer owes a revenue share.
     pub with_revenue_share: u64,
+    /// Distinct questions determined (a question seen by both workers counts
+    /// twice).
     pub distinct_questions: usize,
+    /// Distinct answers (for the worker with most).
     pub distinct_answers: usize,
+    /// Rows with an error, by the column named first in the error.
     pub errors: BTreeMap<String, u64>,
+    /// The SHA-256 of the rule set, in hex.
     pub rule_set_hash: String,
 }
 
 /// Column positions of a ledger.
 #[derive(Debug, Clone)]
 pub struct Columns {
+    /// Position of each required and optional column present in the ledger.
     pub idx: HashMap<&'static str, usize>,
 }
 
 impl Columns {
+    /// The positions of the columns of `schema`; a missing required column, or
+    /// a column that screening adds, is an error naming `file`.
     pub fn of(schema: &Schema, file: &std::path::Path) -> Result<Columns, BatchError> {
         let mut idx = HashMap::new();
         let mut missing = Vec::new();
@@ -177,6 +201,7 @@ impl Columns {
 
 /// Screens rows, remembering every question and answer.
 pub struct Screener<'a> {
+    /// The rule set answering.
     pub rs: &'a RuleSet,
     cat: &'a Catalog,
     scenario: Scenario,
@@ -188,7 +213,8 @@ pub struct Screener<'a> {
     plans: HashMap<u16, chipexport_rules::engine::Plan>,
     by_signature: HashMap<Vec<usize>, u32>,
     errors: HashMap<String, u32>,
-    pub answers: Vec<Answer>,
+    /// Every answer so far; [`Screener::answer`] returns indexes into it.
+    pub answers: Vec<SharedAnswer>,
 }
 
 fn bucket(breakpoints: &[Date], d: Date) -> u16 {
@@ -196,6 +222,7 @@ fn bucket(breakpoints: &[Date], d: Date) -> u16 {
 }
 
 impl<'a> Screener<'a> {
+    /// A screener for `rs` and `cat`, answering as `scenario` says.
     pub fn new(rs: &'a RuleSet, cat: &'a Catalog, scenario: Scenario) -> Screener<'a> {
         Screener {
             rs,
@@ -213,6 +240,7 @@ impl<'a> Screener<'a> {
         }
     }
 
+    /// How many distinct questions it has determined.
     pub fn distinct_questions(&self) -> usize {
         self.keys.len()
     }
@@ -222,7 +250,7 @@ impl<'a> Screener<'a> {
             return id;
         }
         let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
-        self.answers.push(Answer::error(msg.clone()));
+        self.answers.push(SharedAnswer::error(msg.clone()));
         self.errors.insert(msg, id);
         id
     }
@@ -407,7 +435,7 @@ impl<'a> Screener<'a> {
             .filter_map(|c| c.fields.get("percent").and_then(|p| p.as_f64()))
             .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
             .max();
-        let answer = Answer {
+        let answer = SharedAnswer {
             eccn: Some(d.eccn.clone()),
             license_required: Some(d.license_required),
             license_exceptions: Some(serde_json::to_string(&d.license_exceptions).unwrap_or_default()),

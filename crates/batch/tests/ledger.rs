@@ -14,7 +14,7 @@ use chipexport_batch::generate::{Profile, generate};
 use chipexport_batch::impact::{Side, impact};
 use chipexport_batch::{Scenario, screen};
 use chipexport_catalog::Catalog;
-use chipexport_domain::{Country, Date};
+use chipexport_domain::{Country, Date, Fault};
 use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
 use rust_decimal::Decimal;
 
@@ -252,6 +252,7 @@ fn bad_rows_are_kept_with_an_error_and_bad_files_are_refused() {
         let o = dir.path().join(format!("{name}.out.parquet"));
         let e = screen(&rs, &cat, Scenario::default(), &p, &o, &mut |_| {}).unwrap_err();
         assert!(e.message.contains(needle), "{name}: {}", e.message);
+        assert_eq!(e.fault(), Fault::Input, "{name}: the ledger is at fault");
         assert!(!o.exists(), "{name}: no output left behind");
     }
     // A truncated Parquet file.
@@ -263,6 +264,11 @@ fn bad_rows_are_kept_with_an_error_and_bad_files_are_refused() {
     let o = dir.path().join("cut.out.csv");
     let e = screen(&rs, &cat, Scenario::default(), &cut, &o, &mut |_| {}).unwrap_err();
     assert!(e.message.contains("Parquet"), "{}", e.message);
+    assert_eq!(e.fault(), Fault::Input);
+    assert!(
+        std::error::Error::source(&e).is_some(),
+        "the Parquet reader's error is kept as the cause"
+    );
     assert!(!o.exists());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -291,4 +297,45 @@ fn every_format_round_trips() {
             assert!(out.exists());
         }
     }
+}
+
+#[test]
+fn an_output_that_cannot_be_written_says_whose_fault_it_is() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("l.csv");
+    generate(&cat, Profile::Mixed, 10, 1, &input).unwrap();
+    // A folder that does not exist: the user's path.
+    let missing = dir.path().join("no-such-folder").join("out.csv");
+    let e = screen(
+        &rs,
+        &cat,
+        Scenario::default(),
+        &input,
+        &missing,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e.fault(), Fault::Input, "{e}: {}", e.help);
+    assert!(e.help.contains("does not exist"), "{}", e.help);
+    // A "folder" that is a file: the machine refuses, whoever chose it.
+    let file_as_folder = input.join("out.csv");
+    let e = screen(
+        &rs,
+        &cat,
+        Scenario::default(),
+        &input,
+        &file_as_folder,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e.fault(), Fault::Environment, "{e}: {}", e.help);
+    assert!(e.message.contains("cannot write"), "{}", e.message);
+    let cause = std::error::Error::source(&e).map(ToString::to_string);
+    assert!(cause.is_some(), "the system's error is kept as the cause");
+    assert!(
+        !e.message.contains(&cause.unwrap_or_default()),
+        "the message does not repeat the cause"
+    );
 }

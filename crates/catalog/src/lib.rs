@@ -1,7 +1,9 @@
 //! The chip catalog: every entry of `data/catalog/`, embedded, with lookup
 //! by id or by model name.
 
-use chipexport_domain::{ChipSpec, DataError, Metrics, SourceFile};
+#![warn(missing_docs)]
+
+use chipexport_domain::{ChipSpec, DataError, Fault, Metrics, SourceFile};
 use serde::Serialize;
 
 mod embedded {
@@ -11,9 +13,13 @@ mod embedded {
 /// One catalog entry with its metrics.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// The catalog id, such as `nvidia-h20-hgx-96gb` (the file's stem).
     pub id: String,
+    /// The file it was read from, such as `data/catalog/nvidia-h20-hgx-96gb.toml`.
     pub file: String,
+    /// The chip's spec.
     pub spec: ChipSpec,
+    /// The control metrics derived from the spec.
     pub metrics: Metrics,
 }
 
@@ -27,19 +33,31 @@ impl Entry {
 /// Why a lookup failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
+    /// No entry has that id or name.
     #[error("no chip `{query}` in the catalog")]
     NotFound {
+        /// The name as given.
         query: String,
+        /// Ids of entries whose id or name contains it (at most 8).
         suggestions: Vec<String>,
     },
+    /// Several entries have that name.
     #[error("`{query}` matches {} catalog entries", candidates.len())]
     Ambiguous {
+        /// The name as given.
         query: String,
+        /// The entries it matches, as `id (display name)`.
         candidates: Vec<String>,
     },
 }
 
 impl LookupError {
+    /// Who is at fault: the input that named the chip ([`Fault::Input`]).
+    pub fn fault(&self) -> Fault {
+        Fault::Input
+    }
+
+    /// What to do: the close names, the candidates, or how to list entries.
     pub fn help(&self) -> String {
         match self {
             LookupError::NotFound { suggestions, .. } if !suggestions.is_empty() => {
@@ -51,9 +69,16 @@ impl LookupError {
     }
 }
 
+impl miette::Diagnostic for LookupError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(LookupError::help(self)))
+    }
+}
+
 /// The catalog.
 #[derive(Debug, Clone)]
 pub struct Catalog {
+    /// Every entry, sorted by id.
     pub entries: Vec<Entry>,
 }
 
@@ -75,6 +100,9 @@ impl Catalog {
         )
     }
 
+    /// A catalog of spec files; every problem found is an error of the
+    /// files ([`Fault::Rules`]): an unreadable spec, a missing or repeated id,
+    /// an id that differs from the file name.
     pub fn load(files: Vec<SourceFile>) -> Result<Catalog, Vec<DataError>> {
         let mut errors = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
@@ -134,6 +162,7 @@ impl Catalog {
         }
     }
 
+    /// The entry with exactly this id; `None` when there is none.
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
     }

@@ -10,12 +10,15 @@ use ballista_core::serde::BallistaCodec;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use datafusion::prelude::SessionContext;
 
+use chipexport_domain::Fault;
+
 use crate::Error;
 
 /// Checks a scheduler address of the form `df://HOST:PORT`.
 pub fn parse_scheduler(url: &str) -> Result<(String, u16), Error> {
     let bad = |why: &str| {
         Error::new(
+            Fault::Input,
             format!("`{url}` is not a Ballista scheduler address: {why}"),
             "write it as df://HOST:PORT, e.g. df://127.0.0.1:50050",
         )
@@ -44,9 +47,11 @@ pub async fn ballista_context(url: &str) -> Result<SessionContext, Error> {
     parse_scheduler(url)?;
     SessionContext::remote(url).await.map_err(|e| {
         Error::new(
-            format!("cannot use the Ballista scheduler at `{url}`: {e}"),
+            Fault::Environment,
+            format!("cannot use the Ballista scheduler at `{url}`"),
             "check that the scheduler runs and listens on that address",
         )
+        .caused_by(e)
     })
 }
 
@@ -66,20 +71,20 @@ impl LocalCluster {
     /// Starts a scheduler and `executors` executors with `vcores` task
     /// slots each. Every socket is on loopback with an ephemeral port.
     pub async fn start(executors: usize, vcores: usize) -> Result<LocalCluster, Error> {
-        let failed = |what: &str, e: &dyn std::fmt::Display| {
+        let failed = |what: &str| {
             Error::new(
-                format!("cannot start the in-process Ballista {what}: {e}"),
+                Fault::Environment,
+                format!("cannot start the in-process Ballista {what}"),
                 "check that loopback networking works on this machine",
             )
         };
         let scheduler = ballista_scheduler::standalone::new_standalone_scheduler()
             .await
-            .map_err(|e| failed("scheduler", &e))?;
+            .map_err(|e| failed("scheduler").caused_by(e))?;
         if !scheduler.ip().is_loopback() {
-            return Err(failed(
-                "scheduler",
-                &format!("it listens on {scheduler}, which is not a loopback address"),
-            ));
+            return Err(failed(&format!(
+                "scheduler: it listens on {scheduler}, which is not a loopback address"
+            )));
         }
         let grpc = format!("http://{scheduler}");
         for _ in 0..executors {
@@ -88,7 +93,7 @@ impl LocalCluster {
             let client = loop {
                 match SchedulerGrpcClient::connect(grpc.clone()).await {
                     Ok(c) => break c,
-                    Err(e) if tries >= 50 => return Err(failed("executor", &e)),
+                    Err(e) if tries >= 50 => return Err(failed("executor").caused_by(e)),
                     Err(_) => {
                         tries += 1;
                         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -97,7 +102,7 @@ impl LocalCluster {
             };
             ballista_executor::new_standalone_executor(client, vcores, BallistaCodec::default())
                 .await
-                .map_err(|e| failed("executor", &e))?;
+                .map_err(|e| failed("executor").caused_by(e))?;
         }
         Ok(LocalCluster {
             scheduler,

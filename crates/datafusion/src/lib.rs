@@ -12,6 +12,8 @@
 //! Arrow comes from DataFusion's re-export; it is the same arrow 59 that
 //! `chipexport-batch` uses, so batches pass between the two unchanged.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "ballista")]
 pub mod cluster;
 
@@ -22,9 +24,10 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chipexport_batch::BatchError;
 use chipexport_batch::io::{LedgerFormat, LedgerWriter};
+use chipexport_batch::{BatchError, Cause};
 use chipexport_catalog::Catalog;
+use chipexport_domain::Fault;
 use chipexport_rules::sql::{Dialect, decision_query};
 use chipexport_rules::{Mode, RuleSet};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
@@ -36,27 +39,90 @@ use futures::StreamExt;
 /// The table name the exported query reads.
 pub const LEDGER_TABLE: &str = "ledger";
 
-/// What went wrong, with the file or address concerned and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What went wrong, with the file or address concerned, who is at fault
+/// ([`Error::fault`]) and what to do.
+///
+/// The message does not repeat the cause: the cause (DataFusion's,
+/// Ballista's or the system's error) is the error's
+/// [`source`](std::error::Error::source).
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
+    /// What went wrong, naming the file or address.
     pub message: String,
+    /// What to do about it.
     pub help: String,
+    fault: Fault,
+    #[source]
+    cause: Option<Cause>,
 }
 
 impl Error {
-    fn new(message: impl Into<String>, help: impl Into<String>) -> Error {
+    fn new(fault: Fault, message: impl Into<String>, help: impl Into<String>) -> Error {
         Error {
             message: message.into(),
             help: help.into(),
+            fault,
+            cause: None,
         }
+    }
+
+    fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.cause = Some(Arc::new(cause));
+        self
+    }
+
+    /// Who is at fault: the ledger or the arguments ([`Fault::Input`]), the
+    /// machine or the cluster ([`Fault::Environment`]), or chipexport
+    /// ([`Fault::Bug`]).
+    pub fn fault(&self) -> Fault {
+        self.fault
+    }
+
+    /// What went wrong: the `message` field.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do about it: the `help` field.
+    pub fn help(&self) -> &str {
+        &self.help
+    }
+
+    /// The lower-level error that caused it, if any.
+    pub fn cause(&self) -> Option<&Cause> {
+        self.cause.as_ref()
+    }
+}
+
+impl miette::Diagnostic for Error {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
     }
 }
 
 impl From<BatchError> for Error {
+    /// The same message, help, fault and cause.
     fn from(e: BatchError) -> Error {
-        Error::new(e.message, e.help)
+        Error {
+            fault: e.fault(),
+            cause: e.cause().cloned(),
+            message: e.message,
+            help: e.help,
+        }
     }
+}
+
+/// True when an I/O error is among the causes of `e`.
+fn io_in_chain(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// The exported decision query, in the dialect DataFusion runs.
@@ -71,10 +137,16 @@ pub fn local_context() -> SessionContext {
 
 fn absolute(path: &Path) -> Result<PathBuf, Error> {
     std::fs::canonicalize(path).map_err(|e| {
-        Error::new(
-            format!("cannot open `{}`: {e}", path.display()),
-            "check the path",
-        )
+        let (fault, help) = match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => {
+                (Fault::Input, "check the path".to_string())
+            }
+            _ => (
+                Fault::Environment,
+                format!("check that this user can read `{}`", path.display()),
+            ),
+        };
+        Error::new(fault, format!("cannot open `{}`", path.display()), help).caused_by(e)
     })
 }
 
@@ -92,10 +164,23 @@ pub async fn register_ledger(ctx: &SessionContext, path: &Path) -> Result<(), Er
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
     let refused = |e: datafusion::error::DataFusionError| {
+        let (fault, help) = if io_in_chain(&e) {
+            (
+                Fault::Environment,
+                format!("check that this user can read `{}`", path.display()),
+            )
+        } else {
+            (
+                Fault::Input,
+                "check that the file is complete and of the format its extension says".to_string(),
+            )
+        };
         Error::new(
-            format!("DataFusion cannot read `{}`: {e}", path.display()),
-            "check that the file is complete and of the format its extension says",
+            fault,
+            format!("DataFusion cannot read `{}`", path.display()),
+            help,
         )
+        .caused_by(e)
     };
     match format {
         LedgerFormat::Csv => {
@@ -121,6 +206,7 @@ pub async fn register_ledger(ctx: &SessionContext, path: &Path) -> Result<(), Er
             .await
             .map_err(refused),
         LedgerFormat::JsonLines => Err(Error::new(
+            Fault::Input,
             format!(
                 "`{}` is JSON Lines; the DataFusion engine reads CSV and Parquet ledgers",
                 path.display()
@@ -133,16 +219,67 @@ pub async fn register_ledger(ctx: &SessionContext, path: &Path) -> Result<(), Er
 /// What a run of the decision query produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunSummary {
+    /// Rows written (one per ledger row).
     pub rows: u64,
+    /// Rows whose answer requires a licence.
     pub license_required: u64,
+    /// Rows whose licence application would meet a presumption of denial.
     pub presumption_of_denial: u64,
 }
 
+/// The decision query failed: the ledger's fault when it lacks a column or
+/// holds values of the wrong type, the machine's or the cluster's when a
+/// resource, a file or a connection failed, else a bug.
 fn query_failed(e: datafusion::error::DataFusionError) -> Error {
-    Error::new(
-        format!("the engine could not run the decision query: {e}"),
-        "the ledger needs the columns order_id, chip, destination, end_user_hq, exported_from, buyer_type and ship_date (see docs/ledgers.md); on Ballista, the scheduler must be running at that address and every executor must read the ledger at the same path",
-    )
+    use datafusion::common::SchemaError;
+    use datafusion::error::DataFusionError as D;
+    const COLUMNS: &str = "the ledger needs the columns order_id, chip, destination, end_user_hq, exported_from, buyer_type and ship_date (see docs/ledgers.md)";
+    const CLUSTER: &str = "on Ballista, the scheduler must be running at that address and every executor must read the ledger at the same path";
+    let root = e.find_root();
+    let (fault, message) = match root {
+        D::SchemaError(s, _) => match s.as_ref() {
+            SchemaError::FieldNotFound { field, .. } => (
+                Fault::Input,
+                format!(
+                    "the engine could not run the decision query: the ledger has no column `{}`",
+                    field.name()
+                ),
+            ),
+            _ => (
+                Fault::Input,
+                "the engine could not run the decision query: the ledger's columns are ambiguous"
+                    .to_string(),
+            ),
+        },
+        _ if io_in_chain(&e) => (
+            Fault::Environment,
+            "the engine could not run the decision query: a file or connection failed".to_string(),
+        ),
+        D::ResourcesExhausted(_) => (
+            Fault::Environment,
+            "the engine ran out of memory or disk running the decision query".to_string(),
+        ),
+        D::IoError(_) | D::ObjectStore(_) | D::Execution(_) | D::External(_) => (
+            Fault::Environment,
+            "the engine could not run the decision query".to_string(),
+        ),
+        D::Plan(_) | D::ArrowError(..) | D::ParquetError(_) => (
+            Fault::Input,
+            "the engine could not run the decision query on this ledger".to_string(),
+        ),
+        _ => (
+            Fault::Bug,
+            "the engine could not run the decision query".to_string(),
+        ),
+    };
+    let help = match fault {
+        Fault::Input => format!("{COLUMNS}, holding text or plain values"),
+        Fault::Environment => format!("check the free memory and disk space; {CLUSTER}"),
+        Fault::Rules | Fault::Bug => format!(
+            "this is probably a bug in chipexport; please report it. Also: {COLUMNS}; {CLUSTER}"
+        ),
+    };
+    Error::new(fault, message, help).caused_by(e)
 }
 
 /// Runs `sql` and streams its rows into `out` (.csv or .parquet), written
@@ -151,6 +288,7 @@ fn query_failed(e: datafusion::error::DataFusionError) -> Error {
 pub async fn run_to_file(ctx: &SessionContext, sql: &str, out: &Path) -> Result<RunSummary, Error> {
     if LedgerFormat::of(out)? == LedgerFormat::JsonLines {
         return Err(Error::new(
+            Fault::Input,
             format!(
                 "cannot write `{}`: the DataFusion engine writes .csv or .parquet",
                 out.display()
@@ -199,11 +337,13 @@ fn plain_schema(schema: &SchemaRef) -> SchemaRef {
     ))
 }
 
-fn bug(e: impl fmt::Display) -> Error {
+fn bug(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::new(
-        format!("cannot convert a result batch: {e}"),
+        Fault::Bug,
+        "cannot convert a result batch",
         "this is a bug in chipexport; please report it",
     )
+    .caused_by(e)
 }
 
 fn plain(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, Error> {
@@ -240,22 +380,30 @@ impl RunSummary {
     }
 }
 
-/// One order's answer on the fields both the query and `screen` give.
+/// One order's answer on the fields both the query and `screen` give: what
+/// [`compare`] compares.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Answer {
+pub struct OrderAnswer {
+    /// The ledger's `order_id`.
     pub order_id: String,
+    /// The export control classification; `None` when the row has none (an
+    /// error row).
     pub eccn: Option<String>,
+    /// Whether a licence is required (an empty value reads as false).
     pub license_required: bool,
+    /// The licensing policy for an application; `None` when none applies.
     pub review_policy: Option<String>,
+    /// Licence exceptions available, as rule ids, in order.
     pub license_exceptions: Vec<String>,
     /// Condition kinds, in order.
     pub conditions: Vec<String>,
     /// Measure kinds, in order.
     pub measures: Vec<String>,
+    /// Ids of the rules that fired, in order.
     pub rules_fired: Vec<String>,
 }
 
-impl fmt::Display for Answer {
+impl fmt::Display for OrderAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -300,6 +448,7 @@ impl Columns {
         let col = |name: &str| -> Result<StringArray, Error> {
             let c = b.column_by_name(name).ok_or_else(|| {
                 Error::new(
+                    Fault::Input,
                     format!("{what} has no `{name}` column"),
                     "compare the output of `chipexport screen` with the output of the decision query",
                 )
@@ -308,7 +457,13 @@ impl Columns {
             c.as_any()
                 .downcast_ref::<StringArray>()
                 .cloned()
-                .ok_or_else(|| bug(format!("`{name}` is not text after a cast")))
+                .ok_or_else(|| {
+                    Error::new(
+                        Fault::Bug,
+                        format!("the column `{name}` is not text after a cast"),
+                        "this is a bug in chipexport; please report it",
+                    )
+                })
         };
         Ok(Columns {
             order_id: col("order_id")?,
@@ -339,11 +494,13 @@ fn json_list(s: Option<&str>, kinds: bool, what: &str, id: &str) -> Result<Vec<S
     let s = s.unwrap_or("[]");
     let bad = |m: String| {
         Error::new(
+            Fault::Input,
             format!("{what}, order `{id}`: {m}"),
             "is this the output of `chipexport screen`?",
         )
     };
-    let v: Vec<serde_json::Value> = serde_json::from_str(s).map_err(|e| bad(e.to_string()))?;
+    let v: Vec<serde_json::Value> = serde_json::from_str(s)
+        .map_err(|e| bad(format!("`{s}` is not a JSON list")).caused_by(e))?;
     v.iter()
         .map(|x| {
             let x = if kinds { x.get("kind") } else { Some(x) };
@@ -361,7 +518,7 @@ fn json_list(s: Option<&str>, kinds: bool, what: &str, id: &str) -> Result<Vec<S
         .collect()
 }
 
-fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Answer>, Error> {
+fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<OrderAnswer>, Error> {
     let mut out = Vec::new();
     for b in batches {
         let c = Columns::of(b, what)?;
@@ -373,6 +530,7 @@ fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Answ
                 Some("true") | Some("1") => true,
                 Some(other) => {
                     return Err(Error::new(
+                        Fault::Input,
                         format!(
                             "{what}, order `{order_id}`: license_required is `{other}`, not true or false"
                         ),
@@ -387,7 +545,7 @@ fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Answ
                     Lists::Json => json_list(s.as_deref(), kinds, what, &order_id),
                 }
             };
-            out.push(Answer {
+            out.push(OrderAnswer {
                 eccn: text(&c.eccn, i),
                 license_required,
                 review_policy: text(&c.review_policy, i),
@@ -403,7 +561,7 @@ fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Answ
 }
 
 /// Answers from the decision query's rows (lists joined with `;`).
-pub fn answers_from_query(batches: &[RecordBatch]) -> Result<Vec<Answer>, Error> {
+pub fn answers_from_query(batches: &[RecordBatch]) -> Result<Vec<OrderAnswer>, Error> {
     answers(batches, Lists::Joined, "the decision query's result")
 }
 
@@ -414,7 +572,7 @@ fn read_all(path: &Path) -> Result<Vec<RecordBatch>, Error> {
 }
 
 /// Answers from a file written by [`run_to_file`].
-pub fn read_query_output(path: &Path) -> Result<Vec<Answer>, Error> {
+pub fn read_query_output(path: &Path) -> Result<Vec<OrderAnswer>, Error> {
     answers(
         &read_all(path)?,
         Lists::Joined,
@@ -423,7 +581,7 @@ pub fn read_query_output(path: &Path) -> Result<Vec<Answer>, Error> {
 }
 
 /// Answers from a file written by the native `screen`.
-pub fn read_screened(path: &Path) -> Result<Vec<Answer>, Error> {
+pub fn read_screened(path: &Path) -> Result<Vec<OrderAnswer>, Error> {
     answers(
         &read_all(path)?,
         Lists::Json,
@@ -434,16 +592,18 @@ pub fn read_screened(path: &Path) -> Result<Vec<Answer>, Error> {
 /// One order on which the engine and `screen` differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
+    /// The order, by its `order_id`.
     pub order_id: String,
     /// `None` when the engine has no row for the order.
-    pub engine: Option<Answer>,
+    pub engine: Option<OrderAnswer>,
     /// `None` when `screen` has no row for the order (or the engine has it twice).
-    pub native: Option<Answer>,
+    pub native: Option<OrderAnswer>,
 }
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |a: &Option<Answer>| a.as_ref().map_or("no row".to_string(), |a| a.to_string());
+        let show =
+            |a: &Option<OrderAnswer>| a.as_ref().map_or("no row".to_string(), |a| a.to_string());
         write!(
             f,
             "order `{}`: engine {}; screen {}",
@@ -457,8 +617,11 @@ impl fmt::Display for Difference {
 /// The result of comparing the engine's answers with `screen`'s.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Agreement {
+    /// Rows in `screen`'s output.
     pub native_rows: u64,
+    /// Rows in the engine's output.
     pub engine_rows: u64,
+    /// Orders both answered the same.
     pub agreeing: u64,
     /// Orders answered differently, missing from the engine, or answered by
     /// the engine only (or twice).
@@ -500,13 +663,13 @@ impl fmt::Display for Agreement {
 
 /// Compares, order by order (matched by `order_id`), the engine's answers
 /// with `screen`'s.
-pub fn compare(engine: Vec<Answer>, native: &[Answer]) -> Agreement {
+pub fn compare(engine: Vec<OrderAnswer>, native: &[OrderAnswer]) -> Agreement {
     let mut a = Agreement {
         native_rows: u64::try_from(native.len()).unwrap_or(u64::MAX),
         engine_rows: u64::try_from(engine.len()).unwrap_or(u64::MAX),
         ..Agreement::default()
     };
-    let mut by_id: HashMap<String, Answer> = HashMap::with_capacity(engine.len());
+    let mut by_id: HashMap<String, OrderAnswer> = HashMap::with_capacity(engine.len());
     let mut twice = Vec::new();
     for e in engine {
         if by_id.contains_key(&e.order_id) {
@@ -525,7 +688,7 @@ pub fn compare(engine: Vec<Answer>, native: &[Answer]) -> Agreement {
             }),
         }
     }
-    let mut extra: Vec<Answer> = by_id.into_values().chain(twice).collect();
+    let mut extra: Vec<OrderAnswer> = by_id.into_values().chain(twice).collect();
     extra.sort_by(|x, y| x.order_id.cmp(&y.order_id));
     for e in extra {
         a.differ(Difference {
@@ -537,7 +700,7 @@ pub fn compare(engine: Vec<Answer>, native: &[Answer]) -> Agreement {
     a
 }
 
-fn digest(a: &Answer) -> u64 {
+fn digest(a: &OrderAnswer) -> u64 {
     let mut h = DefaultHasher::new();
     a.hash(&mut h);
     h.finish()
@@ -547,7 +710,7 @@ fn digest(a: &Answer) -> u64 {
 fn each_answer(
     path: &Path,
     lists: Lists,
-    each: &mut dyn FnMut(Answer) -> Result<(), Error>,
+    each: &mut dyn FnMut(OrderAnswer) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let what = format!("`{}`", path.display());
     for b in chipexport_batch::io::open(path, 65_536)? {
@@ -613,7 +776,7 @@ pub fn compare_files(engine_out: &Path, screened: &Path) -> Result<Agreement, Er
         });
     }
     if !fetch.is_empty() {
-        let mut found: HashMap<String, Answer> = HashMap::new();
+        let mut found: HashMap<String, OrderAnswer> = HashMap::new();
         each_answer(engine_out, Lists::Joined, &mut |a| {
             if fetch.contains(&a.order_id) {
                 found.entry(a.order_id.clone()).or_insert(a);

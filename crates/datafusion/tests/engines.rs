@@ -15,8 +15,8 @@ use chipexport_batch::generate::{Profile, generate};
 use chipexport_batch::{Scenario, Summary, screen};
 use chipexport_catalog::Catalog;
 use chipexport_datafusion::{
-    Agreement, Answer, answers_from_query, compare, compare_files, decision_sql, local_context,
-    read_query_output, read_screened, register_ledger, run_collect, run_to_file,
+    Agreement, OrderAnswer, answers_from_query, compare, compare_files, decision_sql,
+    local_context, read_query_output, read_screened, register_ledger, run_collect, run_to_file,
 };
 use chipexport_rules::{Mode, RuleSet};
 
@@ -25,7 +25,7 @@ struct Ledger {
     path: PathBuf,
     dir: PathBuf,
     screened: PathBuf,
-    native: Vec<Answer>,
+    native: Vec<OrderAnswer>,
     summary: Summary,
 }
 
@@ -123,7 +123,7 @@ async fn datafusion_agrees_with_screen_on_a_csv_ledger_as_written_with_a_bill() 
 
 #[test]
 fn the_comparison_finds_changed_missing_and_extra_orders() {
-    let answer = |id: &str, lic: bool| Answer {
+    let answer = |id: &str, lic: bool| OrderAnswer {
         order_id: id.to_string(),
         eccn: Some("3A090.a".into()),
         license_required: lic,

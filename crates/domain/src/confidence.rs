@@ -24,6 +24,7 @@ pub enum Confidence {
 }
 
 impl Confidence {
+    /// The name used in data files and reports, such as `confirmed`.
     pub fn as_str(self) -> &'static str {
         match self {
             Confidence::Confirmed => "confirmed",

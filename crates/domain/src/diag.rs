@@ -14,7 +14,9 @@ use serde::Serialize;
 /// The format of a data file, chosen by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// TOML (any extension other than `.json`).
     Toml,
+    /// JSON (`.json`).
     Json,
 }
 
@@ -32,12 +34,16 @@ impl Format {
 /// A data file in memory, with its name as the user gave it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's name as the user gave it (or `data/...` for embedded data).
     pub name: String,
+    /// The file's content.
     pub text: String,
+    /// The format, from the name's extension.
     pub format: Format,
 }
 
 impl SourceFile {
+    /// A file in memory; its format follows from `name`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let name = name.into();
         let format = Format::from_path(&name);
@@ -152,13 +158,21 @@ impl Fault {
 #[derive(Debug, thiserror::Error, Diagnostic, Serialize)]
 #[error("{message}")]
 pub struct DataError {
+    /// What is wrong, naming the key or value.
     pub message: String,
+    /// The file, as the user gave it.
     pub file: String,
+    /// 1-based line of the problem; `None` when it cannot be located.
     pub line: Option<usize>,
+    /// 1-based column, in characters; `None` when it cannot be located.
     pub column: Option<usize>,
+    /// The key path, such as `throughput.fp8`; `None` for the file as a whole.
     pub key: Option<String>,
     #[help]
+    /// What to do about it; `None` when there is nothing more to say.
     pub help: Option<String>,
+    /// Who is at fault: [`Fault::Input`] for a user's file, [`Fault::Rules`]
+    /// for a rule pack or reference data.
     pub fault: Fault,
     #[serde(skip)]
     #[source_code]
@@ -169,6 +183,7 @@ pub struct DataError {
 }
 
 impl DataError {
+    /// An error at `span` (a byte range of `file`'s text) about `key`.
     pub fn new(
         file: &SourceFile,
         span: Option<Range<usize>>,
@@ -211,6 +226,11 @@ impl DataError {
         }
     }
 
+    /// Who is at fault (the `fault` field).
+    pub fn fault(&self) -> Fault {
+        self.fault
+    }
+
     /// Marks the error as the fault of a rule pack or reference data.
     pub fn in_rules(mut self) -> DataError {
         self.fault = Fault::Rules;
@@ -224,6 +244,23 @@ impl DataError {
             _ => self.file.clone(),
         }
     }
+}
+
+/// An error and its causes on one line, `error: cause: cause`, for reports
+/// that cannot show a chain (a cause whose text its error already ends
+/// with is not repeated).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -346,6 +383,18 @@ mod tests {
         let text = "{\n \"name\": \"x\",\n \"throughput\": {\"fp8\": -1}\n}";
         let r = locate_json(text, &["throughput", "fp8"]).unwrap_or(0..0);
         assert_eq!(line_col(text, r.start).0, 3);
+    }
+
+    #[test]
+    fn an_error_chain_reads_on_one_line() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot write `out.csv`")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other("no space left on device"));
+        assert_eq!(
+            error_chain(&e),
+            "cannot write `out.csv`: no space left on device"
+        );
     }
 
     #[test]

@@ -17,26 +17,34 @@ use crate::spec::toml_error;
 
 /// The embedded country-group data.
 pub const EMBEDDED: &str = include_str!("../../../data/country-groups.toml");
+/// The name the embedded data is reported under.
 pub const EMBEDDED_NAME: &str = "data/country-groups.toml";
 
 /// A country group the rules refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Group {
     #[serde(rename = "A:5")]
+    /// Country Group A:5.
     A5,
     #[serde(rename = "A:6")]
+    /// Country Group A:6.
     A6,
     #[serde(rename = "D:1")]
+    /// Country Group D:1 (national security concerns).
     D1,
     #[serde(rename = "D:3")]
+    /// Country Group D:3 (biological and chemical weapons concerns).
     D3,
     #[serde(rename = "D:4")]
+    /// Country Group D:4 (missile technology concerns).
     D4,
     #[serde(rename = "D:5")]
+    /// Country Group D:5 (U.S. arms embargoed countries).
     D5,
 }
 
 impl Group {
+    /// Every group, in this order.
     pub const ALL: [Group; 6] = [
         Group::A5,
         Group::A6,
@@ -46,6 +54,7 @@ impl Group {
         Group::D5,
     ];
 
+    /// The group's name as 15 CFR Part 740 writes it, such as `D:5`.
     pub fn as_str(self) -> &'static str {
         match self {
             Group::A5 => "A:5",
@@ -57,6 +66,7 @@ impl Group {
         }
     }
 
+    /// The group named by `s` (`D:5`, `d5`, `D 5`); `None` for any other.
     pub fn parse(s: &str) -> Option<Group> {
         let norm = s.trim().to_ascii_uppercase().replace(' ', "");
         let norm = if norm.contains(':') {
@@ -93,12 +103,16 @@ struct RawFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
+    /// What the data is.
     pub title: String,
     #[serde(deserialize_with = "crate::serde_date::date")]
+    /// The date the baseline lists hold on.
     pub baseline: Date,
     #[serde(default)]
+    /// What the data was checked against, in words; `None` when not said.
     pub checked_against: Option<String>,
     #[serde(default)]
+    /// Remarks on the data, in words.
     pub notes: Option<String>,
 }
 
@@ -106,9 +120,12 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
+    /// The id groups and changes cite it by.
     pub id: String,
+    /// What the source is, in words.
     pub description: String,
     #[serde(default)]
+    /// Where to read it; `None` when no address is known.
     pub url: Option<String>,
 }
 
@@ -132,15 +149,22 @@ impl RawGroup {
 #[serde(deny_unknown_fields)]
 pub struct Change {
     #[serde(deserialize_with = "crate::serde_date::date")]
+    /// When the change takes effect.
     pub effective: Date,
+    /// The group that changes.
     pub group: Group,
     #[serde(default)]
+    /// Countries added on that date.
     pub add: Vec<Country>,
     #[serde(default)]
+    /// Countries removed on that date.
     pub remove: Vec<Country>,
+    /// The legal citation, such as a Federal Register page.
     pub citation: String,
+    /// How sure the data is of the change.
     pub confidence: Confidence,
     #[serde(default)]
+    /// Remarks, in words.
     pub note: Option<String>,
 }
 
@@ -148,9 +172,13 @@ pub struct Change {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Doubt {
+    /// The group.
     pub group: Group,
+    /// The country.
     pub country: Country,
+    /// How sure the data is of the membership.
     pub confidence: Confidence,
+    /// What is in doubt, in words.
     pub note: String,
 }
 
@@ -158,11 +186,15 @@ pub struct Doubt {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Derived {
+    /// The country whose groups it takes.
     pub same_as: Country,
     #[serde(deserialize_with = "crate::serde_date::date")]
+    /// The date from which it takes them.
     pub since: Date,
+    /// The legal basis.
     pub citation: String,
     #[serde(default)]
+    /// Remarks, in words.
     pub note: Option<String>,
 }
 
@@ -172,7 +204,9 @@ pub type Span = (Option<Date>, Option<Date>);
 /// The country groups, queryable on any date.
 #[derive(Debug, Clone)]
 pub struct CountryGroups {
+    /// What the data is and when its baseline holds.
     pub meta: Meta,
+    /// The sources the data cites.
     pub sources: Vec<SourceRef>,
     titles: BTreeMap<Group, String>,
     /// The evidence ids each group's membership rests on.
@@ -180,7 +214,9 @@ pub struct CountryGroups {
     baseline: BTreeMap<Group, BTreeSet<Country>>,
     /// Sorted by effective date.
     pub changes: Vec<Change>,
+    /// Doubtful memberships, kept and flagged.
     pub doubts: Vec<Doubt>,
+    /// Destinations that take another country's groups, by destination.
     pub derived: BTreeMap<Country, Derived>,
     /// Membership intervals per group and country, `[from, until)`, for
     /// constant-time questions.
@@ -193,6 +229,8 @@ impl CountryGroups {
         CountryGroups::parse(&SourceFile::new(EMBEDDED_NAME, EMBEDDED))
     }
 
+    /// Parses and checks country-group data; an error is the data's
+    /// ([`crate::Fault::Rules`]).
     pub fn parse(file: &SourceFile) -> Result<CountryGroups, Box<DataError>> {
         let raw: RawFile =
             toml::from_str(&file.text).map_err(|e| Box::new(toml_error(file, &e).in_rules()))?;
@@ -237,6 +275,7 @@ impl CountryGroups {
         Ok(groups)
     }
 
+    /// The group's title in the data; empty for a group without one.
     pub fn title(&self, g: Group) -> &str {
         self.titles.get(&g).map_or("", String::as_str)
     }
@@ -274,6 +313,8 @@ impl CountryGroups {
         }
     }
 
+    /// Whether `country` is in `group` on `date` (after taking another's
+    /// groups, as Hong Kong takes China's).
     pub fn contains(&self, group: Group, country: Country, date: Date) -> bool {
         let c = self.resolve(country, date);
         self.index.get(&(group, c)).is_some_and(|iv| {

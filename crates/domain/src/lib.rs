@@ -4,6 +4,8 @@
 //! This crate is small and fast to build on purpose: it has no rule engine
 //! and no batch engine, only the facts the rules read.
 
+#![warn(missing_docs)]
+
 pub mod confidence;
 pub mod country;
 pub mod diag;
@@ -14,7 +16,7 @@ pub mod spec;
 
 pub use confidence::Confidence;
 pub use country::{Country, CountryError};
-pub use diag::{DataError, Fault, Format, SourceFile};
+pub use diag::{DataError, Fault, Format, SourceFile, error_chain};
 pub use groups::{CountryGroups, Group};
 pub use jiff::civil::Date;
 pub use metrics::{Metrics, fmt_num};

@@ -18,9 +18,11 @@ use crate::spec::{ChipSpec, Precision};
 /// One precision's contribution to TPP.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TppTerm {
+    /// The precision.
     pub precision: Precision,
     /// Dense TOPS or TFLOPS used.
     pub tops: f64,
+    /// The bit length TPP multiplies by.
     pub bits: u32,
     /// `tops * bits`.
     pub value: f64,
@@ -32,25 +34,42 @@ pub struct TppTerm {
 /// How every metric was obtained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Derivation {
+    /// Each precision's contribution; TPP is the largest `value`.
     pub tpp_terms: Vec<TppTerm>,
+    /// How TPP was computed, in words.
     pub tpp: String,
+    /// How performance density was computed, in words.
     pub performance_density: String,
+    /// How memory plus interconnect bandwidth was computed, in words.
     pub memory_plus_interconnect: String,
     /// Metrics that could not be computed, with the reason.
     pub unknown: Vec<String>,
+    /// Other remarks on the figures, in words.
     pub notes: Vec<String>,
 }
 
 /// The control metrics of a chip.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
+    /// Total processing performance (bits × dense TOPS, the largest over
+    /// precisions); `None` when no throughput is known.
     pub tpp: Option<f64>,
+    /// The precision that gives the TPP; `None` with it.
     pub tpp_precision: Option<Precision>,
+    /// TPP per mm² of applicable die area; `None` when TPP or the die area is
+    /// unknown.
     pub performance_density: Option<f64>,
+    /// Applicable die area, in mm²; `None` when unknown, or when the logic dies
+    /// are planar.
     pub die_area_mm2: Option<f64>,
+    /// DRAM bandwidth, in GB/s; `None` when unknown.
     pub memory_bandwidth_gbps: Option<f64>,
+    /// Aggregate bidirectional interconnect rate, in GB/s; `None` when unknown.
     pub interconnect_gbps: Option<f64>,
+    /// Memory bandwidth plus interconnect rate, in GB/s; `None` when either is
+    /// unknown.
     pub memory_plus_interconnect_gbps: Option<f64>,
+    /// How each metric was obtained.
     pub derivation: Derivation,
 }
 
@@ -65,6 +84,7 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 impl Metrics {
+    /// The metrics of a spec, with their derivation.
     pub fn of(spec: &ChipSpec) -> Metrics {
         let mut notes = Vec::new();
         let mut unknown = Vec::new();

@@ -14,20 +14,32 @@ use crate::diag::{DataError, Format, SourceFile, did_you_mean};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
+    /// 64-bit floating point.
     Fp64,
+    /// 32-bit floating point.
     Fp32,
+    /// TensorFloat-32 (counted at 32 bits).
     Tf32,
+    /// 16-bit integer.
     Int16,
+    /// 16-bit floating point.
     Fp16,
+    /// bfloat16.
     Bf16,
+    /// 8-bit floating point.
     Fp8,
+    /// 8-bit integer.
     Int8,
+    /// 6-bit floating point.
     Fp6,
+    /// 4-bit integer.
     Int4,
+    /// 4-bit floating point.
     Fp4,
 }
 
 impl Precision {
+    /// Every precision, widest first.
     pub const ALL: [Precision; 11] = [
         Precision::Fp64,
         Precision::Fp32,
@@ -55,6 +67,7 @@ impl Precision {
         }
     }
 
+    /// The name used in spec files and reports, such as `fp8`.
     pub fn as_str(self) -> &'static str {
         match self {
             Precision::Fp64 => "fp64",
@@ -71,6 +84,8 @@ impl Precision {
         }
     }
 
+    /// The precision named `s` (as [`Precision::as_str`] writes it); `None` for
+    /// any other name.
     pub fn parse(s: &str) -> Option<Precision> {
         Precision::ALL.into_iter().find(|p| p.as_str() == s)
     }
@@ -81,30 +96,42 @@ impl Precision {
 #[serde(deny_unknown_fields)]
 pub struct Throughput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP64, TFLOPS; `None` when not published.
     pub fp64: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP32, TFLOPS; `None` when not published.
     pub fp32: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// TF32, TFLOPS; `None` when not published.
     pub tf32: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// INT16, TOPS; `None` when not published.
     pub int16: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP16, TFLOPS; `None` when not published.
     pub fp16: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// BF16, TFLOPS; `None` when not published.
     pub bf16: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP8, TFLOPS; `None` when not published.
     pub fp8: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// INT8, TOPS; `None` when not published.
     pub int8: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP6, TFLOPS; `None` when not published.
     pub fp6: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// INT4, TOPS; `None` when not published.
     pub int4: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// FP4, TFLOPS; `None` when not published.
     pub fp4: Option<f64>,
 }
 
 impl Throughput {
+    /// The figure for a precision; `None` when there is none.
     pub fn get(&self, p: Precision) -> Option<f64> {
         match p {
             Precision::Fp64 => self.fp64,
@@ -121,6 +148,7 @@ impl Throughput {
         }
     }
 
+    /// Sets (or, with `None`, removes) the figure for a precision.
     pub fn set(&mut self, p: Precision, v: Option<f64>) {
         let slot = match p {
             Precision::Fp64 => &mut self.fp64,
@@ -145,6 +173,7 @@ impl Throughput {
             .filter_map(|p| self.get(p).map(|v| (p, v)))
     }
 
+    /// True when no precision has a figure.
     pub fn is_empty(&self) -> bool {
         self.iter().next().is_none()
     }
@@ -155,11 +184,13 @@ impl Throughput {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The page or document; `None` for a source without one.
     pub url: Option<String>,
     /// The fields this source backs; empty means the whole entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the source says or how the figure was derived from it.
     pub note: Option<String>,
 }
 
@@ -168,10 +199,14 @@ pub struct Source {
 #[serde(deny_unknown_fields)]
 pub struct ReferenceFigures {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total processing performance from the reference table.
     pub tpp: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Performance density (TPP per mm² of die area) from the reference table.
     pub performance_density: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Which precision and figure the reference table's TPP is based on, in
+    /// words.
     pub tpp_basis: Option<String>,
 }
 
@@ -184,58 +219,90 @@ fn default_true() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ChipSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The catalog id (a slug such as `nvidia-h20-hgx-96gb`); `None` for a
+    /// user's spec.
     pub id: Option<String>,
+    /// The model name, such as `H20`.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The vendor, such as `NVIDIA`; `None` when not given.
     pub vendor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The SKU or form-factor variant, such as `HGX 96GB`; `None` when not given.
     pub variant: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Other names the catalog finds the chip by.
     pub aliases: Vec<String>,
     /// Designed or marketed for use in datacenters. Unknown when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datacenter: Option<bool>,
     #[serde(default = "default_true")]
+    /// Logic dies on a non-planar (FinFET or GAA) process; true unless said
+    /// otherwise.
     pub non_planar: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Applicable die area: the total area of logic dies on a non-planar
+    /// process, in mm²; `None` when unknown.
     pub die_area_mm2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// DRAM bandwidth, in GB/s; `None` when unknown.
     pub memory_bandwidth_gbps: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Aggregate bidirectional transfer rate to other ICs, memory excluded, in
+    /// GB/s; `None` when unknown.
     pub interconnect_gbps: Option<f64>,
     #[serde(default)]
+    /// Dense peak throughput per precision.
     pub throughput: Throughput,
     #[serde(default, skip_serializing_if = "Throughput::is_empty")]
+    /// Throughput quoted with sparsity; never used as is (see
+    /// `docs/spec-format.md`).
     pub throughput_sparse: Throughput,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Form factor, such as `SXM` or `PCIe`; `None` when not given.
     pub form_factor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Process node, such as `TSMC 4N`; `None` when not given.
     pub process_node: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of logic dies; `None` when not given.
     pub logic_die_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transistors, in billions; `None` when not given.
     pub transistors_billion: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Memory type, such as `HBM3`; `None` when not given.
     pub memory_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Memory capacity, in GB; `None` when not given.
     pub memory_gb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Thermal design power, in watts; `None` when not given.
     pub tdp_w: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Year of launch; `None` when not given.
     pub launch_year: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country of the designer's headquarters; `None` when not given.
     pub origin_country: Option<Country>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ECCN the vendor claims, if published; never used as a fact.
     pub eccn_claimed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Free text.
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How good the sources are, in words (from the reference table).
     pub source_quality: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Confidence per field or group of fields (such as `throughput`).
     pub confidence: BTreeMap<String, Confidence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Where the figures come from.
     pub sources: Vec<Source>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Figures of the reference table, to cross-check the derived metrics;
+    /// `None` for a user's spec.
     pub reference: Option<ReferenceFigures>,
 }
 
@@ -274,7 +341,9 @@ const REFERENCE_KEYS: &[&str] = &["tpp", "performance_density", "tpp_basis"];
 
 /// Upper bounds beyond which a figure is taken as a unit mistake.
 pub const MAX_DIE_AREA_MM2: f64 = 10_000.0;
+/// The largest credible throughput figure, in TOPS or TFLOPS.
 pub const MAX_THROUGHPUT: f64 = 1_000_000.0;
+/// The largest credible bandwidth, in GB/s.
 pub const MAX_BANDWIDTH_GBPS: f64 = 1_000_000.0;
 
 impl ChipSpec {
