@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chipexport_rules::{Decision, Question};
-use chipexport_store::{DecisionLog, NewEntry};
+use chipexport_store::{DecisionLog, NewLogEntry};
 use serde::Serialize;
 
 use crate::App;
@@ -60,10 +60,10 @@ impl LogLocation {
 
 /// The log entry for a `check` decision: the question (with the item
 /// facts used) and the outcome record.
-pub fn check_entry(q: &Question, d: &Decision) -> Result<NewEntry> {
+pub fn check_entry(q: &Question, d: &Decision) -> Result<NewLogEntry> {
     let request = serde_json::to_string(q)
         .map_err(|e| Error::bug(format!("cannot record the question: {e}")))?;
-    Ok(NewEntry {
+    Ok(NewLogEntry {
         recorded_at: now_rfc3339(),
         kind: "check".into(),
         request,

@@ -24,7 +24,8 @@ pub struct Error {
 }
 
 impl Error {
-    fn new(fault: Fault, message: impl Into<String>, help: impl Into<String>) -> Error {
+    /// An error of the given fault.
+    pub fn new(fault: Fault, message: impl Into<String>, help: impl Into<String>) -> Error {
         Error {
             fault,
             message: message.into(),
@@ -250,19 +251,15 @@ impl From<Box<DataError>> for Error {
 
 impl From<chipexport_store::StoreError> for Error {
     fn from(e: chipexport_store::StoreError) -> Error {
-        let message = e.to_string();
-        Error::new(
-            Fault::Bug,
-            message,
-            "check the data directory or the database URL",
-        )
-        .with_source(e)
+        let (message, help) = (e.to_string(), e.help());
+        Error::new(e.fault(), message, help).with_source(e)
     }
 }
 
 impl From<chipexport_batch::BatchError> for Error {
     fn from(e: chipexport_batch::BatchError) -> Error {
-        Error::input(e.message.clone(), e.help.clone()).with_source(e)
+        let (message, help) = (e.message().to_string(), e.help().to_string());
+        Error::new(e.fault(), message, help).with_source(e)
     }
 }
 

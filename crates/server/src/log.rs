@@ -5,19 +5,19 @@
 
 use std::sync::Mutex;
 
-use chipexport_store::{DecisionLog, Entry, NewEntry};
+use chipexport_store::{DecisionLog, LogEntry, NewLogEntry};
 
-type Ack = tokio::sync::oneshot::Sender<Result<Entry, chipexport::Error>>;
+type Ack = tokio::sync::oneshot::Sender<Result<LogEntry, chipexport::Error>>;
 
 /// The writer.
 pub struct LogWriter {
-    tx: Mutex<std::sync::mpsc::Sender<(NewEntry, Ack)>>,
+    tx: Mutex<std::sync::mpsc::Sender<(NewLogEntry, Ack)>>,
 }
 
 impl LogWriter {
     /// Starts the writer thread over `log`.
     pub fn start(mut log: DecisionLog) -> LogWriter {
-        let (tx, rx) = std::sync::mpsc::channel::<(NewEntry, Ack)>();
+        let (tx, rx) = std::sync::mpsc::channel::<(NewLogEntry, Ack)>();
         std::thread::spawn(move || {
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
@@ -27,7 +27,7 @@ impl LogWriter {
                         Err(_) => break,
                     }
                 }
-                let (entries, acks): (Vec<NewEntry>, Vec<Ack>) = batch.into_iter().unzip();
+                let (entries, acks): (Vec<NewLogEntry>, Vec<Ack>) = batch.into_iter().unzip();
                 match log.append_all(entries) {
                     Ok(done) => {
                         for (entry, ack) in done.into_iter().zip(acks) {
@@ -47,7 +47,7 @@ impl LogWriter {
     }
 
     /// Appends an entry and waits until it is durable.
-    pub async fn append(&self, entry: NewEntry) -> Result<Entry, chipexport::Error> {
+    pub async fn append(&self, entry: NewLogEntry) -> Result<LogEntry, chipexport::Error> {
         let stopped = || chipexport::Error::bug("the decision log writer stopped");
         let (ack, done) = tokio::sync::oneshot::channel();
         self.tx

@@ -88,7 +88,8 @@ mod datafusion {
     }
 
     fn engine_error(e: df::Error) -> Error {
-        Error::input(e.message, e.help)
+        let (message, help) = (e.message().to_string(), e.help().to_string());
+        Error::new(e.fault(), message, help).with_source(e)
     }
 
     pub fn run(a: &Args, ctx: &Ctx, name: &'static str) -> Result<Output> {
