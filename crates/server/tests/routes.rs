@@ -85,8 +85,10 @@ async fn call(s: &Service, method: &str, path: &str, body: &str) -> (StatusCode,
     let resp = s.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let mut v: Value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}: {}", String::from_utf8_lossy(&bytes)));
+    // The data directory's name carries the process id.
+    let text = String::from_utf8_lossy(&bytes).replace(&s.data.display().to_string(), "[data]");
+    let mut v: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
     mask(&mut v);
     (status, v)
 }
