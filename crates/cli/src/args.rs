@@ -80,6 +80,26 @@ impl QuestionArgs {
     }
 }
 
+/// A dated question about an item: the item, the question's options and
+/// the date.
+#[derive(clap::Args, Clone)]
+pub struct DatedQuestionArgs {
+    #[command(flatten)]
+    pub item: ItemArgs,
+    #[command(flatten)]
+    pub q: QuestionArgs,
+    /// Date of the question, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    pub on: Option<String>,
+}
+
+impl DatedQuestionArgs {
+    /// The question's options, with its date.
+    pub fn ask(&self) -> Ask {
+        self.q.ask(self.on.as_deref())
+    }
+}
+
 /// Which rules apply: enforcement mode, bills, extra pack files.
 #[derive(clap::Args, Clone)]
 pub struct RulesArgs {

@@ -7,7 +7,7 @@ use chipexport::Result;
 use chipexport_rules::explain;
 
 use super::{Ctx, Output, json};
-use crate::args::{ItemArgs, QuestionArgs};
+use crate::args::DatedQuestionArgs;
 use crate::cli::OutFormat;
 
 /// The exit code of `check --exit-code` when a US licence is required.
@@ -17,12 +17,7 @@ pub const EXIT_LICENCE_REQUIRED: u8 = 10;
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    item: ItemArgs,
-    #[command(flatten)]
-    q: QuestionArgs,
-    /// Date of the question, YYYY-MM-DD [default: today].
-    #[arg(long)]
-    on: Option<String>,
+    question: DatedQuestionArgs,
     /// Exit with 10 when a US licence is required.
     #[arg(long)]
     exit_code: bool,
@@ -33,10 +28,10 @@ pub struct Args {
 
 /// Runs `check`.
 pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
-    let app = a.q.rules.app()?;
-    let item = a.item.resolve(&app)?;
+    let app = a.question.q.rules.app()?;
+    let item = a.question.item.resolve(&app)?;
     let name = item.name.clone();
-    let c = app.check_of(item, &a.q.ask(a.on.as_deref()), ctx.clock.today())?;
+    let c = app.check_of(item, &a.question.ask(), ctx.clock.today())?;
     let d = &c.decision;
     if let Some(dir) = &a.log {
         let id = chipexport::audit::record_check(dir, &c.resolved.question, d)?;

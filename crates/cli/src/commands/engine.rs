@@ -101,16 +101,7 @@ mod datafusion {
             &a.rules.with_packs,
         );
         // Planning and shipping the query's plan recurse deeply: large stacks.
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .thread_stack_size(64 << 20)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::environment(
-                    format!("cannot start the async runtime: {e}"),
-                    "check the process limits",
-                )
-            })?;
+        let rt = super::super::runtime(Some(64 << 20))?;
         let started = std::time::Instant::now();
         let summary = rt
             .block_on(async {

@@ -9,18 +9,13 @@ use chipexport_domain::fmt_num;
 use chipexport_rules::headroom::{Knob, Target};
 
 use super::{Ctx, Output, render};
-use crate::args::{ItemArgs, QuestionArgs, choice};
+use crate::args::{DatedQuestionArgs, choice};
 
 /// The options of `headroom`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    item: ItemArgs,
-    #[command(flatten)]
-    q: QuestionArgs,
-    /// Date of the question, YYYY-MM-DD [default: today].
-    #[arg(long)]
-    on: Option<String>,
+    question: DatedQuestionArgs,
     /// The outcome to keep.
     #[arg(long, default_value = "no_license", value_parser = choice::<Target>())]
     target: Target,
@@ -36,9 +31,9 @@ pub struct Args {
 
 /// Runs `headroom`.
 pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
-    let app = a.q.rules.app()?;
-    let item = a.item.resolve(&app)?;
-    let ask = a.q.ask(a.on.as_deref());
+    let app = a.question.q.rules.app()?;
+    let item = a.question.item.resolve(&app)?;
+    let ask = a.question.ask();
     let r = app.headroom_of(&item, &ask, a.target, &a.vary, ctx.clock.today())?;
     render(ctx, &r, |r| table(r, &item.name, a.target))
 }

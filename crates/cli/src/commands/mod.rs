@@ -73,6 +73,22 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::bug(format!("cannot serialise the answer: {e}")))
 }
 
+/// A multi-threaded async runtime; `stack` sets the worker threads' stack
+/// size in bytes.
+pub fn runtime(stack: Option<usize>) -> Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if let Some(s) = stack {
+        b.thread_stack_size(s);
+    }
+    b.enable_all().build().map_err(|e| {
+        Error::environment(
+            format!("cannot start the async runtime: {e}"),
+            "check the process limits",
+        )
+        .with_source(e)
+    })
+}
+
 /// Runs a command.
 pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
     match command {

@@ -44,15 +44,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         jobs: chipexport_server::jobs::Jobs::default(),
         upload_limit: a.max_upload_mib.saturating_mul(1024 * 1024),
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::environment(
-                format!("cannot start the async runtime: {e}"),
-                "check the process limits",
-            )
-        })?;
+    let rt = super::runtime(None)?;
     let data_dir = data.display().to_string();
     let addr = &a.addr;
     rt.block_on(chipexport_server::serve(addr, state, |bound| {
