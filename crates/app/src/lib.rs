@@ -31,6 +31,7 @@ pub mod ledger;
 pub mod question;
 pub mod rules;
 pub mod timeline;
+pub mod upcoming;
 
 use std::path::{Path, PathBuf};
 

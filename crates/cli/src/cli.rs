@@ -92,6 +92,10 @@ pub enum Command {
     /// destination and date, with every catalog chip's outcome (the web
     /// UI's chart, as data).
     Chart(commands::chart::Args),
+    /// The rule changes in the next days (instruments taking effect or
+    /// ending, enforcement and country-group changes), with the answers
+    /// they would change for a chip or a ledger of open orders.
+    Upcoming(commands::upcoming::Args),
     /// The rule packs: list, show, test, the SQL export, the reference.
     #[command(subcommand)]
     Rules(commands::rules::Command),

@@ -704,6 +704,18 @@ fn the_cli_and_the_api_answer_every_request_alike() {
         (&["chart"], "GET", "/api/v1/chart", ""),
         (&["rules", "list"], "GET", "/api/v1/rules", ""),
         (
+            &["upcoming", "--days", "90"],
+            "GET",
+            "/api/v1/upcoming?days=90",
+            "",
+        ),
+        (
+            &["upcoming", "--days", "3650", "--chip", "H20", "--to", "CN"],
+            "GET",
+            "/api/v1/upcoming?days=3650&chip=H20&to=CN",
+            "",
+        ),
+        (
             &["rules", "list", "--on", "2025-09-01"],
             "GET",
             "/api/v1/rules?on=2025-09-01",

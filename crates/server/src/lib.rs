@@ -149,6 +149,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/chart", get(routes::chart::chart))
         .route("/api/v1/rules", get(routes::rules::list))
         .route("/api/v1/rules/{id}", get(routes::rules::one))
+        .route("/api/v1/upcoming", get(routes::upcoming::upcoming))
         .route("/api/v1/audit/verify", get(routes::audit::verify))
         .route("/api/v1/audit/{id}/replay", get(routes::audit::replay))
         .route(

@@ -16,6 +16,7 @@ pub mod rules;
 pub mod screen;
 pub mod serve;
 pub mod timeline;
+pub mod upcoming;
 
 use chipexport::{Clock, Error, Result};
 use serde::Serialize;
@@ -105,5 +106,6 @@ pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Ledger(c) => ledger::run(c, ctx),
         Command::Audit(c) => audit::run(c, ctx),
         Command::Serve(a) => serve::run(a, ctx),
+        Command::Upcoming(a) => upcoming::run(a, ctx),
     }
 }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod chips;
 pub mod compare;
 pub mod rules;
+pub mod upcoming;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
