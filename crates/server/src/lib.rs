@@ -111,6 +111,11 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/upcoming",
+        "?days=&chip=&to=: the rule changes ahead and the answers they would change",
+    ),
+    (
+        "get",
         "/api/v1/audit/verify",
         "the decision log's hash chain",
     ),
