@@ -289,7 +289,14 @@ impl Split {
                 mine.insert((*k).to_string(), v);
             }
         }
-        let ask = serde_json::from_value(serde_json::Value::Object(rest)).map_err(E::custom)?;
+        let ask = serde_json::from_value(serde_json::Value::Object(rest)).map_err(|e| {
+            // Name the request's own fields among those expected, too.
+            let own: Vec<String> = own.iter().map(|k| format!("`{k}`")).collect();
+            E::custom(e.to_string().replace(
+                "expected one of ",
+                &format!("expected one of {}, ", own.join(", ")),
+            ))
+        })?;
         Ok(Split { own: mine, ask })
     }
 
