@@ -208,7 +208,6 @@ describe('chipexport web UI', () => {
     assert.match(headline, /licence required/i);
     assert.doesNotMatch(headline, /no us licence/i);
     assert.ok(await page.locator('#result .citation a[href^="http"]').count() > 0, 'a citation is linked');
-    assert.match(await page.locator('#decision-id').innerText(), /\S/);
     assert.ok(await page.locator('.nearest li').count() > 0, 'nearest lines are listed');
     const url = new URL(page.url());
     assert.equal(url.pathname, '/check');
@@ -226,6 +225,27 @@ describe('chipexport web UI', () => {
     await page.click('#check-submit');
     await page.waitForSelector('#result .alert');
     assert.match(await page.locator('#result .alert').innerText(), /no-such-chip/);
+    await page.context().close();
+  });
+
+  test('check page: opening it logs nothing; "Record this decision" logs one entry', T, async () => {
+    const before = (await apiGet(server.base, '/audit/verify')).entries;
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/check?chip=H20&to=CN`);
+    await page.waitForSelector('#verdict');
+    assert.match(await page.locator('#verdict .headline').innerText(), /licence/i);
+    await page.reload();
+    await page.waitForSelector('#verdict');
+    assert.equal((await apiGet(server.base, '/audit/verify')).entries, before, 'a GET never writes');
+    await page.click('#record-decision');
+    await page.waitForSelector('#decision-id');
+    const id = Number(await page.locator('#decision-id').innerText());
+    assert.equal((await apiGet(server.base, '/audit/verify')).entries, before + 1);
+    const entry = await apiGet(server.base, `/audit/${id}`);
+    assert.equal(entry.kind, 'check');
+    assert.equal(entry.question.destination, 'CN');
+    assert.ok(await page.locator('#record-decision').isDisabled(), 'recorded once');
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 

@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use chipexport_rules::{Decision, Question};
 use chipexport_store::{DecisionLog, NewLogEntry};
 use serde::Serialize;
 
 use crate::App;
+use crate::check::Checked;
 use crate::clock::now_rfc3339;
 use crate::error::{Error, Result};
+use crate::ledger::{ScreenReport, ScreenRequest};
+use crate::logged::{Annotation, LOGGED_VERSION, LoggedPack, LoggedRequest, LoggedScreen, PackRef};
 
 /// Where the decision log lives: a data directory (SQLite), or a
 /// PostgreSQL URL.
@@ -58,27 +60,88 @@ impl LogLocation {
     }
 }
 
-/// The log entry for a `check` decision: the question (with the item
-/// facts used) and the outcome record.
-pub fn check_entry(q: &Question, d: &Decision) -> Result<NewLogEntry> {
-    let request = serde_json::to_string(q)
+/// The log entry for a `check` decision: the typed, versioned request
+/// ([`LoggedRequest`]: the question with the item facts used, the extra
+/// rule packs with their text, the optional notes) and the outcome record.
+/// `check --log` and the service both record through this.
+pub fn check_entry(app: &App, c: &Checked, annotation: &Annotation) -> Result<NewLogEntry> {
+    let logged = LoggedRequest {
+        version: LOGGED_VERSION,
+        question: c.resolved.question.clone(),
+        extra_packs: app.extra_packs().iter().map(LoggedPack::of).collect(),
+        annotation: annotation.clone(),
+    };
+    let request = serde_json::to_string(&logged)
         .map_err(|e| Error::bug(format!("cannot record the question: {e}")))?;
     Ok(NewLogEntry {
         recorded_at: now_rfc3339(),
         kind: "check".into(),
         request,
-        response: d.outcome_record().to_string(),
-        rule_set_hash: d.rule_set.hash.clone(),
+        response: c.decision.outcome_record().to_string(),
+        rule_set_hash: c.decision.rule_set.hash.clone(),
     })
 }
 
-/// Records a `check` decision in the log at `dir`; returns the entry's id.
-pub fn record_check(dir: &Path, q: &Question, d: &Decision) -> Result<i64> {
-    let mut log = LogLocation::dir(dir).open()?;
-    Ok(log
-        .append_all(vec![check_entry(q, d)?])?
-        .first()
-        .map_or(0, |e| e.id))
+/// The log entry for a screening run: the ledger's name and SHA-256, the
+/// screened file's SHA-256, the options, and the summary. `name` is the
+/// ledger's name as the user knows it (the service stores uploads under
+/// another name).
+pub fn screen_entry(
+    app: &App,
+    req: &ScreenRequest,
+    name: &str,
+    report: &ScreenReport,
+) -> Result<NewLogEntry> {
+    let hash = |p: &Path| {
+        chipexport_store::sha256_file(p).map_err(|e| {
+            Error::environment(
+                format!("cannot read `{}` to record it: {e}", p.display()),
+                "check that the file is still there and readable",
+            )
+            .with_source(e)
+        })
+    };
+    let logged = LoggedScreen {
+        version: LOGGED_VERSION,
+        input: name.to_string(),
+        input_sha256: hash(&req.ledger)?,
+        output_sha256: hash(&report.out)?,
+        on: req.on.map(|d| d.to_string()),
+        mode: req.mode,
+        with_packs: req.with_packs.clone(),
+        extra_packs: app
+            .extra_packs()
+            .iter()
+            .map(|p| PackRef::from(&LoggedPack::of(p)))
+            .collect(),
+    };
+    Ok(NewLogEntry {
+        recorded_at: now_rfc3339(),
+        kind: "screen".into(),
+        request: to_json(&logged)?,
+        response: to_json(&report.summary)?,
+        rule_set_hash: report.summary.rule_set_hash.clone(),
+    })
+}
+
+/// A record as JSON, for a log entry.
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::bug(format!("cannot record an entry: {e}")))
+}
+
+/// Appends entries to the log at `at`; returns the first one's id.
+pub fn record(at: &LogLocation, entries: Vec<NewLogEntry>) -> Result<i64> {
+    let mut log = at.open()?;
+    Ok(log.append_all(entries)?.first().map_or(0, |e| e.id))
+}
+
+/// Records a `check` decision in the log in data directory `dir`; returns
+/// the entry's id.
+pub fn record_check(dir: &Path, app: &App, c: &Checked, annotation: &Annotation) -> Result<i64> {
+    record(
+        &LogLocation::dir(dir),
+        vec![check_entry(app, c, annotation)?],
+    )
 }
 
 /// The state of the hash chain.
@@ -133,6 +196,11 @@ pub struct ReplayReport {
     pub id: i64,
     /// When it was recorded.
     pub recorded_at: String,
+    /// The question, in short.
+    pub question: QuestionBrief,
+    /// The extra rule-pack files it was decided with, and is replayed with.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_packs: Vec<PackRef>,
     /// The rule set it was decided with (its hash).
     pub rule_set_then: String,
     /// The rule set it is replayed with (its hash).
@@ -141,6 +209,40 @@ pub struct ReplayReport {
     pub same: bool,
     /// The fields that differ.
     pub differences: Vec<Difference>,
+    /// Set when the log's hash chain is broken and the replay was asked
+    /// for anyway (`allow_broken`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// The question of a logged decision, in short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuestionBrief {
+    /// The catalog id, else the spec's model name.
+    pub chip: String,
+    /// The destination.
+    pub destination: String,
+    /// The end user's headquarters.
+    pub end_user_hq: String,
+    /// The date of the question.
+    pub on: String,
+}
+
+impl QuestionBrief {
+    /// The short form of a question.
+    pub fn of(q: &chipexport_rules::Question) -> QuestionBrief {
+        QuestionBrief {
+            chip: q
+                .item
+                .chip
+                .clone()
+                .or_else(|| q.item.model.clone())
+                .unwrap_or_else(|| "(spec)".to_string()),
+            destination: q.destination.to_string(),
+            end_user_hq: q.end_user_hq.to_string(),
+            on: q.on.to_string(),
+        }
+    }
 }
 
 /// The fields of an outcome that replay compares.
@@ -154,31 +256,88 @@ const COMPARED: &[&str] = &[
     "verdict",
 ];
 
+/// `None` when the chain holds; a warning when it is broken and
+/// `allow_broken`; else the refusal.
+fn chain_warning(log: &mut DecisionLog, allow_broken: bool) -> Result<Option<String>> {
+    let Err(b) = log.verify()? else {
+        return Ok(None);
+    };
+    let what = format!("the decision log is broken at entry {}: {}", b.id, b.reason);
+    if allow_broken {
+        Ok(Some(format!(
+            "{what}; this replay rests on a log edited outside chipexport"
+        )))
+    } else {
+        Err(Error::input(
+            format!("{what}; replay refuses to rest on it"),
+            "keep this copy as evidence and restore from a backup; `--allow-broken` (API: `?allow_broken=true`) replays anyway, with a warning",
+        )
+        .with_field("allow_broken"))
+    }
+}
+
+/// Why entry `e` cannot be replayed, when it is not a `check`.
+fn not_replayable(e: &chipexport_store::LogEntry) -> Error {
+    if e.kind == "screen" {
+        let what = LoggedScreen::parse(e.id, &e.request).map_or_else(
+            |_| "a ledger".to_string(),
+            |s| format!("`{}` (sha256 {})", s.input, s.input_sha256),
+        );
+        return Error::input(
+            format!(
+                "decision {} is a screening of {what}; it cannot be replayed: the ledger file is not kept in the log",
+                e.id
+            ),
+            format!(
+                "screen the same file again and compare its sha256 with the one recorded (`chipexport audit show {}`)",
+                e.id
+            ),
+        )
+        .with_field("id");
+    }
+    Error::input(
+        format!(
+            "decision {} is of kind `{}`; only `check` decisions can be replayed",
+            e.id, e.kind
+        ),
+        "`chipexport audit list --kind check` lists them",
+    )
+    .with_field("id")
+}
+
 impl App {
-    /// Re-decides logged entry `id` with this rule set and lists what
-    /// changed.
-    pub fn replay(&self, at: &LogLocation, id: i64) -> Result<ReplayReport> {
+    /// Re-decides logged entry `id` with this rule set plus the extra rule
+    /// packs the entry recorded (each checked against its SHA-256), and
+    /// lists what changed. A broken hash chain is refused unless
+    /// `allow_broken`, when the report carries a warning.
+    pub fn replay(&self, at: &LogLocation, id: i64, allow_broken: bool) -> Result<ReplayReport> {
         let mut log = at.open()?;
+        let warning = chain_warning(&mut log, allow_broken)?;
         let e = log.get(id)?.ok_or_else(|| {
             Error::input(
                 format!("no decision {id} in {}", at.describe()),
-                "`chipexport audit verify` counts the entries",
+                "`chipexport audit list` lists the entries",
             )
             .with_field("id")
         })?;
-        let q: Question = serde_json::from_str(&e.request).map_err(|err| {
-            Error::input(
-                format!("decision {id}: its question cannot be read: {err}"),
-                "the entry may come from a newer chipexport",
-            )
-        })?;
+        if e.kind != "check" {
+            return Err(not_replayable(&e));
+        }
+        let logged = LoggedRequest::parse(id, &e.request)?;
         let then: serde_json::Value = serde_json::from_str(&e.response).map_err(|err| {
             Error::input(
                 format!("decision {id}: its answer cannot be read: {err}"),
                 "the entry may come from a newer chipexport",
             )
         })?;
-        let decision = self.rules().decide(&q);
+        let packs = logged.packs(id)?;
+        let rebuilt = if packs.is_empty() {
+            None
+        } else {
+            Some(App::with_extra(packs)?)
+        };
+        let app = rebuilt.as_ref().unwrap_or(self);
+        let decision = app.rules().decide(&logged.question);
         // Entries hold the compact outcome record; entries from older
         // services hold the full answer. A field is the same if it equals
         // either form of today's answer.
@@ -197,10 +356,13 @@ impl App {
         Ok(ReplayReport {
             id,
             recorded_at: e.recorded_at,
+            question: QuestionBrief::of(&logged.question),
+            extra_packs: logged.extra_packs.iter().map(PackRef::from).collect(),
             rule_set_then: e.rule_set_hash,
-            rule_set_now: self.rules().hash().to_string(),
+            rule_set_now: app.rules().hash().to_string(),
             same: differences.is_empty(),
             differences,
+            warning,
         })
     }
 }

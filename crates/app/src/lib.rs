@@ -12,7 +12,9 @@
 //! * [`chips`]: the catalog and the metrics of a design;
 //! * [`rules`]: the packs, their test cases, the SQL export;
 //! * [`ledger`]: screening an order book and the impact of a rule change;
-//! * [`audit`]: the decision log (entries, verification, replay);
+//! * [`audit`]: the decision log (entries, listing and export,
+//!   verification, replay); [`logged`]: what an entry records; [`trail`]:
+//!   the entries listed, shown and exported;
 //! * [`error`]: the one error model ([`Error`], whose [`Fault`] decides the
 //!   exit code and the HTTP status);
 //! * [`clock`]: "today", read once.
@@ -28,9 +30,11 @@ pub mod compare;
 pub mod error;
 pub mod headroom;
 pub mod ledger;
+pub mod logged;
 pub mod question;
 pub mod rules;
 pub mod timeline;
+pub mod trail;
 pub mod upcoming;
 
 use std::path::{Path, PathBuf};

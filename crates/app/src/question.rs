@@ -255,6 +255,10 @@ pub struct CheckRequest {
     /// The question.
     #[serde(flatten)]
     pub ask: Ask,
+    /// Optional reviewer, order reference and note, kept in the decision
+    /// log with the decision (they do not change it).
+    #[serde(flatten)]
+    pub annotation: crate::logged::Annotation,
 }
 
 /// A question resolved: the item and the engine's question.
@@ -322,9 +326,17 @@ impl Split {
 
 impl<'de> Deserialize<'de> for CheckRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let mut s = Split::of(serde_json::Value::deserialize(d)?, &["chip", "spec"])?;
+        let mut s = Split::of(
+            serde_json::Value::deserialize(d)?,
+            &["chip", "spec", "reviewer", "order_ref", "note"],
+        )?;
         Ok(CheckRequest {
             item: s.item()?,
+            annotation: crate::logged::Annotation {
+                reviewer: s.take("reviewer")?,
+                order_ref: s.take("order_ref")?,
+                note: s.take("note")?,
+            },
             ask: s.ask.clone(),
         })
     }
@@ -339,6 +351,7 @@ impl CheckRequest {
                 spec: None,
             },
             ask,
+            annotation: crate::logged::Annotation::default(),
         }
     }
 

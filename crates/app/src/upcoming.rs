@@ -159,6 +159,7 @@ impl App {
                 chip: Some(chip.to_string()),
                 spec: None,
             },
+            annotation: Default::default(),
             ask: Ask {
                 end_user_hq: req.end_user_hq.clone(),
                 on: Some(d.to_string()),

@@ -457,6 +457,30 @@ fn a_ledger_upload_needs_the_token_then_screens_downloads_and_reports_impact() {
     }
     assert_eq!(state["state"], "done", "{state}");
     assert_eq!(state["summary"]["rows"], 3000);
+    // The finished job is in the decision log, with the upload's name and
+    // hashes, and cannot be replayed.
+    let decision = state["decision_id"].as_i64().unwrap();
+    let (status, _, body) = http(&srv.addr, "GET", &format!("/api/v1/audit/{decision}"), "");
+    assert_eq!(status, 200, "{body}");
+    let entry: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(entry["kind"], "screen");
+    assert_eq!(entry["screen"]["input"], "orders.csv");
+    assert_eq!(entry["screen"]["rows"], 3000);
+    assert_eq!(entry["rule_set_hash"], state["summary"]["rule_set_hash"]);
+    let sha = Command::new("sha256sum").arg(&ledger).output().unwrap();
+    let sha = String::from_utf8(sha.stdout).unwrap();
+    assert_eq!(
+        entry["screen"]["input_sha256"],
+        sha.split_whitespace().next().unwrap()
+    );
+    let (status, _, body) = http(
+        &srv.addr,
+        "GET",
+        &format!("/api/v1/audit/{decision}/replay"),
+        "",
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("cannot be replayed"), "{body}");
 
     let (status, head, body) = http_raw(
         &srv.addr,
@@ -625,6 +649,12 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             r#"{"chip": "H20", "to": "CN", "on": "2025-09-01"}"#,
         ),
         (
+            &["check", "--chip", "H20", "--to", "CN", "--on", "2025-09-01"],
+            "GET",
+            "/api/v1/check?chip=H20&to=CN&on=2025-09-01",
+            "",
+        ),
+        (
             &[
                 "check",
                 "--chip",
@@ -728,7 +758,34 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             "",
         ),
     ];
-    for (args, method, path, body) in cases {
+    let notes_log = srv.data.join("cli-log");
+    let notes_log = notes_log.to_str().unwrap();
+    let noted: &[&str] = &[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "SG",
+        "--end-user-hq",
+        "CN",
+        "--on",
+        "2025-09-01",
+        "--log",
+        notes_log,
+        "--reviewer",
+        "ana",
+        "--order-ref",
+        "PO-17",
+        "--note",
+        "n",
+    ];
+    let noted_case = (
+        noted,
+        "POST",
+        "/api/v1/check",
+        r#"{"chip": "H20", "to": "SG", "end_user_hq": "CN", "on": "2025-09-01", "reviewer": "ana", "order_ref": "PO-17", "note": "n"}"#,
+    );
+    for (args, method, path, body) in cases.iter().chain([&noted_case]) {
         let (status, _, text) = http(&srv.addr, method, path, body);
         assert_eq!(status, 200, "{method} {path}: {text}");
         let api: Value = serde_json::from_str(&text).unwrap();
@@ -744,6 +801,14 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             &["audit", "replay", "1", "--data", &data],
             "/api/v1/audit/1/replay",
         ),
+        (&["audit", "list", "--data", &data], "/api/v1/audit"),
+        (
+            &[
+                "audit", "list", "--kind", "check", "--limit", "2", "--data", &data,
+            ],
+            "/api/v1/audit?kind=check&limit=2",
+        ),
+        (&["audit", "show", "3", "--data", &data], "/api/v1/audit/3"),
     ];
     for (args, path) in log_cases {
         let (status, _, text) = http(&srv.addr, "GET", path, "");

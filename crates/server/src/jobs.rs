@@ -3,7 +3,9 @@
 //! downloads the screened file, and asks for the impact of a rule change.
 //!
 //! Files live under `DATA/jobs/ID/`: the upload as sent and the screened
-//! output in the same format. Uploading needs the service's token.
+//! output in the same format. Uploading needs the service's token. A
+//! finished run is recorded in the decision log (kind `screen`), and the
+//! job names its entry (`decision_id`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -31,6 +33,8 @@ pub enum JobState {
     Done {
         /// The screening summary (counts by outcome and error).
         summary: serde_json::Value,
+        /// The decision log's entry for the run (kind `screen`).
+        decision_id: i64,
     },
     /// Stopped by an error.
     Failed {
@@ -148,21 +152,38 @@ fn file_name(given: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Screens a job's upload and records how it ended.
-fn run(state: &AppState, j: &Job) {
-    let r = state.app.screen(
-        &chipexport::ledger::ScreenRequest {
-            ledger: j.input(),
-            out: j.output(),
-            on: None,
-            mode: chipexport::Mode::Enforced,
-            with_packs: Vec::new(),
-        },
-        &mut |n| j.rows_done.store(n, Ordering::Relaxed),
-    );
+/// Records a finished screening in the decision log (kind `screen`: the
+/// upload's name and sha256, the output's sha256, the rule set, the
+/// summary); returns the entry's id.
+fn record(
+    state: &AppState,
+    j: &Job,
+    req: &chipexport::ledger::ScreenRequest,
+    report: &chipexport::ledger::ScreenReport,
+    rt: &tokio::runtime::Handle,
+) -> Result<i64, chipexport::Error> {
+    let entry = chipexport::audit::screen_entry(&state.app, req, &j.name, report)?;
+    Ok(rt.block_on(state.log.append(entry))?.id)
+}
+
+/// Screens a job's upload, records the run in the decision log, and
+/// records how the job ended.
+fn run(state: &AppState, j: &Job, rt: &tokio::runtime::Handle) {
+    let req = chipexport::ledger::ScreenRequest {
+        ledger: j.input(),
+        out: j.output(),
+        on: None,
+        mode: chipexport::Mode::Enforced,
+        with_packs: Vec::new(),
+    };
+    let r = state
+        .app
+        .screen(&req, &mut |n| j.rows_done.store(n, Ordering::Relaxed))
+        .and_then(|report| Ok((record(state, j, &req, &report, rt)?, report)));
     let next = match r {
-        Ok(report) => JobState::Done {
+        Ok((decision_id, report)) => JobState::Done {
             summary: serde_json::to_value(&report.summary).unwrap_or_default(),
+            decision_id,
         },
         Err(e) => JobState::Failed {
             // The error names the stored file; the user knows it by the
@@ -239,7 +260,8 @@ pub async fn upload(
         m.insert(id.clone(), job.clone());
     }
     let (state, worker) = (s.clone(), job.clone());
-    std::thread::spawn(move || run(&state, &worker));
+    let rt = tokio::runtime::Handle::current();
+    std::thread::spawn(move || run(&state, &worker, &rt));
     let mut r = (StatusCode::ACCEPTED, Json(job.view())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
         r.headers_mut().insert(header::LOCATION, v);

@@ -77,7 +77,12 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     (
         "post",
         "/api/v1/check",
-        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs: the answer, logged",
+        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs, and reviewer, order_ref, note for the log: the answer, logged",
+    ),
+    (
+        "get",
+        "/api/v1/check",
+        "the check options as query parameters: the same answer, not logged",
     ),
     (
         "post",
@@ -116,13 +121,19 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/audit",
+        "?kind=&from=&to=&limit=: the decision log's entries in short",
+    ),
+    ("get", "/api/v1/audit/{id}", "one logged decision in full"),
+    (
+        "get",
         "/api/v1/audit/verify",
         "the decision log's hash chain",
     ),
     (
         "get",
         "/api/v1/audit/{id}/replay",
-        "a logged decision re-decided with today's rules",
+        "?allow_broken=: a logged decision re-decided with today's rules (and the packs it recorded)",
     ),
     (
         "post",
@@ -147,7 +158,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/chips", get(routes::chips::list))
         .route("/api/v1/chips/{id}", get(routes::chips::one))
         .route("/api/v1/metrics", post(routes::chips::metrics))
-        .route("/api/v1/check", post(routes::check::check))
+        .route(
+            "/api/v1/check",
+            post(routes::check::check).get(routes::check::check_get),
+        )
         .route("/api/v1/timeline", post(routes::check::timeline))
         .route("/api/v1/compare", post(routes::compare::compare))
         .route("/api/v1/headroom", post(routes::compare::headroom))
@@ -155,7 +169,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/rules", get(routes::rules::list))
         .route("/api/v1/rules/{id}", get(routes::rules::one))
         .route("/api/v1/upcoming", get(routes::upcoming::upcoming))
+        .route("/api/v1/audit", get(routes::audit::list))
         .route("/api/v1/audit/verify", get(routes::audit::verify))
+        .route("/api/v1/audit/{id}", get(routes::audit::show))
         .route("/api/v1/audit/{id}/replay", get(routes::audit::replay))
         .route(
             "/api/v1/screen",

@@ -59,7 +59,7 @@ fn mask(v: &mut Value) {
             for (k, x) in o.iter_mut() {
                 if matches!(
                     k.as_str(),
-                    "hash" | "rule_set_hash" | "rule_set_then" | "rule_set_now"
+                    "hash" | "prev_hash" | "rule_set_hash" | "rule_set_then" | "rule_set_now"
                 ) && x.is_string()
                 {
                     *x = Value::String("[sha256]".into());
@@ -76,6 +76,17 @@ fn mask(v: &mut Value) {
 }
 
 async fn call(s: &Service, method: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let (status, _, v) = call_with_headers(s, method, path, body).await;
+    (status, v)
+}
+
+/// A call that also returns the response's headers.
+async fn call_with_headers(
+    s: &Service,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let req = Request::builder()
         .method(method)
         .uri(path)
@@ -84,13 +95,14 @@ async fn call(s: &Service, method: &str, path: &str, body: &str) -> (StatusCode,
         .unwrap();
     let resp = s.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
+    let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     // The data directory's name carries the process id.
     let text = String::from_utf8_lossy(&bytes).replace(&s.data.display().to_string(), "[data]");
     let mut v: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
     mask(&mut v);
-    (status, v)
+    (status, headers, v)
 }
 
 /// The first `n` items of the array at `key`, and how many there were.
@@ -211,6 +223,96 @@ async fn the_audit_routes_read_what_check_wrote() {
     insta::assert_json_snapshot!("audit_replay_1", v);
     let (st, v) = call(&s, "GET", "/api/v1/audit/9/replay", "").await;
     insta::assert_json_snapshot!("audit_replay_missing", (st.as_u16(), v));
+}
+
+#[tokio::test]
+async fn the_trail_lists_and_shows_entries_with_their_notes() {
+    let s = service("trail");
+    let plain = r#"{"chip": "H20", "to": "CN", "on": "2025-05-01"}"#;
+    let noted = r#"{"chip": "H20", "to": "CN", "on": "2025-05-01", "reviewer": "ana", "order_ref": "PO-17", "note": "first batch"}"#;
+    let (st, h1, a) = call_with_headers(&s, "POST", "/api/v1/check", plain).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h1["x-decision-id"], "1");
+    let (st, h2, b) = call_with_headers(&s, "POST", "/api/v1/check", noted).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h2["x-decision-id"], "2");
+    assert_eq!(a, b, "the notes do not change the answer");
+    let (st, v) = call(&s, "GET", "/api/v1/audit", "").await;
+    assert_eq!(st, StatusCode::OK);
+    insta::assert_json_snapshot!("audit_list", v);
+    let (st, v) = call(&s, "GET", "/api/v1/audit?kind=check&limit=1", "").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(v["entries"][0]["id"], 2);
+    let (_, v) = call(&s, "GET", "/api/v1/audit?kind=screen", "").await;
+    assert_eq!(v["entries"], serde_json::json!([]));
+    let (_, v) = call(&s, "GET", "/api/v1/audit?to=2000-01-01", "").await;
+    assert_eq!(v["entries"], serde_json::json!([]));
+    let (st, v) = call(&s, "GET", "/api/v1/audit/2", "").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["request"]["destination"], "CN");
+    insta::assert_json_snapshot!(
+        "audit_show_2",
+        serde_json::json!({
+            "short": v.as_object().unwrap().iter().filter(|(k, _)| !matches!(k.as_str(), "request" | "response")).map(|(k, v)| (k.clone(), v.clone())).collect::<serde_json::Map<_, _>>(),
+            "response_keys": v["response"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        })
+    );
+    let (st, v) = call(&s, "GET", "/api/v1/audit/2/replay", "").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["same"], true);
+    assert_eq!(v["question"]["destination"], "CN");
+    for (name, path) in [
+        ("show_missing", "/api/v1/audit/9"),
+        ("show_not_a_number", "/api/v1/audit/x"),
+        ("list_bad_date", "/api/v1/audit?from=2026-13-01"),
+        ("list_unknown_parameter", "/api/v1/audit?colour=red"),
+    ] {
+        let (st, v) = call(&s, "GET", path, "").await;
+        insta::assert_json_snapshot!(format!("audit_{name}"), (st.as_u16(), v));
+    }
+}
+
+#[tokio::test]
+async fn a_get_check_answers_as_post_and_logs_nothing() {
+    let s = service("getcheck");
+    let (st, _, posted) = call_with_headers(
+        &s,
+        "POST",
+        "/api/v1/check",
+        r#"{"chip": "H20", "to": "CN", "on": "2025-09-01", "with_packs": []}"#,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, headers, got) =
+        call_with_headers(&s, "GET", "/api/v1/check?chip=H20&to=CN&on=2025-09-01", "").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(got, posted);
+    assert!(headers.get("x-decision-id").is_none());
+    let spec = r#"{"name":"X","datacenter":true,"die_area_mm2":814,"throughput":{"fp8":296}}"#;
+    let path = format!(
+        "/api/v1/check?spec={}&to=CN&on=2024-06-01&as_written=true",
+        spec.replace('{', "%7B")
+            .replace('}', "%7D")
+            .replace('"', "%22")
+            .replace(':', "%3A")
+            .replace(',', "%2C")
+    );
+    let (st, v) = call(&s, "GET", &path, "").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["license_required"], false);
+    let (_, v) = call(&s, "GET", "/api/v1/audit/verify", "").await;
+    assert_eq!(v["entries"], 1, "only the POST was logged");
+    for (name, path) in [
+        ("reviewer", "/api/v1/check?chip=H20&to=CN&reviewer=ana"),
+        ("unknown", "/api/v1/check?chip=H20&to=CN&colour=red"),
+        ("bad_bool", "/api/v1/check?chip=H20&to=CN&as_written=yes"),
+        ("bad_spec", "/api/v1/check?spec=nope&to=CN"),
+        ("bad_country", "/api/v1/check?chip=H20&to=XX"),
+    ] {
+        let (st, v) = call(&s, "GET", path, "").await;
+        insta::assert_json_snapshot!(format!("get_check_{name}"), (st.as_u16(), v));
+    }
 }
 
 #[tokio::test]

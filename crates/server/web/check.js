@@ -1,6 +1,8 @@
 // The check page: one question (chip or spec, destination, HQ, origin, date,
-// buyer type) -> POST /api/v1/check -> the decision with its citations.
+// buyer type) -> GET /api/v1/check -> the decision with its citations.
 // The address bar carries the form, so a result can be linked and reloaded.
+// Asking never writes: a GET is not logged. "Record this decision" POSTs the
+// same question, which the service records in its decision log.
 import {
   apiRaw, el, clear, $, initPage, outcomeClass, policyText, countryOptions, COUNTRIES, errorBox,
   linkify, fillChipList, debounce, humanize, fmt, ApiError,
@@ -80,8 +82,9 @@ async function run(p) {
   clear(result, el('p', { class: 'loading' }, 'Checking…'));
   $('#check-submit').disabled = true;
   try {
-    const { data, headers } = await apiRaw('/check', { method: 'POST', body: body(p), signal: ctl.signal });
-    render(data, headers.get('x-decision-id'), p);
+    body(p); // a bad spec is reported before asking
+    const { data } = await apiRaw(`/check?${p}`, { signal: ctl.signal });
+    render(data, p);
   } catch (e) {
     if (e.name === 'AbortError') return;
     clear(result, el('h2', {}, 'The question could not be answered'), errorBox(e));
@@ -151,7 +154,21 @@ function headline(d) {
   return 'US licence requirement undetermined';
 }
 
-function render(d, decisionId, p) {
+/** POSTs the question: the service records it and names the entry. */
+async function record(p, button, status) {
+  button.disabled = true;
+  clear(status, 'Recording…');
+  try {
+    const { headers } = await apiRaw('/check', { method: 'POST', body: body(p) });
+    const id = headers.get('x-decision-id');
+    clear(status, 'Recorded as decision ', el('span', { id: 'decision-id', class: 'mono' }, id || '?'));
+  } catch (e) {
+    button.disabled = false;
+    clear(status, errorBox(e));
+  }
+}
+
+function render(d, p) {
   const cls = outcomeClass(d);
   const q = d.question || {};
   const item = q.item || {};
@@ -168,7 +185,6 @@ function render(d, decisionId, p) {
   add('Licence required', d.license_required === true ? 'yes' : d.license_required === false ? 'no' : 'undetermined');
   add('Review policy', d.license_required ? policyText(d.review_policy) : null);
   add('Licence exceptions', (d.license_exceptions || []).length ? d.license_exceptions.join(', ') : 'none');
-  add('Decision id', decisionId ? el('span', { id: 'decision-id', class: 'mono' }, decisionId) : null);
   add('Rule set', d.rule_set ? el('code', { class: 'small' }, d.rule_set.id) : null);
 
   const m = d.metrics || {};
@@ -188,7 +204,8 @@ function render(d, decisionId, p) {
       el('p', { class: 'summary' }, d.verdict),
       kv,
       el('p', { class: 'small' }, el('a', { href: `/check?${p}`, id: 'permalink' }, 'Link to this result'),
-        ' · ', el('button', { type: 'button', class: 'link', onclick: () => copyJson(d) }, 'Copy JSON'))),
+        ' · ', el('button', { type: 'button', class: 'link', onclick: () => copyJson(d) }, 'Copy JSON')),
+      recordBox(p)),
     section('Reasons', mainReasons(d.reasons), reason, { empty: 'No rule fired: nothing in force applies to this question.' }),
     otherReasons(d.reasons),
     nearest.length ? el('section', { 'aria-labelledby': 'sec-nearest' },
@@ -219,6 +236,13 @@ function render(d, decisionId, p) {
         citation(n.citation)])))) : null,
     metrics);
   document.title = `${headline(d)} · Check · chipexport`;
+}
+
+function recordBox(p) {
+  const status = el('span', { id: 'record-status', role: 'status', class: 'small' });
+  const button = el('button', { type: 'button', id: 'record-decision' }, 'Record this decision');
+  button.addEventListener('click', () => record(p, button, status));
+  return el('p', { class: 'small' }, button, ' ', status);
 }
 
 const SLOT_ORDER = ['classification', 'license_requirement', 'license_exception', 'review_policy', 'condition', 'measure'];

@@ -24,6 +24,9 @@ use chipexport_domain::Fault;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+mod query;
+pub use query::{EntryFilter, sha256_file, sha256_hex};
+
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -1318,6 +1321,42 @@ mod pg_tests {
         assert!(e.help().contains("100 ms"), "{}", e.help());
         tx.rollback().unwrap();
         assert!(log.append("t", "check", "{}", "{}", "h").is_ok());
+    }
+
+    #[test]
+    fn postgres_entries_filter_as_sqlite_does() {
+        let url = fresh("entries");
+        let mut log = DecisionLog::connect(&url).unwrap();
+        for (at, kind) in [
+            ("2026-11-27T10:00:00Z", "check"),
+            ("2026-11-28T10:00:00Z", "screen"),
+            ("2026-11-28T23:59:59Z", "check"),
+            ("2026-11-29T00:00:00Z", "check"),
+        ] {
+            log.append(at, kind, "{}", "{}", "h").unwrap();
+        }
+        let ids = |log: &mut DecisionLog, f: EntryFilter| -> Vec<i64> {
+            log.entries(&f).unwrap().iter().map(|e| e.id).collect()
+        };
+        assert_eq!(ids(&mut log, EntryFilter::default()), [1, 2, 3, 4]);
+        let checks = EntryFilter {
+            kind: Some("check".into()),
+            ..EntryFilter::default()
+        };
+        assert_eq!(ids(&mut log, checks.clone()), [1, 3, 4]);
+        let dates = EntryFilter {
+            from: Some("2026-11-28".into()),
+            to: Some("2026-11-28".into()),
+            ..EntryFilter::default()
+        };
+        assert_eq!(ids(&mut log, dates), [2, 3]);
+        let latest = EntryFilter {
+            limit: Some(2),
+            ..checks
+        };
+        assert_eq!(ids(&mut log, latest), [3, 4]);
+        let e = log.entries(&EntryFilter::default()).unwrap();
+        assert_eq!(e.first().unwrap(), &log.get(1).unwrap().unwrap());
     }
 
     #[test]

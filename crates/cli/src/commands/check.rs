@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chipexport::Result;
+use chipexport::logged::Annotation;
 use chipexport_rules::explain;
 
 use super::{Ctx, Output, json};
@@ -24,6 +25,15 @@ pub struct Args {
     /// Record the decision in the decision log of this data directory.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
+    /// With --log: who reviewed the decision, kept in the log entry.
+    #[arg(long, requires = "log")]
+    reviewer: Option<String>,
+    /// With --log: the order (or case) the decision is for.
+    #[arg(long, requires = "log")]
+    order_ref: Option<String>,
+    /// With --log: a note kept with the decision.
+    #[arg(long, requires = "log")]
+    note: Option<String>,
 }
 
 /// Runs `check`.
@@ -34,7 +44,12 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     let c = app.check_of(item, &a.question.ask(), ctx.clock.today())?;
     let d = &c.decision;
     if let Some(dir) = &a.log {
-        let id = chipexport::audit::record_check(dir, &c.resolved.question, d)?;
+        let notes = Annotation {
+            reviewer: a.reviewer.clone(),
+            order_ref: a.order_ref.clone(),
+            note: a.note.clone(),
+        };
+        let id = chipexport::audit::record_check(dir, &app, &c, &notes)?;
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
     let text = match ctx.format {

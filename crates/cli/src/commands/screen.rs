@@ -41,6 +41,11 @@ pub struct Args {
     /// output of a native `screen` run; exit 1 if any differs.
     #[arg(long, value_name = "SCREENED")]
     pub compare_with: Option<PathBuf>,
+    /// Record the run (the ledger's name and sha256, the output's sha256,
+    /// the rule set and the summary) in the decision log of this data
+    /// directory (native engine only).
+    #[arg(long, value_name = "DIR", conflicts_with = "compare_with")]
+    pub log: Option<PathBuf>,
 }
 
 /// The engine that screens.
@@ -57,6 +62,13 @@ pub enum Engine {
 /// Runs `screen`.
 pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     if a.engine != Engine::Native || a.compare_with.is_some() {
+        if a.log.is_some() {
+            return Err(chipexport::Error::input(
+                "--log records native screening runs only",
+                "drop --log, or screen with --engine native",
+            )
+            .with_field("log"));
+        }
         return super::engine::run(a, ctx);
     }
     let app = a.rules.app()?;
@@ -74,6 +86,15 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     let bar = crate::progress::bar();
     let r = app.screen(&req, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
+    if let Some(dir) = &a.log {
+        let name = a.ledger.file_name().map_or_else(
+            || a.ledger.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let entry = chipexport::audit::screen_entry(&app, &req, &name, &r)?;
+        let id = chipexport::audit::record(&chipexport::audit::LogLocation::dir(dir), vec![entry])?;
+        eprintln!("recorded as decision {id} in {}", dir.display());
+    }
     render(ctx, &r, table)
 }
 

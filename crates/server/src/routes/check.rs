@@ -1,22 +1,24 @@
-//! `POST /api/v1/check` and `POST /api/v1/timeline`.
+//! `POST /api/v1/check` (the answer, logged), `GET /api/v1/check` (the
+//! same answer, not logged) and `POST /api/v1/timeline`.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::http::HeaderValue;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use chipexport::CheckRequest;
 use chipexport::timeline::TimelineRequest;
 
 use super::json;
 use crate::AppState;
-use crate::error::{ApiError, body};
+use crate::error::{ApiError, body, query};
 
-/// `POST /api/v1/check`: the CLI's check options as JSON; the answer of
-/// `check --format json`. The decision is logged before the reply; its id
-/// is in `X-Decision-Id`.
+/// `POST /api/v1/check`: the CLI's check options as JSON, plus the
+/// optional `reviewer`, `order_ref` and `note` kept in the log; the answer
+/// of `check --format json`. The decision is logged before the reply; its
+/// id is in `X-Decision-Id`.
 pub async fn check(
     State(s): State<Arc<AppState>>,
     req: Result<Json<CheckRequest>, JsonRejection>,
@@ -25,13 +27,94 @@ pub async fn check(
     let c = s.app.check(&req, s.clock.today())?;
     // The log keeps the outcome record (as `check --log` does); the caller
     // gets the whole answer, serialised once.
-    let entry = chipexport::audit::check_entry(&c.resolved.question, &c.decision)?;
+    let entry = chipexport::audit::check_entry(&s.app, &c, &req.annotation)?;
     let mut resp = json(&c.decision)?;
     let logged = s.log.append(entry).await?;
     if let Ok(v) = HeaderValue::from_str(&logged.id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);
     }
     Ok(resp)
+}
+
+/// Fields of the check body that a GET cannot take: they are kept in the
+/// log, and a GET does not log.
+const LOGGED_ONLY: &[&str] = &["reviewer", "order_ref", "note"];
+
+/// The check body from query parameters: `spec` is JSON text,
+/// `subject_to_ear` and `as_written` are `true` or `false`, `with_packs`
+/// may repeat or be comma-separated.
+fn check_body(pairs: Vec<(String, String)>) -> Result<serde_json::Value, ApiError> {
+    let bad = |field: &str, message: String, help: &str| {
+        ApiError::new(StatusCode::BAD_REQUEST, message, help).field(field)
+    };
+    let mut o = serde_json::Map::new();
+    let mut packs = Vec::new();
+    for (k, v) in pairs {
+        let value = match k.as_str() {
+            f if LOGGED_ONLY.contains(&f) => {
+                return Err(bad(
+                    f,
+                    format!("`{f}` is recorded in the decision log, and a GET does not log"),
+                    "POST /api/v1/check records the decision with its reviewer, order_ref and note",
+                ));
+            }
+            "with_packs" | "with_pack" => {
+                packs.extend(v.split(',').filter(|p| !p.is_empty()).map(String::from));
+                continue;
+            }
+            "spec" => serde_json::from_str(&v).map_err(|e| {
+                bad(
+                    "spec",
+                    format!("`spec` is not JSON: {e}"),
+                    "give the spec as JSON text",
+                )
+            })?,
+            "subject_to_ear" | "as_written" => match v.as_str() {
+                "true" => true.into(),
+                "false" => false.into(),
+                _ => {
+                    return Err(bad(
+                        &k,
+                        format!("`{k}` must be true or false, not `{v}`"),
+                        "e.g. ?as_written=true",
+                    ));
+                }
+            },
+            _ => v.into(),
+        };
+        o.insert(k, value);
+    }
+    if !packs.is_empty() {
+        o.insert("with_packs".into(), packs.into());
+    }
+    Ok(serde_json::Value::Object(o))
+}
+
+/// `GET /api/v1/check?chip=H20&to=CN&on=DATE`: the check options as query
+/// parameters; exactly the answer of `POST /api/v1/check`, not logged (a
+/// GET never writes).
+pub async fn check_get(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let pairs = query(q, "?chip=H20&to=CN&on=2025-05-01")?;
+    let req: CheckRequest = serde_json::from_value(check_body(pairs)?).map_err(|e| {
+        let text = e.to_string();
+        let field = text
+            .split_once('`')
+            .and_then(|(_, r)| r.split_once('`'))
+            .map(|(f, _)| f.to_string());
+        let mut err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            text,
+            "give the documented parameters (see GET /api/v1/openapi.json)",
+        );
+        if let Some(f) = field {
+            err = err.field(&f);
+        }
+        err
+    })?;
+    json(&s.app.check(&req, s.clock.today())?.decision)
 }
 
 /// `POST /api/v1/timeline`: the check options (without `on`) plus `since`.
