@@ -20,7 +20,7 @@ use crate::facts::{Fact, ItemFacts};
 use crate::ruleset::RuleSet;
 
 /// The outcome to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     /// No US licence required.
@@ -34,20 +34,25 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every target.
+    pub const ALL: [Target; 3] = [
+        Target::NoLicense,
+        Target::CaseByCase,
+        Target::AnyLicensePath,
+    ];
+
+    /// The target of its name (`no_license`, `case_by_case`,
+    /// `any_license_path`: the serde names).
     pub fn parse(s: &str) -> Option<Target> {
-        match s {
-            "no_license" => Some(Target::NoLicense),
-            "case_by_case" => Some(Target::CaseByCase),
-            "any_license_path" => Some(Target::AnyLicensePath),
-            _ => None,
-        }
+        use serde::Deserialize as _;
+        let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s);
+        Target::deserialize(de).ok()
     }
 
     fn holds(self, rs: &RuleSet, d: &Determination<'_>) -> bool {
-        let reviewable = matches!(
-            d.review_policy,
-            Some("case_by_case" | "presumption_of_approval")
-        );
+        let reviewable = d
+            .review_policy
+            .is_some_and(crate::vocabulary::ReviewPolicy::is_reviewable);
         match self {
             Target::NoLicense => !d.license_required,
             Target::CaseByCase => !d.license_required || reviewable,

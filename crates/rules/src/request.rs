@@ -7,7 +7,7 @@ use chipexport_domain::{ChipSpec, Country, Date, Metrics, SourceFile};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Question;
-use crate::facts::{BUYER_TYPES, EXPORTER_ROLES, ItemFacts};
+
 use crate::ruleset::{Mode, RuleSet};
 
 /// The options of `check`, as JSON.
@@ -149,63 +149,28 @@ impl CheckRequest {
             Country::parse(v).map_err(|e| err(field, e.to_string(), e.help()))
         };
         let destination = country("to", &self.to)?;
-        let end_user_hq = match &self.end_user_hq {
-            Some(c) => country("end_user_hq", c)?,
-            None => destination,
-        };
-        let exported_from = match &self.from {
-            Some(c) => country("from", c)?,
-            None => Country::us(),
-        };
         let on = match &self.on {
             Some(d) => chipexport_domain::parse_date(d)
                 .map_err(|m| err("on", m, "write dates as YYYY-MM-DD"))?,
             None => today,
         };
-        if let Some(b) = &self.buyer_type
-            && !BUYER_TYPES.contains(&b.as_str())
-        {
-            return Err(err(
-                "buyer_type",
-                format!("`{b}` is not a buyer type"),
-                format!("one of: {}", BUYER_TYPES.join(", ")),
-            ));
-        }
-        if let Some(r) = &self.exporter_role
-            && !EXPORTER_ROLES.contains(&r.as_str())
-        {
-            return Err(err(
-                "exporter_role",
-                format!("`{r}` is not an exporter role"),
-                format!("one of: {}", EXPORTER_ROLES.join(", ")),
-            ));
-        }
-        for p in &self.with_packs {
-            if rs.pack(p).is_none() {
-                return Err(err(
-                    "with_packs",
-                    format!("no pack `{p}`"),
-                    "`chipexport rules list` shows the pack ids; bills have kind `bill`",
-                ));
-            }
-        }
         let metrics = Metrics::of(spec);
-        let question = Question {
-            item: ItemFacts::from_spec(spec, &metrics),
-            destination,
-            end_user_hq,
-            exported_from,
-            on,
-            buyer_type: self.buyer_type.clone(),
-            exporter_role: self.exporter_role.clone(),
-            subject_to_ear: self.subject_to_ear,
-            mode: if self.as_written {
-                Mode::AsWritten
-            } else {
-                Mode::Enforced
-            },
-            with_packs: self.with_packs.clone(),
-        };
+        let mut question = Question::new(spec, &metrics, destination, on)
+            .buyer_type(self.buyer_type.clone())
+            .exporter_role(self.exporter_role.clone())
+            .subject_to_ear(self.subject_to_ear)
+            .with_packs(self.with_packs.clone());
+        if let Some(c) = &self.end_user_hq {
+            question = question.end_user_hq(country("end_user_hq", c)?);
+        }
+        if let Some(c) = &self.from {
+            question = question.exported_from(country("from", c)?);
+        }
+        if self.as_written {
+            question = question.mode(Mode::AsWritten);
+        }
+        rs.validate(&question)
+            .map_err(|e| err(&e.field, e.message, e.help))?;
         Ok((question, metrics))
     }
 }
