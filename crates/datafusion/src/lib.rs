@@ -26,7 +26,7 @@ use chipexport_batch::BatchError;
 use chipexport_batch::io::{LedgerFormat, LedgerWriter};
 use chipexport_catalog::Catalog;
 use chipexport_rules::sql::{Dialect, decision_query};
-use chipexport_rules::{Mode, RuleSet};
+use chipexport_rules::{Mode, ReviewPolicy, RuleSet};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -231,7 +231,7 @@ impl RunSummary {
             if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
                 let n = a
                     .iter()
-                    .filter(|v| *v == Some("presumption_of_denial"))
+                    .filter(|v| *v == Some(ReviewPolicy::PresumptionOfDenial.as_str()))
                     .count();
                 self.presumption_of_denial += u64::try_from(n).map_err(bug)?;
             }
