@@ -12,28 +12,48 @@ use chipexport_domain::diag::did_you_mean;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// An interim final rule.
     InterimFinalRule,
+    /// A final rule.
     FinalRule,
+    /// An "is informed" letter to named companies.
     IsInformedLetter,
+    /// Official guidance.
     Guidance,
+    /// How licences are granted in practice.
     LicencePractice,
+    /// A bill before a legislature.
     Bill,
+    /// A law.
     Law,
+    /// A regulation.
     Regulation,
+    /// A ministerial announcement.
     MinisterialAnnouncement,
+    /// A ministerial order.
     MinisterialOrder,
+    /// An administrative decision.
     AdministrativeDecision,
+    /// A directive.
     Directive,
+    /// Informal (reported, unpublished) guidance.
     InformalGuidance,
+    /// A summons of companies by a regulator.
     Summons,
+    /// An administrative investigation.
     AdministrativeInvestigation,
+    /// An enforcement action.
     EnforcementAction,
+    /// A court case.
     CourtCase,
+    /// What a company did or announced.
     CompanyAction,
+    /// A fact about the market.
     MarketFact,
 }
 
 impl Kind {
+    /// The name as packs write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::InterimFinalRule => "interim_final_rule",
@@ -61,8 +81,11 @@ impl Kind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Whether an instrument is in force or only proposed.
 pub enum Status {
+    /// In force (from its effective date).
     InForce,
+    /// Proposed (a bill): applied only when chosen.
     Proposed,
 }
 
@@ -71,18 +94,25 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Federal Register citation (`88 FR 73458`).
     pub federal_register: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The FR document number.
     pub fr_document: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Regulation Identifier Number.
     pub rin: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The docket number.
     pub docket: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The CFR sections amended or cited.
     pub cfr: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Where the text is published.
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
 }
 
@@ -110,17 +140,23 @@ impl Citation {
 #[serde(deny_unknown_fields)]
 pub struct Enforcement {
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The first day it applies.
     pub from: Date,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "chipexport_domain::serde_date::opt_date"
     )]
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    /// Whether the instrument is enforced in the period.
     pub enforced: bool,
+    /// Where the change of enforcement is announced.
     pub citation: String,
+    /// How sure the encoding is.
     pub confidence: Confidence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
 }
 
@@ -144,24 +180,36 @@ impl Enforcement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackMeta {
+    /// The id (lowercase-hyphenated).
     pub id: String,
+    /// The full title.
     pub title: String,
+    /// A short name.
     pub short: String,
+    /// The jurisdiction (`US`, `CN`).
     pub jurisdiction: String,
+    /// The issuing authority (`BIS`).
     pub authority: String,
+    /// The legal form.
     pub kind: Kind,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The publication date.
     pub published: Date,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The effective date.
     pub effective: Date,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "chipexport_domain::serde_date::opt_date"
     )]
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    /// In force or proposed.
     pub status: Status,
+    /// How sure the encoding is.
     pub confidence: Confidence,
+    /// What the instrument does, in a few lines.
     pub summary: String,
     /// A predicate ANDed into every rule of the pack: what the instrument
     /// governs at all (e.g. US export rules need an export:
@@ -169,8 +217,10 @@ pub struct PackMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default)]
+    /// Where it is published.
     pub citation: Citation,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Dated changes of enforcement.
     pub enforcement: Vec<Enforcement>,
 }
 
@@ -178,12 +228,19 @@ pub struct PackMeta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Slot {
+    /// The ECCN (single-valued).
     Classification,
+    /// Whether a licence is required (single-valued).
     LicenseRequirement,
+    /// Licence exceptions available.
     LicenseException,
+    /// The licence review policy (single-valued).
     ReviewPolicy,
+    /// Conditions attached to an authorisation.
     Condition,
+    /// Measures of any jurisdiction.
     Measure,
+    /// Notices for the reader.
     Notice,
 }
 
@@ -207,6 +264,7 @@ impl Slot {
         )
     }
 
+    /// The name as packs write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Slot::Classification => "classification",
@@ -224,19 +282,29 @@ impl Slot {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Outcome {
+    /// The ECCN.
     Classification {
+        /// The ECCN (`3A090.a`).
         eccn: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        /// A note on the classification.
         note: Option<String>,
     },
+    /// The licence requirement.
     License {
+        /// Whether a licence is required.
         required: bool,
     },
+    /// A licence exception.
     Exception {
+        /// Its name.
         exception: String,
+        /// What its user must do.
         obligations: Vec<String>,
     },
+    /// The review policy.
     Review {
+        /// The policy.
         policy: ReviewPolicy,
     },
     /// Conditions, measures and notices.
@@ -258,23 +326,37 @@ impl Outcome {
 pub struct Rule {
     /// `pack-id#rule-id`.
     pub id: String,
+    /// The id within the pack.
     pub local_id: String,
+    /// The pack's id.
     pub pack: String,
+    /// What the rule decides.
     pub slot: Slot,
+    /// The predicate as written.
     pub when: String,
     #[serde(skip)]
+    /// The predicate, type-checked (with the pack's scope).
     pub predicate: Expr,
+    /// What the rule sets when it fires.
     pub then: Outcome,
+    /// The paragraph of the instrument it encodes.
     pub paragraph: String,
+    /// What the rule says, in words.
     pub text: String,
+    /// How sure the encoding is.
     pub confidence: Confidence,
+    /// The rules it makes exceptions to (`pack#rule`).
     pub overrides: Vec<String>,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The first day it applies.
     pub from: Date,
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The pack that ended the rule.
     pub ended_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
     /// Index of the pack in its rule set (set when the rule set loads).
     #[serde(skip)]
@@ -311,26 +393,38 @@ struct RawRule {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
+    /// The test's name.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A catalog chip (or give `spec`).
     pub chip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An inline spec (or give `chip`).
     pub spec: Option<toml::Table>,
+    /// The destination.
     pub to: String,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The date.
     pub on: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The end user's headquarters (default: the destination).
     pub end_user_hq: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The exporting country (default: US).
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The buyer type.
     pub buyer_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The exporter role.
     pub exporter_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the item is subject to the EAR.
     pub subject_to_ear: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `enforced` (default) or `as_written`.
     pub mode: Option<String>,
+    /// What the decision must show.
     pub expect: Expect,
     /// Index in the pack's `[[test]]` array, for locating failures.
     #[serde(skip)]
@@ -342,27 +436,37 @@ pub struct TestCase {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ECCN.
     pub eccn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The licence requirement.
     pub license_required: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The licence exceptions (in any order).
     pub license_exceptions: Option<Vec<String>>,
     /// A policy, or `"none"` for no review policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rules that must fire.
     pub rules_fired: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rules that must not fire.
     pub rules_not_fired: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of condition that must apply.
     pub conditions: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must apply.
     pub measures: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must not apply.
     pub measures_absent: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must be reported as possible.
     pub measures_possible: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of notice that must apply.
     pub notices: Option<Vec<String>>,
 }
 
@@ -379,12 +483,16 @@ struct RawPack {
 /// A loaded pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pack {
+    /// The instrument's metadata.
     pub meta: PackMeta,
+    /// Its rules.
     pub rules: Vec<Rule>,
+    /// Its test cases.
     pub tests: Vec<TestCase>,
     /// File name, for diagnostics.
     pub file: String,
     #[serde(skip)]
+    /// The file's text, for diagnostics.
     pub source: String,
 }
 

@@ -20,8 +20,10 @@ pub struct CheckRequest {
     /// A chip spec in the JSON form of docs/spec-format.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<serde_json::Value>,
+    /// The destination country.
     pub to: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The end user's headquarters (default: the destination).
     pub end_user_hq: Option<String>,
     /// The exporting country (default US).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,14 +32,19 @@ pub struct CheckRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The buyer type (a word of the vocabulary).
     pub buyer_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The exporter role (a word of the vocabulary).
     pub exporter_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the item is subject to the EAR when the facts do not say.
     pub subject_to_ear: Option<bool>,
     #[serde(default)]
+    /// Apply the rules as written instead of as enforced.
     pub as_written: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Bills to apply as if in force.
     pub with_packs: Vec<String>,
 }
 
@@ -45,8 +52,11 @@ pub struct CheckRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct RequestError {
+    /// The field at fault.
     pub field: String,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it.
     pub help: String,
 }
 
@@ -60,8 +70,11 @@ fn err(field: &str, message: impl Into<String>, help: impl Into<String>) -> Requ
 
 /// A resolved request: the question, and the item it is about.
 pub struct Resolved {
+    /// The question.
     pub question: Question,
+    /// The item.
     pub spec: ChipSpec,
+    /// The item's metrics.
     pub metrics: Metrics,
     /// "NVIDIA H20 (HGX 96GB) [nvidia-h20-hgx-96gb]".
     pub name: String,

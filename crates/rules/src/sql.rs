@@ -24,7 +24,9 @@ pub enum Dialect {
 
 /// Lowers expressions for a dialect and a set of country groups.
 pub struct Lowering<'g> {
+    /// The SQL dialect.
     pub dialect: Dialect,
+    /// The country groups `in_group` reads.
     pub groups: &'g CountryGroups,
 }
 
