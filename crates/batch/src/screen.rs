@@ -200,7 +200,7 @@ impl<'a> Screener<'a> {
             rs,
             cat,
             scenario,
-            breakpoints: rs.breakpoints(),
+            breakpoints: rs.breakpoints().to_vec(),
             chips: HashMap::new(),
             countries: HashMap::new(),
             dates: HashMap::new(),

@@ -879,7 +879,7 @@ pub(crate) fn timeline(
     metrics: Option<&Metrics>,
 ) -> Vec<Interval> {
     let mut points: Vec<Date> = vec![since];
-    points.extend(rs.breakpoints().into_iter().filter(|d| *d > since));
+    points.extend(rs.breakpoints().iter().copied().filter(|d| *d > since));
     let mut out: Vec<Interval> = Vec::new();
     let mut last_sig: Option<String> = None;
     for d in points {

@@ -324,7 +324,7 @@ impl RuleSet {
             breaks: Vec::new(),
             plans: Vec::new(),
         };
-        rs.breaks = rs.breakpoints();
+        rs.breaks = rs.compute_breakpoints();
         // One plan per interval and mode: interval 0 is before the first
         // breakpoint, interval k starts at breakpoint k - 1.
         let starts: Vec<Date> = std::iter::once(Date::MIN)
@@ -344,7 +344,7 @@ impl RuleSet {
     /// chosen, else made now.
     pub fn plan_for(&self, on: Date, mode: Mode, chosen: &[String]) -> Cow<'_, Plan> {
         if chosen.is_empty() {
-            let interval = self.breaks.partition_point(|b| *b <= on);
+            let interval = self.interval_of(on);
             if let Some(p) = self.plans.get(interval * 2 + mode_index(mode)) {
                 return Cow::Borrowed(p);
             }
@@ -504,11 +504,23 @@ impl RuleSet {
             .collect()
     }
 
-    /// Every date on which some answer may change: pack and rule starts and
-    /// ends, enforcement changes, country-group changes, and the date
-    /// literals of predicates. Between two consecutive breakpoints every
-    /// answer is constant, which timelines and batch screening rely on.
-    pub fn breakpoints(&self) -> Vec<Date> {
+    /// Every date on which some answer may change, sorted: pack and rule
+    /// starts and ends, enforcement changes, country-group changes, and the
+    /// date literals of predicates. Between two consecutive breakpoints
+    /// every answer is constant, which timelines and batch screening rely
+    /// on. Computed when the packs load.
+    pub fn breakpoints(&self) -> &[Date] {
+        &self.breaks
+    }
+
+    /// The breakpoint interval of a date: 0 before the first breakpoint, k
+    /// from breakpoint k - 1 (inclusive) to breakpoint k. Every answer is
+    /// the same for dates of one interval.
+    pub fn interval_of(&self, date: Date) -> usize {
+        self.breaks.partition_point(|b| *b <= date)
+    }
+
+    fn compute_breakpoints(&self) -> Vec<Date> {
         let mut v: Vec<Date> = Vec::new();
         for p in &self.packs {
             v.push(p.meta.effective);
