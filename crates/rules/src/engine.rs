@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::expr::{self, Atom, CmpOp, Expr, Lit};
 use crate::facts::{Fact, Facts, ItemFacts};
 use crate::pack::{Outcome, Rule, Slot};
-use crate::provision::Provision;
+use crate::provision::{Provision, Terms};
 use crate::ruleset::{Mode, RuleSet};
 use crate::vocabulary::ReviewPolicy;
 
@@ -578,7 +578,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             return None;
         };
         Some(Provision {
-            terms: terms.clone(),
+            terms: Terms::clone(terms),
             jurisdiction: p.meta.jurisdiction.clone(),
             authority: p.meta.authority.clone(),
             legal_form: p.meta.kind.as_str().to_string(),

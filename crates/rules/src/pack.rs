@@ -308,7 +308,7 @@ pub enum Outcome {
         policy: ReviewPolicy,
     },
     /// Conditions, measures and notices.
-    Provision(Terms),
+    Provision(Box<Terms>),
 }
 
 impl Outcome {
@@ -1036,7 +1036,7 @@ fn provision(slot: Slot, t: &toml::Table, vocab: &Vocabulary) -> Result<Outcome,
             }
         }
     }
-    Ok(Outcome::Provision(terms))
+    Ok(Outcome::Provision(Box::new(terms)))
 }
 
 #[cfg(test)]

@@ -474,7 +474,12 @@ impl RuleSet {
 
     /// The pack a rule belongs to.
     pub fn pack_of(&self, r: &Rule) -> Option<&Pack> {
-        self.pack(&r.pack)
+        // The rule set's rules know their pack's index; a pack's own copy
+        // of a rule does not.
+        self.packs
+            .get(r.pack_idx)
+            .filter(|p| p.meta.id == r.pack)
+            .or_else(|| self.pack(&r.pack))
     }
 
     /// Whether a rule applies on a date in a mode, with the chosen bills.
