@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use chipexport_store::{DecisionLog, NewLogEntry};
 use serde::Serialize;
 
+use chipexport_rules::OutcomeRecord;
+
 use crate::App;
 use crate::check::Checked;
 use crate::clock::now_rfc3339;
@@ -77,7 +79,7 @@ pub fn check_entry(app: &App, c: &Checked, annotation: &Annotation) -> Result<Ne
         recorded_at: now_rfc3339(),
         kind: "check".into(),
         request,
-        response: c.decision.outcome_record().to_string(),
+        response: c.decision.outcome_record().to_json(),
         rule_set_hash: c.decision.rule_set.hash.clone(),
     })
 }
@@ -245,17 +247,6 @@ impl QuestionBrief {
     }
 }
 
-/// The fields of an outcome that replay compares.
-const COMPARED: &[&str] = &[
-    "license_required",
-    "eccn",
-    "review_policy",
-    "license_exceptions",
-    "conditions",
-    "measures",
-    "verdict",
-];
-
 /// `None` when the chain holds; a warning when it is broken and
 /// `allow_broken`; else the refusal.
 fn chain_warning(log: &mut DecisionLog, allow_broken: bool) -> Result<Option<String>> {
@@ -324,7 +315,7 @@ impl App {
             return Err(not_replayable(&e));
         }
         let logged = LoggedRequest::parse(id, &e.request)?;
-        let then: serde_json::Value = serde_json::from_str(&e.response).map_err(|err| {
+        let then = OutcomeRecord::from_json(&e.response).map_err(|err| {
             Error::input(
                 format!("decision {id}: its answer cannot be read: {err}"),
                 "the entry may come from a newer chipexport",
@@ -338,19 +329,15 @@ impl App {
         };
         let app = rebuilt.as_ref().unwrap_or(self);
         let decision = app.rules().decide(&logged.question);
-        // Entries hold the compact outcome record; entries from older
-        // services hold the full answer. A field is the same if it equals
-        // either form of today's answer.
-        let record = decision.outcome_record();
-        let now = serde_json::to_value(&decision)
-            .map_err(|err| Error::bug(format!("cannot serialise a decision: {err}")))?;
-        let differences: Vec<Difference> = COMPARED
-            .iter()
-            .filter(|k| then.get(**k) != now.get(**k) && then.get(**k) != record.get(**k))
-            .map(|k| Difference {
-                field: (*k).to_string(),
-                then: then.get(*k).cloned().unwrap_or_default(),
-                now: now.get(*k).cloned().unwrap_or_default(),
+        // Entries from older services hold the whole answer; they read as
+        // version 1 records.
+        let differences: Vec<Difference> = then
+            .differences(&decision.outcome_record())
+            .into_iter()
+            .map(|d| Difference {
+                field: d.field.to_string(),
+                then: d.then,
+                now: d.now,
             })
             .collect();
         Ok(ReplayReport {

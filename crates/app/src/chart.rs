@@ -60,7 +60,7 @@ pub struct ChartChip {
     /// Whether a US licence is required.
     pub license_required: bool,
     /// The review policy, if a licence is required.
-    pub review_policy: Option<String>,
+    pub review_policy: Option<chipexport_rules::ReviewPolicy>,
 }
 
 /// The chart: the decided regions, the chips, and the dates rules change.
@@ -141,12 +141,12 @@ impl App {
                 domestic,
                 eccn: d.eccn.to_string(),
                 license_required: d.license_required,
-                review_policy: d.review_policy.map(str::to_string),
+                review_policy: d.review_policy,
             });
         }
         Ok(ChartReport {
             map,
-            breakpoints: self.rules().breakpoints(),
+            breakpoints: self.rules().breakpoints().to_vec(),
             chips,
             not_shown,
             rule_set: self.rules().reference(),

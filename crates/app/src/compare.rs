@@ -1,7 +1,8 @@
 //! `compare`: chips side by side for one destination and date.
 
 use chipexport_domain::{Country, Date};
-use chipexport_rules::engine::{Item as Provision, RuleSetRef, Undetermined};
+use chipexport_rules::engine::{RuleSetRef, Undetermined};
+use chipexport_rules::{Provision, ReviewPolicy};
 use serde::{Deserialize, Serialize};
 
 use crate::App;
@@ -57,7 +58,7 @@ pub struct CompareRow {
     /// The classification.
     pub eccn: String,
     /// The licence review policy, if a licence is required.
-    pub review_policy: Option<String>,
+    pub review_policy: Option<ReviewPolicy>,
     /// Licence exceptions that could authorise the export.
     pub license_exceptions: Vec<String>,
     /// Conditions of a licence.
@@ -124,12 +125,12 @@ impl App {
                 interconnect_gbps: e.metrics.interconnect_gbps,
                 license_required: d.license_required,
                 eccn: d.eccn.clone(),
-                review_policy: d.review_policy.clone(),
+                review_policy: d.review_policy,
                 license_exceptions: d.license_exceptions.clone(),
                 conditions: d.conditions.clone(),
                 measures: d.measures.clone(),
                 possible_measures: d.possible_measures.clone(),
-                verdict_parts: d.verdict.split("; ").map(str::to_string).collect(),
+                verdict_parts: d.verdict_parts.clone(),
                 verdict: d.verdict,
             });
         }

@@ -122,7 +122,10 @@ fn resolve(app: &App, side: &ImpactSide) -> Result<Resolved> {
                 .extra_packs()
                 .first()
                 .map(|p| chipexport_domain::SourceFile::new(p.file.clone(), p.text.clone()))
-                .map(|f| chipexport_rules::pack::Pack::parse(&f).map(|p| p.meta.id))
+                .map(|f| {
+                    chipexport_rules::pack::Pack::parse(&f, with.rules().vocabulary())
+                        .map(|p| p.meta.id)
+                })
                 .transpose()
                 .map_err(Error::located)?
                 .unwrap_or_default();

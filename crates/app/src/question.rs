@@ -10,7 +10,6 @@
 
 use chipexport_catalog::Catalog;
 use chipexport_domain::{ChipSpec, Country, Date, Metrics, SourceFile};
-use chipexport_rules::facts::{BUYER_TYPES, EXPORTER_ROLES, ItemFacts};
 use chipexport_rules::{Mode, Question, RuleSet};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -186,63 +185,17 @@ impl Ask {
             None => Country::us(),
         };
         let on = self.date(today)?;
-        vocabulary(
-            "buyer_type",
-            "a buyer type",
-            self.buyer_type.as_deref(),
-            BUYER_TYPES,
-        )?;
-        vocabulary(
-            "exporter_role",
-            "an exporter role",
-            self.exporter_role.as_deref(),
-            EXPORTER_ROLES,
-        )?;
-        for p in &self.with_packs {
-            if rs.pack(p).is_none() {
-                let near = chipexport_domain::diag::did_you_mean(
-                    p,
-                    rs.packs().iter().map(|p| p.meta.id.as_str()),
-                );
-                return Err(Error::input(
-                    format!("no pack `{p}`"),
-                    near.map_or(
-                        "`chipexport rules list` shows the pack ids; bills have kind `bill`"
-                            .to_string(),
-                        |n| format!("did you mean `{n}`?"),
-                    ),
-                )
-                .with_field("with_packs"));
-            }
-        }
-        Ok(Question {
-            item: ItemFacts::from_spec(spec, metrics),
-            destination,
-            end_user_hq,
-            exported_from,
-            on,
-            buyer_type: self.buyer_type.clone(),
-            exporter_role: self.exporter_role.clone(),
-            subject_to_ear: self.subject_to_ear,
-            mode: self.mode(),
-            with_packs: self.with_packs.clone(),
-        })
-    }
-}
-
-fn vocabulary(field: &str, what: &str, value: Option<&str>, words: &[&str]) -> Result<()> {
-    match value {
-        Some(v) if !words.contains(&v) => {
-            let near = chipexport_domain::diag::did_you_mean(v, words.iter().copied());
-            Err(Error::input(
-                format!("`{v}` is not {what}"),
-                near.map_or(format!("one of: {}", words.join(", ")), |n| {
-                    format!("did you mean `{n}`? one of: {}", words.join(", "))
-                }),
-            )
-            .with_field(field))
-        }
-        _ => Ok(()),
+        let q = Question::new(spec, metrics, destination, on)
+            .end_user_hq(end_user_hq)
+            .exported_from(exported_from)
+            .buyer_type(self.buyer_type.clone())
+            .exporter_role(self.exporter_role.clone())
+            .subject_to_ear(self.subject_to_ear)
+            .mode(self.mode())
+            .with_packs(self.with_packs.clone());
+        rs.validate(&q)
+            .map_err(|e| Error::input(e.message, e.help).with_field(e.field))?;
+        Ok(q)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use arrow::array::{Array, StringArray};
 use chipexport_catalog::Catalog;
-use chipexport_rules::RuleSet;
+use chipexport_rules::{ReviewPolicy, RuleSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -101,8 +101,7 @@ fn status(a: &Answer) -> String {
             let mut s = format!(
                 "licence required ({})",
                 a.review_policy
-                    .as_deref()
-                    .unwrap_or("no published review policy")
+                    .map_or("no published review policy", ReviewPolicy::as_str)
             );
             if let Some(p) = a.revenue_share_percent {
                 s.push_str(&format!(", {p}% revenue share"));
@@ -130,7 +129,7 @@ fn add(t: &mut Totals, units: i64, value: Decimal, a: &Answer, b: &Answer, chang
     }
     let pod = |x: &Answer| {
         x.license_required == Some(true)
-            && x.review_policy.as_deref() == Some("presumption_of_denial")
+            && x.review_policy == Some(ReviewPolicy::PresumptionOfDenial)
     };
     if !pod(a) && pod(b) {
         t.newly_presumption_of_denial_units += units;
@@ -177,8 +176,8 @@ pub fn impact(
         by_customer: BTreeMap::new(),
         changes: Vec::new(),
         changes_omitted: 0,
-        rule_set_hash_before: before.rs.hash.clone(),
-        rule_set_hash_after: after.rs.hash.clone(),
+        rule_set_hash_before: before.rs.hash().to_string(),
+        rule_set_hash_after: after.rs.hash().to_string(),
     };
     for batch in reader {
         let batch = batch?;

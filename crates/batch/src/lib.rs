@@ -141,7 +141,7 @@ pub fn screen(
     ];
     let mut sums = [
         Summary {
-            rule_set_hash: rs.hash.clone(),
+            rule_set_hash: rs.hash().to_string(),
             ..Summary::default()
         },
         Summary::default(),

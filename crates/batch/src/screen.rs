@@ -20,8 +20,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
 use chipexport_rules::engine::Determination;
-use chipexport_rules::facts::BUYER_TYPES;
-use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
+use chipexport_rules::{ItemFacts, Mode, Provision, Question, ReviewPolicy, RuleSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -66,7 +65,7 @@ pub struct SharedAnswer {
     /// Licence exceptions available, as a JSON array of rule ids.
     pub license_exceptions: Option<String>,
     /// The licensing policy for an application; `None` when none applies.
-    pub review_policy: Option<String>,
+    pub review_policy: Option<ReviewPolicy>,
     /// Conditions attached, as a JSON array of their fields.
     pub conditions: Option<String>,
     /// Measures that apply, as a JSON array of objects (jurisdiction, kind,
@@ -228,7 +227,7 @@ impl<'a> Screener<'a> {
             rs,
             cat,
             scenario,
-            breakpoints: rs.breakpoints(),
+            breakpoints: rs.breakpoints().to_vec(),
             chips: HashMap::new(),
             countries: HashMap::new(),
             dates: HashMap::new(),
@@ -327,12 +326,12 @@ impl<'a> Screener<'a> {
             };
             let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
                 None => 0u8,
-                Some(b) => match BUYER_TYPES.iter().position(|x| *x == b) {
+                Some(b) => match self.rs.vocabulary().buyer_type_index(b) {
                     Some(i) => u8::try_from(i + 1).unwrap_or(0),
                     None => {
                         return Err(format!(
                             "buyer_type: `{b}` is not a buyer type ({})",
-                            BUYER_TYPES.join(", ")
+                            self.rs.vocabulary().buyer_type_names().join(", ")
                         ));
                     }
                 },
@@ -383,8 +382,8 @@ impl<'a> Screener<'a> {
             on: date,
             buyer_type: usize::from(buyer)
                 .checked_sub(1)
-                .and_then(|i| BUYER_TYPES.get(i))
-                .map(|s| s.to_string()),
+                .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
+                .cloned(),
             exporter_role: None,
             subject_to_ear: None,
             mode: self.scenario.mode,
@@ -401,7 +400,7 @@ impl<'a> Screener<'a> {
         // the same (the explanation names them), share one answer.
         let facts = chipexport_rules::facts::Facts::new(
             &q.item,
-            &self.rs.groups,
+            self.rs.groups(),
             q.destination,
             q.end_user_hq,
             q.exported_from,
@@ -424,22 +423,22 @@ impl<'a> Screener<'a> {
             return id;
         }
         let d = self.rs.decide(&q);
-        let kinds = |v: &[chipexport_rules::engine::Item]| {
-            serde_json::to_string(&v.iter().map(|i| &i.fields).collect::<Vec<_>>())
+        let kinds = |v: &[Provision]| {
+            serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
                 .unwrap_or_default()
         };
+        // A condition's `percent` is a revenue share (see `Terms::percent`).
         let share = d
             .conditions
             .iter()
-            .filter(|c| c.kind() == "revenue_share")
-            .filter_map(|c| c.fields.get("percent").and_then(|p| p.as_f64()))
+            .filter_map(|c| c.terms.percent)
             .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
             .max();
         let answer = SharedAnswer {
             eccn: Some(d.eccn.clone()),
             license_required: Some(d.license_required),
             license_exceptions: Some(serde_json::to_string(&d.license_exceptions).unwrap_or_default()),
-            review_policy: d.review_policy.clone(),
+            review_policy: d.review_policy,
             conditions: Some(kinds(&d.conditions)),
             measures: Some(serde_json::to_string(&d.measures.iter().map(|m| serde_json::json!({"jurisdiction": m.jurisdiction, "kind": m.kind(), "legal_form": m.legal_form, "confidence": m.confidence, "rule": m.rule})).collect::<Vec<_>>()).unwrap_or_default()),
             verdict: Some(d.verdict.clone()),
@@ -538,7 +537,9 @@ impl<'a> Screener<'a> {
             a.iter().map(|x| x.license_exceptions.as_deref()).collect(),
         )?);
         out.push(take(
-            a.iter().map(|x| x.review_policy.as_deref()).collect(),
+            a.iter()
+                .map(|x| x.review_policy.map(ReviewPolicy::as_str))
+                .collect(),
         )?);
         out.push(take(a.iter().map(|x| x.conditions.as_deref()).collect())?);
         out.push(take(a.iter().map(|x| x.measures.as_deref()).collect())?);
@@ -576,7 +577,7 @@ impl<'a> Screener<'a> {
             if ans.and_then(|x| x.license_required) == Some(true) {
                 summary.license_required += 1;
             }
-            if ans.and_then(|x| x.review_policy.as_deref()) == Some("presumption_of_denial") {
+            if ans.and_then(|x| x.review_policy) == Some(ReviewPolicy::PresumptionOfDenial) {
                 summary.presumption_of_denial += 1;
             }
             if ans.and_then(|x| x.revenue_share_percent).is_some() {
@@ -587,7 +588,7 @@ impl<'a> Screener<'a> {
         out.push(Arc::new(value_b.finish()));
         out.push(Arc::new(owed_b.finish()));
         out.push(Arc::new(StringArray::from(vec![
-            Some(self.rs.hash.as_str());
+            Some(self.rs.hash());
             ids.len()
         ])));
         out.push(Arc::new(StringArray::from(errors)));

@@ -92,7 +92,7 @@ fn screen_agrees_with_check_field_by_field() {
             assert_eq!(lic.value(i), d.license_required, "{row}");
             assert_eq!(
                 opt(col(b, "review_policy"), i),
-                d.review_policy.as_deref(),
+                d.review_policy.map(chipexport_rules::ReviewPolicy::as_str),
                 "{row}"
             );
             assert_eq!(
@@ -106,13 +106,13 @@ fn screen_agrees_with_check_field_by_field() {
                 "{row}"
             );
             assert_eq!(col(b, "verdict").value(i), d.verdict, "{row}");
-            let conds: Vec<_> = d.conditions.iter().map(|c| &c.fields).collect();
+            let conds: Vec<_> = d.conditions.iter().map(|c| &c.terms).collect();
             assert_eq!(
                 col(b, "conditions").value(i),
                 serde_json::to_string(&conds).unwrap(),
                 "{row}"
             );
-            assert_eq!(col(b, "rule_set_hash").value(i), rs.hash, "{row}");
+            assert_eq!(col(b, "rule_set_hash").value(i), rs.hash(), "{row}");
             checked += 1;
         }
     }

@@ -44,11 +44,14 @@ pub struct QuestionArgs {
     /// Exporting country.
     #[arg(long, default_value = "US")]
     pub from: String,
-    /// Kind of buyer, when measures depend on it.
-    #[arg(long, value_parser = PossibleValuesParser::new(chipexport_rules::facts::BUYER_TYPES))]
+    /// Kind of buyer, when measures depend on it: a buyer type of the rules'
+    /// vocabulary (data/vocabulary.toml), e.g. commercial, government,
+    /// military, state_owned_enterprise, university.
+    #[arg(long)]
     pub buyer_type: Option<String>,
-    /// Role of the exporter, when rules depend on it.
-    #[arg(long, value_parser = PossibleValuesParser::new(chipexport_rules::facts::EXPORTER_ROLES))]
+    /// Role of the exporter, when rules depend on it: designer, foundry,
+    /// osat or distributor (data/vocabulary.toml).
+    #[arg(long)]
     pub exporter_role: Option<String>,
     /// Whether the item is subject to the US EAR, when that does not follow
     /// from the facts (it does for exports from the US and US-designed

@@ -29,7 +29,7 @@ use chipexport_batch::{BatchError, Cause};
 use chipexport_catalog::Catalog;
 use chipexport_domain::Fault;
 use chipexport_rules::sql::{Dialect, decision_query};
-use chipexport_rules::{Mode, RuleSet};
+use chipexport_rules::{Mode, ReviewPolicy, RuleSet};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -371,7 +371,7 @@ impl RunSummary {
             if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
                 let n = a
                     .iter()
-                    .filter(|v| *v == Some("presumption_of_denial"))
+                    .filter(|v| *v == Some(ReviewPolicy::PresumptionOfDenial.as_str()))
                     .count();
                 self.presumption_of_denial += u64::try_from(n).map_err(bug)?;
             }

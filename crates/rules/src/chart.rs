@@ -24,12 +24,19 @@ pub struct Assumptions {
     /// name parts (the H20 letters) do not fire and rules about other
     /// parts' equivalents are decided on the figures.
     pub model: String,
+    /// The vendor name (see `model`).
     pub vendor: String,
+    /// Whether the design is for datacenters.
     pub datacenter: bool,
+    /// DRAM bandwidth, GB/s.
     pub memory_bandwidth_gbps: Option<f64>,
+    /// Aggregate bidirectional interconnect, GB/s.
     pub interconnect_gbps: Option<f64>,
+    /// The end user's headquarters.
     pub end_user_hq: Country,
+    /// The exporting country.
     pub exported_from: Country,
+    /// The designer's headquarters country.
     pub origin_country: Country,
 }
 
@@ -71,13 +78,20 @@ impl Assumptions {
 /// One cell of the partition and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
+    /// The lower TPP edge.
     pub x0: f64,
+    /// The upper TPP edge.
     pub x1: f64,
+    /// The lower performance-density edge.
     pub y0: f64,
+    /// The upper performance-density edge.
     pub y1: f64,
+    /// The classification in the cell.
     pub eccn: String,
+    /// Whether a US licence is required in the cell.
     pub license_required: bool,
-    pub review_policy: Option<String>,
+    /// The review policy in the cell.
+    pub review_policy: Option<crate::vocabulary::ReviewPolicy>,
     /// The rules that fired, by id.
     pub rules: Vec<String>,
     /// Rules that could matter but whose facts are unknown.
@@ -87,14 +101,21 @@ pub struct Cell {
 /// The partition of `[x_range] × [y_range]` for one question template.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Map {
+    /// The date of the map.
     pub on: String,
+    /// The destination.
     pub destination: Country,
+    /// The facts held fixed.
     pub assumptions: Assumptions,
+    /// The TPP axis.
     pub x_range: [f64; 2],
+    /// The performance-density axis.
     pub y_range: [f64; 2],
     /// The TPP and performance-density thresholds of the rules in force.
     pub x_breaks: Vec<f64>,
+    /// The performance-density thresholds of the rules in force.
     pub y_breaks: Vec<f64>,
+    /// The cells, column by column.
     pub cells: Vec<Cell>,
 }
 
@@ -103,73 +124,68 @@ pub const HYPOTHETICAL: &str = "hypothetical design";
 
 /// The TPP axis and the performance-density axis of the chart.
 pub const X_RANGE: [f64; 2] = [100.0, 100_000.0];
+/// The performance-density axis of the chart.
 pub const Y_RANGE: [f64; 2] = [0.1, 100.0];
 
-impl RuleSet {
-    /// The classification map on `on` for `destination` under `a`.
-    pub fn region_map(&self, destination: Country, on: Date, a: &Assumptions) -> Map {
-        let mode = Mode::Enforced;
-        let mut xs = Vec::new();
-        let mut ys = Vec::new();
-        for r in self
-            .rules
-            .iter()
-            .filter(|r| self.in_force(r, on, mode, &[]))
-        {
-            for &(fact, _, t) in &r.thresholds {
-                match fact {
-                    Fact::Tpp if t > X_RANGE[0] && t < X_RANGE[1] => xs.push(t),
-                    Fact::PerformanceDensity if t > Y_RANGE[0] && t < Y_RANGE[1] => ys.push(t),
-                    _ => {}
-                }
+/// The classification map on `on` for `destination` under `a`.
+pub(crate) fn region_map(rs: &RuleSet, destination: Country, on: Date, a: &Assumptions) -> Map {
+    let mode = Mode::Enforced;
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for r in rs.rules.iter().filter(|r| rs.in_force(r, on, mode, &[])) {
+        for &(fact, _, t) in &r.thresholds {
+            match fact {
+                Fact::Tpp if t > X_RANGE[0] && t < X_RANGE[1] => xs.push(t),
+                Fact::PerformanceDensity if t > Y_RANGE[0] && t < Y_RANGE[1] => ys.push(t),
+                _ => {}
             }
         }
-        let cuts = |mut v: Vec<f64>, range: [f64; 2]| -> (Vec<f64>, Vec<f64>) {
-            v.sort_by(f64::total_cmp);
-            v.dedup();
-            let mut edges = vec![range[0]];
-            edges.extend(v.iter().copied());
-            edges.push(range[1]);
-            (v, edges)
-        };
-        let (x_breaks, xe) = cuts(xs, X_RANGE);
-        let (y_breaks, ye) = cuts(ys, Y_RANGE);
-        let mut cells = Vec::new();
-        for xw in xe.windows(2) {
-            for yw in ye.windows(2) {
-                let (&[x0, x1], &[y0, y1]) = (xw, yw) else {
-                    continue;
-                };
-                let q = a.question(destination, on, (x0 * x1).sqrt(), (y0 * y1).sqrt());
-                let d = self.determine(&q);
-                let ids = |v: &[usize]| -> Vec<String> {
-                    v.iter()
-                        .filter_map(|&i| self.rules.get(i).map(|r| r.id.clone()))
-                        .collect()
-                };
-                cells.push(Cell {
-                    x0,
-                    x1,
-                    y0,
-                    y1,
-                    eccn: d.eccn.to_string(),
-                    license_required: d.license_required,
-                    review_policy: d.review_policy.map(str::to_string),
-                    rules: ids(&d.fired),
-                    undetermined: ids(&d.unknown),
-                });
-            }
+    }
+    let cuts = |mut v: Vec<f64>, range: [f64; 2]| -> (Vec<f64>, Vec<f64>) {
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        let mut edges = vec![range[0]];
+        edges.extend(v.iter().copied());
+        edges.push(range[1]);
+        (v, edges)
+    };
+    let (x_breaks, xe) = cuts(xs, X_RANGE);
+    let (y_breaks, ye) = cuts(ys, Y_RANGE);
+    let mut cells = Vec::new();
+    for xw in xe.windows(2) {
+        for yw in ye.windows(2) {
+            let (&[x0, x1], &[y0, y1]) = (xw, yw) else {
+                continue;
+            };
+            let q = a.question(destination, on, (x0 * x1).sqrt(), (y0 * y1).sqrt());
+            let d = rs.determine(&q);
+            let ids = |v: &[usize]| -> Vec<String> {
+                v.iter()
+                    .filter_map(|&i| rs.rules.get(i).map(|r| r.id.clone()))
+                    .collect()
+            };
+            cells.push(Cell {
+                x0,
+                x1,
+                y0,
+                y1,
+                eccn: d.eccn.to_string(),
+                license_required: d.license_required,
+                review_policy: d.review_policy,
+                rules: ids(&d.fired),
+                undetermined: ids(&d.unknown),
+            });
         }
-        Map {
-            on: on.to_string(),
-            destination,
-            assumptions: a.clone(),
-            x_range: X_RANGE,
-            y_range: Y_RANGE,
-            x_breaks,
-            y_breaks,
-            cells,
-        }
+    }
+    Map {
+        on: on.to_string(),
+        destination,
+        assumptions: a.clone(),
+        x_range: X_RANGE,
+        y_range: Y_RANGE,
+        x_breaks,
+        y_breaks,
+        cells,
     }
 }
 

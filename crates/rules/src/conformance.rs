@@ -6,21 +6,28 @@ use chipexport_domain::{Country, Metrics};
 use serde::Serialize;
 
 use crate::engine::{Decision, Question};
-use crate::facts::ItemFacts;
 use crate::pack::{Pack, TestCase};
+use crate::provision::Provision;
 use crate::ruleset::{Mode, RuleSet};
+use crate::vocabulary::ReviewPolicy;
 
 /// The result of one test case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
+    /// The pack's id.
     pub pack: String,
+    /// The pack's file.
     pub file: String,
+    /// The test's name.
     pub name: String,
+    /// The line of the test's name in the file.
     pub line: Option<usize>,
+    /// What did not match (empty when the test passed).
     pub failures: Vec<String>,
 }
 
 impl CaseResult {
+    /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -46,14 +53,18 @@ pub fn question_of(
     let metrics = Metrics::of(&spec);
     let country = |s: &str| Country::parse(s).map_err(|e| format!("{e}: {}", e.help()));
     let destination = country(&t.to)?;
-    let end_user_hq = match &t.end_user_hq {
-        Some(c) => country(c)?,
-        None => destination,
-    };
-    let exported_from = match &t.from {
-        Some(c) => country(c)?,
-        None => Country::us(),
-    };
+    let end_user_hq = t
+        .end_user_hq
+        .as_deref()
+        .map(country)
+        .transpose()?
+        .unwrap_or(destination);
+    let exported_from = t
+        .from
+        .as_deref()
+        .map(country)
+        .transpose()?
+        .unwrap_or(Country::us());
     let mode = match t.mode.as_deref() {
         None | Some("enforced") => Mode::Enforced,
         Some("as_written") => Mode::AsWritten,
@@ -64,22 +75,16 @@ pub fn question_of(
     } else {
         Vec::new()
     };
-    let _ = rs;
-    Ok((
-        Question {
-            item: ItemFacts::from_spec(&spec, &metrics),
-            destination,
-            end_user_hq,
-            exported_from,
-            on: t.on,
-            buyer_type: t.buyer_type.clone(),
-            exporter_role: t.exporter_role.clone(),
-            subject_to_ear: t.subject_to_ear,
-            mode,
-            with_packs,
-        },
-        metrics,
-    ))
+    let q = Question::new(&spec, &metrics, destination, t.on)
+        .end_user_hq(end_user_hq)
+        .exported_from(exported_from)
+        .buyer_type(t.buyer_type.clone())
+        .exporter_role(t.exporter_role.clone())
+        .subject_to_ear(t.subject_to_ear)
+        .mode(mode)
+        .with_packs(with_packs);
+    rs.validate(&q).map_err(|e| format!("{e}: {}", e.help))?;
+    Ok((q, metrics))
 }
 
 /// Compares a decision with a test's expectations.
@@ -109,7 +114,7 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
         }
     }
     if let Some(x) = &e.review_policy {
-        let got = d.review_policy.as_deref().unwrap_or("none");
+        let got = d.review_policy.map_or("none", ReviewPolicy::as_str);
         if x != got {
             f.push(format!("review_policy: expected `{x}`, got `{got}`"));
         }
@@ -128,8 +133,11 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
             f.push(format!("rule `{r}` fired but should not"));
         }
     }
-    let kinds =
-        |v: &[crate::engine::Item]| v.iter().map(|i| i.kind().to_string()).collect::<Vec<_>>();
+    let kinds = |v: &[Provision]| {
+        v.iter()
+            .map(|i| i.kind().as_str().to_string())
+            .collect::<Vec<_>>()
+    };
     for (label, want, got) in [
         ("condition", &e.conditions, kinds(&d.conditions)),
         ("measure", &e.measures, kinds(&d.measures)),
@@ -153,7 +161,7 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
     let possible: Vec<String> = d
         .possible_measures
         .iter()
-        .filter_map(|u| u.would.kind().map(String::from))
+        .filter_map(|u| u.would.kind().map(|k| k.as_str().to_string()))
         .collect();
     for k in e.measures_possible.iter().flatten() {
         if !possible.contains(k) {
@@ -170,7 +178,7 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
 pub fn run(rs: &RuleSet, catalog: &Catalog, only: Option<&str>) -> Vec<CaseResult> {
     let mut out = Vec::new();
     for p in rs
-        .packs
+        .packs()
         .iter()
         .filter(|p| only.is_none_or(|o| p.meta.id == o))
     {

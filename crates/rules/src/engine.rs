@@ -1,62 +1,222 @@
 //! Decisions: which rules apply to a question on a date, and what follows.
 
-use chipexport_domain::{Confidence, Country, Date, Metrics, fmt_num};
+use chipexport_domain::{ChipSpec, Confidence, Country, Date, Metrics, fmt_num};
 use serde::Serialize;
 
 use crate::expr::{self, Atom, CmpOp, Expr, Lit};
 use crate::facts::{Fact, Facts, ItemFacts};
 use crate::pack::{Outcome, Rule, Slot};
+use crate::provision::{Provision, Terms};
 use crate::ruleset::{Mode, RuleSet};
+use crate::vocabulary::ReviewPolicy;
 
 /// A question: this item, to this destination, for this buyer, on this date.
+///
+/// Build one with [`Question::new`] and its builder methods, and check it
+/// against a rule set with [`RuleSet::validate`].
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Question {
+    /// The facts about the item.
     pub item: ItemFacts,
+    /// The country of destination.
     pub destination: Country,
+    /// The headquarters of the end user or its ultimate parent.
     pub end_user_hq: Country,
+    /// The country the item is exported from.
     pub exported_from: Country,
+    /// The date of the question.
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
     pub on: Date,
+    /// The kind of buyer, a word of the vocabulary (`None`: not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_type: Option<String>,
+    /// The role of the exporter, a word of the vocabulary (`None`: not
+    /// given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter_role: Option<String>,
     /// Whether the item is subject to the EAR when that does not follow from
     /// the facts (US export or US design); `None` is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_to_ear: Option<bool>,
+    /// Whether to apply what is enforced or what is written.
     pub mode: Mode,
     /// Proposed instruments (bills) to apply as if in force.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_packs: Vec<String>,
 }
 
+impl Question {
+    /// The question about an item to a destination on a date, with the
+    /// defaults: the end user is headquartered in the destination, the
+    /// item is exported from the US, no buyer type or exporter role, the
+    /// enforced rules, no bills.
+    pub fn new(spec: &ChipSpec, metrics: &Metrics, destination: Country, on: Date) -> Question {
+        Question::about(ItemFacts::from_spec(spec, metrics), destination, on)
+    }
+
+    /// [`Question::new`] with the item's facts already taken.
+    pub fn about(item: ItemFacts, destination: Country, on: Date) -> Question {
+        Question {
+            item,
+            destination,
+            end_user_hq: destination,
+            exported_from: Country::us(),
+            on,
+            buyer_type: None,
+            exporter_role: None,
+            subject_to_ear: None,
+            mode: Mode::Enforced,
+            with_packs: Vec::new(),
+        }
+    }
+
+    /// Sets the end user's headquarters (default: the destination).
+    #[must_use]
+    pub fn end_user_hq(mut self, c: Country) -> Question {
+        self.end_user_hq = c;
+        self
+    }
+
+    /// Sets the exporting country (default: the US).
+    #[must_use]
+    pub fn exported_from(mut self, c: Country) -> Question {
+        self.exported_from = c;
+        self
+    }
+
+    /// Sets the buyer type (see [`RuleSet::validate`]).
+    #[must_use]
+    pub fn buyer_type(mut self, b: Option<String>) -> Question {
+        self.buyer_type = b;
+        self
+    }
+
+    /// Sets the exporter role (see [`RuleSet::validate`]).
+    #[must_use]
+    pub fn exporter_role(mut self, r: Option<String>) -> Question {
+        self.exporter_role = r;
+        self
+    }
+
+    /// Says whether the item is subject to the EAR when the facts do not.
+    #[must_use]
+    pub fn subject_to_ear(mut self, s: Option<bool>) -> Question {
+        self.subject_to_ear = s;
+        self
+    }
+
+    /// Sets the mode (default: enforced).
+    #[must_use]
+    pub fn mode(mut self, m: Mode) -> Question {
+        self.mode = m;
+        self
+    }
+
+    /// Applies proposed instruments (bills) as if in force.
+    #[must_use]
+    pub fn with_packs(mut self, p: Vec<String>) -> Question {
+        self.with_packs = p;
+        self
+    }
+}
+
+/// Why a question cannot be asked of a rule set, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct QuestionError {
+    /// The field at fault (`buyer_type`, `exporter_role`, `with_packs`).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it (the closest word, the accepted words).
+    pub help: String,
+}
+
+/// Checks a question's words against a rule set (see
+/// [`RuleSet::validate`]).
+pub(crate) fn validate(rs: &RuleSet, q: &Question) -> Result<(), QuestionError> {
+    let vocab = rs.vocabulary();
+    let err = |field: &str, (message, help): (String, String)| QuestionError {
+        field: field.into(),
+        message,
+        help,
+    };
+    if let Some(b) = &q.buyer_type {
+        crate::vocabulary::Vocabulary::check(
+            "a buyer type",
+            b,
+            vocab.buyer_type_names().iter().map(String::as_str),
+        )
+        .map_err(|e| err("buyer_type", e))?;
+    }
+    if let Some(r) = &q.exporter_role {
+        crate::vocabulary::Vocabulary::check(
+            "an exporter role",
+            r,
+            vocab.exporter_role_names().iter().map(String::as_str),
+        )
+        .map_err(|e| err("exporter_role", e))?;
+    }
+    for p in &q.with_packs {
+        if rs.pack(p).is_none() {
+            let help = chipexport_domain::diag::did_you_mean(
+                p,
+                rs.packs().iter().map(|x| x.meta.id.as_str()),
+            )
+            .map_or(String::new(), |m| format!("did you mean `{m}`? "));
+            return Err(QuestionError {
+                field: "with_packs".into(),
+                message: format!("no pack `{p}`"),
+                help: format!(
+                    "{help}`chipexport rules list` shows the pack ids; bills have kind `bill`"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Why a rule fired: the rule, its citation and the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
+    /// The rule's id (`pack#rule`).
     pub rule: String,
+    /// What the rule decides.
     pub slot: Slot,
+    /// The instrument's short name.
     pub instrument: String,
+    /// The instrument's citation and the rule's paragraph.
     pub citation: String,
+    /// The paragraph of the instrument the rule encodes.
     pub paragraph: String,
+    /// What the rule says, in words.
     pub text: String,
+    /// The tests of the predicate that hold, with the values that made
+    /// them hold.
     pub evidence: Vec<String>,
+    /// How sure the encoding is (the weaker of rule and instrument).
     pub confidence: Confidence,
 }
 
 /// A rule that applied but was displaced by an exception.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Displaced {
+    /// The displaced rule's id.
     pub rule: String,
+    /// The id of the rule that displaced it.
     pub by: String,
 }
 
 /// A rule whose predicate is unknown because facts are missing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Undetermined {
+    /// The rule's id.
     pub rule: String,
+    /// What the rule decides.
     pub slot: Slot,
+    /// The names of the facts that would decide it.
     pub missing: Vec<String>,
+    /// What the rule says, in words.
     pub text: String,
     /// What the rule would set if it applied.
     pub would: Outcome,
@@ -65,92 +225,108 @@ pub struct Undetermined {
 /// A licence exception that could authorise the export instead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExceptionDetail {
+    /// The exception's name (`ACA`, `NAC`).
     pub exception: String,
+    /// What the exporter must do to use it.
     pub obligations: Vec<String>,
+    /// The id of the rule that makes it available.
     pub rule: String,
-}
-
-/// A condition, measure or notice, with where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Item {
-    #[serde(flatten)]
-    pub fields: serde_json::Map<String, serde_json::Value>,
-    pub jurisdiction: String,
-    pub authority: String,
-    pub legal_form: String,
-    pub confidence: Confidence,
-    pub citation: String,
-    pub rule: String,
-    pub instrument: String,
-}
-
-impl Item {
-    pub fn kind(&self) -> &str {
-        self.fields
-            .get("kind")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-    }
-    pub fn str_field(&self, k: &str) -> Option<&str> {
-        self.fields.get(k).and_then(|v| v.as_str())
-    }
 }
 
 /// A threshold near the item's value: what would change the answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NearestLine {
+    /// The fact compared (`tpp`).
     pub fact: String,
+    /// The item's value of the fact.
     pub value: f64,
+    /// The threshold of the rule.
     pub threshold: f64,
+    /// The test as the predicate writes it (`tpp >= 4800`).
     pub test: String,
+    /// Whether the item passes the test.
     pub holds: bool,
     /// `threshold - value`.
     pub gap: f64,
+    /// The id of the rule with the threshold.
     pub rule: String,
+    /// The rule's paragraph.
     pub paragraph: String,
+    /// The distance in words.
     pub text: String,
 }
 
 /// Something the reader must know about how sure the answer is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
+    /// What kind of doubt (`not_enforced`, `unconfirmed_rule`,
+    /// `unconfirmed_enforcement`, `country_group_doubt`, `incomplete`).
     pub kind: String,
+    /// The doubt in words.
     pub text: String,
 }
 
 /// The rule set an answer used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RuleSetRef {
+    /// The rule set's id.
     pub id: String,
+    /// The rule set's SHA-256.
     pub hash: String,
 }
 
 /// The full answer to a question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
+    /// The question answered.
     pub question: Question,
+    /// Whether a US licence is required.
     pub license_required: bool,
+    /// The classification (the vocabulary's default when no rule
+    /// classifies the item).
     pub eccn: String,
+    /// A note on the classification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eccn_note: Option<String>,
+    /// The licence exceptions available (when a licence is required).
     pub license_exceptions: Vec<String>,
+    /// The licence exceptions with their obligations.
     pub exception_details: Vec<ExceptionDetail>,
-    pub review_policy: Option<String>,
-    pub conditions: Vec<Item>,
-    pub measures: Vec<Item>,
+    /// How a licence application is reviewed, if a policy is published.
+    pub review_policy: Option<ReviewPolicy>,
+    /// Conditions attached to the answer.
+    pub conditions: Vec<Provision>,
+    /// Measures of any jurisdiction that apply.
+    pub measures: Vec<Provision>,
     /// Measures that may apply, with the facts that would decide them.
     pub possible_measures: Vec<Undetermined>,
-    pub notices: Vec<Item>,
+    /// Notices for the reader.
+    pub notices: Vec<Provision>,
+    /// The one-line verdict: [`Decision::verdict_parts`] joined by `"; "`.
     pub verdict: String,
+    /// The parts of the verdict: the US layer (`US: ...`), each other
+    /// jurisdiction, measures that may apply, and the net effect
+    /// (`net: ...`). Not serialised (the JSON keeps `verdict`).
+    #[serde(skip)]
+    pub verdict_parts: Vec<String>,
+    /// The rules that fired, with their evidence.
     pub reasons: Vec<Reason>,
+    /// Rules displaced by exceptions.
     pub displaced: Vec<Displaced>,
+    /// Rules that could not be decided for lack of facts.
     pub undetermined: Vec<Undetermined>,
+    /// The thresholds nearest the item's values.
     pub nearest_lines: Vec<NearestLine>,
+    /// Rules that would apply as written but are not enforced.
     pub not_enforced: Vec<Flag>,
+    /// Doubts about the answer.
     pub flags: Vec<Flag>,
+    /// The ids of the instruments in force on the date.
     pub instruments: Vec<String>,
+    /// The item's metrics, when the caller adds them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
+    /// The rule set that answered.
     pub rule_set: RuleSetRef,
 }
 
@@ -158,18 +334,8 @@ impl Decision {
     /// The outcome as the decision log keeps it: what was decided and on
     /// which rules, without the explanation text (which `audit replay`
     /// regenerates from the logged question).
-    pub fn outcome_record(&self) -> serde_json::Value {
-        serde_json::json!({
-            "license_required": self.license_required,
-            "eccn": self.eccn,
-            "review_policy": self.review_policy,
-            "license_exceptions": self.license_exceptions,
-            "conditions": self.conditions.iter().map(|c| &c.fields).collect::<Vec<_>>(),
-            "measures": self.measures.iter().map(|m| serde_json::json!({ "jurisdiction": m.jurisdiction, "kind": m.kind(), "rule": m.rule })).collect::<Vec<_>>(),
-            "rules_fired": self.rules_fired(),
-            "verdict": self.verdict,
-            "rule_set": self.rule_set,
-        })
+    pub fn outcome_record(&self) -> crate::record::OutcomeRecord {
+        crate::record::OutcomeRecord::of(self)
     }
 
     /// The ids of the rules that fired.
@@ -181,21 +347,24 @@ impl Decision {
 /// The rules to evaluate on one date, per slot (see [`RuleSet::plan`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// Per slot in [`Slot::ORDER`], `(rule index, in force)`: a rule not
+    /// in force applies as written but is not enforced.
     pub by_slot: Vec<Vec<(usize, bool)>>,
 }
-
-/// The default classification when no classification rule applies.
-pub const NOT_3A090: &str = "not 3A090";
 
 /// The outcome of a question without its explanation: which rules fired,
 /// slot by slot, and the values they set. Cheap to compute; `decide` builds
 /// the explanation on top of it, and batch screening can use it alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Determination<'r> {
+    /// The classification.
     pub eccn: &'r str,
+    /// A note on the classification.
     pub eccn_note: Option<&'r str>,
+    /// Whether a US licence is required.
     pub license_required: bool,
-    pub review_policy: Option<&'r str>,
+    /// The review policy, if one is published.
+    pub review_policy: Option<ReviewPolicy>,
     /// Rules that fired and were not displaced, in slot order.
     pub fired: Vec<usize>,
     /// `(displaced, by)` pairs.
@@ -206,452 +375,446 @@ pub struct Determination<'r> {
     pub not_enforced: Vec<usize>,
 }
 
-impl RuleSet {
-    fn facts<'a>(&self, q: &'a Question) -> Facts<'a> {
-        let mut f = Facts::new(
-            &q.item,
-            &self.groups,
-            q.destination,
-            q.end_user_hq,
-            q.exported_from,
-            q.on,
-            q.buyer_type.as_deref(),
-            q.exporter_role.as_deref(),
-        );
-        if f.subject_to_ear.is_none() {
-            f.subject_to_ear = q.subject_to_ear;
-        }
-        f
+pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
+    let mut f = Facts::new(
+        &q.item,
+        &rs.groups,
+        q.destination,
+        q.end_user_hq,
+        q.exported_from,
+        q.on,
+        q.buyer_type.as_deref(),
+        q.exporter_role.as_deref(),
+    );
+    if f.subject_to_ear.is_none() {
+        f.subject_to_ear = q.subject_to_ear;
     }
+    f
+}
 
-    /// Determines the outcome of a question. Pure: no clock is read.
-    pub fn determine(&self, q: &Question) -> Determination<'_> {
-        self.determine_with(q, &self.cached_plan(q.on, q.mode, &q.with_packs))
-    }
+/// Determines the outcome of a question. Pure: no clock is read.
+pub(crate) fn determine<'r>(rs: &'r RuleSet, q: &Question) -> Determination<'r> {
+    determine_with(rs, q, &rs.plan_for(q.on, q.mode, &q.with_packs))
+}
 
-    /// The rules to evaluate on a date, per slot: `(rule, in_force)`, where
-    /// `in_force` is false for a rule that applies as written but is not
-    /// enforced (listed only in enforced mode, to report it). A plan holds
-    /// for every date between two consecutive breakpoints.
-    pub fn plan(&self, on: Date, mode: Mode, chosen: &[String]) -> Plan {
-        let by_slot = self
-            .by_slot
-            .iter()
-            .map(|rules| {
-                rules
-                    .iter()
-                    .filter_map(|&ri| {
-                        let r = self.rules.get(ri)?;
-                        if self.in_force(r, on, mode, chosen) {
-                            Some((ri, true))
-                        } else if mode == Mode::Enforced
-                            && self.in_force(r, on, Mode::AsWritten, chosen)
-                        {
-                            Some((ri, false))
-                        } else {
-                            None
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        Plan { by_slot }
-    }
-
-    /// Determines a question with a plan made for its date.
-    pub fn determine_with(&self, q: &Question, plan: &Plan) -> Determination<'_> {
-        let mut facts = self.facts(q);
-        let mut d = Determination {
-            eccn: NOT_3A090,
-            eccn_note: None,
-            license_required: false,
-            review_policy: None,
-            fired: Vec::new(),
-            displaced: Vec::new(),
-            unknown: Vec::new(),
-            not_enforced: Vec::new(),
-        };
-        let mut fired: Vec<usize> = Vec::new();
-        let mut unknown: Vec<usize> = Vec::new();
-        for (si, slot) in Slot::ORDER.into_iter().enumerate() {
-            fired.clear();
-            unknown.clear();
-            for &(ri, in_force) in plan.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
-                let Some(r) = self.rules.get(ri) else {
-                    continue;
-                };
-                if !in_force {
-                    if expr::eval_bool(&r.predicate, &facts) == Some(true) {
-                        d.not_enforced.push(ri);
+/// The rules to evaluate on a date, per slot: `(rule, in_force)`, where
+/// `in_force` is false for a rule that applies as written but is not
+/// enforced (listed only in enforced mode, to report it). A plan holds
+/// for every date between two consecutive breakpoints.
+pub(crate) fn plan(rs: &RuleSet, on: Date, mode: Mode, chosen: &[String]) -> Plan {
+    let by_slot = rs
+        .by_slot
+        .iter()
+        .map(|rules| {
+            rules
+                .iter()
+                .filter_map(|&ri| {
+                    let r = rs.rules.get(ri)?;
+                    if rs.in_force(r, on, mode, chosen) {
+                        Some((ri, true))
+                    } else if mode == Mode::Enforced && rs.in_force(r, on, Mode::AsWritten, chosen)
+                    {
+                        Some((ri, false))
+                    } else {
+                        None
                     }
-                    continue;
+                })
+                .collect()
+        })
+        .collect();
+    Plan { by_slot }
+}
+
+/// Determines a question with a plan made for its date.
+pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> Determination<'r> {
+    let mut facts = facts(rs, q);
+    let mut d = Determination {
+        eccn: rs.vocabulary().default_classification(),
+        eccn_note: None,
+        license_required: false,
+        review_policy: None,
+        fired: Vec::new(),
+        displaced: Vec::new(),
+        unknown: Vec::new(),
+        not_enforced: Vec::new(),
+    };
+    let mut fired: Vec<usize> = Vec::new();
+    let mut unknown: Vec<usize> = Vec::new();
+    for (si, slot) in Slot::ORDER.into_iter().enumerate() {
+        fired.clear();
+        unknown.clear();
+        for &(ri, in_force) in plan.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+            let Some(r) = rs.rules.get(ri) else {
+                continue;
+            };
+            if !in_force {
+                if expr::eval_bool(&r.predicate, &facts) == Some(true) {
+                    d.not_enforced.push(ri);
                 }
-                match expr::eval_bool(&r.predicate, &facts) {
-                    Some(true) => fired.push(ri),
-                    Some(false) => {}
-                    None => unknown.push(ri),
-                }
+                continue;
             }
-            let overrides =
-                |a: usize, b: usize| self.overrides.get(a).is_some_and(|v| v.contains(&b));
-            let first_winner = d.fired.len();
-            for &ri in &fired {
-                match fired.iter().copied().find(|&o| overrides(o, ri)) {
-                    Some(by) => d.displaced.push((ri, by)),
-                    None => d.fired.push(ri),
-                }
-            }
-            let winners = d.fired.get(first_winner..).unwrap_or(&[]);
-            for &ri in &unknown {
-                // Notices inform; an unknown one does not make the answer
-                // incomplete. An unknown rule displaced by a winner cannot
-                // matter.
-                if slot != Slot::Notice && !winners.iter().any(|&w| overrides(w, ri)) {
-                    d.unknown.push(ri);
-                }
-            }
-            let first = winners
-                .first()
-                .and_then(|&ri| self.rules.get(ri))
-                .map(|r| &r.then);
-            match (slot, first) {
-                (Slot::Classification, Some(Outcome::Classification { eccn, note })) => {
-                    d.eccn = eccn;
-                    d.eccn_note = note.as_deref();
-                }
-                (Slot::LicenseRequirement, Some(Outcome::License { required })) => {
-                    d.license_required = *required
-                }
-                (Slot::ReviewPolicy, Some(Outcome::Review { policy })) => {
-                    d.review_policy = Some(policy)
-                }
-                _ => {}
-            }
-            // Later slots read the results decided so far.
-            match slot {
-                Slot::Classification => facts.eccn = Some(d.eccn),
-                Slot::LicenseRequirement => facts.license_required = Some(d.license_required),
-                Slot::ReviewPolicy => facts.review_policy = d.review_policy,
-                _ => {}
+            match expr::eval_bool(&r.predicate, &facts) {
+                Some(true) => fired.push(ri),
+                Some(false) => {}
+                None => unknown.push(ri),
             }
         }
-        d
+        let overrides = |a: usize, b: usize| rs.overrides.get(a).is_some_and(|v| v.contains(&b));
+        let first_winner = d.fired.len();
+        for &ri in &fired {
+            match fired.iter().copied().find(|&o| overrides(o, ri)) {
+                Some(by) => d.displaced.push((ri, by)),
+                None => d.fired.push(ri),
+            }
+        }
+        let winners = d.fired.get(first_winner..).unwrap_or(&[]);
+        for &ri in &unknown {
+            // Notices inform; an unknown one does not make the answer
+            // incomplete. An unknown rule displaced by a winner cannot
+            // matter.
+            if slot != Slot::Notice && !winners.iter().any(|&w| overrides(w, ri)) {
+                d.unknown.push(ri);
+            }
+        }
+        let first = winners
+            .first()
+            .and_then(|&ri| rs.rules.get(ri))
+            .map(|r| &r.then);
+        match (slot, first) {
+            (Slot::Classification, Some(Outcome::Classification { eccn, note })) => {
+                d.eccn = eccn;
+                d.eccn_note = note.as_deref();
+            }
+            (Slot::LicenseRequirement, Some(Outcome::License { required })) => {
+                d.license_required = *required
+            }
+            (Slot::ReviewPolicy, Some(Outcome::Review { policy })) => {
+                d.review_policy = Some(*policy)
+            }
+            _ => {}
+        }
+        // Later slots read the results decided so far.
+        match slot {
+            Slot::Classification => facts.eccn = Some(d.eccn),
+            Slot::LicenseRequirement => facts.license_required = Some(d.license_required),
+            Slot::ReviewPolicy => facts.review_policy = d.review_policy.map(ReviewPolicy::as_str),
+            _ => {}
+        }
     }
+    d
+}
 
-    /// Decides a question and explains the decision. Pure: the same
-    /// question and rule set always give the same answer.
-    pub fn decide(&self, q: &Question) -> Decision {
-        let det = self.determine(q);
-        let mut facts = self.facts(q);
-        facts.eccn = Some(det.eccn);
-        facts.license_required = Some(det.license_required);
-        facts.review_policy = det.review_policy;
-        let rule = |ri: usize| self.rules.get(ri);
+/// Decides a question and explains the decision. Pure: the same
+/// question and rule set always give the same answer.
+pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
+    let det = rs.determine(q);
+    let mut facts = facts(rs, q);
+    facts.eccn = Some(det.eccn);
+    facts.license_required = Some(det.license_required);
+    facts.review_policy = det.review_policy.map(ReviewPolicy::as_str);
+    let rule = |ri: usize| rs.rules.get(ri);
 
-        let reasons: Vec<Reason> = det
+    let reasons: Vec<Reason> = det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .map(|r| reason(rs, r, &facts))
+        .collect();
+    let displaced = det
+        .displaced
+        .iter()
+        .filter_map(|&(a, b)| {
+            Some(Displaced {
+                rule: rule(a)?.id.clone(),
+                by: rule(b)?.id.clone(),
+            })
+        })
+        .collect();
+    let mut undetermined = Vec::new();
+    let mut possible_measures = Vec::new();
+    for r in det.unknown.iter().filter_map(|&ri| rule(ri)) {
+        let mut fs = Vec::new();
+        expr::facts_of(&r.predicate, &mut fs);
+        let missing = fs
+            .into_iter()
+            .filter(|f| facts.get(*f) == crate::facts::Value::Null)
+            .map(|f| f.name().to_string())
+            .collect();
+        let u = Undetermined {
+            rule: r.id.clone(),
+            slot: r.slot,
+            missing,
+            text: r.text.clone(),
+            would: r.then.clone(),
+        };
+        if r.slot == Slot::Measure {
+            possible_measures.push(u);
+        } else {
+            undetermined.push(u);
+        }
+    }
+    let not_enforced = det
+        .not_enforced
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .map(|r| {
+            let why = rs
+                .pack_of(r)
+                .and_then(|p| p.enforcement_on(q.on))
+                .map_or(String::new(), |e| e.citation.clone());
+            Flag {
+                kind: "not_enforced".into(),
+                text: format!(
+                    "{} ({}) would apply as written but is not enforced: {why}",
+                    r.id, r.paragraph
+                ),
+            }
+        })
+        .collect();
+
+    let item_of = |r: &Rule| -> Option<Provision> {
+        let p = rs.pack_of(r)?;
+        let Outcome::Provision(terms) = &r.then else {
+            return None;
+        };
+        Some(Provision {
+            terms: Terms::clone(terms),
+            jurisdiction: p.meta.jurisdiction.clone(),
+            authority: p.meta.authority.clone(),
+            legal_form: p.meta.kind.as_str().to_string(),
+            confidence: r.confidence.max(p.meta.confidence),
+            citation: cite(p, r),
+            rule: r.id.clone(),
+            instrument: p.meta.short.clone(),
+        })
+    };
+    let slot_items = |s: Slot| -> Vec<Provision> {
+        det.fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .filter(|r| r.slot == s)
+            .filter_map(item_of)
+            .collect()
+    };
+    let mut exception_details = Vec::new();
+    if det.license_required {
+        for r in det
             .fired
             .iter()
             .filter_map(|&ri| rule(ri))
-            .map(|r| self.reason(r, &facts))
-            .collect();
-        let displaced = det
-            .displaced
-            .iter()
-            .filter_map(|&(a, b)| {
-                Some(Displaced {
-                    rule: rule(a)?.id.clone(),
-                    by: rule(b)?.id.clone(),
-                })
-            })
-            .collect();
-        let mut undetermined = Vec::new();
-        let mut possible_measures = Vec::new();
-        for r in det.unknown.iter().filter_map(|&ri| rule(ri)) {
-            let mut fs = Vec::new();
-            expr::facts_of(&r.predicate, &mut fs);
-            let missing = fs
-                .into_iter()
-                .filter(|f| facts.get(*f) == crate::facts::Value::Null)
-                .map(|f| f.name().to_string())
-                .collect();
-            let u = Undetermined {
-                rule: r.id.clone(),
-                slot: r.slot,
-                missing,
-                text: r.text.clone(),
-                would: r.then.clone(),
-            };
-            if r.slot == Slot::Measure {
-                possible_measures.push(u);
-            } else {
-                undetermined.push(u);
-            }
-        }
-        let not_enforced = det
-            .not_enforced
-            .iter()
-            .filter_map(|&ri| rule(ri))
-            .map(|r| {
-                let why = self
-                    .pack_of(r)
-                    .and_then(|p| p.enforcement_on(q.on))
-                    .map_or(String::new(), |e| e.citation.clone());
-                Flag {
-                    kind: "not_enforced".into(),
-                    text: format!(
-                        "{} ({}) would apply as written but is not enforced: {why}",
-                        r.id, r.paragraph
-                    ),
-                }
-            })
-            .collect();
-
-        let item_of = |r: &Rule| -> Option<Item> {
-            let p = self.pack_of(r)?;
-            let Outcome::Object(m) = &r.then else {
-                return None;
-            };
-            Some(Item {
-                fields: m.clone(),
-                jurisdiction: p.meta.jurisdiction.clone(),
-                authority: p.meta.authority.clone(),
-                legal_form: p.meta.kind.as_str().to_string(),
-                confidence: r.confidence.max(p.meta.confidence),
-                citation: cite(p, r),
-                rule: r.id.clone(),
-                instrument: p.meta.short.clone(),
-            })
-        };
-        let slot_items = |s: Slot| -> Vec<Item> {
-            det.fired
-                .iter()
-                .filter_map(|&ri| rule(ri))
-                .filter(|r| r.slot == s)
-                .filter_map(item_of)
-                .collect()
-        };
-        let mut exception_details = Vec::new();
-        if det.license_required {
-            for r in det
-                .fired
-                .iter()
-                .filter_map(|&ri| rule(ri))
-                .filter(|r| r.slot == Slot::LicenseException)
+            .filter(|r| r.slot == Slot::LicenseException)
+        {
+            if let Outcome::Exception {
+                exception,
+                obligations,
+            } = &r.then
             {
-                if let Outcome::Exception {
-                    exception,
-                    obligations,
-                } = &r.then
-                {
-                    exception_details.push(ExceptionDetail {
-                        exception: exception.clone(),
-                        obligations: obligations.clone(),
-                        rule: r.id.clone(),
-                    });
-                }
-            }
-        }
-        let mut license_exceptions: Vec<String> = Vec::new();
-        for e in &exception_details {
-            if !license_exceptions.contains(&e.exception) {
-                license_exceptions.push(e.exception.clone());
-            }
-        }
-
-        let mut flags = Vec::new();
-        for r in &reasons {
-            if r.confidence == Confidence::Unconfirmed {
-                flags.push(Flag {
-                    kind: "unconfirmed_rule".into(),
-                    text: format!(
-                        "relies on {} ({}), whose encoding is UNCONFIRMED",
-                        r.rule, r.paragraph
-                    ),
+                exception_details.push(ExceptionDetail {
+                    exception: exception.clone(),
+                    obligations: obligations.clone(),
+                    rule: r.id.clone(),
                 });
             }
         }
-        for p in det
-            .fired
-            .iter()
-            .filter_map(|&ri| rule(ri))
-            .filter_map(|r| self.pack_of(r))
+    }
+    let mut license_exceptions: Vec<String> = Vec::new();
+    for e in &exception_details {
+        if !license_exceptions.contains(&e.exception) {
+            license_exceptions.push(e.exception.clone());
+        }
+    }
+
+    let mut flags = Vec::new();
+    for r in &reasons {
+        if r.confidence == Confidence::Unconfirmed {
+            flags.push(Flag {
+                kind: "unconfirmed_rule".into(),
+                text: format!(
+                    "relies on {} ({}), whose encoding is UNCONFIRMED",
+                    r.rule, r.paragraph
+                ),
+            });
+        }
+    }
+    for p in det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .filter_map(|r| rs.pack_of(r))
+    {
+        if let Some(e) = p
+            .enforcement_on(q.on)
+            .filter(|e| e.confidence == Confidence::Unconfirmed)
         {
-            if let Some(e) = p
-                .enforcement_on(q.on)
-                .filter(|e| e.confidence == Confidence::Unconfirmed)
-            {
+            let text = format!(
+                "relies on the enforcement status of {} from {}, which is UNCONFIRMED: {}",
+                p.meta.id, e.from, e.citation
+            );
+            if !flags.iter().any(|f: &Flag| f.text == text) {
+                flags.push(Flag {
+                    kind: "unconfirmed_enforcement".into(),
+                    text,
+                });
+            }
+        }
+    }
+    for g in chipexport_domain::Group::ALL {
+        for (fact, c) in [
+            ("destination", q.destination),
+            ("end_user_hq", q.end_user_hq),
+        ] {
+            if let Some(d) = rs.groups.doubt(g, c, q.on) {
                 let text = format!(
-                    "relies on the enforcement status of {} from {}, which is UNCONFIRMED: {}",
-                    p.meta.id, e.from, e.citation
+                    "{fact} {c}: membership of {g} is {}: {}",
+                    d.confidence, d.note
                 );
                 if !flags.iter().any(|f: &Flag| f.text == text) {
                     flags.push(Flag {
-                        kind: "unconfirmed_enforcement".into(),
+                        kind: "country_group_doubt".into(),
                         text,
                     });
                 }
             }
         }
-        for g in chipexport_domain::Group::ALL {
-            for (fact, c) in [
-                ("destination", q.destination),
-                ("end_user_hq", q.end_user_hq),
-            ] {
-                if let Some(d) = self.groups.doubt(g, c, q.on) {
-                    let text = format!(
-                        "{fact} {c}: membership of {g} is {}: {}",
-                        d.confidence, d.note
-                    );
-                    if !flags.iter().any(|f: &Flag| f.text == text) {
-                        flags.push(Flag {
-                            kind: "country_group_doubt".into(),
-                            text,
-                        });
-                    }
-                }
-            }
-        }
-        if !undetermined.is_empty() {
-            flags.push(Flag {
-                kind: "incomplete".into(),
-                text:
-                    "some rules could not be decided because facts are missing; see `undetermined`"
-                        .into(),
-            });
-        }
-        let instruments: Vec<String> = self
-            .packs
-            .iter()
-            .filter(|p| {
-                p.rules
-                    .iter()
-                    .any(|r| self.in_force(r, q.on, q.mode, &q.with_packs))
-            })
-            .map(|p| p.meta.id.clone())
-            .collect();
-        let nearest_lines = self.nearest_lines(q, &facts);
-        let mut d = Decision {
-            question: q.clone(),
-            license_required: det.license_required,
-            eccn: det.eccn.to_string(),
-            eccn_note: det.eccn_note.map(String::from),
-            license_exceptions,
-            exception_details,
-            review_policy: det.review_policy.map(String::from),
-            conditions: slot_items(Slot::Condition),
-            measures: slot_items(Slot::Measure),
-            possible_measures,
-            notices: slot_items(Slot::Notice),
-            verdict: String::new(),
-            reasons,
-            displaced,
-            undetermined,
-            nearest_lines,
-            not_enforced,
-            flags,
-            instruments,
-            metrics: None,
-            rule_set: RuleSetRef {
-                id: self.id.clone(),
-                hash: self.hash.clone(),
-            },
-        };
-        d.verdict = crate::explain::verdict(&d);
-        d
     }
-
-    fn reason(&self, r: &Rule, facts: &Facts<'_>) -> Reason {
-        let mut atoms: Vec<Atom> = Vec::new();
-        expr::atoms(&r.predicate, facts, &mut atoms);
-        let evidence = atoms
-            .into_iter()
-            .filter(|a| a.holds == Some(true))
-            .map(|a| format!("{} ({})", a.test, a.actual))
-            .collect();
-        let p = self.pack_of(r);
-        Reason {
-            rule: r.id.clone(),
-            slot: r.slot,
-            instrument: p.map_or(String::new(), |p| p.meta.short.clone()),
-            citation: p.map_or(String::new(), |p| cite(p, r)),
-            paragraph: r.paragraph.clone(),
-            text: r.text.clone(),
-            evidence,
-            confidence: p.map_or(r.confidence, |p| r.confidence.max(p.meta.confidence)),
-        }
+    if !undetermined.is_empty() {
+        flags.push(Flag {
+            kind: "incomplete".into(),
+            text: "some rules could not be decided because facts are missing; see `undetermined`"
+                .into(),
+        });
     }
+    let instruments: Vec<String> = rs
+        .packs
+        .iter()
+        .filter(|p| {
+            p.rules
+                .iter()
+                .any(|r| rs.in_force(r, q.on, q.mode, &q.with_packs))
+        })
+        .map(|p| p.meta.id.clone())
+        .collect();
+    let nearest_lines = nearest_lines(rs, q, &facts);
+    let mut d = Decision {
+        question: q.clone(),
+        license_required: det.license_required,
+        eccn: det.eccn.to_string(),
+        eccn_note: det.eccn_note.map(String::from),
+        license_exceptions,
+        exception_details,
+        review_policy: det.review_policy,
+        conditions: slot_items(Slot::Condition),
+        measures: slot_items(Slot::Measure),
+        possible_measures,
+        notices: slot_items(Slot::Notice),
+        verdict: String::new(),
+        verdict_parts: Vec::new(),
+        reasons,
+        displaced,
+        undetermined,
+        nearest_lines,
+        not_enforced,
+        flags,
+        instruments,
+        metrics: None,
+        rule_set: rs.reference(),
+    };
+    d.verdict_parts = crate::explain::verdict_parts(&d, rs.vocabulary());
+    d.verdict = d.verdict_parts.join("; ");
+    d
+}
 
-    /// Numeric thresholds on the item's metrics in the rules in force, with
-    /// the distance from the item's values: what would change the answer.
-    fn nearest_lines(&self, q: &Question, facts: &Facts<'_>) -> Vec<NearestLine> {
-        let mut out: Vec<NearestLine> = Vec::new();
-        for r in &self.rules {
-            if !matches!(
-                r.slot,
-                Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
-            ) || !self.in_force(r, q.on, q.mode, &q.with_packs)
-            {
+pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
+    let mut atoms: Vec<Atom> = Vec::new();
+    expr::atoms(&r.predicate, facts, &mut atoms);
+    let evidence = atoms
+        .into_iter()
+        .filter(|a| a.holds == Some(true))
+        .map(|a| format!("{} ({})", a.test, a.actual))
+        .collect();
+    let p = rs.pack_of(r);
+    Reason {
+        rule: r.id.clone(),
+        slot: r.slot,
+        instrument: p.map_or(String::new(), |p| p.meta.short.clone()),
+        citation: p.map_or(String::new(), |p| cite(p, r)),
+        paragraph: r.paragraph.clone(),
+        text: r.text.clone(),
+        evidence,
+        confidence: p.map_or(r.confidence, |p| r.confidence.max(p.meta.confidence)),
+    }
+}
+
+/// Numeric thresholds on the item's metrics in the rules in force, with
+/// the distance from the item's values: what would change the answer.
+pub(crate) fn nearest_lines(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Vec<NearestLine> {
+    let mut out: Vec<NearestLine> = Vec::new();
+    for r in &rs.rules {
+        if !matches!(
+            r.slot,
+            Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
+        ) || !rs.in_force(r, q.on, q.mode, &q.with_packs)
+        {
+            continue;
+        }
+        for &(fact, op, threshold) in &r.thresholds {
+            let crate::facts::Value::Num(value) = facts.get(fact) else {
+                continue;
+            };
+            let test = format!("{} {} {}", fact.name(), op.symbol(), fmt_num(threshold));
+            if out.iter().any(|n| n.test == test) {
                 continue;
             }
-            for &(fact, op, threshold) in &r.thresholds {
-                let crate::facts::Value::Num(value) = facts.get(fact) else {
-                    continue;
-                };
-                let test = format!("{} {} {}", fact.name(), op.symbol(), fmt_num(threshold));
-                if out.iter().any(|n| n.test == test) {
-                    continue;
-                }
-                let holds = match op {
-                    CmpOp::Ge => value >= threshold,
-                    CmpOp::Gt => value > threshold,
-                    CmpOp::Le => value <= threshold,
-                    CmpOp::Lt => value < threshold,
-                    CmpOp::Eq => value == threshold,
-                    CmpOp::Ne => value != threshold,
-                };
-                let gap = threshold - value;
-                let label = metric_label(fact);
-                let side = if gap > 0.0 {
-                    "under"
-                } else if gap < 0.0 {
-                    "over"
-                } else {
-                    "exactly at"
-                };
-                let line = if r.paragraph.chars().count() <= 32 {
-                    format!("{}'s {}", r.paragraph, fmt_num(threshold))
-                } else {
-                    format!("the {} line of {}", fmt_num(threshold), r.paragraph)
-                };
-                let text = if gap == 0.0 {
-                    format!("{label} {} is exactly at {line}", fmt_num(value))
-                } else {
-                    format!(
-                        "{label} {} is {} {side} {line}",
-                        fmt_num(value),
-                        fmt_num(gap.abs())
-                    )
-                };
-                out.push(NearestLine {
-                    fact: fact.name().into(),
-                    value,
-                    threshold,
-                    test,
-                    holds,
-                    gap,
-                    rule: r.id.clone(),
-                    paragraph: r.paragraph.clone(),
-                    text,
-                });
-            }
+            let holds = match op {
+                CmpOp::Ge => value >= threshold,
+                CmpOp::Gt => value > threshold,
+                CmpOp::Le => value <= threshold,
+                CmpOp::Lt => value < threshold,
+                CmpOp::Eq => value == threshold,
+                CmpOp::Ne => value != threshold,
+            };
+            let gap = threshold - value;
+            let label = metric_label(fact);
+            let side = if gap > 0.0 {
+                "under"
+            } else if gap < 0.0 {
+                "over"
+            } else {
+                "exactly at"
+            };
+            let line = if r.paragraph.chars().count() <= 32 {
+                format!("{}'s {}", r.paragraph, fmt_num(threshold))
+            } else {
+                format!("the {} line of {}", fmt_num(threshold), r.paragraph)
+            };
+            let text = if gap == 0.0 {
+                format!("{label} {} is exactly at {line}", fmt_num(value))
+            } else {
+                format!(
+                    "{label} {} is {} {side} {line}",
+                    fmt_num(value),
+                    fmt_num(gap.abs())
+                )
+            };
+            out.push(NearestLine {
+                fact: fact.name().into(),
+                value,
+                threshold,
+                test,
+                holds,
+                gap,
+                rule: r.id.clone(),
+                paragraph: r.paragraph.clone(),
+                text,
+            });
         }
-        out.sort_by(|a, b| {
-            let ra = (a.gap / a.threshold.abs().max(1e-9)).abs();
-            let rb = (b.gap / b.threshold.abs().max(1e-9)).abs();
-            ra.total_cmp(&rb)
-        });
-        out
     }
+    out.sort_by(|a, b| {
+        let ra = (a.gap / a.threshold.abs().max(1e-9)).abs();
+        let rb = (b.gap / b.threshold.abs().max(1e-9)).abs();
+        ra.total_cmp(&rb)
+    });
+    out
 }
 
 fn metric_label(f: Fact) -> &'static str {
@@ -692,7 +855,9 @@ pub fn cite(p: &crate::pack::Pack, r: &Rule) -> String {
 /// `to` (exclusive; `None` is open-ended).
 #[derive(Debug, Clone, Serialize)]
 pub struct Interval {
+    /// The first day of the interval.
     pub from: Date,
+    /// The day after its last day (`None`: open-ended).
     pub to: Option<Date>,
     /// Instruments whose start, end or change of enforcement opened the
     /// interval, and country-group changes.
@@ -700,141 +865,143 @@ pub struct Interval {
     /// Instruments that came into force within the interval without
     /// changing the answer.
     pub also_in_force: Vec<String>,
+    /// The answer throughout the interval.
     #[serde(flatten)]
     pub decision: Decision,
 }
 
-impl RuleSet {
-    /// The intervals over which the answer to a question stays the same,
-    /// from `since` on.
-    pub fn timeline(&self, q: &Question, since: Date, metrics: Option<&Metrics>) -> Vec<Interval> {
-        let mut points: Vec<Date> = vec![since];
-        points.extend(self.breakpoints().into_iter().filter(|d| *d > since));
-        let mut out: Vec<Interval> = Vec::new();
-        let mut last_sig: Option<String> = None;
-        for d in points {
-            let mut qq = q.clone();
-            qq.on = d;
-            // Compare cheap determinations; explain only where the answer changes.
-            let sig = self.signature(&self.determine(&qq));
-            let opened_by = self.opened_on(d);
-            match out.last_mut() {
-                Some(last) if last_sig.as_deref() == Some(sig.as_str()) => {
-                    for o in opened_by {
-                        if !last.also_in_force.contains(&o) {
-                            last.also_in_force.push(o);
-                        }
+/// The intervals over which the answer to a question stays the same,
+/// from `since` on.
+pub(crate) fn timeline(
+    rs: &RuleSet,
+    q: &Question,
+    since: Date,
+    metrics: Option<&Metrics>,
+) -> Vec<Interval> {
+    let mut points: Vec<Date> = vec![since];
+    points.extend(rs.breakpoints().iter().copied().filter(|d| *d > since));
+    let mut out: Vec<Interval> = Vec::new();
+    let mut last_sig: Option<String> = None;
+    for d in points {
+        let mut qq = q.clone();
+        qq.on = d;
+        // Compare cheap determinations; explain only where the answer changes.
+        let sig = signature(rs, &rs.determine(&qq));
+        let opened_by = rs.opened_on(d);
+        match out.last_mut() {
+            Some(last) if last_sig.as_deref() == Some(sig.as_str()) => {
+                for o in opened_by {
+                    if !last.also_in_force.contains(&o) {
+                        last.also_in_force.push(o);
                     }
-                }
-                _ => {
-                    if let Some(last) = out.last_mut() {
-                        last.to = Some(d);
-                    }
-                    let mut dec = self.decide(&qq);
-                    dec.metrics = metrics.cloned();
-                    out.push(Interval {
-                        from: d,
-                        to: None,
-                        opened_by,
-                        also_in_force: Vec::new(),
-                        decision: dec,
-                    });
-                    last_sig = Some(sig);
                 }
             }
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.to = Some(d);
+                }
+                let mut dec = rs.decide(&qq);
+                dec.metrics = metrics.cloned();
+                out.push(Interval {
+                    from: d,
+                    to: None,
+                    opened_by,
+                    also_in_force: Vec::new(),
+                    decision: dec,
+                });
+                last_sig = Some(sig);
+            }
         }
-        out
     }
+    out
+}
 
-    /// What must stay equal for two dates to share an interval: the values
-    /// of the single-valued slots, and which rules set the others.
-    fn signature(&self, d: &Determination<'_>) -> String {
-        let mut s = format!("{}|{}|{:?}|", d.license_required, d.eccn, d.review_policy);
-        for &ri in &d.fired {
-            if let Some(r) = self.rules.get(ri) {
-                match &r.then {
-                    Outcome::Exception { exception, .. } if d.license_required => {
-                        s.push_str(exception)
-                    }
-                    Outcome::Object(_) => s.push_str(&r.id),
-                    _ => {}
-                }
-                s.push('|');
+/// What must stay equal for two dates to share an interval: the values
+/// of the single-valued slots, and which rules set the others.
+pub(crate) fn signature(rs: &RuleSet, d: &Determination<'_>) -> String {
+    let mut s = format!("{}|{}|{:?}|", d.license_required, d.eccn, d.review_policy);
+    for &ri in &d.fired {
+        if let Some(r) = rs.rules.get(ri) {
+            match &r.then {
+                Outcome::Exception { exception, .. } if d.license_required => s.push_str(exception),
+                Outcome::Provision(_) => s.push_str(&r.id),
+                _ => {}
             }
+            s.push('|');
         }
-        for &ri in &d.unknown {
-            if let Some(r) = self.rules.get(ri).filter(|r| r.slot == Slot::Measure) {
-                s.push('?');
-                s.push_str(&r.id);
-            }
-        }
-        s
     }
+    for &ri in &d.unknown {
+        if let Some(r) = rs.rules.get(ri).filter(|r| r.slot == Slot::Measure) {
+            s.push('?');
+            s.push_str(&r.id);
+        }
+    }
+    s
+}
 
-    /// What changes on a date: instruments starting, ending or changing
-    /// enforcement, and country-group changes.
-    pub fn opened_on(&self, d: Date) -> Vec<String> {
-        let mut v = Vec::new();
-        for p in &self.packs {
-            if p.meta.effective == d {
-                v.push(format!("{} ({}) takes effect", p.meta.short, p.meta.id));
-            }
-            for r in p
-                .rules
-                .iter()
-                .filter(|r| r.from == d && r.from != p.meta.effective)
-            {
+/// What changes on a date: instruments starting, ending or changing
+/// enforcement, and country-group changes.
+pub(crate) fn opened_on(rs: &RuleSet, d: Date) -> Vec<String> {
+    let mut v = Vec::new();
+    for p in &rs.packs {
+        if p.meta.effective == d {
+            v.push(format!("{} ({}) takes effect", p.meta.short, p.meta.id));
+        }
+        for r in p
+            .rules
+            .iter()
+            .filter(|r| r.from == d && r.from != p.meta.effective)
+        {
+            v.push(format!(
+                "{}: {} applies from this date ({})",
+                p.meta.short, r.paragraph, r.id
+            ));
+        }
+        for r in p.rules.iter().filter(|r| r.until == Some(d)) {
+            v.push(format!("{}: {} ends ({})", p.meta.short, r.paragraph, r.id));
+        }
+        if p.meta.until == Some(d) {
+            v.push(format!("{} ({}) ends", p.meta.short, p.meta.id));
+        }
+        for e in &p.meta.enforcement {
+            if e.from == d {
                 v.push(format!(
-                    "{}: {} applies from this date ({})",
-                    p.meta.short, r.paragraph, r.id
+                    "{}: {} ({})",
+                    p.meta.short,
+                    if e.enforced {
+                        "enforced again"
+                    } else {
+                        "not enforced"
+                    },
+                    e.citation
                 ));
             }
-            for r in p.rules.iter().filter(|r| r.until == Some(d)) {
-                v.push(format!("{}: {} ends ({})", p.meta.short, r.paragraph, r.id));
-            }
-            if p.meta.until == Some(d) {
-                v.push(format!("{} ({}) ends", p.meta.short, p.meta.id));
-            }
-            for e in &p.meta.enforcement {
-                if e.from == d {
-                    v.push(format!(
-                        "{}: {} ({})",
-                        p.meta.short,
-                        if e.enforced {
-                            "enforced again"
-                        } else {
-                            "not enforced"
-                        },
-                        e.citation
-                    ));
-                }
-                if e.until == Some(d) {
-                    v.push(format!(
-                        "{}: end of {} ({})",
-                        p.meta.short,
-                        if e.enforced {
-                            "enforcement"
-                        } else {
-                            "suspension"
-                        },
-                        e.citation
-                    ));
-                }
+            if e.until == Some(d) {
+                v.push(format!(
+                    "{}: end of {} ({})",
+                    p.meta.short,
+                    if e.enforced {
+                        "enforcement"
+                    } else {
+                        "suspension"
+                    },
+                    e.citation
+                ));
             }
         }
-        for c in self.groups.changes.iter().filter(|c| c.effective == d) {
-            let add: Vec<String> = c.add.iter().map(|x| x.to_string()).collect();
-            let rem: Vec<String> = c.remove.iter().map(|x| x.to_string()).collect();
-            let mut s = format!("Country Group {}:", c.group);
-            if !add.is_empty() {
-                s.push_str(&format!(" adds {}", add.join(", ")));
-            }
-            if !rem.is_empty() {
-                s.push_str(&format!(" removes {}", rem.join(", ")));
-            }
-            s.push_str(&format!(" ({})", c.citation));
-            v.push(s);
-        }
-        v
     }
+    for c in rs.groups.changes.iter().filter(|c| c.effective == d) {
+        let add: Vec<String> = c.add.iter().map(|x| x.to_string()).collect();
+        let rem: Vec<String> = c.remove.iter().map(|x| x.to_string()).collect();
+        let mut s = format!("Country Group {}:", c.group);
+        if !add.is_empty() {
+            s.push_str(&format!(" adds {}", add.join(", ")));
+        }
+        if !rem.is_empty() {
+            s.push_str(&format!(" removes {}", rem.join(", ")));
+        }
+        s.push_str(&format!(" ({})", c.citation));
+        v.push(s);
+    }
+    v
 }

@@ -5,34 +5,34 @@ use std::fmt::Write as _;
 
 use chipexport_domain::{Country, fmt_num};
 
-use crate::engine::{Decision, Interval, Item};
+use crate::engine::{Decision, Interval};
 use crate::pack::Outcome;
+use crate::provision::Provision;
+use crate::vocabulary::{ReviewPolicy, SaleEffect, Vocabulary};
 
-fn policy_phrase(p: Option<&str>) -> &'static str {
-    match p {
-        Some("presumption_of_denial") => "presumption of denial",
-        Some("case_by_case") => "case-by-case review",
-        Some("presumption_of_approval") => "presumption of approval",
-        _ => "no published review policy",
-    }
-}
-
-fn measure_phrase(kind: &str) -> String {
-    kind.replace('_', " ")
+fn policy_phrase(p: Option<ReviewPolicy>) -> &'static str {
+    p.map_or("no published review policy", ReviewPolicy::describe)
 }
 
 fn country_name(code: &str) -> String {
     Country::parse(code).map_or(code.to_string(), |c| c.name().to_string())
 }
 
-/// The one line a manager reads: the US layer, the other jurisdictions, and
-/// the net effect.
-pub fn verdict(d: &Decision) -> String {
+/// The one line a manager reads: [`verdict_parts`] joined by `"; "`.
+pub fn verdict(d: &Decision, vocab: &Vocabulary) -> String {
+    verdict_parts(d, vocab).join("; ")
+}
+
+/// The parts of the verdict: the US layer (`US: ...`), each other
+/// jurisdiction's measures (`China: ...`), the measures that may apply, and
+/// the net effect (`net: ...`). Callers that show the parts on lines of
+/// their own use these instead of splitting the verdict.
+pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
     let mut us = if d.license_required {
         let mut s = format!(
             "licence required ({}), {}",
             d.eccn,
-            policy_phrase(d.review_policy.as_deref())
+            policy_phrase(d.review_policy)
         );
         if !d.license_exceptions.is_empty() {
             s.push_str(&format!(
@@ -56,14 +56,14 @@ pub fn verdict(d: &Decision) -> String {
     let certs = d
         .conditions
         .iter()
-        .filter(|c| c.kind() == "certification" || c.kind() == "volume_cap")
+        .filter(|c| {
+            vocab
+                .condition_kind(c.kind().as_str())
+                .is_some_and(|k| k.certification)
+        })
         .count();
-    for c in &d.conditions {
-        if c.kind() == "revenue_share"
-            && let Some(p) = c.fields.get("percent").and_then(|v| v.as_f64())
-        {
-            us.push_str(&format!(", {}% revenue share", fmt_num(p)));
-        }
+    for p in d.conditions.iter().filter_map(|c| c.terms.percent) {
+        us.push_str(&format!(", {}% revenue share", fmt_num(p)));
     }
     if certs > 0 {
         us.push_str(&format!(
@@ -72,7 +72,7 @@ pub fn verdict(d: &Decision) -> String {
         ));
     }
     let mut parts = vec![format!("US: {us}")];
-    let mut by_j: Vec<(String, Vec<&Item>)> = Vec::new();
+    let mut by_j: Vec<(String, Vec<&Provision>)> = Vec::new();
     for m in &d.measures {
         match by_j.iter_mut().find(|(j, _)| *j == m.jurisdiction) {
             Some((_, v)) => v.push(m),
@@ -84,7 +84,7 @@ pub fn verdict(d: &Decision) -> String {
         for m in ms {
             let k = format!(
                 "{} ({}, {})",
-                measure_phrase(m.kind()),
+                m.kind().phrase(),
                 m.legal_form.replace('_', " "),
                 m.confidence
             );
@@ -100,25 +100,19 @@ pub fn verdict(d: &Decision) -> String {
             d.possible_measures.len()
         ));
     }
-    let blocking = d
-        .measures
-        .iter()
-        .any(|m| matches!(m.kind(), "import_prohibited" | "purchase_prohibited"));
-    let deterring = d.measures.iter().any(|m| {
-        matches!(
-            m.kind(),
-            "purchase_discouraged"
-                | "import_approval_required"
-                | "security_review"
-                | "customs_inspection"
-                | "domestic_quota"
-                | "procurement_preference"
-        )
-    });
+    let sale = |effect: SaleEffect| {
+        d.measures.iter().any(|m| {
+            vocab
+                .measure_kind(m.kind().as_str())
+                .is_some_and(|k| k.sale == Some(effect))
+        })
+    };
+    let blocking = sale(SaleEffect::Blocked);
+    let deterring = sale(SaleEffect::Deterred);
     let net = if blocking {
         "blocked by the destination's measures"
     } else if d.license_required
-        && d.review_policy.as_deref() == Some("presumption_of_denial")
+        && d.review_policy == Some(ReviewPolicy::PresumptionOfDenial)
         && d.license_exceptions.is_empty()
     {
         "export unlikely to be authorised"
@@ -140,7 +134,7 @@ pub fn verdict(d: &Decision) -> String {
         "may ship without a US licence"
     };
     parts.push(format!("net: {net}"));
-    parts.join("; ")
+    parts
 }
 
 /// Writes `text` wrapped at 92 columns: the first line after `first`, the
@@ -166,20 +160,18 @@ fn wrap(out: &mut String, first: &str, text: &str) {
     }
 }
 
-fn obj_text(i: &Item) -> String {
-    let mut s = measure_phrase(i.kind());
-    if let Some(p) = i.fields.get("percent").and_then(|v| v.as_f64()) {
+fn obj_text(i: &Provision) -> String {
+    let t = &i.terms;
+    let mut s = t.kind.phrase();
+    if let Some(p) = t.percent {
         s.push_str(&format!(" {}%", fmt_num(p)));
     }
-    if let Some(p) = i.fields.get("max_percent").and_then(|v| v.as_f64()) {
+    if let Some(p) = t.max_percent {
         s.push_str(&format!(" (at most {}%)", fmt_num(p)));
     }
-    for k in ["text", "effect", "basis"] {
-        if let Some(t) = i.str_field(k) {
-            s.push_str(": ");
-            s.push_str(t);
-            break;
-        }
+    if let Some(words) = t.description() {
+        s.push_str(": ");
+        s.push_str(words);
     }
     s
 }
@@ -193,12 +185,9 @@ fn would_text(o: &Outcome) -> String {
             format!("make licence exception {exception} available")
         }
         Outcome::Review { policy } => {
-            format!("set the review policy to {}", policy_phrase(Some(policy)))
+            format!("set the review policy to {}", policy.describe())
         }
-        Outcome::Object(m) => m
-            .get("kind")
-            .and_then(|v| v.as_str())
-            .map_or("apply".into(), |k| format!("add {}", measure_phrase(k))),
+        Outcome::Provision(t) => format!("add {}", t.kind.phrase()),
     }
 }
 
@@ -248,7 +237,7 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
         let _ = writeln!(
             o,
             "  Review policy:        {}",
-            policy_phrase(d.review_policy.as_deref())
+            policy_phrase(d.review_policy)
         );
         if d.exception_details.is_empty() {
             let _ = writeln!(o, "  Licence exceptions:   none available");
@@ -490,12 +479,12 @@ pub fn reference_markdown(rs: &crate::ruleset::RuleSet) -> String {
         o,
         "Generated by `chipexport rules doc` from the rule packs in `data/rules/`; do not edit by hand."
     );
-    let _ = writeln!(o, "Rule set `{}`.\n", rs.id);
+    let _ = writeln!(o, "Rule set `{}`.\n", rs.id());
     let _ = writeln!(
         o,
         "| effective | pack | kind | confidence | citation |\n|---|---|---|---|---|"
     );
-    for p in &rs.packs {
+    for p in rs.packs() {
         let status = if p.meta.status == crate::pack::Status::Proposed {
             " (proposed)"
         } else {
@@ -513,7 +502,7 @@ pub fn reference_markdown(rs: &crate::ruleset::RuleSet) -> String {
             p.meta.citation.short().replace('|', "\\|")
         );
     }
-    for p in &rs.packs {
+    for p in rs.packs() {
         let _ = writeln!(o, "\n## {}\n", p.meta.id);
         let _ = writeln!(o, "**{}**\n", p.meta.title);
         let _ = writeln!(o, "{}\n", p.meta.summary);

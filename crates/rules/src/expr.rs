@@ -11,19 +11,26 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
-use crate::facts::{Fact, Facts, Ty, Value, vocabulary};
+use crate::facts::{Fact, Facts, Ty, Value};
+use crate::vocabulary::Vocabulary;
 
 /// A literal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Lit {
+    /// `TRUE` or `FALSE`.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// A text in quotes.
     Text(String),
+    /// A country code (a text compared with a country fact).
     Country(Country),
+    /// A date (`DATE '2025-01-15'`, or a text compared with a date).
     Date(Date),
 }
 
 impl Lit {
+    /// The literal as an evaluation value.
     pub fn value(&self) -> Value<'_> {
         match self {
             Lit::Bool(b) => Value::Bool(*b),
@@ -34,6 +41,7 @@ impl Lit {
         }
     }
 
+    /// The literal's type.
     pub fn ty(&self) -> Ty {
         match self {
             Lit::Bool(_) => Ty::Bool,
@@ -45,17 +53,25 @@ impl Lit {
     }
 }
 
+/// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CmpOp {
+    /// `=`
     Eq,
+    /// `<>`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
 impl CmpOp {
+    /// The operator as SQL writes it.
     pub fn symbol(self) -> &'static str {
         match self {
             CmpOp::Eq => "=",
@@ -103,42 +119,66 @@ impl CmpOp {
     }
 }
 
+/// An arithmetic operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ArithOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/` (division by zero is unknown)
     Div,
 }
 
 /// A typed predicate or value expression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Expr {
+    /// A literal.
     Lit(Lit),
+    /// A fact of the question.
     Fact(Fact),
+    /// `in_group(fact, 'group')`: membership of a country fact on the date.
     InGroup(Fact, Group),
+    /// `NOT x`
     Not(Box<Expr>),
+    /// `a AND b`
     And(Box<Expr>, Box<Expr>),
+    /// `a OR b`
     Or(Box<Expr>, Box<Expr>),
+    /// `a op b`
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `x [NOT] IN (literals)`
     In {
+        /// The value tested.
         expr: Box<Expr>,
+        /// The literals.
         list: Vec<Lit>,
+        /// `NOT IN`.
         negated: bool,
     },
+    /// `x IS [NOT] NULL`
     IsNull {
+        /// The value tested.
         expr: Box<Expr>,
+        /// `IS NOT NULL`.
         negated: bool,
     },
+    /// `a op b` on numbers.
     Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `-x`
     Neg(Box<Expr>),
 }
 
 /// An error in a predicate, located by byte range within the predicate text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredicateError {
+    /// What is wrong.
     pub message: String,
+    /// Where, in bytes of the predicate text.
     pub range: Option<Range<usize>>,
+    /// How to fix it.
     pub help: Option<String>,
 }
 
@@ -182,8 +222,19 @@ fn byte_range(text: &str, span: sqlparser::tokenizer::Span) -> Option<Range<usiz
     Some(start..end)
 }
 
-/// Parses and type-checks a predicate. The result has type boolean.
+/// Parses and type-checks a predicate against the shipped vocabulary. The
+/// result has type boolean.
 pub fn parse_predicate(text: &str) -> Result<Expr, PredicateError> {
+    parse_predicate_with(text, Vocabulary::shared())
+}
+
+/// Parses and type-checks a predicate; text literals compared with a fact
+/// that has a closed vocabulary (buyer type, exporter role, review policy)
+/// are checked against `vocab` when given. The result has type boolean.
+pub fn parse_predicate_with(
+    text: &str,
+    vocab: Option<&Vocabulary>,
+) -> Result<Expr, PredicateError> {
     let dialect = GenericDialect {};
     let mut parser = Parser::new(&dialect)
         .try_with_sql(text)
@@ -203,7 +254,7 @@ pub fn parse_predicate(text: &str) -> Result<Expr, PredicateError> {
             Some("join conditions with AND / OR".into()),
         ));
     }
-    let checker = Checker { text };
+    let checker = Checker { text, vocab };
     let (e, ty) = checker.expr(&ast)?;
     if ty != Ty::Bool {
         return Err(PredicateError::new(
@@ -220,6 +271,7 @@ pub fn parse_predicate(text: &str) -> Result<Expr, PredicateError> {
 
 struct Checker<'t> {
     text: &'t str,
+    vocab: Option<&'t Vocabulary>,
 }
 
 impl Checker<'_> {
@@ -439,7 +491,7 @@ impl Checker<'_> {
         match (&x, t, want) {
             (_, a, b) if a == b => {
                 if let (Expr::Lit(Lit::Text(s)), Some(f)) = (&x, vocab_of)
-                    && let Some(v) = vocabulary(f)
+                    && let Some(v) = self.vocab.and_then(|v| v.values_of(f))
                     && !v.contains(&s.as_str())
                 {
                     let help = match did_you_mean(s, v.iter().copied()) {
@@ -774,6 +826,7 @@ pub fn render(e: &Expr) -> String {
     }
 }
 
+/// A literal as predicate text that parses back to it.
 pub fn render_lit(l: &Lit) -> String {
     match l {
         Lit::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -789,8 +842,11 @@ pub fn render_lit(l: &Lit) -> String {
 /// the facts of a question: the evidence shown in explanations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Atom {
+    /// The test as the predicate writes it (`tpp >= 4800`).
     pub test: String,
+    /// The facts' values (`tpp = 2368`).
     pub actual: String,
+    /// Whether the test holds (`None`: unknown).
     pub holds: Option<bool>,
 }
 

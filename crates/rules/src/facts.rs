@@ -7,14 +7,20 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ty {
+    /// A number.
     Num,
+    /// True or false.
     Bool,
+    /// A text.
     Text,
+    /// A country.
     Country,
+    /// A date.
     Date,
 }
 
 impl Ty {
+    /// The type's name in messages.
     pub fn name(self) -> &'static str {
         match self {
             Ty::Num => "number",
@@ -34,10 +40,15 @@ macro_rules! facts {
         pub enum Fact { $( #[doc = $doc] $variant, )* }
 
         impl Fact {
+            /// Every fact.
             pub const ALL: &'static [Fact] = &[ $( Fact::$variant, )* ];
+            /// The fact's name in predicates.
             pub fn name(self) -> &'static str { match self { $( Fact::$variant => $name, )* } }
+            /// The fact's type.
             pub fn ty(self) -> Ty { match self { $( Fact::$variant => Ty::$ty, )* } }
+            /// What the fact is.
             pub fn doc(self) -> &'static str { match self { $( Fact::$variant => $doc, )* } }
+            /// The fact of a name (case-insensitive).
             pub fn parse(s: &str) -> Option<Fact> {
                 let s = s.to_ascii_lowercase();
                 match s.as_str() { $( $name => Some(Fact::$variant), )* _ => None }
@@ -72,47 +83,20 @@ facts! {
     ReviewPolicy => "review_policy": Text, "licence review policy decided by its slot";
 }
 
-/// Buyer types a predicate and a user may name.
-pub const BUYER_TYPES: &[&str] = &[
-    "commercial",
-    "large_tech",
-    "state_funded_datacenter",
-    "critical_infrastructure",
-    "government",
-    "state_owned_enterprise",
-    "military",
-    "university",
-    "approved_entity",
-];
-
-/// Exporter roles a predicate and a user may name.
-pub const EXPORTER_ROLES: &[&str] = &["designer", "foundry", "osat", "distributor"];
-
-/// Review policies.
-pub const REVIEW_POLICIES: &[&str] = &[
-    "presumption_of_denial",
-    "case_by_case",
-    "presumption_of_approval",
-];
-
-/// The closed vocabulary of a text fact, if it has one.
-pub fn vocabulary(f: Fact) -> Option<&'static [&'static str]> {
-    match f {
-        Fact::BuyerType => Some(BUYER_TYPES),
-        Fact::ExporterRole => Some(EXPORTER_ROLES),
-        Fact::ReviewPolicy => Some(REVIEW_POLICIES),
-        _ => None,
-    }
-}
-
 /// A value during evaluation. `Null` is an unknown fact.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
+    /// Unknown.
     Null,
+    /// True or false.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// A text.
     Text(&'a str),
+    /// A country.
     Country(Country),
+    /// A date.
     Date(Date),
 }
 
@@ -132,22 +116,36 @@ impl std::fmt::Display for Value<'_> {
 /// The facts about the item, taken from a spec and its metrics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ItemFacts {
+    /// Catalog id (`None` for a user's spec).
     pub chip: Option<String>,
+    /// Model name.
     pub model: Option<String>,
+    /// Vendor.
     pub vendor: Option<String>,
+    /// Total processing performance.
     pub tpp: Option<f64>,
+    /// TPP per mm² of applicable die area.
     pub performance_density: Option<f64>,
+    /// Applicable die area, mm².
     pub die_area_mm2: Option<f64>,
+    /// DRAM bandwidth, GB/s.
     pub memory_bandwidth_gbps: Option<f64>,
+    /// Aggregate bidirectional interconnect, GB/s.
     pub interconnect_gbps: Option<f64>,
+    /// Memory plus interconnect bandwidth, GB/s.
     pub memory_plus_interconnect_gbps: Option<f64>,
+    /// Transistor count, billions.
     pub transistors_billion: Option<f64>,
+    /// Designed or marketed for datacenters.
     pub datacenter: Option<bool>,
+    /// Logic dies on a non-planar process.
     pub non_planar: Option<bool>,
+    /// The designer's headquarters country.
     pub origin_country: Option<Country>,
 }
 
 impl ItemFacts {
+    /// The facts of a spec and its metrics.
     pub fn from_spec(spec: &ChipSpec, metrics: &Metrics) -> ItemFacts {
         ItemFacts {
             chip: spec.id.clone(),
@@ -171,15 +169,25 @@ impl ItemFacts {
 /// results of the slots decided so far.
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
+    /// The facts about the item.
     pub item: &'a ItemFacts,
+    /// The country of destination.
     pub destination: Country,
+    /// The end user's headquarters.
     pub end_user_hq: Country,
+    /// The exporting country.
     pub exported_from: Country,
+    /// The date of the question.
     pub date: Date,
+    /// The buyer type, if given.
     pub buyer_type: Option<&'a str>,
+    /// The exporter role, if given.
     pub exporter_role: Option<&'a str>,
+    /// The classification, once decided.
     pub eccn: Option<&'a str>,
+    /// The licence requirement, once decided.
     pub license_required: Option<bool>,
+    /// The review policy's name, once decided.
     pub review_policy: Option<&'a str>,
     /// Whether the item is subject to the EAR (see [`Fact::SubjectToEar`]).
     pub subject_to_ear: Option<bool>,
@@ -199,6 +207,7 @@ fn mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
 }
 
 impl<'a> Facts<'a> {
+    /// The facts of a question before any slot is decided.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         item: &'a ItemFacts,
@@ -238,6 +247,7 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// The value of a fact (`Null` when unknown).
     pub fn get(&self, f: Fact) -> Value<'_> {
         let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
         let text = |v: &'a Option<String>| v.as_deref().map_or(Value::Null, Value::Text);

@@ -20,7 +20,7 @@ use crate::facts::{Fact, ItemFacts};
 use crate::ruleset::RuleSet;
 
 /// The outcome to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     /// No US licence required.
@@ -34,20 +34,25 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every target.
+    pub const ALL: [Target; 3] = [
+        Target::NoLicense,
+        Target::CaseByCase,
+        Target::AnyLicensePath,
+    ];
+
+    /// The target of its name (`no_license`, `case_by_case`,
+    /// `any_license_path`: the serde names).
     pub fn parse(s: &str) -> Option<Target> {
-        match s {
-            "no_license" => Some(Target::NoLicense),
-            "case_by_case" => Some(Target::CaseByCase),
-            "any_license_path" => Some(Target::AnyLicensePath),
-            _ => None,
-        }
+        use serde::Deserialize as _;
+        let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s);
+        Target::deserialize(de).ok()
     }
 
     fn holds(self, rs: &RuleSet, d: &Determination<'_>) -> bool {
-        let reviewable = matches!(
-            d.review_policy,
-            Some("case_by_case" | "presumption_of_approval")
-        );
+        let reviewable = d
+            .review_policy
+            .is_some_and(crate::vocabulary::ReviewPolicy::is_reviewable);
         match self {
             Target::NoLicense => !d.license_required,
             Target::CaseByCase => !d.license_required || reviewable,
@@ -71,11 +76,14 @@ pub enum Knob {
     Throughput,
     /// The applicable die area, mm² (smaller raises density).
     DieArea,
+    /// DRAM bandwidth, GB/s.
     MemoryBandwidth,
+    /// Aggregate bidirectional interconnect, GB/s.
     Interconnect,
 }
 
 impl Knob {
+    /// Every knob.
     pub const ALL: [Knob; 4] = [
         Knob::Throughput,
         Knob::DieArea,
@@ -83,6 +91,7 @@ impl Knob {
         Knob::Interconnect,
     ];
 
+    /// The knob of its name (see [`Knob::name`]).
     pub fn parse(s: &str) -> Option<Knob> {
         match s {
             "throughput" | "tpp" => Some(Knob::Throughput),
@@ -93,6 +102,7 @@ impl Knob {
         }
     }
 
+    /// The knob's name (`throughput`, `die_area`, ...).
     pub fn name(self) -> &'static str {
         match self {
             Knob::Throughput => "throughput (TPP)",
@@ -111,9 +121,13 @@ impl Knob {
 /// A design as the knobs see it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Design {
+    /// Total processing performance.
     pub tpp: f64,
+    /// Applicable die area, mm².
     pub die_area_mm2: Option<f64>,
+    /// DRAM bandwidth, GB/s.
     pub memory_bandwidth_gbps: Option<f64>,
+    /// Aggregate bidirectional interconnect, GB/s.
     pub interconnect_gbps: Option<f64>,
 }
 
@@ -141,7 +155,9 @@ impl Design {
 /// How far one knob can go.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnobLimit {
+    /// The knob.
     pub knob: Knob,
+    /// The design's current value of the knob.
     pub current: Option<f64>,
     /// The limit: the largest value (smallest for die area) that keeps the
     /// target; `None` when the knob is unbounded or cannot reach it.
@@ -160,6 +176,7 @@ pub struct KnobLimit {
     pub exact: bool,
     /// Rules whose firing changes across the limit.
     pub binding_rules: Vec<String>,
+    /// The answer in words.
     pub text: String,
 }
 
@@ -190,9 +207,11 @@ impl KnobLimit {
 /// One point of a two-knob frontier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FrontierPoint {
+    /// The die area of the point, mm².
     pub die_area_mm2: f64,
     /// The largest TPP that keeps the target at this die area.
     pub max_tpp: Option<f64>,
+    /// Whether `max_tpp` itself keeps the target.
     pub inclusive: bool,
     /// False when no TPP keeps the target at this area (others fixed).
     pub reachable: bool,
@@ -204,27 +223,40 @@ pub type KnobValue = (Knob, f64, bool);
 /// Joint reductions when no single knob reaches the target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JointReduction {
+    /// The knobs moved together, with their values.
     pub knobs: Vec<KnobValue>,
+    /// The answer in words.
     pub text: String,
 }
 
 /// The full headroom answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Headroom {
+    /// The outcome to keep.
     pub target: Target,
+    /// The date of the question.
     pub on: Date,
+    /// The design as it is.
     pub design: Design,
+    /// Whether the target holds at the design as it is.
     pub holds_now: bool,
+    /// How far each knob can go alone.
     pub knobs: Vec<KnobLimit>,
+    /// The TPP-by-die-area frontier.
     pub frontier: Vec<FrontierPoint>,
+    /// Joint reductions, when no knob alone reaches the target.
     pub joint: Option<JointReduction>,
 }
 
 /// A question about a design, with the spec it came from.
 pub struct Probe<'a> {
+    /// The rule set.
     pub rs: &'a RuleSet,
+    /// The spec of the design.
     pub spec: &'a ChipSpec,
+    /// The question asked of the design.
     pub question: &'a Question,
+    /// The outcome to keep.
     pub target: Target,
 }
 

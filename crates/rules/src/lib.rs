@@ -10,9 +10,15 @@
 //! * [`explain`]: verdicts and memos;
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
 //! * [`headroom`]: how far a design can go before the answer changes;
-//! * [`conformance`]: every pack's own test cases.
+//! * [`conformance`]: every pack's own test cases;
+//! * [`vocabulary`]: review policies, and the open vocabularies (buyer
+//!   types, exporter roles, kinds of conditions, measures and notices) kept
+//!   as data;
+//! * [`provision`]: the conditions, measures and notices of an answer;
+//! * [`record`]: the outcome record the decision log keeps.
 //!
 //! This crate never depends on a batch engine.
+#![warn(missing_docs)]
 
 pub mod chart;
 pub mod conformance;
@@ -22,10 +28,16 @@ pub mod expr;
 pub mod facts;
 pub mod headroom;
 pub mod pack;
+pub mod provision;
+pub mod record;
 pub mod ruleset;
 pub mod sat;
 pub mod sql;
+pub mod vocabulary;
 
-pub use engine::{Decision, Determination, Interval, Question};
+pub use engine::{Decision, Determination, Interval, Question, QuestionError};
 pub use facts::ItemFacts;
+pub use provision::{Provision, ProvisionKind, Terms};
+pub use record::{FieldDifference, OutcomeRecord};
 pub use ruleset::{LoadErrors, Mode, RuleSet};
+pub use vocabulary::{ReviewPolicy, Vocabulary};

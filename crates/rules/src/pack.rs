@@ -3,35 +3,57 @@
 use chipexport_domain::{ChipSpec, Confidence, DataError, Date, SourceFile, spec::toml_error};
 use serde::{Deserialize, Serialize};
 
-use crate::expr::{Expr, parse_predicate};
-use crate::facts::{BUYER_TYPES, EXPORTER_ROLES};
+use crate::expr::{Expr, parse_predicate_with};
+use crate::provision::{Direction, ProvisionKind, Terms};
+use crate::vocabulary::{BINDS_EXTRA, ReviewPolicy, Vocabulary};
+use chipexport_domain::diag::did_you_mean;
 
 /// The kind of instrument, from the strongest legal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// An interim final rule.
     InterimFinalRule,
+    /// A final rule.
     FinalRule,
+    /// An "is informed" letter to named companies.
     IsInformedLetter,
+    /// Official guidance.
     Guidance,
+    /// How licences are granted in practice.
     LicencePractice,
+    /// A bill before a legislature.
     Bill,
+    /// A law.
     Law,
+    /// A regulation.
     Regulation,
+    /// A ministerial announcement.
     MinisterialAnnouncement,
+    /// A ministerial order.
     MinisterialOrder,
+    /// An administrative decision.
     AdministrativeDecision,
+    /// A directive.
     Directive,
+    /// Informal (reported, unpublished) guidance.
     InformalGuidance,
+    /// A summons of companies by a regulator.
     Summons,
+    /// An administrative investigation.
     AdministrativeInvestigation,
+    /// An enforcement action.
     EnforcementAction,
+    /// A court case.
     CourtCase,
+    /// What a company did or announced.
     CompanyAction,
+    /// A fact about the market.
     MarketFact,
 }
 
 impl Kind {
+    /// The name as packs write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::InterimFinalRule => "interim_final_rule",
@@ -59,8 +81,11 @@ impl Kind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Whether an instrument is in force or only proposed.
 pub enum Status {
+    /// In force (from its effective date).
     InForce,
+    /// Proposed (a bill): applied only when chosen.
     Proposed,
 }
 
@@ -69,18 +94,25 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Federal Register citation (`88 FR 73458`).
     pub federal_register: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The FR document number.
     pub fr_document: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Regulation Identifier Number.
     pub rin: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The docket number.
     pub docket: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The CFR sections amended or cited.
     pub cfr: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Where the text is published.
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
 }
 
@@ -108,17 +140,23 @@ impl Citation {
 #[serde(deny_unknown_fields)]
 pub struct Enforcement {
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The first day it applies.
     pub from: Date,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "chipexport_domain::serde_date::opt_date"
     )]
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    /// Whether the instrument is enforced in the period.
     pub enforced: bool,
+    /// Where the change of enforcement is announced.
     pub citation: String,
+    /// How sure the encoding is.
     pub confidence: Confidence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
 }
 
@@ -142,24 +180,36 @@ impl Enforcement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackMeta {
+    /// The id (lowercase-hyphenated).
     pub id: String,
+    /// The full title.
     pub title: String,
+    /// A short name.
     pub short: String,
+    /// The jurisdiction (`US`, `CN`).
     pub jurisdiction: String,
+    /// The issuing authority (`BIS`).
     pub authority: String,
+    /// The legal form.
     pub kind: Kind,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The publication date.
     pub published: Date,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The effective date.
     pub effective: Date,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "chipexport_domain::serde_date::opt_date"
     )]
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    /// In force or proposed.
     pub status: Status,
+    /// How sure the encoding is.
     pub confidence: Confidence,
+    /// What the instrument does, in a few lines.
     pub summary: String,
     /// A predicate ANDed into every rule of the pack: what the instrument
     /// governs at all (e.g. US export rules need an export:
@@ -167,8 +217,10 @@ pub struct PackMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default)]
+    /// Where it is published.
     pub citation: Citation,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Dated changes of enforcement.
     pub enforcement: Vec<Enforcement>,
 }
 
@@ -176,12 +228,19 @@ pub struct PackMeta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Slot {
+    /// The ECCN (single-valued).
     Classification,
+    /// Whether a licence is required (single-valued).
     LicenseRequirement,
+    /// Licence exceptions available.
     LicenseException,
+    /// The licence review policy (single-valued).
     ReviewPolicy,
+    /// Conditions attached to an authorisation.
     Condition,
+    /// Measures of any jurisdiction.
     Measure,
+    /// Notices for the reader.
     Notice,
 }
 
@@ -205,6 +264,7 @@ impl Slot {
         )
     }
 
+    /// The name as packs write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Slot::Classification => "classification",
@@ -218,52 +278,44 @@ impl Slot {
     }
 }
 
-/// Measure kinds (non-US and US measures that are not licence outcomes).
-pub const MEASURE_KINDS: &[&str] = &[
-    "security_review",
-    "purchase_discouraged",
-    "purchase_prohibited",
-    "import_prohibited",
-    "import_approval_required",
-    "customs_inspection",
-    "procurement_preference",
-    "domestic_quota",
-    "antitrust_investigation",
-    "export_licence_required",
-    "permit_required",
-    "entity_listed",
-    "prosecution",
-];
-const DIRECTIONS: &[&str] = &["import_into", "export_from", "transit", "use_in"];
-
 /// The outcome a rule sets when it fires.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Outcome {
+    /// The ECCN.
     Classification {
+        /// The ECCN (`3A090.a`).
         eccn: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        /// A note on the classification.
         note: Option<String>,
     },
+    /// The licence requirement.
     License {
+        /// Whether a licence is required.
         required: bool,
     },
+    /// A licence exception.
     Exception {
+        /// Its name.
         exception: String,
+        /// What its user must do.
         obligations: Vec<String>,
     },
+    /// The review policy.
     Review {
-        policy: String,
+        /// The policy.
+        policy: ReviewPolicy,
     },
-    /// Conditions, measures and notices: an object with at least `kind`.
-    Object(serde_json::Map<String, serde_json::Value>),
+    /// Conditions, measures and notices.
+    Provision(Box<Terms>),
 }
 
 impl Outcome {
-    /// The `kind` of a condition, measure or notice.
-    pub fn kind(&self) -> Option<&str> {
+    /// The kind of a condition, measure or notice.
+    pub fn kind(&self) -> Option<&ProvisionKind> {
         match self {
-            Outcome::Object(m) => m.get("kind").and_then(|v| v.as_str()),
+            Outcome::Provision(t) => Some(&t.kind),
             _ => None,
         }
     }
@@ -274,23 +326,37 @@ impl Outcome {
 pub struct Rule {
     /// `pack-id#rule-id`.
     pub id: String,
+    /// The id within the pack.
     pub local_id: String,
+    /// The pack's id.
     pub pack: String,
+    /// What the rule decides.
     pub slot: Slot,
+    /// The predicate as written.
     pub when: String,
     #[serde(skip)]
+    /// The predicate, type-checked (with the pack's scope).
     pub predicate: Expr,
+    /// What the rule sets when it fires.
     pub then: Outcome,
+    /// The paragraph of the instrument it encodes.
     pub paragraph: String,
+    /// What the rule says, in words.
     pub text: String,
+    /// How sure the encoding is.
     pub confidence: Confidence,
+    /// The rules it makes exceptions to (`pack#rule`).
     pub overrides: Vec<String>,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The first day it applies.
     pub from: Date,
+    /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The pack that ended the rule.
     pub ended_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// A note for maintainers.
     pub note: Option<String>,
     /// Index of the pack in its rule set (set when the rule set loads).
     #[serde(skip)]
@@ -327,26 +393,38 @@ struct RawRule {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
+    /// The test's name.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A catalog chip (or give `spec`).
     pub chip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An inline spec (or give `chip`).
     pub spec: Option<toml::Table>,
+    /// The destination.
     pub to: String,
     #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The date.
     pub on: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The end user's headquarters (default: the destination).
     pub end_user_hq: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The exporting country (default: US).
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The buyer type.
     pub buyer_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The exporter role.
     pub exporter_role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the item is subject to the EAR.
     pub subject_to_ear: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `enforced` (default) or `as_written`.
     pub mode: Option<String>,
+    /// What the decision must show.
     pub expect: Expect,
     /// Index in the pack's `[[test]]` array, for locating failures.
     #[serde(skip)]
@@ -358,27 +436,37 @@ pub struct TestCase {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ECCN.
     pub eccn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The licence requirement.
     pub license_required: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The licence exceptions (in any order).
     pub license_exceptions: Option<Vec<String>>,
     /// A policy, or `"none"` for no review policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rules that must fire.
     pub rules_fired: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rules that must not fire.
     pub rules_not_fired: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of condition that must apply.
     pub conditions: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must apply.
     pub measures: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must not apply.
     pub measures_absent: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of measure that must be reported as possible.
     pub measures_possible: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kinds of notice that must apply.
     pub notices: Option<Vec<String>>,
 }
 
@@ -395,12 +483,16 @@ struct RawPack {
 /// A loaded pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pack {
+    /// The instrument's metadata.
     pub meta: PackMeta,
+    /// Its rules.
     pub rules: Vec<Rule>,
+    /// Its test cases.
     pub tests: Vec<TestCase>,
     /// File name, for diagnostics.
     pub file: String,
     #[serde(skip)]
+    /// The file's text, for diagnostics.
     pub source: String,
 }
 
@@ -420,7 +512,7 @@ impl Pack {
     }
 
     /// Parses a pack file; every problem is reported with its location.
-    pub fn parse(file: &SourceFile) -> Result<Pack, Vec<DataError>> {
+    pub fn parse(file: &SourceFile, vocab: &Vocabulary) -> Result<Pack, Vec<DataError>> {
         let raw: RawPack =
             toml::from_str(&file.text).map_err(|e| vec![toml_error(file, &e).in_rules()])?;
         let mut errors = Vec::new();
@@ -446,7 +538,7 @@ impl Pack {
         }
         let scope = match &meta.scope {
             None => None,
-            Some(text) => match parse_predicate(text) {
+            Some(text) => match parse_predicate_with(text, Some(vocab)) {
                 Ok(p) => Some(p),
                 Err(pe) => {
                     let span = file.locate_value(&["pack", "scope"]).map(|v| {
@@ -482,7 +574,7 @@ impl Pack {
                     None,
                 ));
             }
-            let predicate = match parse_predicate(&r.when) {
+            let predicate = match parse_predicate_with(&r.when, Some(vocab)) {
                 Ok(p) => Some(match &scope {
                     Some(sc) => Expr::And(Box::new(sc.clone()), Box::new(p)),
                     None => p,
@@ -508,7 +600,7 @@ impl Pack {
                     None
                 }
             };
-            let then = match outcome(r.decides, &r.then) {
+            let then = match outcome(r.decides, &r.then, vocab) {
                 Ok(o) => Some(o),
                 Err((key, msg, help)) => {
                     let mut path = at("then");
@@ -579,6 +671,32 @@ impl Pack {
                     None,
                 ));
             }
+            let checks = [
+                (
+                    "buyer_type",
+                    "a buyer type",
+                    &t.buyer_type,
+                    vocab.buyer_type_names(),
+                ),
+                (
+                    "exporter_role",
+                    "an exporter role",
+                    &t.exporter_role,
+                    vocab.exporter_role_names(),
+                ),
+            ];
+            for (key, what, value, names) in checks {
+                if let Some(v) = value
+                    && let Err((m, h)) =
+                        Vocabulary::check(what, v, names.iter().map(String::as_str))
+                {
+                    errors.push(err(
+                        &["test", &i.to_string(), key],
+                        format!("test `{}`: {m}", t.name),
+                        Some(h),
+                    ));
+                }
+            }
         }
         if errors.is_empty() {
             Ok(Pack {
@@ -637,7 +755,7 @@ fn is_id(s: &str) -> bool {
 
 type OutcomeError = (Option<String>, String, Option<String>);
 
-fn outcome(slot: Slot, t: &toml::Table) -> Result<Outcome, OutcomeError> {
+fn outcome(slot: Slot, t: &toml::Table, vocab: &Vocabulary) -> Result<Outcome, OutcomeError> {
     let text = |k: &str| -> Result<String, OutcomeError> {
         match t.get(k) {
             Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
@@ -708,109 +826,226 @@ fn outcome(slot: Slot, t: &toml::Table) -> Result<Outcome, OutcomeError> {
         Slot::ReviewPolicy => {
             only(&["policy"])?;
             let p = text("policy")?;
-            if !crate::facts::REVIEW_POLICIES.contains(&p.as_str()) {
-                return Err((
-                    Some("policy".into()),
+            let names = ReviewPolicy::names();
+            let policy = ReviewPolicy::parse(&p).ok_or_else(|| {
+                let help = match did_you_mean(&p, names) {
+                    Some(m) => format!("did you mean `{m}`? one of: {}", names.join(", ")),
+                    None => format!("one of: {}", names.join(", ")),
+                };
+                (
+                    Some("policy".to_string()),
                     format!("unknown review policy `{p}`"),
-                    Some(format!(
-                        "one of: {}",
-                        crate::facts::REVIEW_POLICIES.join(", ")
-                    )),
-                ));
-            }
-            Ok(Outcome::Review { policy: p })
+                    Some(help),
+                )
+            })?;
+            Ok(Outcome::Review { policy })
         }
-        Slot::Condition | Slot::Measure | Slot::Notice => {
-            let kind = text("kind")?;
-            let num = |k: &str| -> Result<f64, OutcomeError> {
-                match t.get(k) {
-                    Some(toml::Value::Integer(i)) => Ok(*i as f64),
-                    Some(toml::Value::Float(f)) => Ok(*f),
-                    _ => Err((
-                        Some(k.into()),
-                        format!("a `{kind}` needs a numeric `{k}`"),
-                        Some(format!("add `{k} = <number>`")),
-                    )),
+        Slot::Condition | Slot::Measure | Slot::Notice => provision(slot, t, vocab),
+    }
+}
+
+/// The terms of a condition, measure or notice, checked against the
+/// vocabulary.
+fn provision(slot: Slot, t: &toml::Table, vocab: &Vocabulary) -> Result<Outcome, OutcomeError> {
+    let text = |k: &str| -> Result<Option<String>, OutcomeError> {
+        match t.get(k) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+            Some(_) => Err((
+                Some(k.into()),
+                format!("`{k}` must be non-empty text"),
+                None,
+            )),
+            None => Ok(None),
+        }
+    };
+    let num = |k: &str| -> Result<Option<f64>, OutcomeError> {
+        match t.get(k) {
+            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(toml::Value::Float(f)) => Ok(Some(*f)),
+            Some(_) => Err((
+                Some(k.into()),
+                format!("`{k}` must be a number"),
+                Some(format!("write `{k} = <number>`")),
+            )),
+            None => Ok(None),
+        }
+    };
+    let allowed: &[&str] = match slot {
+        Slot::Measure => &["kind", "effect", "direction", "binds"],
+        Slot::Notice => &["kind", "text"],
+        _ => &[
+            "kind",
+            "text",
+            "id",
+            "percent",
+            "max_percent",
+            "payee",
+            "basis",
+        ],
+    };
+    for k in t.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err((
+                Some(k.clone()),
+                format!("unknown key `{k}` in `then` of a {} rule", slot.as_str()),
+                Some(format!("allowed: {}", allowed.join(", "))),
+            ));
+        }
+    }
+    let Some(kind) = text("kind")? else {
+        return Err((
+            None,
+            format!("`then` needs `kind` for a {} rule", slot.as_str()),
+            Some("add `kind = \"...\"` to `then`".into()),
+        ));
+    };
+    let known: Vec<&str> = match slot {
+        Slot::Measure => vocab
+            .measure_kinds()
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect(),
+        Slot::Notice => vocab
+            .notice_kinds()
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect(),
+        _ => vocab
+            .condition_kinds()
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect(),
+    };
+    Vocabulary::check(
+        &format!("a {} kind (see {})", slot.as_str(), vocab.source_name()),
+        &kind,
+        known.iter().copied(),
+    )
+    .map_err(|(m, h)| (Some("kind".to_string()), m, Some(h)))?;
+    let kind_name = kind.clone();
+    let mut terms = Terms::of_kind(ProvisionKind::new(kind));
+    let need = |k: &str, present: bool| -> Result<(), OutcomeError> {
+        if present {
+            Ok(())
+        } else {
+            Err((
+                None,
+                format!("a `{kind_name}` needs `{k}` in `then`"),
+                Some(format!("add `{k} = ...` to `then`")),
+            ))
+        }
+    };
+    match slot {
+        Slot::Measure => {
+            let effect = text("effect")?;
+            need("effect", effect.is_some())?;
+            let direction = text("direction")?;
+            need("direction", direction.is_some())?;
+            let d = direction.unwrap_or_default();
+            let Some(direction) = Direction::parse(&d) else {
+                let names = Direction::ALL.map(Direction::as_str);
+                let help = match did_you_mean(&d, names) {
+                    Some(m) => format!("did you mean `{m}`? one of: {}", names.join(", ")),
+                    None => format!("one of: {}", names.join(", ")),
+                };
+                return Err((
+                    Some("direction".into()),
+                    format!("unknown direction `{d}`"),
+                    Some(help),
+                ));
+            };
+            let binds = match t.get("binds") {
+                Some(toml::Value::Array(a)) if !a.is_empty() => a,
+                _ => {
+                    return Err((
+                        Some("binds".into()),
+                        "a measure needs `binds`, a non-empty list of buyers".into(),
+                        Some("e.g. binds = [\"all\"]".into()),
+                    ));
                 }
             };
-            match (slot, kind.as_str()) {
-                (Slot::Condition, "revenue_share") => {
-                    let p = num("percent")?;
-                    if !(0.0..=100.0).contains(&p) || p == 0.0 {
-                        return Err((
-                            Some("percent".into()),
-                            format!("`percent` {p} is not a rate between 0 and 100"),
-                            None,
-                        ));
-                    }
-                }
-                (Slot::Condition, "volume_cap") => {
-                    num("max_percent")?;
-                }
-                (Slot::Condition, "certification") => {
-                    text("id")?;
-                    text("text")?;
-                }
-                (Slot::Measure, k) => {
-                    if !MEASURE_KINDS.contains(&k) {
-                        return Err((
-                            Some("kind".into()),
-                            format!("unknown measure kind `{k}`"),
-                            Some(format!("one of: {}", MEASURE_KINDS.join(", "))),
-                        ));
-                    }
-                    text("effect")?;
-                    let d = text("direction")?;
-                    if !DIRECTIONS.contains(&d.as_str()) {
-                        return Err((
-                            Some("direction".into()),
-                            format!("unknown direction `{d}`"),
-                            Some(format!("one of: {}", DIRECTIONS.join(", "))),
-                        ));
-                    }
-                    match t.get("binds") {
-                        Some(toml::Value::Array(a)) if !a.is_empty() => {
-                            for v in a {
-                                let s = v.as_str().unwrap_or("");
-                                if s != "all" && s != "listed_entity" && !BUYER_TYPES.contains(&s) {
-                                    return Err((
-                                        Some("binds".into()),
-                                        format!("unknown buyer `{s}` in `binds`"),
-                                        Some(format!(
-                                            "\"all\", \"listed_entity\" or a buyer type: {}",
-                                            BUYER_TYPES.join(", ")
-                                        )),
-                                    ));
-                                }
-                            }
-                        }
-                        _ => {
-                            return Err((
-                                Some("binds".into()),
-                                "a measure needs `binds`, a non-empty list of buyers".into(),
-                                Some("e.g. binds = [\"all\"]".into()),
-                            ));
-                        }
-                    }
-                }
-                (Slot::Notice, _) => {
-                    text("text")?;
-                }
-                _ => {}
+            let buyers: Vec<&str> = BINDS_EXTRA
+                .iter()
+                .copied()
+                .chain(vocab.buyer_types().iter().map(|b| b.name.as_str()))
+                .collect();
+            for v in binds {
+                let b = v.as_str().unwrap_or("");
+                Vocabulary::check("a buyer in `binds`", b, buyers.iter().copied())
+                    .map_err(|(m, h)| (Some("binds".to_string()), m, Some(h)))?;
+                terms.binds.push(b.to_string());
             }
-            let _ = EXPORTER_ROLES;
-            let json = serde_json::to_value(t).map_err(|e| (None, e.to_string(), None))?;
-            match json {
-                serde_json::Value::Object(m) => Ok(Outcome::Object(m)),
-                _ => Err((None, "`then` must be a table".into(), None)),
+            terms.effect = effect;
+            terms.direction = Some(direction);
+        }
+        Slot::Notice => {
+            terms.text = text("text")?;
+            need("text", terms.text.is_some())?;
+        }
+        _ => {
+            terms.text = text("text")?;
+            terms.id = text("id")?;
+            terms.payee = text("payee")?;
+            terms.basis = text("basis")?;
+            terms.percent = num("percent")?;
+            terms.max_percent = num("max_percent")?;
+            for (k, p) in [
+                ("percent", terms.percent),
+                ("max_percent", terms.max_percent),
+            ] {
+                if let Some(p) = p
+                    && (!(0.0..=100.0).contains(&p) || p == 0.0)
+                {
+                    return Err((
+                        Some(k.into()),
+                        format!("`{k}` {p} is not a rate between 0 and 100"),
+                        None,
+                    ));
+                }
+            }
+            let required = vocab
+                .condition_kind(terms.kind.as_str())
+                .map(|k| k.requires.clone())
+                .unwrap_or_default();
+            for k in &required {
+                let present = match k.as_str() {
+                    "text" => terms.text.is_some(),
+                    "id" => terms.id.is_some(),
+                    "payee" => terms.payee.is_some(),
+                    "basis" => terms.basis.is_some(),
+                    "percent" => terms.percent.is_some(),
+                    "max_percent" => terms.max_percent.is_some(),
+                    _ => true,
+                };
+                if !present {
+                    let numeric = matches!(k.as_str(), "percent" | "max_percent");
+                    return Err((
+                        t.contains_key(k).then(|| k.clone()),
+                        format!(
+                            "a `{}` needs {} `{k}`",
+                            terms.kind,
+                            if numeric { "a numeric" } else { "a" }
+                        ),
+                        Some(if numeric {
+                            format!("add `{k} = <number>`")
+                        } else {
+                            format!("add `{k} = \"...\"`")
+                        }),
+                    ));
+                }
             }
         }
     }
+    Ok(Outcome::Provision(Box::new(terms)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vocab() -> Vocabulary {
+        Vocabulary::embedded().unwrap_or_else(|e| panic!("{e:?}"))
+    }
 
     const PACK: &str = r#"[pack]
 id = "us-test"
@@ -837,7 +1072,7 @@ confidence = "confirmed"
 
     #[test]
     fn predicate_errors_point_into_the_file() {
-        let errs = Pack::parse(&SourceFile::new("p.toml", PACK))
+        let errs = Pack::parse(&SourceFile::new("p.toml", PACK), &vocab())
             .err()
             .unwrap_or_default();
         let e = errs.first().map(|e| (e.message.clone(), e.line, e.column));
@@ -854,13 +1089,13 @@ confidence = "confirmed"
     #[test]
     fn malformed_status_and_dates_are_located() {
         let bad_status = PACK.replace("status = \"in_force\"", "status = \"maybe\"");
-        let errs = Pack::parse(&SourceFile::new("p.toml", bad_status))
+        let errs = Pack::parse(&SourceFile::new("p.toml", bad_status), &vocab())
             .err()
             .unwrap_or_default();
         let e = errs.first().map(|e| (e.line, e.message.contains("maybe")));
         assert_eq!(e, Some((Some(10), true)), "{errs:?}");
         let bad_date = PACK.replace("effective = 2023-11-17", "effective = 2023-13-17");
-        let errs = Pack::parse(&SourceFile::new("p.toml", bad_date))
+        let errs = Pack::parse(&SourceFile::new("p.toml", bad_date), &vocab())
             .err()
             .unwrap_or_default();
         assert_eq!(errs.first().and_then(|e| e.line), Some(9), "{errs:?}");
@@ -868,7 +1103,7 @@ confidence = "confirmed"
             "status = \"in_force\"",
             "until = 2020-01-01\nstatus = \"in_force\"",
         );
-        let errs = Pack::parse(&SourceFile::new("p.toml", until_before))
+        let errs = Pack::parse(&SourceFile::new("p.toml", until_before), &vocab())
             .err()
             .unwrap_or_default();
         assert!(
@@ -884,11 +1119,58 @@ confidence = "confirmed"
             .replace("AND performance_densty > 1", "")
             .replace("decides = \"classification\"", "decides = \"condition\"")
             .replace("{ eccn = \"3A090.a\" }", "{ kind = \"revenue_share\" }");
-        let errs = Pack::parse(&SourceFile::new("p.toml", text))
+        let errs = Pack::parse(&SourceFile::new("p.toml", text), &vocab())
             .err()
             .unwrap_or_default();
         assert!(
             errs.iter().any(|e| e.message.contains("numeric `percent`")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_kind_is_located_with_a_suggestion() {
+        let text = PACK
+            .replace("AND performance_densty > 1", "")
+            .replace("decides = \"classification\"", "decides = \"measure\"")
+            .replace(
+                "{ eccn = \"3A090.a\" }",
+                "{ kind = \"purchase_prohibitted\", effect = \"e\", direction = \"import_into\", binds = [\"all\"] }",
+            );
+        let errs = Pack::parse(&SourceFile::new("p.toml", text), &vocab())
+            .err()
+            .unwrap_or_default();
+        let e = errs
+            .first()
+            .map(|e| (e.message.clone(), e.help.clone(), e.line));
+        let (message, help, line) = e.unwrap_or_default();
+        assert!(
+            message.contains("`purchase_prohibitted` is not a measure kind"),
+            "{message}"
+        );
+        assert!(
+            help.unwrap_or_default()
+                .contains("did you mean `purchase_prohibited`?"),
+        );
+        assert_eq!(line, Some(18));
+    }
+
+    #[test]
+    fn an_unknown_review_policy_is_refused() {
+        let text = PACK
+            .replace("AND performance_densty > 1", "")
+            .replace(
+                "decides = \"classification\"",
+                "decides = \"review_policy\"",
+            )
+            .replace("{ eccn = \"3A090.a\" }", "{ policy = \"case_by_cse\" }");
+        let errs = Pack::parse(&SourceFile::new("p.toml", text), &vocab())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("unknown review policy")
+                    && e.help.as_deref().unwrap_or("").contains("`case_by_case`")),
             "{errs:?}"
         );
     }

@@ -1,13 +1,16 @@
 //! A rule set: every pack loaded, cross-checked and hashed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chipexport_domain::{CountryGroups, DataError, Date, SourceFile};
+use chipexport_domain::{CountryGroups, DataError, Date, Metrics, SourceFile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::engine::{self, Decision, Determination, Interval, Plan, Question, QuestionError};
 use crate::pack::{Pack, Rule, Slot, Status};
 use crate::sat;
+use crate::vocabulary::Vocabulary;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_packs.rs"));
@@ -17,10 +20,6 @@ mod embedded {
 pub fn embedded_packs() -> &'static [(&'static str, &'static str)] {
     embedded::PACKS
 }
-
-/// Plans per (breakpoint interval, mode), shared by clones of a rule set.
-type PlanCache =
-    std::sync::Arc<std::sync::Mutex<HashMap<(usize, Mode), std::sync::Arc<crate::engine::Plan>>>>;
 
 /// How to treat instruments that are printed but not enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
@@ -38,24 +37,38 @@ pub enum Mode {
 pub struct LoadErrors(pub Vec<DataError>);
 
 /// All packs in force or available, with indexes for fast decisions.
+///
+/// Every `impl RuleSet` of the crate is in this module; the work is done by
+/// the modules named in each method's documentation.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
-    pub packs: Vec<Pack>,
-    pub rules: Vec<Rule>,
-    pub groups: CountryGroups,
+    pub(crate) packs: Vec<Pack>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) groups: CountryGroups,
+    pub(crate) vocabulary: Vocabulary,
     /// Rule indexes per slot, in `Slot::ORDER`.
-    pub by_slot: Vec<Vec<usize>>,
+    pub(crate) by_slot: Vec<Vec<usize>>,
     /// For each rule, the rules it overrides.
-    pub overrides: Vec<Vec<usize>>,
-    pub index: HashMap<String, usize>,
-    pub pack_index: HashMap<String, usize>,
-    /// SHA-256 of every pack's text and of the country-group data.
-    pub hash: String,
-    pub id: String,
+    pub(crate) overrides: Vec<Vec<usize>>,
+    pub(crate) index: HashMap<String, usize>,
+    pub(crate) pack_index: HashMap<String, usize>,
+    /// SHA-256 of every pack's text, of the vocabulary and of the
+    /// country-group data.
+    pub(crate) hash: String,
+    pub(crate) id: String,
     /// Sorted breakpoints (see [`RuleSet::breakpoints`]).
-    pub breaks: Vec<Date>,
-    /// Plans per (breakpoint interval, mode), shared by clones.
-    plans: PlanCache,
+    pub(crate) breaks: Vec<Date>,
+    /// The plan of every breakpoint interval without bills, per mode:
+    /// `plans[interval * 2 + mode]`, built when the packs load.
+    plans: Vec<Plan>,
+}
+
+/// The index of a mode in [`RuleSet::plans`].
+fn mode_index(mode: Mode) -> usize {
+    match mode {
+        Mode::Enforced => 0,
+        Mode::AsWritten => 1,
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -63,39 +76,42 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl RuleSet {
-    /// The packs and country groups shipped with chipexport.
+    /// The packs, vocabulary and country groups shipped with chipexport.
     pub fn embedded() -> Result<RuleSet, LoadErrors> {
-        let groups = CountryGroups::embedded().map_err(|e| LoadErrors(vec![*e]))?;
-        let files: Vec<SourceFile> = embedded_packs()
-            .iter()
-            .map(|(n, t)| SourceFile::new(*n, *t))
-            .collect();
-        RuleSet::load(files, groups, chipexport_domain::groups::EMBEDDED)
+        RuleSet::with_extra(Vec::new())
     }
 
     /// The embedded packs plus extra pack files (a user's own or
     /// hypothetical instruments).
     pub fn with_extra(extra: Vec<SourceFile>) -> Result<RuleSet, LoadErrors> {
         let groups = CountryGroups::embedded().map_err(|e| LoadErrors(vec![*e]))?;
+        let vocabulary = Vocabulary::embedded().map_err(|e| LoadErrors(vec![*e]))?;
         let mut files: Vec<SourceFile> = embedded_packs()
             .iter()
             .map(|(n, t)| SourceFile::new(*n, *t))
             .collect();
         files.extend(extra);
-        RuleSet::load(files, groups, chipexport_domain::groups::EMBEDDED)
+        RuleSet::load(
+            files,
+            vocabulary,
+            groups,
+            chipexport_domain::groups::EMBEDDED,
+        )
     }
 
-    /// Loads packs, checks references and proves that no two rules of a
-    /// single-valued slot can disagree without a priority between them.
+    /// Loads packs against a vocabulary, checks references, proves that no
+    /// two rules of a single-valued slot can disagree without a priority
+    /// between them, and plans every breakpoint interval.
     pub fn load(
         files: Vec<SourceFile>,
+        vocabulary: Vocabulary,
         groups: CountryGroups,
         groups_text: &str,
     ) -> Result<RuleSet, LoadErrors> {
         let mut errors = Vec::new();
         let mut packs: Vec<Pack> = Vec::new();
         for f in &files {
-            match Pack::parse(f) {
+            match Pack::parse(f, &vocabulary) {
                 Ok(p) => {
                     if let Some(other) = packs.iter().find(|o| o.meta.id == p.meta.id) {
                         errors.push(
@@ -120,7 +136,7 @@ impl RuleSet {
             .flat_map(|(pi, p)| {
                 p.rules.iter().cloned().map(move |mut r| {
                     r.pack_idx = pi;
-                    crate::engine::numeric_atoms(&r.predicate, &mut r.thresholds);
+                    engine::numeric_atoms(&r.predicate, &mut r.thresholds);
                     r
                 })
             })
@@ -283,6 +299,10 @@ impl RuleSet {
             h.update(f.text.as_bytes());
             h.update([0]);
         }
+        h.update(vocabulary.source_name().as_bytes());
+        h.update([0]);
+        h.update(vocabulary.source_text().as_bytes());
+        h.update([0]);
         h.update(groups_text.as_bytes());
         let hash = hex(&h.finalize());
         let id = format!(
@@ -294,6 +314,7 @@ impl RuleSet {
             packs,
             rules,
             groups,
+            vocabulary,
             by_slot,
             overrides,
             index,
@@ -301,36 +322,116 @@ impl RuleSet {
             hash,
             id,
             breaks: Vec::new(),
-            plans: Default::default(),
+            plans: Vec::new(),
         };
-        rs.breaks = rs.breakpoints();
+        rs.breaks = rs.compute_breakpoints();
+        // One plan per interval and mode: interval 0 is before the first
+        // breakpoint, interval k starts at breakpoint k - 1.
+        let starts: Vec<Date> = std::iter::once(Date::MIN)
+            .chain(rs.breaks.iter().copied())
+            .collect();
+        let mut plans = Vec::with_capacity(starts.len() * 2);
+        for &start in &starts {
+            for mode in [Mode::Enforced, Mode::AsWritten] {
+                plans.push(engine::plan(&rs, start, mode, &[]));
+            }
+        }
+        rs.plans = plans;
         Ok(rs)
     }
 
-    /// The plan for a date, from the cache when no bill is chosen.
-    pub fn cached_plan(
+    /// The plan for a date: built when the packs loaded when no bill is
+    /// chosen, else made now.
+    pub fn plan_for(&self, on: Date, mode: Mode, chosen: &[String]) -> Cow<'_, Plan> {
+        if chosen.is_empty() {
+            let interval = self.interval_of(on);
+            if let Some(p) = self.plans.get(interval * 2 + mode_index(mode)) {
+                return Cow::Borrowed(p);
+            }
+        }
+        Cow::Owned(engine::plan(self, on, mode, chosen))
+    }
+
+    /// The rules to evaluate on a date, per slot: `(rule, in_force)`, where
+    /// `in_force` is false for a rule that applies as written but is not
+    /// enforced (listed only in enforced mode, to report it). A plan holds
+    /// for every date between two consecutive breakpoints; prefer
+    /// [`RuleSet::plan_for`], which reuses the plans built at load.
+    pub fn plan(&self, on: Date, mode: Mode, chosen: &[String]) -> Plan {
+        engine::plan(self, on, mode, chosen)
+    }
+
+    /// Determines the outcome of a question (see [`crate::engine`]). Pure:
+    /// no clock is read, and no lock is taken.
+    pub fn determine(&self, q: &Question) -> Determination<'_> {
+        engine::determine(self, q)
+    }
+
+    /// Determines a question with a plan made for its date.
+    pub fn determine_with(&self, q: &Question, plan: &Plan) -> Determination<'_> {
+        engine::determine_with(self, q, plan)
+    }
+
+    /// Decides a question and explains the decision. Pure: the same
+    /// question and rule set always give the same answer.
+    pub fn decide(&self, q: &Question) -> Decision {
+        engine::decide(self, q)
+    }
+
+    /// The intervals over which the answer to a question stays the same,
+    /// from `since` on.
+    pub fn timeline(&self, q: &Question, since: Date, metrics: Option<&Metrics>) -> Vec<Interval> {
+        engine::timeline(self, q, since, metrics)
+    }
+
+    /// What changes on a date: instruments starting, ending or changing
+    /// enforcement, and country-group changes.
+    pub fn opened_on(&self, d: Date) -> Vec<String> {
+        engine::opened_on(self, d)
+    }
+
+    /// The classification map on `on` for `destination` under `a` (see
+    /// [`crate::chart`]).
+    pub fn region_map(
         &self,
+        destination: chipexport_domain::Country,
         on: Date,
-        mode: Mode,
-        chosen: &[String],
-    ) -> std::sync::Arc<crate::engine::Plan> {
-        if !chosen.is_empty() {
-            return std::sync::Arc::new(self.plan(on, mode, chosen));
-        }
-        let key = (self.breaks.partition_point(|b| *b <= on), mode);
-        if let Some(p) = self
-            .plans
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(&key).cloned())
-        {
-            return p;
-        }
-        let plan = std::sync::Arc::new(self.plan(on, mode, chosen));
-        if let Ok(mut cache) = self.plans.lock() {
-            cache.insert(key, plan.clone());
-        }
-        plan
+        a: &crate::chart::Assumptions,
+    ) -> crate::chart::Map {
+        crate::chart::region_map(self, destination, on, a)
+    }
+
+    /// Checks a question's words against the rule set: its buyer type and
+    /// exporter role against the vocabulary (naming the closest word), and
+    /// that its bills are packs.
+    pub fn validate(&self, q: &Question) -> Result<(), QuestionError> {
+        engine::validate(self, q)
+    }
+
+    /// The vocabulary the packs were checked against.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// A rule by id (`pack#rule`).
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.index.get(id).and_then(|&i| self.rules.get(i))
+    }
+
+    /// The index of a rule in [`RuleSet::rules`], as determinations name
+    /// rules.
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// Rule indexes per slot, in [`Slot::ORDER`].
+    pub fn rules_by_slot(&self) -> &[Vec<usize>] {
+        &self.by_slot
+    }
+
+    /// The indexes of the rules a rule overrides.
+    pub fn overridden_by(&self, rule: usize) -> &[usize] {
+        self.overrides.get(rule).map_or(&[], Vec::as_slice)
     }
 
     /// Every pack, sorted by effective date then id.
@@ -371,8 +472,14 @@ impl RuleSet {
         self.pack_index.get(id).and_then(|&i| self.packs.get(i))
     }
 
+    /// The pack a rule belongs to.
     pub fn pack_of(&self, r: &Rule) -> Option<&Pack> {
-        self.pack(&r.pack)
+        // The rule set's rules know their pack's index; a pack's own copy
+        // of a rule does not.
+        self.packs
+            .get(r.pack_idx)
+            .filter(|p| p.meta.id == r.pack)
+            .or_else(|| self.pack(&r.pack))
     }
 
     /// Whether a rule applies on a date in a mode, with the chosen bills.
@@ -402,11 +509,23 @@ impl RuleSet {
             .collect()
     }
 
-    /// Every date on which some answer may change: pack and rule starts and
-    /// ends, enforcement changes, country-group changes, and the date
-    /// literals of predicates. Between two consecutive breakpoints every
-    /// answer is constant, which timelines and batch screening rely on.
-    pub fn breakpoints(&self) -> Vec<Date> {
+    /// Every date on which some answer may change, sorted: pack and rule
+    /// starts and ends, enforcement changes, country-group changes, and the
+    /// date literals of predicates. Between two consecutive breakpoints
+    /// every answer is constant, which timelines and batch screening rely
+    /// on. Computed when the packs load.
+    pub fn breakpoints(&self) -> &[Date] {
+        &self.breaks
+    }
+
+    /// The breakpoint interval of a date: 0 before the first breakpoint, k
+    /// from breakpoint k - 1 (inclusive) to breakpoint k. Every answer is
+    /// the same for dates of one interval.
+    pub fn interval_of(&self, date: Date) -> usize {
+        self.breaks.partition_point(|b| *b <= date)
+    }
+
+    fn compute_breakpoints(&self) -> Vec<Date> {
         let mut v: Vec<Date> = Vec::new();
         for p in &self.packs {
             v.push(p.meta.effective);

@@ -17,26 +17,43 @@ use crate::facts::Fact;
 /// An atom of a DNF conjunction, after negations are pushed inward.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Atom {
+    /// `fact op value` on a number.
     Num {
+        /// The fact.
         fact: Fact,
+        /// The comparison.
         op: CmpOp,
+        /// The number.
         value: f64,
     },
+    /// `fact [NOT] IN (values)` (equality is a one-value set).
     Set {
+        /// The fact.
         fact: Fact,
+        /// The values, rendered.
         values: Vec<String>,
+        /// `NOT IN`.
         negated: bool,
     },
+    /// `[NOT] in_group(fact, group)`.
     Group {
+        /// The fact.
         fact: Fact,
+        /// The group.
         group: Group,
+        /// False for `NOT in_group`.
         positive: bool,
     },
+    /// `fact IS [NOT] NULL`.
     Null {
+        /// The fact.
         fact: Fact,
+        /// `IS NULL` (false: `IS NOT NULL`).
         is_null: bool,
     },
+    /// Never true.
     False,
+    /// Anything else, rendered: assumed satisfiable.
     Opaque(String),
 }
 

@@ -24,7 +24,9 @@ pub enum Dialect {
 
 /// Lowers expressions for a dialect and a set of country groups.
 pub struct Lowering<'g> {
+    /// The SQL dialect.
     pub dialect: Dialect,
+    /// The country groups `in_group` reads.
     pub groups: &'g CountryGroups,
 }
 
@@ -367,7 +369,7 @@ pub fn decision_query(
                         } else {
                             None
                         },
-                        &q(crate::engine::NOT_3A090)
+                        &q(rs.vocabulary().default_classification())
                     )
                 )),
                 Slot::LicenseRequirement => outs.push(format!(
@@ -393,7 +395,7 @@ pub fn decision_query(
                     "{} AS review_policy",
                     first_value(
                         &|o| if let Outcome::Review { policy } = o {
-                            Some(q(policy))
+                            Some(q(policy.as_str()))
                         } else {
                             None
                         },
@@ -402,11 +404,11 @@ pub fn decision_query(
                 )),
                 Slot::Condition => outs.push(format!(
                     "{} AS conditions",
-                    list(&|o| o.kind().map(String::from))
+                    list(&|o| o.kind().map(|k| k.as_str().to_string()))
                 )),
                 Slot::Measure => outs.push(format!(
                     "{} AS measures",
-                    list(&|o| o.kind().map(String::from))
+                    list(&|o| o.kind().map(|k| k.as_str().to_string()))
                 )),
                 Slot::Notice => {}
             }

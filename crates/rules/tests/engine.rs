@@ -13,6 +13,15 @@ use chipexport_domain::{ChipSpec, Country, CountryGroups, Date, Metrics, SourceF
 use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
 use proptest::prelude::*;
 
+fn load(
+    files: Vec<SourceFile>,
+    groups: CountryGroups,
+    groups_text: &str,
+) -> Result<RuleSet, chipexport_rules::LoadErrors> {
+    let vocabulary = chipexport_rules::Vocabulary::embedded().unwrap();
+    RuleSet::load(files, vocabulary, groups, groups_text)
+}
+
 fn pack(id: &str, rules: &str) -> SourceFile {
     SourceFile::new(
         format!("{id}.toml"),
@@ -29,7 +38,7 @@ const BASE: &str = "[[rule]]\nid = \"a\"\ndecides = \"classification\"\nwhen = \
 fn overlapping_rules_that_disagree_are_refused_when_packs_load() {
     let groups = CountryGroups::embedded().unwrap();
     let b = "[[rule]]\nid = \"b\"\ndecides = \"classification\"\nwhen = \"tpp >= 1600 AND performance_density >= 3.2\"\nthen = { eccn = \"3A090.b\" }\nparagraph = \"b\"\ntext = \"t\"\nconfidence = \"confirmed\"\n";
-    let err = RuleSet::load(
+    let err = load(
         vec![pack("us-x", &format!("{BASE}{b}"))],
         groups.clone(),
         "",
@@ -54,19 +63,19 @@ fn overlapping_rules_that_disagree_are_refused_when_packs_load() {
         "then = { eccn = \"3A090.a\" }",
         "then = { eccn = \"3A090.a\" }\noverrides = [\"b\"]",
     );
-    assert!(RuleSet::load(vec![pack("us-x", &with_priority)], groups.clone(), "").is_ok());
+    assert!(load(vec![pack("us-x", &with_priority)], groups.clone(), "").is_ok());
     let disjoint = format!(
         "{BASE}{}",
         b.replace("tpp >= 1600", "tpp >= 1600 AND tpp < 4800")
     );
-    assert!(RuleSet::load(vec![pack("us-x", &disjoint)], groups.clone(), "").is_ok());
+    assert!(load(vec![pack("us-x", &disjoint)], groups.clone(), "").is_ok());
     // Across packs too, and only while both are in force.
     let later = b.replace(
         "id = \"b\"",
         "id = \"b\"\nuntil = 2024-01-01\nended_by = \"us-x\"",
     );
     assert!(
-        RuleSet::load(
+        load(
             vec![pack("us-x", BASE), pack("us-y", b)],
             groups.clone(),
             ""
@@ -74,7 +83,7 @@ fn overlapping_rules_that_disagree_are_refused_when_packs_load() {
         .is_err()
     );
     assert!(
-        RuleSet::load(vec![pack("us-x", BASE), pack("us-y", &later)], groups, "").is_err(),
+        load(vec![pack("us-x", BASE), pack("us-y", &later)], groups, "").is_err(),
         "still overlaps until 2024"
     );
 }
@@ -86,7 +95,7 @@ fn unknown_references_are_refused() {
         "confidence = \"confirmed\"\n",
         "confidence = \"confirmed\"\noverrides = [\"nope\"]\n",
     );
-    let err = RuleSet::load(vec![pack("us-x", &bad)], groups, "").expect_err("an error");
+    let err = load(vec![pack("us-x", &bad)], groups, "").expect_err("an error");
     assert!(
         err.0[0]
             .message
@@ -204,4 +213,82 @@ fn every_catalog_tpp_matches_the_reference_table() {
             );
         }
     }
+}
+
+#[test]
+fn every_pack_passes_its_own_test_cases() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let results = chipexport_rules::conformance::run(&rs, &cat, None);
+    assert!(results.len() > 50, "{} cases", results.len());
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| format!("{} {}: {:?}", r.pack, r.name, r.failures))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn the_vocabulary_is_hashed_into_the_rule_set() {
+    let groups = CountryGroups::embedded().unwrap();
+    let v = chipexport_rules::Vocabulary::embedded().unwrap();
+    let a = RuleSet::load(vec![pack("us-x", BASE)], v, groups.clone(), "").unwrap();
+    let text = chipexport_rules::vocabulary::EMBEDDED.replace(
+        "a private company with no special status",
+        "a private company",
+    );
+    let v2 = chipexport_rules::Vocabulary::parse(&SourceFile::new("v.toml", text)).unwrap();
+    let b = RuleSet::load(vec![pack("us-x", BASE)], v2, groups, "").unwrap();
+    assert_ne!(a.hash(), b.hash());
+}
+
+#[test]
+fn questions_are_validated_against_the_vocabulary() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let e = cat.lookup("H20").unwrap();
+    let on = Date::constant(2025, 9, 1);
+    let q = Question::new(&e.spec, &e.metrics, Country::parse("CN").unwrap(), on)
+        .buyer_type(Some("large_tec".into()));
+    let err = rs.validate(&q).expect_err("a misspelt buyer type");
+    assert_eq!(err.field, "buyer_type");
+    assert!(
+        err.help.contains("did you mean `large_tech`?"),
+        "{}",
+        err.help
+    );
+    let q = q.buyer_type(Some("large_tech".into()));
+    assert!(rs.validate(&q).is_ok());
+    assert_eq!(q.end_user_hq, q.destination);
+    assert_eq!(q.exported_from, Country::us());
+    let q = q.with_packs(vec!["no-such-bill".into()]);
+    assert_eq!(
+        rs.validate(&q).map_err(|e| e.field),
+        Err("with_packs".into())
+    );
+}
+
+#[test]
+fn the_verdict_is_its_parts_joined() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let e = cat.lookup("H20").unwrap();
+    let q = Question::new(
+        &e.spec,
+        &e.metrics,
+        Country::parse("CN").unwrap(),
+        Date::constant(2025, 9, 1),
+    )
+    .buyer_type(Some("large_tech".into()));
+    let d = rs.decide(&q);
+    assert!(d.verdict_parts.len() >= 2, "{:?}", d.verdict_parts);
+    assert!(d.verdict_parts[0].starts_with("US: "));
+    assert!(d.verdict_parts.last().unwrap().starts_with("net: "));
+    assert_eq!(d.verdict, d.verdict_parts.join("; "));
+    // The record of a decision reads back, and equals itself.
+    let record = d.outcome_record();
+    let back = chipexport_rules::OutcomeRecord::from_json(&record.to_json()).unwrap();
+    assert_eq!(back, record);
+    assert!(record.differences(&back).is_empty());
 }
