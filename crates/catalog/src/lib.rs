@@ -63,6 +63,9 @@ impl LookupError {
     /// What to do: the close names, the candidates, or how to list entries.
     pub fn help(&self) -> String {
         match self {
+            LookupError::NotFound { suggestions, .. } if suggestions.len() == 1 => {
+                format!("did you mean {}? `chipexport chips list` shows every entry", suggestions.join(""))
+            }
             LookupError::NotFound { suggestions, .. } if !suggestions.is_empty() => {
                 format!("did you mean one of: {}? `chipexport chips list` shows every entry", suggestions.join(", "))
             }

@@ -158,9 +158,10 @@ pub fn close_enough(query: &str) -> usize {
     2 * (query.chars().count() / 3).max(2)
 }
 
-/// The names among `candidates` that `query` is probably a typo of, nearest
-/// first (ties in the candidates' order), at most `max`. Both sides are
-/// compared [`compact`]ed; names equal to the query are not suggested.
+/// The names among `candidates` that `query` is probably a typo of: those
+/// within [`close_enough`] and at most half a step further than the nearest,
+/// nearest first (ties in the candidates' order), at most `max`. Both sides
+/// are compared [`compact`]ed; names equal to the query are not suggested.
 pub fn nearest<'a>(
     query: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -183,7 +184,14 @@ pub fn nearest<'a>(
         }
     }
     scored.sort_by_key(|&(d, i, _)| (d, i));
-    scored.into_iter().take(max).map(|(_, _, c)| c).collect()
+    // Only the nearest: a name a full edit further than the best is noise.
+    let best = scored.first().map_or(0, |&(d, _, _)| d);
+    scored
+        .into_iter()
+        .filter(|&(d, _, _)| d <= best + 1)
+        .take(max)
+        .map(|(_, _, c)| c)
+        .collect()
 }
 
 #[cfg(test)]
@@ -209,7 +217,8 @@ mod tests {
     #[test]
     fn nearest_orders_by_distance_and_skips_far_names() {
         let names = ["H200", "L20", "H20", "MI300X"];
-        assert_eq!(nearest("H2O", names, 8), vec!["H20", "H200", "L20"]);
+        assert_eq!(nearest("H2O", names, 8), vec!["H20"]);
+        assert_eq!(nearest("X20", names, 8), vec!["L20", "H20"]);
         assert!(nearest("zzzzzz", names, 8).is_empty());
     }
 }
