@@ -152,10 +152,15 @@ pub fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The largest [`distance`] at which `query` and a name still look like a
-/// typo of one another: two edits, or a third of the query's length when
-/// longer.
+/// typo of one another: for one or two characters a look-alike only (every
+/// two-letter code is one edit from dozens), for three or four one edit and
+/// a look-alike, else two edits or a third of the length.
 pub fn close_enough(query: &str) -> usize {
-    2 * (query.chars().count() / 3).max(2)
+    match query.chars().count() {
+        0..=2 => 1,
+        3..=4 => 3,
+        n => 2 * (n / 3).max(2),
+    }
 }
 
 /// The names among `candidates` that `query` is probably a typo of: those
@@ -220,5 +225,8 @@ mod tests {
         assert_eq!(nearest("H2O", names, 8), vec!["H20"]);
         assert_eq!(nearest("X20", names, 8), vec!["L20", "H20"]);
         assert!(nearest("zzzzzz", names, 8).is_empty());
+        // Short queries: a look-alike, not any two-letter name.
+        assert!(nearest("XX", ["UK", "US"], 8).is_empty());
+        assert_eq!(nearest("U5", ["UK", "US"], 8), vec!["US"]);
     }
 }
