@@ -162,7 +162,7 @@ pub fn impact(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Report, BatchError> {
     let reader = io::open(ledger, 65_536)?;
-    let cols = Columns::of(&reader.schema, ledger)?;
+    let cols = Columns::needing(&reader.schema, ledger, crate::screen::VALUE_COLUMNS)?;
     let mut sa = Screener::new(before.rs, cat, before.scenario);
     let mut sb = Screener::new(after.rs, cat, after.scenario);
     let mut r = Report {

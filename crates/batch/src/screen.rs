@@ -26,19 +26,21 @@ use serde::Serialize;
 
 use crate::BatchError;
 
-/// Ledger columns every row needs.
-pub const REQUIRED: &[&str] = &[
-    "order_id",
-    "chip",
+/// Ledger columns every screened ledger needs: the question's.
+pub const REQUIRED: &[&str] = &["order_id", "chip", "destination", "ship_date"];
+/// Ledger columns that may be absent; an absent column is null in every row.
+/// `quantity` and `unit_price` give the `value` when present.
+pub const OPTIONAL: &[&str] = &[
+    "end_user_hq",
+    "exported_from",
+    "buyer_type",
     "quantity",
     "unit_price",
     "currency",
-    "destination",
     "end_user",
-    "ship_date",
 ];
-/// Ledger columns that may be absent.
-pub const OPTIONAL: &[&str] = &["end_user_hq", "exported_from", "buyer_type"];
+/// The columns an order's value needs, which `impact` requires.
+pub const VALUE_COLUMNS: &[&str] = &["quantity", "unit_price"];
 /// Columns `screen` adds.
 pub const ADDED: &[&str] = &[
     "eccn",
@@ -116,11 +118,12 @@ pub struct Summary {
     pub rows: u64,
     /// Rows with an error (in their question or their money columns).
     pub rows_with_error: u64,
-    /// Rows whose answer requires a licence.
+    /// Rows without an error whose answer requires a licence.
     pub license_required: u64,
-    /// Rows whose licence application would meet a presumption of denial.
+    /// Rows without an error whose licence application would meet a
+    /// presumption of denial.
     pub presumption_of_denial: u64,
-    /// Rows whose answer owes a revenue share.
+    /// Rows without an error whose answer owes a revenue share.
     pub with_revenue_share: u64,
     /// Distinct questions determined (a question seen by both workers counts
     /// twice).
@@ -141,17 +144,29 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// The positions of the columns of `schema`; a missing required column, or
-    /// a column that screening adds, is an error naming `file`.
+    /// The positions of the columns of `schema` for `screen`; a missing
+    /// [`REQUIRED`] column, or a column that screening adds, is an error naming
+    /// `file`.
     pub fn of(schema: &Schema, file: &std::path::Path) -> Result<Columns, BatchError> {
+        Columns::needing(schema, file, &[])
+    }
+
+    /// As [`Columns::of`], also requiring the optional columns `also` (such
+    /// as [`VALUE_COLUMNS`] for `impact`).
+    pub fn needing(
+        schema: &Schema,
+        file: &std::path::Path,
+        also: &[&'static str],
+    ) -> Result<Columns, BatchError> {
         let mut idx = HashMap::new();
         let mut missing = Vec::new();
+        let required = |n: &str| REQUIRED.contains(&n) || also.contains(&n);
         for name in REQUIRED.iter().chain(OPTIONAL) {
             match schema.index_of(name) {
                 Ok(i) => {
                     idx.insert(*name, i);
                 }
-                Err(_) if REQUIRED.contains(name) => missing.push(*name),
+                Err(_) if required(name) => missing.push(*name),
                 Err(_) => {}
             }
         }
@@ -170,8 +185,13 @@ impl Columns {
                         .join(", ")
                 ),
                 &format!(
-                    "a ledger needs {}; it has {}",
+                    "a ledger needs {}{}; it has {} (see docs/ledgers.md)",
                     REQUIRED.join(", "),
+                    if also.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", and here {}", also.join(", "))
+                    },
                     have.join(", ")
                 ),
             ));
@@ -266,7 +286,7 @@ impl<'a> Screener<'a> {
                 .position(|x| x.id == e.id)
                 .and_then(|i| u16::try_from(i).ok())
                 .ok_or_else(|| "catalog too large".to_string()),
-            Err(e) => Err(format!("chip: {e}")),
+            Err(e) => Err(format!("chip: {e}; {}", e.help())),
         };
         self.chips.insert(s.to_string(), r.clone());
         r
@@ -276,7 +296,7 @@ impl<'a> Screener<'a> {
         let r = match self.countries.get(s) {
             Some(r) => r.clone(),
             None => {
-                let r = Country::parse(s).map_err(|e| e.to_string());
+                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
                 self.countries.insert(s.to_string(), r.clone());
                 r
             }
@@ -484,28 +504,7 @@ impl<'a> Screener<'a> {
                 v(buyer, i),
                 v(date, i),
             ));
-            let q = v(qty, i).map(str::trim).unwrap_or("");
-            let p = v(price, i).map(str::trim).unwrap_or("");
-            let (value, err) = match (
-                i64::from_str(q).ok().filter(|q| *q >= 0),
-                Decimal::from_str(p).ok(),
-            ) {
-                (None, _) => (
-                    None,
-                    Some(format!("quantity: `{q}` is not a whole number of units")),
-                ),
-                (_, None) => (
-                    None,
-                    Some(format!("unit_price: `{p}` is not a decimal number")),
-                ),
-                (Some(q), Some(p)) => match p.checked_mul(Decimal::from(q)) {
-                    Some(v) => (Some(v), None),
-                    None => (
-                        None,
-                        Some("value: quantity x unit_price overflows".to_string()),
-                    ),
-                },
-            };
+            let (value, err) = money(v(qty, i), v(price, i));
             values.push(value);
             money_errors.push(err);
         }
@@ -573,6 +572,9 @@ impl<'a> Screener<'a> {
                 summary.rows_with_error += 1;
                 let k = e.split(':').next().unwrap_or(e).to_string();
                 *summary.errors.entry(k).or_default() += 1;
+                // A row with an error is counted only as an error.
+                errors.push(err);
+                continue;
             }
             if ans.and_then(|x| x.license_required) == Some(true) {
                 summary.license_required += 1;
@@ -596,6 +598,45 @@ impl<'a> Screener<'a> {
     }
 }
 
+/// An order's value from its `quantity` and `unit_price` cells, or why there
+/// is none. An absent column or an empty cell is no value and no error; a
+/// cell that is not a whole number of units (or is negative), or a price
+/// that is not a decimal number (or is negative), is an error.
+fn money(qty: Option<&str>, price: Option<&str>) -> (Option<Decimal>, Option<String>) {
+    fn cell(c: Option<&str>) -> Option<&str> {
+        c.map(str::trim).filter(|c| !c.is_empty())
+    }
+    let q = cell(qty).map(|q| match i64::from_str(q) {
+        Ok(n) if n < 0 => Err(format!(
+            "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
+        )),
+        Ok(n) => Ok(n),
+        Err(_) if Decimal::from_str(q).is_ok_and(|d| d.is_sign_negative()) => Err(format!(
+            "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
+        )),
+        Err(_) => Err(format!("quantity: `{q}` is not a whole number of units")),
+    });
+    let p = cell(price).map(|p| match Decimal::from_str(p) {
+        Ok(d) if d.is_sign_negative() && !d.is_zero() => {
+            Err(format!("unit_price: `{p}` is a negative price"))
+        }
+        Ok(d) => Ok(d),
+        Err(_) => Err(format!("unit_price: `{p}` is not a decimal number")),
+    });
+    match (q, p) {
+        (Some(Err(e)), Some(Err(f))) => (None, Some(format!("{e}; {f}"))),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => (None, Some(e)),
+        (Some(Ok(q)), Some(Ok(p))) => match p.checked_mul(Decimal::from(q)) {
+            Some(v) => (Some(v), None),
+            None => (
+                None,
+                Some("value: quantity x unit_price overflows".to_string()),
+            ),
+        },
+        _ => (None, None),
+    }
+}
+
 /// A decimal at scale 4 as the integer an Arrow Decimal128(38, 4) stores.
 fn to_scaled(d: Decimal) -> i128 {
     let mut x = d.round_dp(4);
@@ -615,4 +656,78 @@ pub fn output_schema(input: &Schema) -> SchemaRef {
         fields.push(Field::new(*a, ty, true));
     }
     Arc::new(Schema::new(fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(q: Option<&str>, p: Option<&str>) -> (Option<String>, Option<String>) {
+        let (v, e) = money(q, p);
+        (v.map(|v| v.to_string()), e)
+    }
+
+    #[test]
+    fn money_names_what_is_wrong() {
+        assert_eq!(value(Some("3"), Some("2.50")), (Some("7.50".into()), None));
+        assert_eq!(value(Some(" 0 "), Some("2")), (Some("0".into()), None));
+        let neg = value(Some("-5"), Some("2")).1.unwrap_or_default();
+        assert!(
+            neg.starts_with("quantity: `-5` is a negative quantity"),
+            "{neg}"
+        );
+        let neg = value(Some("-2.5"), Some("2")).1.unwrap_or_default();
+        assert!(neg.contains("negative quantity"), "{neg}");
+        assert_eq!(
+            value(Some("2.5"), Some("2")).1.as_deref(),
+            Some("quantity: `2.5` is not a whole number of units")
+        );
+        assert_eq!(
+            value(Some("1"), Some("-3")).1.as_deref(),
+            Some("unit_price: `-3` is a negative price")
+        );
+        assert_eq!(
+            value(Some("x"), Some("y")).1.as_deref(),
+            Some(
+                "quantity: `x` is not a whole number of units; unit_price: `y` is not a decimal number"
+            )
+        );
+    }
+
+    #[test]
+    fn absent_or_empty_value_cells_are_no_value_and_no_error() {
+        assert_eq!(value(None, None), (None, None));
+        assert_eq!(value(Some("3"), None), (None, None));
+        assert_eq!(value(Some(""), Some(" ")), (None, None));
+        // A bad cell is an error even when the other column is absent.
+        assert!(value(Some("-1"), None).1.is_some());
+    }
+
+    #[test]
+    fn screen_needs_only_the_question_columns() {
+        let schema = |cols: &[&str]| {
+            Schema::new(
+                cols.iter()
+                    .map(|c| Field::new(*c, DataType::Utf8, true))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let f = std::path::Path::new("l.csv");
+        let minimal = schema(&["order_id", "chip", "destination", "ship_date"]);
+        assert!(Columns::of(&minimal, f).is_ok());
+        let e = Columns::needing(&minimal, f, VALUE_COLUMNS).err();
+        let e = e.map(|e| e.message).unwrap_or_default();
+        assert!(
+            e.contains("required columns `quantity`, `unit_price`"),
+            "{e}"
+        );
+        let e = Columns::of(&schema(&["order_id", "chip", "ship_date"]), f)
+            .err()
+            .map(|e| (e.message, e.help))
+            .unwrap_or_default();
+        assert!(
+            e.0.contains("`destination`") && e.1.contains("docs/ledgers.md"),
+            "{e:?}"
+        );
+    }
 }

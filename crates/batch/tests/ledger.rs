@@ -339,3 +339,111 @@ fn an_output_that_cannot_be_written_says_whose_fault_it_is() {
         "the message does not repeat the cause"
     );
 }
+
+#[test]
+fn a_licence_only_ledger_needs_no_money_columns() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lic.csv");
+    std::fs::write(
+        &input,
+        "order_id,chip,destination,ship_date\n\
+         1,H20,CN,2025-05-01\n\
+         2,nvidia-l20-pcie-48gb,CN,2025-05-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+    assert_eq!((s.rows, s.rows_with_error, s.license_required), (2, 0, 1));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 3, "every row comes out: {text}");
+    // impact needs the value columns and says so.
+    let side = |d: &str| Side {
+        label: d.to_string(),
+        rs: &rs,
+        scenario: Scenario {
+            on: Some(d.parse().unwrap()),
+            ..Scenario::default()
+        },
+    };
+    let e = impact(
+        &cat,
+        side("2025-04-01"),
+        side("2025-05-01"),
+        &input,
+        10,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("lacks the required columns `quantity`, `unit_price`"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.fault(), Fault::Input);
+}
+
+#[test]
+fn a_negative_quantity_is_named_and_the_row_is_left_out_of_the_counts() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("neg.csv");
+    std::fs::write(
+        &input,
+        "order_id,chip,quantity,unit_price,destination,ship_date\n\
+         1,H20,10,100,CN,2025-05-01\n\
+         2,H20,-5,100,CN,2025-05-01\n\
+         3,H20,,,CN,2025-05-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+    assert_eq!(
+        (s.rows, s.rows_with_error, s.license_required),
+        (3, 1, 2),
+        "the row with -5 is an error, not a licence-required order: {s:?}"
+    );
+    assert_eq!(s.errors.get("quantity"), Some(&1));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[2].contains("quantity: `-5` is a negative quantity"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        !lines[3].contains("quantity:"),
+        "an empty cell is no value: {}",
+        lines[3]
+    );
+}
+
+#[test]
+fn a_chip_name_of_several_variants_is_a_row_error() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("gaudi.csv");
+    std::fs::write(
+        &input,
+        "order_id,chip,destination,ship_date\n\
+         1,Gaudi 3,CN,2025-05-01\n\
+         2,intel-gaudi-3-hl-328-oam-china,CN,2025-05-01\n\
+         3,H2O,CN,2025-05-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+    assert_eq!((s.rows, s.rows_with_error), (3, 2));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[1].contains("matches 4 catalog entries"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[3].contains("no chip `H2O`"), "{}", lines[3]);
+}

@@ -3,7 +3,7 @@
 
 #![warn(missing_docs)]
 
-use chipexport_domain::{ChipSpec, DataError, Fault, Metrics, SourceFile};
+use chipexport_domain::{ChipSpec, DataError, Fault, Metrics, SourceFile, names};
 use serde::Serialize;
 
 mod embedded {
@@ -38,15 +38,18 @@ pub enum LookupError {
     NotFound {
         /// The name as given.
         query: String,
-        /// Ids of entries whose id or name contains it (at most 8).
+        /// Names or ids it may be a typo of, nearest first (edit distance,
+        /// look-alikes such as `O`/`0` counting half), then names that
+        /// contain it; at most 8.
         suggestions: Vec<String>,
     },
-    /// Several entries have that name.
+    /// The name fits several entries (variants of one model, say) and none
+    /// of them is the documented default for it.
     #[error("`{query}` matches {} catalog entries", candidates.len())]
     Ambiguous {
         /// The name as given.
         query: String,
-        /// The entries it matches, as `id (display name)`.
+        /// The entries it fits, as `id (variant)`, sorted by id.
         candidates: Vec<String>,
     },
 }
@@ -60,11 +63,14 @@ impl LookupError {
     /// What to do: the close names, the candidates, or how to list entries.
     pub fn help(&self) -> String {
         match self {
+            LookupError::NotFound { suggestions, .. } if suggestions.len() == 1 => {
+                format!("did you mean {}? `chipexport chips list` shows every entry", suggestions.join(""))
+            }
             LookupError::NotFound { suggestions, .. } if !suggestions.is_empty() => {
                 format!("did you mean one of: {}? `chipexport chips list` shows every entry", suggestions.join(", "))
             }
             LookupError::NotFound { .. } => "`chipexport chips list` shows every entry; give a catalog id or a model name such as H20 or RTX 4090, or describe the chip in a spec file with --spec".into(),
-            LookupError::Ambiguous { candidates, .. } => format!("name one of: {}", candidates.join(", ")),
+            LookupError::Ambiguous { candidates, .. } => format!("the outcome can differ between variants: name one by its id: {}", candidates.join(", ")),
         }
     }
 }
@@ -82,11 +88,164 @@ pub struct Catalog {
     pub entries: Vec<Entry>,
 }
 
+/// How a lookup found its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The catalog id.
+    Id,
+    /// One of the entry's aliases.
+    Alias,
+    /// The entry's model name.
+    ModelName,
+    /// The vendor followed by the model name.
+    VendorModel,
+}
+
+impl MatchedBy {
+    /// In words: `id`, `alias`, `model name`, `vendor and model name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Id => "id",
+            MatchedBy::Alias => "alias",
+            MatchedBy::ModelName => "model name",
+            MatchedBy::VendorModel => "vendor and model name",
+        }
+    }
+}
+
+/// A name that fits several entries, resolved to the one whose
+/// `default_for` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefaultChoice {
+    /// The `default_for` name the query matched, as the catalog spells it.
+    pub name: String,
+    /// The other entries the name fits, as `id (variant)`, sorted by id.
+    pub others: Vec<String>,
+}
+
+/// What a name resolved to, and how: callers report a resolution that is
+/// not [exact](Resolution::is_exact).
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution<'a> {
+    /// The entry found (serialised as its id).
+    #[serde(rename = "id", serialize_with = "entry_id")]
+    pub entry: &'a Entry,
+    /// The name as given.
+    pub query: String,
+    /// Which of the entry's names matched.
+    pub matched_by: MatchedBy,
+    /// That name as the catalog spells it, such as `H20` or `NVIDIA H20`.
+    pub matched_name: String,
+    /// True when the query matched only once case, accents, spaces and
+    /// punctuation were ignored (`h 20` for `H20`); case alone does not count.
+    pub normalised: bool,
+    /// The documented default chosen, when the name fits several entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultChoice>,
+}
+
+/// A resolution without a default: `normalised` when `given` and `name`
+/// differ by more than case and accents.
+fn resolved<'e>(entry: &'e Entry, given: &str, by: MatchedBy, name: &str) -> Resolution<'e> {
+    Resolution {
+        entry,
+        query: given.to_string(),
+        matched_by: by,
+        matched_name: name.to_string(),
+        normalised: names::fold(given) != names::fold(name.trim()),
+        default: None,
+    }
+}
+
+fn entry_id<S: serde::Serializer>(e: &&Entry, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&e.id)
+}
+
+impl Resolution<'_> {
+    /// True when the query is an id, alias or name of exactly this entry,
+    /// written as the catalog writes it (case aside).
+    pub fn is_exact(&self) -> bool {
+        !self.normalised && self.default.is_none()
+    }
+
+    /// For a resolution that is not exact, a sentence saying what the name
+    /// was taken as; `None` for an exact one.
+    pub fn note(&self) -> Option<String> {
+        if self.is_exact() {
+            return None;
+        }
+        let mut s = format!("`{}` was taken as {}", self.query, self.entry.id);
+        if self.normalised {
+            s.push_str(&format!(
+                ": it matches the {} `{}` only when case, spaces and punctuation are ignored",
+                self.matched_by.as_str(),
+                self.matched_name
+            ));
+        }
+        if let Some(d) = &self.default {
+            s.push_str(&format!(
+                "{} the catalog's default for `{}`; other variants: {}",
+                if self.normalised { "; it is" } else { "," },
+                d.name,
+                d.others.join(", ")
+            ));
+        }
+        Some(s)
+    }
+}
+
+/// `id (variant)`, or `id (display name)` for an entry without a variant.
+fn labelled(e: &Entry) -> String {
+    format!(
+        "{} ({})",
+        e.id,
+        e.spec
+            .variant
+            .clone()
+            .unwrap_or_else(|| e.spec.display_name())
+    )
+}
+
+/// The vendor's forms: as written, without its parenthetical, and the
+/// parenthetical (`Intel (Habana)`: `Intel (Habana)`, `Intel`, `Habana`).
+fn vendor_forms(vendor: &str) -> Vec<String> {
+    let mut out = vec![vendor.to_string()];
+    if let Some((outer, rest)) = vendor.split_once('(') {
+        out.push(outer.trim().to_string());
+        out.push(rest.trim_end_matches(')').trim().to_string());
+    }
+    out
+}
+
 fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    names::compact(s)
+}
+
+/// True when `token` is a word of `words`, or the start of one (`sxm` of
+/// `sxm5`).
+fn has_word(words: &[String], token: &str) -> bool {
+    words.iter().any(|w| w.starts_with(token))
+}
+
+/// Whether the alias `alias` of `e` also denotes its sibling `s` (same vendor
+/// and model name): its words beyond the model's and the vendor's are all
+/// words of `s`'s variant or id (`Gaudi 3 OAM` fits every OAM Gaudi 3), or
+/// none of them is a word of `e`'s own (`Tesla V100`, `Intel Gaudi 3`).
+fn alias_fits(alias: &str, e: &Entry, s: &Entry) -> bool {
+    let model = names::tokens(&e.spec.name);
+    let vendor = names::tokens(e.spec.vendor.as_deref().unwrap_or(""));
+    let extra: Vec<String> = names::tokens(alias)
+        .into_iter()
+        .filter(|t| !model.contains(t) && !vendor.contains(t))
+        .collect();
+    let words = |x: &Entry| {
+        let mut w = names::tokens(x.spec.variant.as_deref().unwrap_or(""));
+        w.extend(names::tokens(&x.id));
+        w
+    };
+    let (own, sib) = (words(e), words(s));
+    extra.iter().all(|t| has_word(&sib, t)) || extra.iter().all(|t| !has_word(&own, t))
 }
 
 impl Catalog {
@@ -143,6 +302,34 @@ impl Catalog {
                                 .in_rules(),
                         );
                     }
+                    for (i, d) in spec.default_for.iter().enumerate() {
+                        let key = i.to_string();
+                        let path = ["default_for", key.as_str()];
+                        let own = std::iter::once(&spec.name).chain(&spec.aliases);
+                        if !own.clone().any(|n| norm(n) == norm(d)) {
+                            errors.push(
+                                f.error_at(
+                                    &path,
+                                    format!("`default_for` names `{d}`, which is not a name of this entry"),
+                                    Some("list only the model name or aliases of this entry".into()),
+                                )
+                                .in_rules(),
+                            );
+                        }
+                        if let Some(other) = entries
+                            .iter()
+                            .find(|x| x.spec.default_for.iter().any(|n| norm(n) == norm(d)))
+                        {
+                            errors.push(
+                                f.error_at(
+                                    &path,
+                                    format!("`{d}` is already the default of `{}`", other.id),
+                                    Some("a name can be the default of one entry only".into()),
+                                )
+                                .in_rules(),
+                            );
+                        }
+                    }
                     let metrics = Metrics::of(&spec);
                     entries.push(Entry {
                         id,
@@ -193,58 +380,173 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Finds an entry by id, alias or model name, case-insensitively and
-    /// ignoring spaces and punctuation. Tiers, in order: id, alias, model
-    /// name, vendor plus model. The first tier with matches decides: one
-    /// match is the answer, several are an ambiguity listing them.
+    /// Finds an entry by id, alias, model name, or vendor plus model name,
+    /// ignoring case, accents, spaces and punctuation (as
+    /// [`Catalog::lookup_explained`], without saying how).
     pub fn lookup(&self, query: &str) -> Result<&Entry, LookupError> {
-        let q = norm(query);
-        if let Some(e) = self
+        self.lookup_explained(query).map(|r| r.entry)
+    }
+
+    /// Finds an entry as [`Catalog::lookup`] does, and says how it matched.
+    ///
+    /// An exact id wins. Otherwise every entry is found whose alias, model
+    /// name, or vendor plus model name is the query (ignoring case, accents,
+    /// spaces and punctuation), with the sibling variants (same vendor and
+    /// model name) that the matched name also denotes (see
+    /// `docs/spec-format.md`, "Names in the catalog"). One entry is the
+    /// answer; several are an [`LookupError::Ambiguous`] listing them, unless
+    /// exactly one lists the query in its `default_for`, which is then the
+    /// answer with [`Resolution::default`] set. Nothing is resolved by
+    /// similarity: a name that matches nothing is [`LookupError::NotFound`]
+    /// with the nearest names.
+    pub fn lookup_explained(&self, query: &str) -> Result<Resolution<'_>, LookupError> {
+        let given = query.trim();
+        let q = norm(given);
+        let resolution = |entry, by, name: &str| resolved(entry, given, by, name);
+        if let Some(e) = self.entries.iter().find(|e| e.id == given) {
+            return Ok(resolution(e, MatchedBy::Id, &e.id));
+        }
+        if q.is_empty() {
+            return Err(self.not_found(given));
+        }
+        if let Some(e) = self.entries.iter().find(|e| norm(&e.id) == q) {
+            return Ok(resolution(e, MatchedBy::Id, &e.id));
+        }
+        let hits: Vec<(&Entry, MatchedBy, String)> = self
             .entries
             .iter()
-            .find(|e| e.id == query.trim() || norm(&e.id) == q)
-        {
-            return Ok(e);
-        }
-        let tiers: [&dyn Fn(&Entry) -> bool; 3] = [
-            &|e: &Entry| e.spec.aliases.iter().any(|a| norm(a) == q),
-            &|e: &Entry| norm(&e.spec.name) == q,
-            &|e: &Entry| {
-                e.spec
-                    .vendor
-                    .as_ref()
-                    .is_some_and(|v| norm(&format!("{v}{}", e.spec.name)) == q)
-            },
-        ];
-        for t in tiers {
-            let hits: Vec<&Entry> = self.entries.iter().filter(|e| t(e)).collect();
-            match hits.as_slice() {
-                [] => continue,
-                [one] => return Ok(one),
-                many => {
-                    return Err(LookupError::Ambiguous {
-                        query: query.to_string(),
-                        candidates: many
-                            .iter()
-                            .map(|e| format!("{} ({})", e.id, e.spec.display_name()))
-                            .collect(),
-                    });
+            .filter_map(|e| Catalog::name_match(e, &q).map(|(by, n)| (e, by, n)))
+            .collect();
+        let mut fits: Vec<&Entry> = hits.iter().map(|(e, _, _)| *e).collect();
+        for (e, by, name) in &hits {
+            for s in self.siblings(e) {
+                let fits_s = *by != MatchedBy::Alias || alias_fits(name, e, s);
+                if fits_s && !fits.iter().any(|x| x.id == s.id) {
+                    fits.push(s);
                 }
             }
         }
-        let mut suggestions: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|e| {
-                !q.is_empty() && (norm(&e.spec.name).contains(&q) || norm(&e.id).contains(&q))
-            })
-            .map(|e| e.id.clone())
-            .collect();
-        suggestions.truncate(8);
-        Err(LookupError::NotFound {
-            query: query.to_string(),
-            suggestions,
+        fits.sort_by(|a, b| a.id.cmp(&b.id));
+        let hit_of = |e: &Entry| {
+            hits.iter()
+                .find(|(h, _, _)| h.id == e.id)
+                .map_or((MatchedBy::Alias, e.spec.name.clone()), |(_, by, n)| {
+                    (*by, n.clone())
+                })
+        };
+        match fits.as_slice() {
+            [] => Err(self.not_found(given)),
+            [one] => {
+                let (by, name) = hit_of(one);
+                Ok(resolution(one, by, &name))
+            }
+            many => {
+                let defaults: Vec<(&Entry, &String)> = many
+                    .iter()
+                    .filter_map(|e| {
+                        e.spec
+                            .default_for
+                            .iter()
+                            .find(|n| norm(n) == q)
+                            .map(|n| (*e, n))
+                    })
+                    .collect();
+                match defaults.as_slice() {
+                    [(d, name)] => {
+                        let (by, matched) = hit_of(d);
+                        let mut r = resolution(d, by, &matched);
+                        r.default = Some(DefaultChoice {
+                            name: (*name).clone(),
+                            others: many
+                                .iter()
+                                .filter(|e| e.id != d.id)
+                                .map(|e| labelled(e))
+                                .collect(),
+                        });
+                        Ok(r)
+                    }
+                    _ => Err(LookupError::Ambiguous {
+                        query: given.to_string(),
+                        candidates: many.iter().map(|e| labelled(e)).collect(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// How `e` has the name `q` (compacted): an alias, the model name, or
+    /// vendor plus model name, in that order, with the catalog's spelling.
+    fn name_match(e: &Entry, q: &str) -> Option<(MatchedBy, String)> {
+        if let Some(a) = e.spec.aliases.iter().find(|a| norm(a) == q) {
+            return Some((MatchedBy::Alias, a.clone()));
+        }
+        if norm(&e.spec.name) == q {
+            return Some((MatchedBy::ModelName, e.spec.name.clone()));
+        }
+        let vendor = e.spec.vendor.as_deref()?;
+        vendor_forms(vendor)
+            .into_iter()
+            .map(|v| format!("{v} {}", e.spec.name))
+            .find(|n| norm(n) == q)
+            .map(|n| (MatchedBy::VendorModel, n))
+    }
+
+    /// The other entries of `e`'s model: the same vendor and model name.
+    fn siblings<'s>(&'s self, e: &'s Entry) -> impl Iterator<Item = &'s Entry> + 's {
+        self.entries.iter().filter(move |s| {
+            s.id != e.id
+                && norm(&s.spec.name) == norm(&e.spec.name)
+                && s.spec.vendor.as_deref().map(norm) == e.spec.vendor.as_deref().map(norm)
         })
+    }
+
+    /// The error for a name that matches nothing, with the nearest names:
+    /// by edit distance over ids, aliases and model names, then names that
+    /// contain the query.
+    fn not_found(&self, given: &str) -> LookupError {
+        let q = norm(given);
+        let names_of = |e: &'_ Entry| -> Vec<String> {
+            std::iter::once(e.spec.name.clone())
+                .chain(e.spec.aliases.iter().cloned())
+                .chain(std::iter::once(e.id.clone()))
+                .collect()
+        };
+        // Each entry's nearest name, if near enough; nearest first.
+        let mut near: Vec<(usize, usize, String)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            let all = names_of(e);
+            if let Some(n) = names::nearest(given, all.iter().map(String::as_str), 1).first() {
+                near.push((names::distance(&q, &norm(n)), i, (*n).to_string()));
+            }
+        }
+        near.sort_by_key(|(d, i, _)| (*d, *i));
+        let mut suggestions: Vec<String> = Vec::new();
+        let add = |n: String, out: &mut Vec<String>| {
+            if out.len() < 8 && !out.iter().any(|s| norm(s) == norm(&n)) {
+                out.push(n);
+            }
+        };
+        for (_, _, n) in near {
+            add(n, &mut suggestions);
+        }
+        // Then entries with a name that contains the query: their shortest
+        // such name.
+        if q.chars().count() >= 3 {
+            for e in &self.entries {
+                let mut all: Vec<String> = names_of(e)
+                    .into_iter()
+                    .filter(|n| norm(n).contains(&q))
+                    .collect();
+                all.sort_by_key(|n| n.len());
+                if let Some(n) = all.into_iter().next() {
+                    add(n, &mut suggestions);
+                }
+            }
+        }
+        LookupError::NotFound {
+            query: given.to_string(),
+            suggestions,
+        }
     }
 }
 
@@ -269,5 +571,280 @@ mod tests {
                 .all(|e| e.spec.origin_country == Some(cn) && e.has_figures())
         );
         assert!(cat.selection(&["no such chip".to_string()], None).is_err());
+    }
+
+    fn lookup_err(cat: &Catalog, q: &str) -> LookupError {
+        cat.lookup_explained(q).err().unwrap()
+    }
+
+    #[test]
+    fn typos_get_the_nearest_names() {
+        let cat = Catalog::embedded().unwrap();
+        for (q, first) in [
+            ("H2O", "H20"),
+            ("MI3O8X", "MI308X"),
+            ("H1OO", "H100"),
+            ("Gaudl 2", "Gaudi 2"),
+        ] {
+            match lookup_err(&cat, q) {
+                LookupError::NotFound { suggestions, .. } => {
+                    assert_eq!(
+                        suggestions.first().map(String::as_str),
+                        Some(first),
+                        "{q}: {suggestions:?}"
+                    )
+                }
+                e => unreachable!("{q}: {e:?}"),
+            }
+        }
+        let e = lookup_err(&cat, "H2O");
+        assert!(
+            e.help().starts_with("did you mean one of: H20,"),
+            "{}",
+            e.help()
+        );
+        match lookup_err(&cat, "Ascend") {
+            LookupError::NotFound { suggestions, .. } => {
+                assert!(
+                    suggestions.contains(&"Ascend 910B".to_string()),
+                    "{suggestions:?}"
+                )
+            }
+            e => unreachable!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn says_how_a_name_matched() {
+        let cat = Catalog::embedded().unwrap();
+        let r = cat.lookup_explained("nvidia-h20-hgx-96gb").unwrap();
+        assert_eq!(
+            (r.matched_by, r.normalised, r.is_exact()),
+            (MatchedBy::Id, false, true)
+        );
+        let r = cat.lookup_explained("NVIDIA H20 HGX 96GB").unwrap();
+        assert_eq!((r.matched_by, r.normalised), (MatchedBy::Id, true));
+        let r = cat.lookup_explained("rtx 4090").unwrap();
+        assert_eq!(r.entry.id, "nvidia-geforce-rtx-4090-24gb");
+        assert_eq!(
+            (r.matched_by, r.normalised, r.is_exact()),
+            (MatchedBy::Alias, false, true)
+        );
+        assert_eq!(r.note(), None);
+        let r = cat.lookup_explained("RTX-4090").unwrap();
+        assert_eq!(
+            (r.matched_by, r.normalised, r.is_exact()),
+            (MatchedBy::Alias, true, false)
+        );
+        assert_eq!(r.matched_name, "RTX 4090");
+        let r = cat.lookup_explained("Intel (Habana) Gaudi 2").unwrap();
+        assert_eq!(
+            (r.entry.id.as_str(), r.matched_by),
+            ("intel-gaudi-2-hl-225h-oam", MatchedBy::VendorModel)
+        );
+        let r = cat.lookup_explained("H 20").unwrap();
+        assert_eq!(r.entry.id, "nvidia-h20-hgx-96gb");
+        assert!(r.normalised && !r.is_exact());
+        let note = r.note().unwrap_or_default();
+        assert!(
+            note.contains("default for `H20`") && note.contains("nvidia-h20-hgx-141gb-hbm3e"),
+            "{note}"
+        );
+        // The old API still works.
+        assert_eq!(
+            cat.lookup("H20").map(|e| e.id.as_str()),
+            Ok("nvidia-h20-hgx-96gb")
+        );
+    }
+
+    #[test]
+    fn a_name_of_several_variants_is_an_ambiguity_unless_a_default_is_documented() {
+        let cat = Catalog::embedded().unwrap();
+        for (q, ids) in [
+            (
+                "Gaudi 3",
+                &[
+                    "intel-gaudi-3-hl-325l-oam",
+                    "intel-gaudi-3-hl-328-oam-china",
+                    "intel-gaudi-3-hl-338-pcie",
+                    "intel-gaudi-3-hl-388-pcie-china",
+                ][..],
+            ),
+            (
+                "Intel Gaudi 3",
+                &[
+                    "intel-gaudi-3-hl-325l-oam",
+                    "intel-gaudi-3-hl-328-oam-china",
+                    "intel-gaudi-3-hl-338-pcie",
+                    "intel-gaudi-3-hl-388-pcie-china",
+                ][..],
+            ),
+            (
+                "Gaudi 3 OAM",
+                &[
+                    "intel-gaudi-3-hl-325l-oam",
+                    "intel-gaudi-3-hl-328-oam-china",
+                ][..],
+            ),
+            (
+                "Gaudi 3 PCIe",
+                &[
+                    "intel-gaudi-3-hl-338-pcie",
+                    "intel-gaudi-3-hl-388-pcie-china",
+                ][..],
+            ),
+            (
+                "V100",
+                &["nvidia-v100-pcie-16-32gb", "nvidia-v100-sxm2-16-32gb"][..],
+            ),
+            (
+                "Tesla V100",
+                &["nvidia-v100-pcie-16-32gb", "nvidia-v100-sxm2-16-32gb"][..],
+            ),
+            (
+                "C500",
+                &["metax-xiyun-c500-oam-64gb", "metax-xiyun-c500-pcie-64gb"][..],
+            ),
+            (
+                "RTX PRO 6000",
+                &[
+                    "nvidia-rtx-pro-6000-blackwell-max-q-workstation",
+                    "nvidia-rtx-pro-6000-blackwell-workstation-ed-server-ed",
+                ][..],
+            ),
+            (
+                "A100 40GB",
+                &["nvidia-a100-pcie-40gb", "nvidia-a100-sxm4-40gb"][..],
+            ),
+        ] {
+            match lookup_err(&cat, q) {
+                LookupError::Ambiguous { candidates, .. } => {
+                    let got: Vec<&str> = candidates
+                        .iter()
+                        .filter_map(|c| c.split(' ').next())
+                        .collect();
+                    assert_eq!(got, ids, "{q}");
+                }
+                e => unreachable!("{q}: {e:?}"),
+            }
+        }
+        let e = lookup_err(&cat, "Gaudi 3");
+        assert!(
+            e.help()
+                .contains("intel-gaudi-3-hl-328-oam-china (HL-328 OAM (China))"),
+            "{}",
+            e.help()
+        );
+        // Variant names stay unique.
+        for (q, id) in [
+            ("HL-328", "intel-gaudi-3-hl-328-oam-china"),
+            ("Gaudi 3 HL-325L", "intel-gaudi-3-hl-325l-oam"),
+            ("H20 141GB", "nvidia-h20-hgx-141gb-hbm3e"),
+            ("H100 PCIe", "nvidia-h100-pcie-80gb"),
+            (
+                "RTX PRO 6000 Blackwell Workstation Edition",
+                "nvidia-rtx-pro-6000-blackwell-workstation-ed-server-ed",
+            ),
+        ] {
+            let r = cat.lookup_explained(q).unwrap();
+            assert_eq!((r.entry.id.as_str(), r.is_exact()), (id, true), "{q}");
+        }
+        // Documented defaults resolve, and say so.
+        for (q, id) in [
+            ("H20", "nvidia-h20-hgx-96gb"),
+            ("NVIDIA H100", "nvidia-h100-sxm5-80gb"),
+            ("A100", "nvidia-a100-sxm4-80gb"),
+            ("H200", "nvidia-h200-sxm-141gb"),
+        ] {
+            let r = cat.lookup_explained(q).unwrap();
+            assert_eq!(r.entry.id, id, "{q}");
+            assert!(r.default.is_some() && !r.is_exact(), "{q}");
+        }
+    }
+
+    #[test]
+    fn no_name_in_the_catalog_resolves_silently_to_another_entry() {
+        let cat = Catalog::embedded().unwrap();
+        for e in &cat.entries {
+            let r = cat.lookup_explained(&e.id).unwrap();
+            assert!(r.entry.id == e.id && r.is_exact(), "{}", e.id);
+            for n in std::iter::once(&e.spec.name).chain(&e.spec.aliases) {
+                match cat.lookup_explained(n) {
+                    Ok(r) if r.entry.id == e.id => {}
+                    Ok(r) => {
+                        let d = r.default.as_ref();
+                        assert!(
+                            d.is_some_and(|d| d
+                                .others
+                                .iter()
+                                .any(|o| o.starts_with(&format!("{} ", e.id)))),
+                            "`{n}` of {} resolves to {} without saying so",
+                            e.id,
+                            r.entry.id
+                        );
+                    }
+                    Err(LookupError::Ambiguous { candidates, .. }) => {
+                        assert!(
+                            candidates
+                                .iter()
+                                .any(|c| c.starts_with(&format!("{} ", e.id))),
+                            "{n}"
+                        )
+                    }
+                    Err(err) => unreachable!("`{n}` of {}: {err}", e.id),
+                }
+            }
+        }
+    }
+
+    fn load(files: &[(&str, &str)]) -> Result<Catalog, Vec<DataError>> {
+        Catalog::load(files.iter().map(|(n, t)| SourceFile::new(*n, *t)).collect())
+    }
+
+    #[test]
+    fn defaults_must_be_names_of_their_entry_and_unique() {
+        let a = "id = \"x-a\"\nname = \"X\"\nvariant = \"A\"\ndefault_for = [\"X\"]\n";
+        let b = "id = \"x-b\"\nname = \"X\"\nvariant = \"B\"\ndefault_for = [\"X\"]\n";
+        let c = "id = \"x-c\"\nname = \"X\"\ndefault_for = [\"Y\"]\n";
+        let ok = load(&[
+            ("x-a.toml", a),
+            (
+                "x-b.toml",
+                b.replace("default_for = [\"X\"]\n", "").as_str(),
+            ),
+        ])
+        .unwrap();
+        let r = ok.lookup_explained("x").unwrap();
+        assert_eq!(
+            (r.entry.id.as_str(), r.matched_by),
+            ("x-a", MatchedBy::ModelName)
+        );
+        assert_eq!(
+            r.default.map(|d| d.others),
+            Some(vec!["x-b (B)".to_string()])
+        );
+        let errs = load(&[("x-a.toml", a), ("x-b.toml", b)])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("already the default of `x-a`") && e.line == Some(4)),
+            "{errs:?}"
+        );
+        let errs = load(&[("x-c.toml", c)]).err().unwrap_or_default();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("not a name of this entry")),
+            "{errs:?}"
+        );
+        let none = load(&[
+            ("x-a.toml", &a.replace("default_for = [\"X\"]\n", "")),
+            ("x-b.toml", &b.replace("default_for = [\"X\"]\n", "")),
+        ])
+        .unwrap();
+        assert!(matches!(
+            none.lookup_explained("X"),
+            Err(LookupError::Ambiguous { .. })
+        ));
     }
 }

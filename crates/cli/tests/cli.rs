@@ -515,3 +515,101 @@ fn kill_9_during_writes_loses_no_acknowledged_decision() {
         v["entries"]
     );
 }
+
+#[test]
+fn country_names_and_short_forms_are_read_and_ambiguity_is_refused() {
+    for to in ["Russia", "UAE", "South Korea", "Türkiye", "czech republic"] {
+        let o = run(&["check", "--chip", "H20", "--to", to, "--on", "2025-09-01"]);
+        assert!(
+            o.code == 0 || o.code == 10,
+            "--to {to}: exit {}: {}",
+            o.code,
+            o.stderr
+        );
+    }
+    let o = run(&["check", "--chip", "H20", "--to", "Korea"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("names more than one country")
+            && o.stderr.contains("KR (South Korea)")
+            && o.stderr.contains("KP (North Korea)"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["check", "--chip", "H20", "--to", "Russa"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("did you mean") && o.stderr.contains("RU (Russian Federation)"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn chip_typos_get_a_suggestion_and_variant_names_are_not_guessed() {
+    let o = run(&["check", "--chip", "H2O", "--to", "CN"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("did you mean one of: H20"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["check", "--chip", "Gaudi 3", "--to", "CN"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    for id in [
+        "intel-gaudi-3-hl-325l-oam",
+        "intel-gaudi-3-hl-328-oam-china",
+        "intel-gaudi-3-hl-338-pcie",
+        "intel-gaudi-3-hl-388-pcie-china",
+    ] {
+        assert!(o.stderr.contains(id), "{id}: {}", o.stderr);
+    }
+    let o = run(&[
+        "check",
+        "--chip",
+        "HL-328",
+        "--to",
+        "CN",
+        "--on",
+        "2025-09-01",
+    ]);
+    assert!(o.code == 0 || o.code == 10, "{}", o.stderr);
+}
+
+#[test]
+fn a_ledger_without_money_columns_screens_and_a_negative_quantity_is_named() {
+    let lic = spec_file(
+        "licence-only.csv",
+        "order_id,chip,destination,ship_date\n1,H20,CN,2025-05-01\n2,H20,China,2025-05-01\n",
+    );
+    let out = lic.with_file_name("licence-only.out.csv");
+    let o = run(&[
+        "screen",
+        lic.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+
+    let neg = spec_file(
+        "negative.csv",
+        "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date\n\
+         1,H20,-5,100,USD,CN,A,2025-05-01\n",
+    );
+    let out = neg.with_file_name("negative.out.csv");
+    let o = run(&[
+        "screen",
+        neg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("quantity: `-5` is a negative quantity"),
+        "exit {}: {}\n{text}",
+        o.code,
+        o.stderr
+    );
+}

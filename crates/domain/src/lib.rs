@@ -11,11 +11,12 @@ pub mod country;
 pub mod diag;
 pub mod groups;
 pub mod metrics;
+pub mod names;
 pub mod serde_date;
 pub mod spec;
 
 pub use confidence::Confidence;
-pub use country::{Country, CountryError};
+pub use country::{Country, CountryError, CountryErrorKind};
 pub use diag::{DataError, Fault, Format, SourceFile, error_chain};
 pub use groups::{CountryGroups, Group};
 pub use jiff::civil::Date;

@@ -233,6 +233,12 @@ pub struct ChipSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Other names the catalog finds the chip by.
     pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Names that fit several catalog entries (variants of one model) and
+    /// denote this one unless the user names a variant, such as `H20` for
+    /// the 96 GB H20; each must be the model name or one of the aliases.
+    /// Catalog entries only; a lookup that uses it says so.
+    pub default_for: Vec<String>,
     /// Designed or marketed for use in datacenters. Unknown when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datacenter: Option<bool>,
@@ -313,6 +319,7 @@ pub const SPEC_KEYS: &[&str] = &[
     "vendor",
     "variant",
     "aliases",
+    "default_for",
     "datacenter",
     "non_planar",
     "die_area_mm2",
