@@ -16,6 +16,30 @@ pub struct Checked {
     pub decision: Decision,
 }
 
+/// The answer to a check as the CLI prints it with `--format json` and the
+/// API returns it: the decision, and how a catalog name was resolved when
+/// it was not exact.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckAnswer<'a> {
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: &'a Decision,
+    /// How the chip's name was taken, when it was not an exact catalog
+    /// name (a documented default variant, or a normalised match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<&'a str>,
+}
+
+impl Checked {
+    /// The answer to show.
+    pub fn answer(&self) -> CheckAnswer<'_> {
+        CheckAnswer {
+            decision: &self.decision,
+            resolution: self.resolved.item.resolution.as_deref(),
+        }
+    }
+}
+
 impl App {
     /// Decides a check request; `today` is used when the request has no
     /// date. The answer carries the item's metrics.

@@ -72,6 +72,10 @@ pub struct Item {
     pub metrics: Metrics,
     /// "NVIDIA H20 (HGX 96GB) [nvidia-h20-hgx-96gb]", or "… [spec FILE]".
     pub name: String,
+    /// How a name that was not an exact catalog name was taken (a
+    /// documented default variant, or a match after normalising spaces and
+    /// punctuation); `None` for an exact name or a spec.
+    pub resolution: Option<String>,
 }
 
 impl Item {
@@ -81,7 +85,18 @@ impl Item {
             spec: e.spec.clone(),
             metrics: e.metrics.clone(),
             name: format!("{} [{}]", e.spec.display_name(), e.id),
+            resolution: None,
         }
+    }
+
+    /// The catalog entry a name resolves to, saying how when the name was
+    /// not exact.
+    pub fn lookup(cat: &Catalog, name: &str) -> Result<Item> {
+        let r = cat.lookup_explained(name)?;
+        Ok(Item {
+            resolution: r.note(),
+            ..Item::of_entry(r.entry)
+        })
     }
 
     /// A spec file's chip as the item; errors are located in the file.
@@ -93,6 +108,7 @@ impl Item {
             metrics: Metrics::of(&spec),
             spec,
             name,
+            resolution: None,
         })
     }
 }
@@ -109,7 +125,7 @@ impl ItemRef {
             (None, None) => Err(
                 Error::input("give `chip` or `spec`", "e.g. \"chip\": \"H20\"").with_field("chip"),
             ),
-            (Some(c), None) => Ok(Item::of_entry(cat.lookup(c)?)),
+            (Some(c), None) => Item::lookup(cat, c),
             (None, Some(v)) => {
                 let text = serde_json::to_string_pretty(v).map_err(|e| {
                     Error::input(e.to_string(), "send the spec as a JSON object").with_field("spec")
@@ -126,6 +142,7 @@ impl ItemRef {
                     metrics: Metrics::of(&spec),
                     spec,
                     name,
+                    resolution: None,
                 })
             }
         }

@@ -20,15 +20,20 @@ pub struct ItemArgs {
 
 impl ItemArgs {
     /// The item, resolved (a spec file's errors are located in the file).
+    /// A catalog name that was not exact is reported on standard error.
     pub fn resolve(&self, app: &chipexport::App) -> chipexport::Result<chipexport::question::Item> {
-        match (&self.chip, &self.spec) {
-            (_, Some(p)) => chipexport::question::Item::of_file(p),
+        let item = match (&self.chip, &self.spec) {
+            (_, Some(p)) => chipexport::question::Item::of_file(p)?,
             (c, None) => ItemRef {
                 chip: c.clone(),
                 spec: None,
             }
-            .resolve(app.catalog()),
+            .resolve(app.catalog())?,
+        };
+        if let Some(r) = &item.resolution {
+            eprintln!("note: {r}");
         }
+        Ok(item)
     }
 }
 

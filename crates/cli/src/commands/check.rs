@@ -53,7 +53,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
     let text = match ctx.format {
-        OutFormat::Json => json(d)?,
+        OutFormat::Json => json(&c.answer())?,
         OutFormat::Table => explain::memo(d, &name),
     };
     let code = if a.exit_code && d.license_required {

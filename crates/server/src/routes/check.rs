@@ -28,7 +28,7 @@ pub async fn check(
     // The log keeps the outcome record (as `check --log` does); the caller
     // gets the whole answer, serialised once.
     let entry = chipexport::audit::check_entry(&s.app, &c, &req.annotation)?;
-    let mut resp = json(&c.decision)?;
+    let mut resp = json(&c.answer())?;
     let logged = s.log.append(entry).await?;
     if let Ok(v) = HeaderValue::from_str(&logged.id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);
@@ -114,7 +114,7 @@ pub async fn check_get(
         }
         err
     })?;
-    json(&s.app.check(&req, s.clock.today())?.decision)
+    json(&s.app.check(&req, s.clock.today())?.answer())
 }
 
 /// `POST /api/v1/timeline`: the check options (without `on`) plus `since`.
