@@ -613,3 +613,28 @@ fn a_ledger_without_money_columns_screens_and_a_negative_quantity_is_named() {
         o.stderr
     );
 }
+
+/// Issue 18: the legal answer on one screen.
+#[test]
+fn a_brief_answer_fits_one_screen() {
+    let text = memo(&[
+        "check",
+        "--chip",
+        "H200",
+        "--to",
+        "CN",
+        "--on",
+        "2026-03-01",
+        "--brief",
+    ]);
+    assert!(
+        text.lines().count() <= 25,
+        "{} lines:\n{text}",
+        text.lines().count()
+    );
+    assert!(
+        !text.contains("market"),
+        "market notes are context, not law: {text}"
+    );
+    insta::assert_snapshot!("check_h200_cn_brief", text);
+}

@@ -19,6 +19,10 @@ pub const EXIT_LICENCE_REQUIRED: u8 = 10;
 pub struct Args {
     #[command(flatten)]
     question: DatedQuestionArgs,
+    /// The legal answer on one screen: the headline, the rules that decided
+    /// it, the conditions and the measures (no context notes).
+    #[arg(long)]
+    brief: bool,
     /// Exit with 10 when a US licence is required.
     #[arg(long)]
     exit_code: bool,
@@ -54,6 +58,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     }
     let text = match ctx.format {
         OutFormat::Json => json(&c.answer())?,
+        OutFormat::Table if a.brief => super::brief::memo(d, &name, app.rules().vocabulary()),
         OutFormat::Table => explain::memo(d, &name),
     };
     let code = if a.exit_code && d.license_required {

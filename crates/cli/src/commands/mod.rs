@@ -3,6 +3,7 @@
 //! the API returns.
 
 pub mod audit;
+pub mod brief;
 pub mod chart;
 pub mod check;
 pub mod chips;
