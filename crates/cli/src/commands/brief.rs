@@ -50,32 +50,7 @@ pub fn memo(d: &Decision, name: &str, vocab: &Vocabulary) -> String {
     if seen.is_empty() {
         o.push_str("  no US rule applies\n");
     }
-    if !d.conditions.is_empty() {
-        o.push_str("CONDITIONS\n");
-        let mut certifications = 0;
-        for c in &d.conditions {
-            // Certifications are counted as the headline counts them.
-            if vocab
-                .condition_kind(c.kind().as_str())
-                .is_some_and(|k| k.certification)
-            {
-                certifications += 1;
-                continue;
-            }
-            let what = match (c.terms.percent, c.terms.description()) {
-                (Some(p), _) => format!("{} {}%", c.kind().phrase(), chipexport_domain::fmt_num(p)),
-                (None, Some(t)) => t.to_string(),
-                (None, None) => c.kind().phrase(),
-            };
-            let _ = writeln!(o, "  {}", cut(&what, 96));
-        }
-        if certifications > 0 {
-            let _ = writeln!(
-                o,
-                "  {certifications} certifications by the exporter (see the full memo)"
-            );
-        }
-    }
+    conditions(&mut o, d, vocab);
     if !d.measures.is_empty() {
         o.push_str("MEASURES\n");
         for m in &d.measures {
@@ -104,4 +79,35 @@ pub fn memo(d: &Decision, name: &str, vocab: &Vocabulary) -> String {
         cut(&d.rule_set.hash, 16)
     );
     o
+}
+
+/// The licence's conditions, certifications counted as the headline counts
+/// them.
+fn conditions(o: &mut String, d: &Decision, vocab: &Vocabulary) {
+    if !d.conditions.is_empty() {
+        o.push_str("CONDITIONS\n");
+        let mut certifications = 0;
+        for c in &d.conditions {
+            // Certifications are counted as the headline counts them.
+            if vocab
+                .condition_kind(c.kind().as_str())
+                .is_some_and(|k| k.certification)
+            {
+                certifications += 1;
+                continue;
+            }
+            let what = match (c.terms.percent, c.terms.description()) {
+                (Some(p), _) => format!("{} {}%", c.kind().phrase(), chipexport_domain::fmt_num(p)),
+                (None, Some(t)) => t.to_string(),
+                (None, None) => c.kind().phrase(),
+            };
+            let _ = writeln!(o, "  {}", cut(&what, 96));
+        }
+        if certifications > 0 {
+            let _ = writeln!(
+                o,
+                "  {certifications} certifications by the exporter (see the full memo)"
+            );
+        }
+    }
 }
