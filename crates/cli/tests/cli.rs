@@ -8,6 +8,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "cli/audit.rs"]
+mod audit;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -1,45 +1,12 @@
-//! The auditor's trail end to end: decisions recorded with their rule
+//! The auditor's trail end to end (a module of the `cli` test binary): decisions recorded with their rule
 //! packs and notes, listed, shown, exported, replayed exactly, and refused
 //! on a broken chain. Time is frozen with CHIPEXPORT_TODAY.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_chipexport"))
-        .args(args)
-        .env("CHIPEXPORT_TODAY", "2026-11-29")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run chipexport");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.extend(["--format", "json"]);
-    let o = run(&a);
-    assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
-    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", o.stdout))
-}
+use super::{json, run};
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("chipexport-trail-{name}-{}", std::process::id()));
