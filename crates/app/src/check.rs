@@ -31,6 +31,14 @@ pub struct CheckAnswer<'a> {
 }
 
 impl Checked {
+    /// The answer without its context notes (market facts, companies' own
+    /// actions): what is shown unless they are asked for.
+    #[must_use]
+    pub fn without_context(mut self) -> Checked {
+        self.decision.context.clear();
+        self
+    }
+
     /// The answer to show.
     pub fn answer(&self) -> CheckAnswer<'_> {
         CheckAnswer {
@@ -45,7 +53,8 @@ impl App {
     /// date. The answer carries the item's metrics.
     pub fn check(&self, req: &CheckRequest, today: Date) -> Result<Checked> {
         let item = req.item.resolve(self.catalog())?;
-        self.check_of(item, &req.ask, today)
+        let c = self.check_of(item, &req.ask, today)?;
+        Ok(if req.context { c } else { c.without_context() })
     }
 
     /// Decides the question about a resolved item.

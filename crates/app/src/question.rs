@@ -229,6 +229,10 @@ pub struct CheckRequest {
     /// log with the decision (they do not change it).
     #[serde(flatten)]
     pub annotation: crate::logged::Annotation,
+    /// Also answer with the context notes (market facts, companies' own
+    /// actions), which are not law. Off by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub context: bool,
 }
 
 /// A question resolved: the item and the engine's question.
@@ -298,10 +302,11 @@ impl<'de> Deserialize<'de> for CheckRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut s = Split::of(
             serde_json::Value::deserialize(d)?,
-            &["chip", "spec", "reviewer", "order_ref", "note"],
+            &["chip", "spec", "reviewer", "order_ref", "note", "context"],
         )?;
         Ok(CheckRequest {
             item: s.item()?,
+            context: s.take("context")?,
             annotation: crate::logged::Annotation {
                 reviewer: s.take("reviewer")?,
                 order_ref: s.take("order_ref")?,
@@ -322,6 +327,7 @@ impl CheckRequest {
             },
             ask,
             annotation: crate::logged::Annotation::default(),
+            context: false,
         }
     }
 

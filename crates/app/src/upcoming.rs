@@ -160,6 +160,7 @@ impl App {
                 spec: None,
             },
             annotation: Default::default(),
+            context: false,
             ask: Ask {
                 end_user_hq: req.end_user_hq.clone(),
                 on: Some(d.to_string()),

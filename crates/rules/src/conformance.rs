@@ -141,7 +141,12 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
     for (label, want, got) in [
         ("condition", &e.conditions, kinds(&d.conditions)),
         ("measure", &e.measures, kinds(&d.measures)),
-        ("notice", &e.notices, kinds(&d.notices)),
+        // A pack's expected notices include its context notes.
+        (
+            "notice",
+            &e.notices,
+            [kinds(&d.notices), kinds(&d.context)].concat(),
+        ),
     ] {
         for k in want.iter().flatten() {
             if !got.contains(k) {

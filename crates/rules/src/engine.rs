@@ -300,8 +300,17 @@ pub struct Decision {
     pub measures: Vec<Provision>,
     /// Measures that may apply, with the facts that would decide them.
     pub possible_measures: Vec<Undetermined>,
-    /// Notices for the reader.
+    /// Notices for the reader (from legal instruments).
     pub notices: Vec<Provision>,
+    /// Context: notes from market facts and companies' own actions, which
+    /// are not law. Kept apart from measures and notices; callers show them
+    /// on request (`check --context`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<Provision>,
+    /// The ids of every rule that fired, context notes included, in the
+    /// determination's order (see [`Decision::rules_fired`]).
+    #[serde(skip)]
+    pub fired: Vec<String>,
     /// The one-line verdict: [`Decision::verdict_parts`] joined by `"; "`.
     pub verdict: String,
     /// The parts of the verdict: the US layer (`US: ...`), each other
@@ -339,8 +348,11 @@ impl Decision {
     }
 
     /// The ids of the rules that fired.
+    /// Context notes count: they fired, though they are not reasons. The
+    /// order is the determination's (slot by slot, as `rules sql` lists
+    /// them).
     pub fn rules_fired(&self) -> Vec<&str> {
-        self.reasons.iter().map(|r| r.rule.as_str()).collect()
+        self.fired.iter().map(String::as_str).collect()
     }
 }
 
@@ -513,11 +525,14 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     facts.license_required = Some(det.license_required);
     facts.review_policy = det.review_policy.map(ReviewPolicy::as_str);
     let rule = |ri: usize| rs.rules.get(ri);
+    let is_context = |r: &Rule| rs.pack_of(r).is_some_and(|p| p.meta.kind.is_context());
 
+    // Context notes are not reasons for the answer.
     let reasons: Vec<Reason> = det
         .fired
         .iter()
         .filter_map(|&ri| rule(ri))
+        .filter(|r| !is_context(r))
         .map(|r| reason(rs, r, &facts))
         .collect();
     let displaced = det
@@ -592,10 +607,17 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         det.fired
             .iter()
             .filter_map(|&ri| rule(ri))
-            .filter(|r| r.slot == s)
+            .filter(|r| r.slot == s && !is_context(r))
             .filter_map(item_of)
             .collect()
     };
+    let context: Vec<Provision> = det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .filter(|r| is_context(r))
+        .filter_map(item_of)
+        .collect();
     let mut exception_details = Vec::new();
     if det.license_required {
         for r in det
@@ -688,9 +710,10 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         .packs
         .iter()
         .filter(|p| {
-            p.rules
-                .iter()
-                .any(|r| rs.in_force(r, q.on, q.mode, &q.with_packs))
+            !p.meta.kind.is_context()
+                && p.rules
+                    .iter()
+                    .any(|r| rs.in_force(r, q.on, q.mode, &q.with_packs))
         })
         .map(|p| p.meta.id.clone())
         .collect();
@@ -707,6 +730,13 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         measures: slot_items(Slot::Measure),
         possible_measures,
         notices: slot_items(Slot::Notice),
+        context,
+        fired: det
+            .fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .map(|r| r.id.clone())
+            .collect(),
         verdict: String::new(),
         verdict_parts: Vec::new(),
         reasons,
@@ -944,7 +974,12 @@ pub(crate) fn signature(rs: &RuleSet, d: &Determination<'_>) -> String {
 pub(crate) fn opened_on(rs: &RuleSet, d: Date) -> Vec<String> {
     let mut v = Vec::new();
     for p in &rs.packs {
-        if p.meta.effective == d {
+        if p.meta.effective == d && p.meta.kind.is_context() {
+            v.push(format!(
+                "{} ({}): a context note, not law",
+                p.meta.short, p.meta.id
+            ));
+        } else if p.meta.effective == d {
             v.push(format!("{} ({}) takes effect", p.meta.short, p.meta.id));
         }
         for r in p

@@ -290,6 +290,13 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
             &format!("{} [{}]", obj_text(n), n.rule),
         );
     }
+    for n in &d.context {
+        wrap(
+            &mut o,
+            "  Context (not law):    ",
+            &format!("{} [{}]", obj_text(n), n.rule),
+        );
+    }
     let _ = writeln!(o);
     wrap(&mut o, "VERDICT  ", &d.verdict);
     let _ = writeln!(o);
@@ -429,6 +436,12 @@ pub fn timeline_memo(intervals: &[Interval], item_name: &str, destination: &str)
             (
                 n.rule.clone(),
                 format!("notice: {} ({})", obj_text(n), n.citation),
+            )
+        }));
+        v.extend(d.context.iter().map(|n| {
+            (
+                n.rule.clone(),
+                format!("context, not law: {} ({})", obj_text(n), n.citation),
             )
         }));
         v

@@ -53,6 +53,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether packs of this kind are context (market facts, a company's
+    /// own actions) rather than law: their notes are kept apart from the
+    /// answer's measures and notices, shown only on request, and never
+    /// called "in force".
+    pub fn is_context(self) -> bool {
+        matches!(self, Kind::MarketFact | Kind::CompanyAction)
+    }
+
     /// The name as packs write it.
     pub fn as_str(self) -> &'static str {
         match self {

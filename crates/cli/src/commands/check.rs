@@ -23,6 +23,10 @@ pub struct Args {
     /// it, the conditions and the measures (no context notes).
     #[arg(long)]
     brief: bool,
+    /// Also show the context notes (market facts, companies' own actions),
+    /// which are not law.
+    #[arg(long, conflicts_with = "brief")]
+    context: bool,
     /// Exit with 10 when a US licence is required.
     #[arg(long)]
     exit_code: bool,
@@ -46,6 +50,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     let item = a.question.item.resolve(&app)?;
     let name = item.name.clone();
     let c = app.check_of(item, &a.question.ask(), ctx.clock.today())?;
+    let c = if a.context { c } else { c.without_context() };
     let d = &c.decision;
     if let Some(dir) = &a.log {
         let notes = Annotation {

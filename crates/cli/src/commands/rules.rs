@@ -103,7 +103,9 @@ fn list(l: &RulesList) -> String {
         } else {
             ""
         };
-        let status = if m.status == Status::Proposed {
+        let status = if m.kind.is_context() {
+            "context note, not law"
+        } else if m.status == Status::Proposed {
             "proposed, not in force"
         } else {
             "in force"
@@ -133,7 +135,9 @@ fn list(l: &RulesList) -> String {
 fn show(p: &Pack) -> String {
     let m = &p.meta;
     let mut o = format!("{}\n{}\n\n", m.id, m.title);
-    let status = if m.status == Status::Proposed {
+    let status = if m.kind.is_context() {
+        "context note, not law"
+    } else if m.status == Status::Proposed {
         "proposed"
     } else {
         "in force"

@@ -69,7 +69,7 @@ fn check_body(pairs: Vec<(String, String)>) -> Result<serde_json::Value, ApiErro
                     "give the spec as JSON text",
                 )
             })?,
-            "subject_to_ear" | "as_written" => match v.as_str() {
+            "subject_to_ear" | "as_written" | "context" => match v.as_str() {
                 "true" => true.into(),
                 "false" => false.into(),
                 _ => {
