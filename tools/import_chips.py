@@ -459,6 +459,10 @@ def convert(row: dict[str, str]) -> tuple[str, str, bool]:
             seen.add(norm(a))
             aliases.append(a)
     top.append(("aliases", toml_str_array(aliases)))
+    # The documented default among a model's variants: its names resolve to
+    # this entry, and the lookup says so (see data/catalog/README.md).
+    if cid in PRIMARY.values():
+        top.append(("default_for", toml_str_array([model] + base)))
 
     # datacenter
     dc = g["datacenter_marketed"]
