@@ -717,7 +717,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         })
         .map(|p| p.meta.id.clone())
         .collect();
-    let nearest_lines = nearest_lines(rs, q, &facts);
+    let nearest_lines = nearest_lines(rs, q, &facts, &det.fired);
     let mut d = Decision {
         question: q.clone(),
         license_required: det.license_required,
@@ -777,9 +777,18 @@ pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
 
 /// Numeric thresholds on the item's metrics in the rules in force, with
 /// the distance from the item's values: what would change the answer.
-pub(crate) fn nearest_lines(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Vec<NearestLine> {
-    let mut out: Vec<NearestLine> = Vec::new();
-    for r in &rs.rules {
+/// Only the lines that can change the answer are listed: those where
+/// crossing the threshold changes whether the rule fires (the rule's other
+/// conditions hold). The lines of rules that fired come first, then the
+/// nearest.
+pub(crate) fn nearest_lines(
+    rs: &RuleSet,
+    q: &Question,
+    facts: &Facts<'_>,
+    fired: &[usize],
+) -> Vec<NearestLine> {
+    let mut out: Vec<(bool, NearestLine)> = Vec::new();
+    for (ri, r) in rs.rules.iter().enumerate() {
         if !matches!(
             r.slot,
             Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
@@ -792,7 +801,7 @@ pub(crate) fn nearest_lines(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Ve
                 continue;
             };
             let test = format!("{} {} {}", fact.name(), op.symbol(), fmt_num(threshold));
-            if out.iter().any(|n| n.test == test) {
+            if out.iter().any(|(_, n)| n.test == test) {
                 continue;
             }
             let holds = match op {
@@ -803,6 +812,9 @@ pub(crate) fn nearest_lines(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Ve
                 CmpOp::Eq => value == threshold,
                 CmpOp::Ne => value != threshold,
             };
+            if !crossing_matters(r, facts, fact, op, threshold, holds) {
+                continue;
+            }
             let gap = threshold - value;
             let label = metric_label(fact);
             let side = if gap > 0.0 {
@@ -826,25 +838,62 @@ pub(crate) fn nearest_lines(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Ve
                     fmt_num(gap.abs())
                 )
             };
-            out.push(NearestLine {
-                fact: fact.name().into(),
-                value,
-                threshold,
-                test,
-                holds,
-                gap,
-                rule: r.id.clone(),
-                paragraph: r.paragraph.clone(),
-                text,
-            });
+            out.push((
+                fired.contains(&ri),
+                NearestLine {
+                    fact: fact.name().into(),
+                    value,
+                    threshold,
+                    test,
+                    holds,
+                    gap,
+                    rule: r.id.clone(),
+                    paragraph: r.paragraph.clone(),
+                    text,
+                },
+            ));
         }
     }
-    out.sort_by(|a, b| {
-        let ra = (a.gap / a.threshold.abs().max(1e-9)).abs();
-        let rb = (b.gap / b.threshold.abs().max(1e-9)).abs();
-        ra.total_cmp(&rb)
-    });
-    out
+    let relative = |n: &NearestLine| (n.gap / n.threshold.abs().max(1e-9)).abs();
+    out.sort_by(|(fa, a), (fb, b)| fb.cmp(fa).then(relative(a).total_cmp(&relative(b))));
+    out.into_iter().map(|(_, n)| n).collect()
+}
+
+/// Whether moving `fact` just across `threshold` changes whether `r` fires:
+/// a line the rule's other conditions make irrelevant is not a line that
+/// could change the answer. Facts the item does not carry directly are kept.
+fn crossing_matters(
+    r: &Rule,
+    facts: &Facts<'_>,
+    fact: Fact,
+    op: CmpOp,
+    threshold: f64,
+    holds: bool,
+) -> bool {
+    let eps = (threshold.abs() * 1e-6).max(1e-6);
+    let across = match (op, holds) {
+        (CmpOp::Ge, true) | (CmpOp::Lt, false) => threshold - eps,
+        (CmpOp::Gt, true) | (CmpOp::Le, false) | (CmpOp::Ge, false) | (CmpOp::Lt, true) => {
+            threshold
+        }
+        (CmpOp::Gt, false) | (CmpOp::Le, true) => threshold + eps,
+        (CmpOp::Eq | CmpOp::Ne, _) => return true,
+    };
+    let mut item = facts.item.clone();
+    let slot = match fact {
+        Fact::Tpp => &mut item.tpp,
+        Fact::PerformanceDensity => &mut item.performance_density,
+        Fact::DieArea => &mut item.die_area_mm2,
+        Fact::MemoryBandwidth => &mut item.memory_bandwidth_gbps,
+        Fact::Interconnect => &mut item.interconnect_gbps,
+        Fact::MemoryPlusInterconnect => &mut item.memory_plus_interconnect_gbps,
+        Fact::Transistors => &mut item.transistors_billion,
+        _ => return true,
+    };
+    *slot = Some(across);
+    let mut moved: Facts<'_> = facts.clone();
+    moved.item = &item;
+    expr::eval_bool(&r.predicate, facts) != expr::eval_bool(&r.predicate, &moved)
 }
 
 fn metric_label(f: Fact) -> &'static str {
