@@ -641,3 +641,41 @@ fn a_brief_answer_fits_one_screen() {
     );
     insta::assert_snapshot!("check_h200_cn_brief", text);
 }
+
+/// Issue 18: an answer resting on a rule whose encoding is not confirmed
+/// says so in its headline, not only in a flag at the bottom.
+#[test]
+fn a_headline_resting_on_an_unconfirmed_rule_says_so() {
+    let j = json(&[
+        "check",
+        "--chip",
+        "RTX 5090 D",
+        "--to",
+        "CN",
+        "--on",
+        "2025-09-01",
+    ]);
+    let verdict = j["verdict"].as_str().unwrap();
+    assert!(
+        verdict.starts_with("US: licence required")
+            && verdict.contains(
+                "(rests on UNCONFIRMED encoding: us-2025-04-09-h20-mi308-letters#equivalents)"
+            ),
+        "{verdict}"
+    );
+    // A confirmed answer carries no such warning.
+    let j = json(&[
+        "check",
+        "--chip",
+        "H100",
+        "--to",
+        "CN",
+        "--on",
+        "2024-06-01",
+    ]);
+    assert!(
+        !j["verdict"].as_str().unwrap().contains("rests on"),
+        "{}",
+        j["verdict"]
+    );
+}

@@ -23,6 +23,41 @@ pub fn verdict(d: &Decision, vocab: &Vocabulary) -> String {
     verdict_parts(d, vocab).join("; ")
 }
 
+/// The headline's warning when the US answer rests on a rule whose
+/// encoding is not confirmed: the weakest of the rules that decided the
+/// classification, the licence requirement, an exception or the review
+/// policy (a rule's confidence is its own or its pack's, whichever is
+/// weaker).
+fn weakest_deciding_rule(d: &Decision) -> Option<String> {
+    use crate::pack::Slot;
+    let deciding = [
+        Slot::Classification,
+        Slot::LicenseRequirement,
+        Slot::LicenseException,
+        Slot::ReviewPolicy,
+    ];
+    let weakest = d
+        .reasons
+        .iter()
+        .filter(|r| deciding.contains(&r.slot))
+        .map(|r| r.confidence)
+        .max()?;
+    if weakest == chipexport_domain::Confidence::Confirmed {
+        return None;
+    }
+    let rules: Vec<&str> = d
+        .reasons
+        .iter()
+        .filter(|r| deciding.contains(&r.slot) && r.confidence == weakest)
+        .map(|r| r.rule.as_str())
+        .collect();
+    Some(format!(
+        " (rests on {} encoding: {})",
+        weakest.as_str().to_uppercase(),
+        rules.join(", ")
+    ))
+}
+
 /// The parts of the verdict: the US layer (`US: ...`), each other
 /// jurisdiction's measures (`China: ...`), the measures that may apply, and
 /// the net effect (`net: ...`). Callers that show the parts on lines of
@@ -70,6 +105,9 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
             ", {certs} certification{}",
             if certs == 1 { "" } else { "s" }
         ));
+    }
+    if let Some(doubt) = weakest_deciding_rule(d) {
+        us.push_str(&doubt);
     }
     let mut parts = vec![format!("US: {us}")];
     let mut by_j: Vec<(String, Vec<&Provision>)> = Vec::new();
