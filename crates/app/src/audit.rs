@@ -73,12 +73,10 @@ pub fn check_entry(app: &App, c: &Checked, annotation: &Annotation) -> Result<Ne
         extra_packs: app.extra_packs().iter().map(LoggedPack::of).collect(),
         annotation: annotation.clone(),
     };
-    let request = serde_json::to_string(&logged)
-        .map_err(|e| Error::bug(format!("cannot record the question: {e}")))?;
     Ok(NewLogEntry {
         recorded_at: now_rfc3339(),
         kind: "check".into(),
-        request,
+        request: to_json(&logged)?,
         response: c.decision.outcome_record().to_json(),
         rule_set_hash: c.decision.rule_set.hash.clone(),
     })

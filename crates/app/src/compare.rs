@@ -69,7 +69,9 @@ pub struct CompareRow {
     pub possible_measures: Vec<Undetermined>,
     /// The verdict in one line.
     pub verdict: String,
-    /// The verdict's parts, one per line (US answer, measures, ...).
+    /// The verdict's parts, one per line (US answer, measures, ...), for
+    /// rendering; not serialised (the JSON keeps `verdict`, their join).
+    #[serde(skip)]
     pub verdict_parts: Vec<String>,
 }
 

@@ -87,13 +87,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The field an unknown-field or type error of serde names, if any.
-fn field_of(text: &str) -> Option<String> {
-    let rest = text
-        .split_once("unknown field `")
-        .or_else(|| text.split_once("missing field `"))
-        .or_else(|| text.split_once("`"))?
-        .1;
+/// The field a serde error names, if any: the first word in backticks
+/// (serde writes "unknown field `x`", "missing field `x`", and our
+/// requests "`x`: …").
+pub(crate) fn field_of(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once('`')?;
     rest.split_once('`').map(|(f, _)| f.to_string())
 }
 

@@ -100,10 +100,7 @@ pub async fn check_get(
     let pairs = query(q, "?chip=H20&to=CN&on=2025-05-01")?;
     let req: CheckRequest = serde_json::from_value(check_body(pairs)?).map_err(|e| {
         let text = e.to_string();
-        let field = text
-            .split_once('`')
-            .and_then(|(_, r)| r.split_once('`'))
-            .map(|(f, _)| f.to_string());
+        let field = crate::error::field_of(&text);
         let mut err = ApiError::new(
             StatusCode::BAD_REQUEST,
             text,
