@@ -788,6 +788,9 @@ pub(crate) fn nearest_lines(
     fired: &[usize],
 ) -> Vec<NearestLine> {
     let mut out: Vec<(bool, NearestLine)> = Vec::new();
+    // The item with one fact moved across a line; cloned once, restored
+    // after each probe.
+    let mut scratch = facts.item.clone();
     for (ri, r) in rs.rules.iter().enumerate() {
         if !matches!(
             r.slot,
@@ -812,7 +815,7 @@ pub(crate) fn nearest_lines(
                 CmpOp::Eq => value == threshold,
                 CmpOp::Ne => value != threshold,
             };
-            if !crossing_matters(r, facts, fact, op, threshold, holds) {
+            if !crossing_matters(r, facts, &mut scratch, fact, op, threshold, holds) {
                 continue;
             }
             let gap = threshold - value;
@@ -865,6 +868,7 @@ pub(crate) fn nearest_lines(
 fn crossing_matters(
     r: &Rule,
     facts: &Facts<'_>,
+    scratch: &mut ItemFacts,
     fact: Fact,
     op: CmpOp,
     threshold: f64,
@@ -879,8 +883,24 @@ fn crossing_matters(
         (CmpOp::Gt, false) | (CmpOp::Le, true) => threshold + eps,
         (CmpOp::Eq | CmpOp::Ne, _) => return true,
     };
-    let mut item = facts.item.clone();
-    let slot = match fact {
+    let Some(original) = metric_mut(scratch, fact).map(|slot| slot.replace(across)) else {
+        // A fact the item does not carry directly: keep the line.
+        return true;
+    };
+    let changed = {
+        let mut moved: Facts<'_> = facts.clone();
+        moved.item = scratch;
+        expr::eval_bool(&r.predicate, facts) != expr::eval_bool(&r.predicate, &moved)
+    };
+    if let Some(slot) = metric_mut(scratch, fact) {
+        *slot = original;
+    }
+    changed
+}
+
+/// The item's field behind a numeric fact, if the item carries it.
+fn metric_mut(item: &mut ItemFacts, fact: Fact) -> Option<&mut Option<f64>> {
+    Some(match fact {
         Fact::Tpp => &mut item.tpp,
         Fact::PerformanceDensity => &mut item.performance_density,
         Fact::DieArea => &mut item.die_area_mm2,
@@ -888,12 +908,8 @@ fn crossing_matters(
         Fact::Interconnect => &mut item.interconnect_gbps,
         Fact::MemoryPlusInterconnect => &mut item.memory_plus_interconnect_gbps,
         Fact::Transistors => &mut item.transistors_billion,
-        _ => return true,
-    };
-    *slot = Some(across);
-    let mut moved: Facts<'_> = facts.clone();
-    moved.item = &item;
-    expr::eval_bool(&r.predicate, facts) != expr::eval_bool(&r.predicate, &moved)
+        _ => return None,
+    })
 }
 
 fn metric_label(f: Fact) -> &'static str {
