@@ -1,0 +1,181 @@
+//! The PostgreSQL log, against a throwaway server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use super::*;
+use chipexport_domain::Fault;
+
+fn fresh(name: &str) -> String {
+    let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL").expect(
+        "set CHIPEXPORT_TEST_DATABASE_URL to a PostgreSQL server URL (scripts/test starts one)",
+    );
+    let base = base.trim_end_matches('/');
+    let db = format!("chipexport_test_{name}_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+        .expect("connect to the test server");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    format!("{base}/{db}")
+}
+
+#[test]
+fn postgres_chain_refuses_edits_and_detects_bypassed_ones() {
+    let url = fresh("chain");
+    let mut log = DecisionLog::open_location(&url).unwrap();
+    for i in 0..5 {
+        log.append(
+            "2026-11-29T00:00:00Z",
+            "check",
+            &format!("{{\"q\":{i}}}"),
+            "{\"license_required\":true}",
+            "abc",
+        )
+        .unwrap();
+    }
+    // A group commit continues the chain.
+    let more: Vec<NewLogEntry> = (0..3)
+        .map(|i| NewLogEntry {
+            recorded_at: "t".into(),
+            kind: "check".into(),
+            request: format!("{{\"g\":{i}}}"),
+            response: "{}".into(),
+            rule_set_hash: "abc".into(),
+        })
+        .collect();
+    let done = log.append_all(more).unwrap();
+    assert_eq!(done.iter().map(|e| e.id).collect::<Vec<_>>(), [6, 7, 8]);
+    assert_eq!(log.verify().unwrap(), Ok(8));
+    assert_eq!(log.get(3).unwrap().unwrap().request, "{\"q\":2}");
+
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    assert!(
+        raw.execute("UPDATE decisions SET response = 'x' WHERE id = 3", &[])
+            .is_err()
+    );
+    assert!(
+        raw.execute("DELETE FROM decisions WHERE id = 3", &[])
+            .is_err()
+    );
+    assert!(raw.batch_execute("TRUNCATE decisions").is_err());
+    raw.batch_execute(
+        "ALTER TABLE decisions DISABLE TRIGGER USER;
+         UPDATE decisions SET response = '{\"license_required\":false}' WHERE id = 3;",
+    )
+    .unwrap();
+    let broken = log.verify().unwrap().err().map(|b| b.id);
+    assert_eq!(broken, Some(3));
+}
+
+#[test]
+fn postgres_reconnecting_keeps_the_chain_and_the_schema_version() {
+    let url = fresh("reopen");
+    {
+        let mut log = DecisionLog::connect(&url).unwrap();
+        log.append("t", "check", "{}", "{}", "h").unwrap();
+    }
+    let mut log = DecisionLog::connect(&url).unwrap();
+    let e = log.append("t", "check", "{}", "{}", "h").unwrap();
+    assert_eq!(e.id, 2);
+    assert_eq!(log.verify().unwrap(), Ok(2));
+    assert_eq!(log.len().unwrap(), 2);
+    // A log written by a newer chipexport is refused, not misread.
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    raw.batch_execute("INSERT INTO chipexport_schema (version) VALUES (99)")
+        .unwrap();
+    assert!(matches!(
+        DecisionLog::connect(&url),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn postgres_a_bad_url_is_input_and_a_down_server_the_environment() {
+    let e = DecisionLog::connect("postgresql://u:secret@localhost:notaport/db").unwrap_err();
+    assert!(matches!(e, StoreError::Url { .. }), "{e:?}");
+    assert_eq!(e.fault(), Fault::Input);
+    assert!(!e.to_string().contains("secret"), "{e}");
+    // Nothing listens on port 1.
+    let e = DecisionLog::connect("postgresql://u:secret@127.0.0.1:1/db").unwrap_err();
+    assert!(matches!(e, StoreError::Unavailable { .. }), "{e:?}");
+    assert_eq!(e.fault(), Fault::Environment);
+    assert!(e.to_string().contains("u:***@127.0.0.1:1/db"), "{e}");
+}
+
+#[test]
+fn postgres_a_locked_log_is_busy() {
+    let url = fresh("busy");
+    let mut log = DecisionLog::connect(&url).unwrap();
+    log.set_busy_timeout(Duration::from_millis(100)).unwrap();
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut tx = raw.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let e = log.append("t", "check", "{}", "{}", "h").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Busy {
+                waited: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.fault(), Fault::Environment);
+    assert!(e.help().contains("100 ms"), "{}", e.help());
+    tx.rollback().unwrap();
+    assert!(log.append("t", "check", "{}", "{}", "h").is_ok());
+}
+
+#[test]
+fn postgres_entries_filter_as_sqlite_does() {
+    let url = fresh("entries");
+    let mut log = DecisionLog::connect(&url).unwrap();
+    for (at, kind) in [
+        ("2026-11-27T10:00:00Z", "check"),
+        ("2026-11-28T10:00:00Z", "screen"),
+        ("2026-11-28T23:59:59Z", "check"),
+        ("2026-11-29T00:00:00Z", "check"),
+    ] {
+        log.append(at, kind, "{}", "{}", "h").unwrap();
+    }
+    let ids = |log: &mut DecisionLog, f: EntryFilter| -> Vec<i64> {
+        log.entries(&f).unwrap().iter().map(|e| e.id).collect()
+    };
+    assert_eq!(ids(&mut log, EntryFilter::default()), [1, 2, 3, 4]);
+    let checks = EntryFilter {
+        kind: Some("check".into()),
+        ..EntryFilter::default()
+    };
+    assert_eq!(ids(&mut log, checks.clone()), [1, 3, 4]);
+    let dates = EntryFilter {
+        from: Some("2026-11-28".into()),
+        to: Some("2026-11-28".into()),
+        ..EntryFilter::default()
+    };
+    assert_eq!(ids(&mut log, dates), [2, 3]);
+    let latest = EntryFilter {
+        limit: Some(2),
+        ..checks
+    };
+    assert_eq!(ids(&mut log, latest), [3, 4]);
+    let e = log.entries(&EntryFilter::default()).unwrap();
+    assert_eq!(e.first().unwrap(), &log.get(1).unwrap().unwrap());
+}
+
+#[test]
+fn postgres_a_value_of_the_wrong_type_is_damage_not_a_panic() {
+    let url = fresh("types");
+    let mut log = DecisionLog::connect(&url).unwrap();
+    log.append("t", "check", "{}", "{}", "h").unwrap();
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    raw.batch_execute(
+        "ALTER TABLE decisions ALTER COLUMN kind TYPE bytea USING convert_to(kind, 'UTF8')",
+    )
+    .unwrap();
+    let got = log.get(1);
+    assert!(matches!(got, Err(StoreError::Corrupt { .. })), "{got:?}");
+    assert_eq!(log.verify().unwrap().err().map(|b| b.id), Some(1));
+}
