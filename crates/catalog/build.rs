@@ -2,17 +2,23 @@
 
 use std::path::{Path, PathBuf};
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/catalog");
+/// The package's directory, read when the script runs: a script binary
+/// reused from a build of another checkout must not read that checkout's
+/// (possibly deleted) files, which would embed an empty catalog.
+fn main() -> Result<(), String> {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .map_err(|e| format!("CARGO_MANIFEST_DIR is not set: {e}"))?;
+    let root = Path::new(&manifest).join("../../data/catalog");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+        .map_err(|e| format!("cannot read the catalog at {}: {e}", root.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    if files.is_empty() {
+        return Err(format!("no catalog entries (*.toml) in {}", root.display()));
+    }
     files.sort();
     let mut src = String::from("pub static ENTRIES: &[(&str, &str)] = &[\n");
     for f in &files {
@@ -29,9 +35,7 @@ fn main() {
         ));
     }
     src.push_str("];\n");
-    let out =
-        PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_catalog.rs");
-    if let Err(e) = std::fs::write(&out, src) {
-        println!("cargo:warning=cannot write {}: {e}", out.display());
-    }
+    let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR is not set: {e}"))?;
+    let out = PathBuf::from(out_dir).join("embedded_catalog.rs");
+    std::fs::write(&out, src).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }

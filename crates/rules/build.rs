@@ -2,25 +2,33 @@
 
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, out);
+            collect(&p, out)?;
         } else if p.extension().is_some_and(|x| x == "toml") {
             out.push(p);
         }
     }
+    Ok(())
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/rules");
+/// The package's directory, read when the script runs: a script binary
+/// reused from a build of another checkout must not read that checkout's
+/// (possibly deleted) files, which would embed no packs at all.
+fn main() -> Result<(), String> {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .map_err(|e| format!("CARGO_MANIFEST_DIR is not set: {e}"))?;
+    let root = Path::new(&manifest).join("../../data/rules");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
-    collect(&root, &mut files);
+    collect(&root, &mut files)?;
+    if files.is_empty() {
+        return Err(format!("no rule packs (*.toml) under {}", root.display()));
+    }
     files.sort();
     let mut src = String::from("pub static PACKS: &[(&str, &str)] = &[\n");
     for f in &files {
@@ -35,8 +43,7 @@ fn main() {
         ));
     }
     src.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_packs.rs");
-    if let Err(e) = std::fs::write(&out, src) {
-        println!("cargo:warning=cannot write {}: {e}", out.display());
-    }
+    let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR is not set: {e}"))?;
+    let out = PathBuf::from(out_dir).join("embedded_packs.rs");
+    std::fs::write(&out, src).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
