@@ -299,6 +299,19 @@ DIE_AREA_CONFIDENCE_OVERRIDES = {
 # Helpers
 # ---------------------------------------------------------------------------
 
+
+
+# Rows whose interconnect name is blank but whose product line has no
+# chip-to-chip link, with the reason (the notes carry it).
+NO_CHIP_LINKS = {
+    "nvidia-geforce-rtx-5090-d-v2-24gb-china": "No chip-to-chip link: the reference row leaves the interconnect blank, and GeForce cards have had no NVLink since the RTX 40 series (as the other RTX 4090/5090 rows say: 'none').",
+    "nvidia-rtx-pro-6000-blackwell-max-q-workstation": "No chip-to-chip link: the reference row leaves the interconnect blank; the other RTX PRO 6000 Blackwell rows say 'none'.",
+}
+
+# Bidirectional rate of a PCIe x16 link, GB/s, by generation (per direction:
+# Gen3 ~16, Gen4 ~32, Gen5 ~64, Gen6 ~128 GB/s).
+PCIE_X16_BIDIR_GBPS = {"3": 32.0, "4": 64.0, "5": 128.0, "6": 256.0}
+
 def fail(msg: str) -> None:
     print(f"import_chips: error: {msg}", file=sys.stderr)
     sys.exit(1)
@@ -504,9 +517,24 @@ def convert(row: dict[str, str]) -> tuple[str, str, bool]:
     bw = parse_number(g["memory_bw_gbs"], "memory_bw_gbs", cid)
     if bw is not None:
         top.append(("memory_bandwidth_gbps", fmt_num(bw)))
+    # interconnect_gbps is the chip-to-chip links (NVLink, Infinity Fabric,
+    # HCCS, Ethernet ports), bidirectional. A card whose reference row names
+    # no chip-to-chip link has links of 0 (known none), not unknown. The host
+    # PCIe link is not added: see the catalog README for why, and for the
+    # one rule text (3A090, Oct 2022) that counts all I/O.
     ic = parse_number(g["interconnect_bidir_gbs"], "interconnect_bidir_gbs", cid)
-    if ic is not None:
-        top.append(("interconnect_gbps", fmt_num(ic)))
+    links = ic
+    name = g["interconnect_name"].strip().lower()
+    if name.startswith("none"):
+        links = 0.0
+    elif links is None and cid in NO_CHIP_LINKS:
+        links = 0.0
+        import_notes.append(NO_CHIP_LINKS[cid])
+    pcie = PCIE_X16_BIDIR_GBPS.get(g["pcie_gen"].strip()) if g["pcie_gen"] else None
+    if g["pcie_gen"] and pcie is None:
+        fail(f"{cid}: unknown PCIe generation {g['pcie_gen']!r}")
+    if links is not None:
+        top.append(("interconnect_gbps", fmt_num(links)))
 
     # descriptive
     for col, key in (("form_factor", "form_factor"), ("process_node", "process_node")):
@@ -598,7 +626,12 @@ def convert(row: dict[str, str]) -> tuple[str, str, bool]:
     if g["pcie_gen"]:
         io_bits.append(f"PCIe Gen {g['pcie_gen']}")
     if io_bits:
-        import_notes.append("Per the reference table, " + "; ".join(io_bits) + " (PCIe is not counted in interconnect_gbps).")
+        import_notes.append("Per the reference table, " + "; ".join(io_bits) + ".")
+    if links == 0.0 and pcie is not None:
+        import_notes.append(
+            f"No chip-to-chip link: interconnect_gbps is 0. The host link, PCIe Gen {g['pcie_gen'].strip()} x16, "
+            f"carries {fmt_num(pcie)} GB/s bidirectional and is not counted (see the catalog README)."
+        )
     if cid == "nvidia-v100-pcie-16-32gb" and ic is not None:
         import_notes.append(
             "Unlike the other rows, interconnect_gbps here is the PCIe Gen3 x16 link itself (no NVLink on this card)."

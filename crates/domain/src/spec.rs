@@ -425,9 +425,10 @@ impl ChipSpec {
             MAX_BANDWIDTH_GBPS,
             "GB/s",
         );
+        // 0 is a real value here: a card with no chip-to-chip link.
         num(
             &["interconnect_gbps"],
-            self.interconnect_gbps,
+            self.interconnect_gbps.filter(|v| *v != 0.0),
             MAX_BANDWIDTH_GBPS,
             "GB/s",
         );
@@ -714,6 +715,19 @@ mod tests {
                 "{text}: {errs:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_interconnect_of_zero_is_a_card_without_links() {
+        let spec = parse("a.toml", "name = \"x\"\ninterconnect_gbps = 0\n").ok();
+        assert_eq!(spec.and_then(|s| s.interconnect_gbps), Some(0.0));
+        let errs = parse("a.toml", "name = \"x\"\ninterconnect_gbps = -1\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errs.iter().any(|e| e.message.contains("negative")),
+            "{errs:?}"
+        );
     }
 
     #[test]
