@@ -55,10 +55,13 @@ pub struct ChartChip {
     pub datacenter: Option<bool>,
     /// Designed in the destination country.
     pub domestic: bool,
-    /// The classification.
+    /// The classification (`undetermined` when a classification rule
+    /// that would change it is).
     pub eccn: String,
-    /// Whether a US licence is required.
-    pub license_required: bool,
+    /// Whether a US licence is required, in four states.
+    pub status: chipexport_rules::LicenseStatus,
+    /// Whether a US licence is required (`None`: undetermined).
+    pub license_required: Option<bool>,
     /// The review policy, if a licence is required.
     pub review_policy: Option<chipexport_rules::ReviewPolicy>,
 }
@@ -139,7 +142,8 @@ impl App {
                 performance_density: e.metrics.performance_density,
                 datacenter: e.spec.datacenter,
                 domestic,
-                eccn: d.eccn.to_string(),
+                eccn: d.eccn_text().to_string(),
+                status: d.status(),
                 license_required: d.license_required,
                 review_policy: d.review_policy,
             });

@@ -53,9 +53,12 @@ pub struct CompareRow {
     pub memory_bandwidth_gbps: Option<f64>,
     /// Interconnect bandwidth, GB/s.
     pub interconnect_gbps: Option<f64>,
-    /// Whether a US licence is required.
-    pub license_required: bool,
-    /// The classification.
+    /// Whether a US licence is required, in four states.
+    pub status: chipexport_rules::LicenseStatus,
+    /// Whether a US licence is required (`None`: undetermined).
+    pub license_required: Option<bool>,
+    /// The classification (`undetermined` when a classification rule that
+    /// would change it is).
     pub eccn: String,
     /// The licence review policy, if a licence is required.
     pub review_policy: Option<ReviewPolicy>,
@@ -125,6 +128,7 @@ impl App {
                 performance_density: e.metrics.performance_density,
                 memory_bandwidth_gbps: e.metrics.memory_bandwidth_gbps,
                 interconnect_gbps: e.metrics.interconnect_gbps,
+                status: d.status,
                 license_required: d.license_required,
                 eccn: d.eccn.clone(),
                 review_policy: d.review_policy,

@@ -56,6 +56,18 @@ impl RulesTestReport {
     }
 }
 
+/// What the packs encode and the known gaps (`rules coverage`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageReport {
+    /// The encoded regimes, per jurisdiction, with the first day covered.
+    pub regimes: Vec<chipexport_rules::coverage::Regime>,
+    /// Regimes that apply to some destinations and are not encoded: a
+    /// question there is answered `outside_coverage`.
+    pub gaps: Vec<chipexport_rules::coverage::Gap>,
+    /// The rule set.
+    pub rule_set: RuleSetRef,
+}
+
 /// The SQL export.
 #[derive(Debug, Clone, Serialize)]
 pub struct SqlExport {
@@ -174,6 +186,20 @@ impl App {
                 mode,
                 with_packs,
             ),
+        })
+    }
+
+    /// What the packs encode, per jurisdiction and regime, and the known
+    /// gaps where an answer is `outside_coverage`.
+    pub fn rules_coverage(&self) -> Result<CoverageReport> {
+        let c = self
+            .rules()
+            .coverage()
+            .ok_or_else(|| Error::bug("the rule set was loaded without its coverage file"))?;
+        Ok(CoverageReport {
+            regimes: c.regimes.clone(),
+            gaps: c.gaps.clone(),
+            rule_set: self.rules().reference(),
         })
     }
 

@@ -186,6 +186,9 @@ pub fn screen(
     summary.rows += other.rows;
     summary.rows_with_error += other.rows_with_error;
     summary.license_required += other.license_required;
+    summary.not_required += other.not_required;
+    summary.undetermined += other.undetermined;
+    summary.outside_coverage += other.outside_coverage;
     summary.presumption_of_denial += other.presumption_of_denial;
     summary.with_revenue_share += other.with_revenue_share;
     for (k, v) in other.errors {

@@ -20,7 +20,9 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
 use chipexport_rules::engine::Determination;
-use chipexport_rules::{ItemFacts, Mode, Provision, Question, ReviewPolicy, RuleSet};
+use chipexport_rules::{
+    ItemFacts, LicenseStatus, Mode, Provision, Question, ReviewPolicy, RuleSet,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -43,6 +45,7 @@ pub const OPTIONAL: &[&str] = &[
 pub const VALUE_COLUMNS: &[&str] = &["quantity", "unit_price"];
 /// Columns `screen` adds.
 pub const ADDED: &[&str] = &[
+    "status",
     "eccn",
     "license_required",
     "license_exceptions",
@@ -60,9 +63,15 @@ pub const ADDED: &[&str] = &[
 /// The answer shared by every row that asks the same question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SharedAnswer {
-    /// The export control classification (`eccn` column); `None` on an error.
+    /// Whether a licence is required, in four states (`status` column);
+    /// `None` on an error.
+    pub status: Option<LicenseStatus>,
+    /// The export control classification (`eccn` column; `undetermined`
+    /// when a classification rule that would change it is); `None` on an
+    /// error.
     pub eccn: Option<String>,
-    /// Whether a licence is required; `None` on an error.
+    /// Whether a licence is required; `None` on an error, or when the
+    /// status is undetermined or outside coverage.
     pub license_required: Option<bool>,
     /// Licence exceptions available, as a JSON array of rule ids.
     pub license_exceptions: Option<String>,
@@ -86,6 +95,7 @@ pub struct SharedAnswer {
 impl SharedAnswer {
     fn error(msg: String) -> SharedAnswer {
         SharedAnswer {
+            status: None,
             eccn: None,
             license_required: None,
             license_exceptions: None,
@@ -120,6 +130,13 @@ pub struct Summary {
     pub rows_with_error: u64,
     /// Rows without an error whose answer requires a licence.
     pub license_required: u64,
+    /// Rows without an error whose answer is that no licence is required.
+    pub not_required: u64,
+    /// Rows without an error whose licence requirement is undetermined
+    /// (a rule that would change it reads a fact the row does not give).
+    pub undetermined: u64,
+    /// Rows without an error outside what the rules encode.
+    pub outside_coverage: u64,
     /// Rows without an error whose licence application would meet a
     /// presumption of denial.
     pub presumption_of_denial: u64,
@@ -437,7 +454,10 @@ impl<'a> Screener<'a> {
         sig.push(usize::MAX);
         sig.extend(det.unknown.iter().copied());
         sig.push(usize::MAX);
-        sig.push(usize::from(det.license_required));
+        sig.push(match det.license_required {
+            Some(required) => usize::from(required),
+            None => det.outside_coverage.map_or(2, |at| 3 + at),
+        });
         sig.push(unknown_facts);
         if let Some(&id) = self.by_signature.get(&sig) {
             return id;
@@ -455,8 +475,9 @@ impl<'a> Screener<'a> {
             .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
             .max();
         let answer = SharedAnswer {
+            status: Some(d.status),
             eccn: Some(d.eccn.clone()),
-            license_required: Some(d.license_required),
+            license_required: d.license_required,
             license_exceptions: Some(serde_json::to_string(&d.license_exceptions).unwrap_or_default()),
             review_policy: d.review_policy,
             conditions: Some(kinds(&d.conditions)),
@@ -526,6 +547,11 @@ impl<'a> Screener<'a> {
         };
         let a = &self.answers;
         let mut out: Vec<ArrayRef> = b.columns().to_vec();
+        out.push(take(
+            a.iter()
+                .map(|x| x.status.map(LicenseStatus::as_str))
+                .collect(),
+        )?);
         out.push(take(a.iter().map(|x| x.eccn.as_deref()).collect())?);
         out.push(arrow::compute::take(
             &BooleanArray::from(a.iter().map(|x| x.license_required).collect::<Vec<_>>()),
@@ -576,8 +602,12 @@ impl<'a> Screener<'a> {
                 errors.push(err);
                 continue;
             }
-            if ans.and_then(|x| x.license_required) == Some(true) {
-                summary.license_required += 1;
+            match ans.and_then(|x| x.status) {
+                Some(LicenseStatus::Required) => summary.license_required += 1,
+                Some(LicenseStatus::NotRequired) => summary.not_required += 1,
+                Some(LicenseStatus::Undetermined) => summary.undetermined += 1,
+                Some(LicenseStatus::OutsideCoverage) => summary.outside_coverage += 1,
+                None => {}
             }
             if ans.and_then(|x| x.review_policy) == Some(ReviewPolicy::PresumptionOfDenial) {
                 summary.presumption_of_denial += 1;

@@ -89,7 +89,12 @@ fn screen_agrees_with_check_field_by_field() {
             let d = rs.decide(&q);
             let row = col(b, "order_id").value(i);
             assert_eq!(col(b, "eccn").value(i), d.eccn, "{row}");
-            assert_eq!(lic.value(i), d.license_required, "{row}");
+            assert_eq!(
+                lic.is_valid(i).then(|| lic.value(i)),
+                d.license_required,
+                "{row}"
+            );
+            assert_eq!(col(b, "status").value(i), d.status.as_str(), "{row}");
             assert_eq!(
                 opt(col(b, "review_policy"), i),
                 d.review_policy.map(chipexport_rules::ReviewPolicy::as_str),
@@ -153,21 +158,23 @@ fn impact_of_the_april_2025_letters_and_the_august_revenue_share() {
     ] {
         let t = by(id);
         assert!(t.orders > 0);
-        assert_eq!(t.newly_license_required_value, t.value, "{id}");
+        assert_eq!(t.newly_license_required.value, t.value, "{id}");
     }
-    assert_eq!(
-        by("nvidia-l20-pcie-48gb").newly_license_required_value,
-        Decimal::ZERO
-    );
+    assert_eq!(by("nvidia-l20-pcie-48gb").newly_license_required.orders, 0);
     let named: Decimal = [
         "nvidia-h20-hgx-96gb",
         "nvidia-h20-hgx-141gb-hbm3e",
         "amd-instinct-mi308x-china-variant-192gb",
     ]
     .iter()
-    .map(|id| by(id).value)
+    .map(|id| by(id).value.get("USD").copied().unwrap_or_default())
     .sum();
-    assert_eq!(r.total.newly_license_required_value, named);
+    assert_eq!(
+        r.currencies,
+        ["USD"],
+        "the H20 profile is priced in dollars"
+    );
+    assert_eq!(r.total.newly_license_required.value["USD"], named);
 
     let r = impact(
         &cat,
@@ -178,9 +185,9 @@ fn impact_of_the_april_2025_letters_and_the_august_revenue_share() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(r.total.newly_license_required_value, Decimal::ZERO);
+    assert_eq!(r.total.newly_license_required.orders, 0);
     assert_eq!(
-        r.total.new_revenue_share_owed,
+        r.total.new_revenue_share_owed["USD"],
         named * Decimal::from(15) / Decimal::from(100),
         "15% of the H20 and MI308 value"
     );
@@ -209,7 +216,7 @@ fn bad_rows_are_kept_with_an_error_and_bad_files_are_refused() {
     assert_eq!(lines.len(), 5, "every row comes out");
     assert!(
         lines[0].starts_with(
-            "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date,extra,eccn"
+            "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date,extra,status,eccn"
         ),
         "extra columns pass through: {}",
         lines[0]
@@ -446,4 +453,105 @@ fn a_chip_name_of_several_variants_is_a_row_error() {
         lines[1]
     );
     assert!(lines[3].contains("no chip `H2O`"), "{}", lines[3]);
+}
+
+#[test]
+fn screen_counts_every_state_and_leaves_an_undetermined_licence_empty() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("states.csv");
+    // MI308X has no published throughput: to the UAE in June 2024 the
+    // 3A090 rules cannot be decided. Iran is outside coverage (part 746 is
+    // not encoded); the H100 to China needs a licence; the L20 does not.
+    std::fs::write(
+        &input,
+        "order_id,chip,destination,ship_date\n\
+         1,MI308X,AE,2024-06-01\n\
+         2,L20,IR,2024-06-01\n\
+         3,H100 SXM5 80GB,CN,2024-06-01\n\
+         4,L20,CN,2024-06-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.parquet");
+    let s = screen(&rs, &cat, Scenario::default(), &input, &out, &mut |_| {}).unwrap();
+    assert_eq!(
+        (
+            s.license_required,
+            s.not_required,
+            s.undetermined,
+            s.outside_coverage
+        ),
+        (1, 1, 1, 1),
+        "{s:?}"
+    );
+    let b = &read_all(&out)[0];
+    let status: Vec<&str> = (0..4).map(|i| col(b, "status").value(i)).collect();
+    assert_eq!(
+        status,
+        [
+            "undetermined",
+            "outside_coverage",
+            "required",
+            "not_required"
+        ]
+    );
+    assert_eq!(col(b, "eccn").value(0), "undetermined");
+    let lic = b
+        .column(b.schema().index_of("license_required").unwrap())
+        .as_any()
+        .downcast_ref::<BooleanArray>()
+        .unwrap();
+    assert!(lic.is_null(0) && lic.is_null(1), "no answer is not `false`");
+    assert!(lic.value(2) && !lic.value(3));
+}
+
+#[test]
+fn impact_groups_by_catalog_id_and_never_adds_currencies() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mixed.csv");
+    // One chip spelt three ways, in two currencies; an MI308X order that
+    // becomes undetermined when the Oct 2023 rules replace the 2022 ones.
+    std::fs::write(
+        &input,
+        "order_id,chip,quantity,unit_price,currency,destination,end_user,ship_date\n\
+         1,H20,10,100,USD,CN,A,2025-01-01\n\
+         2,h20,5,100,usd,China,B,2025-01-01\n\
+         3,nvidia-h20-hgx-96gb,2,50,EUR,CN,C,2025-01-01\n\
+         4,MI308X,1,10,USD,AE,D,2025-01-01\n",
+    )
+    .unwrap();
+    let side = |d: &str| Side {
+        label: d.to_string(),
+        rs: &rs,
+        scenario: Scenario {
+            on: Some(d.parse().unwrap()),
+            ..Scenario::default()
+        },
+    };
+    let r = impact(
+        &cat,
+        side("2023-09-01"),
+        side("2025-05-01"),
+        &input,
+        10,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.currencies, ["EUR", "USD"]);
+    let h20 = &r.by_chip["nvidia-h20-hgx-96gb"];
+    assert_eq!(
+        h20.orders,
+        3,
+        "three spellings, one chip: {:?}",
+        r.by_chip.keys()
+    );
+    assert_eq!(h20.newly_license_required.value["USD"], Decimal::from(1500));
+    assert_eq!(h20.newly_license_required.value["EUR"], Decimal::from(100));
+    assert_eq!(r.by_destination.keys().collect::<Vec<_>>(), ["AE", "CN"]);
+    let mi = &r.by_chip["amd-instinct-mi308x-china-variant-192gb"];
+    assert_eq!(mi.newly_undetermined.orders, 1, "{mi:?}");
+    assert_eq!(r.total.newly_undetermined.value["USD"], Decimal::from(10));
 }

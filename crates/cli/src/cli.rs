@@ -15,6 +15,8 @@ EXIT CODES:
     5   the environment (a locked or full database, an unreadable data
         directory, a database server that is down)
    10   with `check --exit-code`: answered, and a US licence is required
+   11   with `check --exit-code`: cannot decide (facts are missing)
+   12   with `check --exit-code`: outside what the rules encode
 
 ERRORS:
     --error-format json prints {\"errors\": [...]} on standard error, each

@@ -215,7 +215,7 @@ fn h20_to_china_before_and_after_the_april_2025_letter() {
 }
 
 #[test]
-fn a_date_before_the_first_rule_is_answered() {
+fn a_date_before_the_first_rule_is_outside_coverage() {
     let j = json(&[
         "check",
         "--chip",
@@ -225,7 +225,17 @@ fn a_date_before_the_first_rule_is_answered() {
         "--on",
         "2021-01-01",
     ]);
-    assert_eq!(j["license_required"], false);
+    // Before the first encoded US instrument the answer is not "no licence".
+    assert_eq!(j["status"], "outside_coverage");
+    assert_eq!(j["license_required"], serde_json::Value::Null);
+    assert!(
+        j["coverage_gap"]["regime"]
+            .as_str()
+            .unwrap()
+            .contains("before"),
+        "{}",
+        j["coverage_gap"]
+    );
     assert_eq!(j["instruments"].as_array().unwrap().len(), 0);
 }
 
@@ -350,11 +360,15 @@ fn compare_puts_domestic_chips_beside_the_h20() {
         .unwrap();
     assert_eq!(ascend["domestic"], true);
     assert_eq!(
-        ascend["license_required"], false,
+        (&ascend["status"], &ascend["license_required"]),
+        (&serde_json::json!("undetermined"), &serde_json::Value::Null),
         "undetermined, not required, for a domestic chip whose EAR status is unknown"
     );
     assert!(
-        ascend["verdict"].as_str().unwrap().contains("undetermined"),
+        ascend["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("cannot decide (depends on subject_to_ear"),
         "{}",
         ascend["verdict"]
     );

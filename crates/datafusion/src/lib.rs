@@ -28,6 +28,7 @@ use chipexport_batch::io::{LedgerFormat, LedgerWriter};
 use chipexport_batch::{BatchError, Cause};
 use chipexport_catalog::Catalog;
 use chipexport_domain::Fault;
+use chipexport_rules::LicenseStatus;
 use chipexport_rules::sql::{Dialect, decision_query};
 use chipexport_rules::{Mode, ReviewPolicy, RuleSet};
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
@@ -223,6 +224,8 @@ pub struct RunSummary {
     pub rows: u64,
     /// Rows whose answer requires a licence.
     pub license_required: u64,
+    /// Rows whose licence requirement is undetermined.
+    pub undetermined: u64,
     /// Rows whose licence application would meet a presumption of denial.
     pub presumption_of_denial: u64,
 }
@@ -366,6 +369,16 @@ impl RunSummary {
                 self.license_required += u64::try_from(a.true_count()).map_err(bug)?;
             }
         }
+        if let Some(c) = b.column_by_name("status") {
+            let c = cast(c, &DataType::Utf8).map_err(bug)?;
+            if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
+                let n = a
+                    .iter()
+                    .filter(|v| *v == Some(LicenseStatus::Undetermined.as_str()))
+                    .count();
+                self.undetermined += u64::try_from(n).map_err(bug)?;
+            }
+        }
         if let Some(c) = b.column_by_name("review_policy") {
             let c = cast(c, &DataType::Utf8).map_err(bug)?;
             if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
@@ -386,11 +399,15 @@ impl RunSummary {
 pub struct OrderAnswer {
     /// The ledger's `order_id`.
     pub order_id: String,
+    /// The answer's status (`required`, `not_required`, `undetermined`);
+    /// `None` when the row has none (an error row).
+    pub status: Option<String>,
     /// The export control classification; `None` when the row has none (an
     /// error row).
     pub eccn: Option<String>,
-    /// Whether a licence is required (an empty value reads as false).
-    pub license_required: bool,
+    /// Whether a licence is required; `None` when undetermined or on an
+    /// error row (an empty value reads as `None`).
+    pub license_required: Option<bool>,
     /// The licensing policy for an application; `None` when none applies.
     pub review_policy: Option<String>,
     /// Licence exceptions available, as rule ids, in order.
@@ -407,12 +424,13 @@ impl fmt::Display for OrderAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "eccn {}, licence {}, policy {}, exceptions [{}], conditions [{}], measures [{}], rules [{}]",
+            "status {}, eccn {}, licence {}, policy {}, exceptions [{}], conditions [{}], measures [{}], rules [{}]",
+            self.status.as_deref().unwrap_or("-"),
             self.eccn.as_deref().unwrap_or("-"),
-            if self.license_required {
-                "required"
-            } else {
-                "not required"
+            match self.license_required {
+                Some(true) => "required",
+                Some(false) => "not required",
+                None => "-",
             },
             self.review_policy.as_deref().unwrap_or("-"),
             self.license_exceptions.join(", "),
@@ -434,6 +452,7 @@ enum Lists {
 
 struct Columns {
     order_id: StringArray,
+    status: StringArray,
     eccn: StringArray,
     license_required: StringArray,
     review_policy: StringArray,
@@ -467,6 +486,7 @@ impl Columns {
         };
         Ok(Columns {
             order_id: col("order_id")?,
+            status: col("status")?,
             eccn: col("eccn")?,
             license_required: col("license_required")?,
             review_policy: col("review_policy")?,
@@ -526,8 +546,9 @@ fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Orde
             let order_id = text(&c.order_id, i).unwrap_or_default();
             let lic = text(&c.license_required, i);
             let license_required = match lic.as_deref() {
-                None | Some("false") | Some("0") | Some("") => false,
-                Some("true") | Some("1") => true,
+                None | Some("") => None,
+                Some("false") | Some("0") => Some(false),
+                Some("true") | Some("1") => Some(true),
                 Some(other) => {
                     return Err(Error::new(
                         Fault::Input,
@@ -546,6 +567,7 @@ fn answers(batches: &[RecordBatch], lists: Lists, what: &str) -> Result<Vec<Orde
                 }
             };
             out.push(OrderAnswer {
+                status: text(&c.status, i),
                 eccn: text(&c.eccn, i),
                 license_required,
                 review_policy: text(&c.review_policy, i),

@@ -125,8 +125,9 @@ async fn datafusion_agrees_with_screen_on_a_csv_ledger_as_written_with_a_bill() 
 fn the_comparison_finds_changed_missing_and_extra_orders() {
     let answer = |id: &str, lic: bool| OrderAnswer {
         order_id: id.to_string(),
+        status: Some(if lic { "required" } else { "not_required" }.into()),
         eccn: Some("3A090.a".into()),
-        license_required: lic,
+        license_required: Some(lic),
         review_policy: None,
         license_exceptions: vec![],
         conditions: vec![],

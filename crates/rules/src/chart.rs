@@ -86,10 +86,14 @@ pub struct Cell {
     pub y0: f64,
     /// The upper performance-density edge.
     pub y1: f64,
-    /// The classification in the cell.
+    /// The classification in the cell (`undetermined` when a
+    /// classification rule reads a fact the map does not fix).
     pub eccn: String,
     /// Whether a US licence is required in the cell.
-    pub license_required: bool,
+    pub status: crate::status::LicenseStatus,
+    /// Whether a US licence is required in the cell: `None` when
+    /// undetermined.
+    pub license_required: Option<bool>,
     /// The review policy in the cell.
     pub review_policy: Option<crate::vocabulary::ReviewPolicy>,
     /// The rules that fired, by id.
@@ -169,7 +173,8 @@ pub(crate) fn region_map(rs: &RuleSet, destination: Country, on: Date, a: &Assum
                 x1,
                 y0,
                 y1,
-                eccn: d.eccn.to_string(),
+                eccn: d.eccn_text().to_string(),
+                status: d.status(),
                 license_required: d.license_required,
                 review_policy: d.review_policy,
                 rules: ids(&d.fired),
@@ -236,8 +241,8 @@ mod tests {
         // H100-like: 3A090.a; H20-like: free on this date; a TPP 3000 PD 2
         // chip: 3A090.b.
         assert_eq!(cell_at(&m, 15_800.0, 19.5).eccn, "3A090.a");
-        assert!(cell_at(&m, 15_800.0, 19.5).license_required);
-        assert!(!cell_at(&m, 2368.0, 2.9).license_required);
+        assert_eq!(cell_at(&m, 15_800.0, 19.5).license_required, Some(true));
+        assert_eq!(cell_at(&m, 2368.0, 2.9).license_required, Some(false));
         assert_eq!(cell_at(&m, 3000.0, 2.0).eccn, "3A090.b");
     }
 
@@ -251,7 +256,7 @@ mod tests {
         let m = rs.region_map(cn, Date::constant(2025, 5, 1), &assumptions("CN"));
         let c = cell_at(&m, 1000.0, 1.0);
         assert_eq!(c.eccn, "not 3A090");
-        assert!(c.license_required, "{c:?}");
+        assert_eq!(c.license_required, Some(true), "{c:?}");
         assert!(c.rules.iter().any(|r| r.ends_with("#equivalents")), "{c:?}");
         assert!(
             m.cells
@@ -274,7 +279,7 @@ mod tests {
                 let (x, y) = (c.x0 * 1.0001, c.y1 / 1.0001);
                 let q = a.question(cn, on, x, y);
                 let d = rs.determine(&q);
-                assert_eq!(d.eccn, c.eccn, "{on} at ({x}, {y})");
+                assert_eq!(d.eccn_text(), c.eccn, "{on} at ({x}, {y})");
                 assert_eq!(d.license_required, c.license_required, "{on} at ({x}, {y})");
             }
         }

@@ -97,12 +97,19 @@ pub fn compare(d: &Decision, t: &TestCase) -> Vec<String> {
         f.push(format!("eccn: expected `{x}`, got `{}`", d.eccn));
     }
     if let Some(x) = e.license_required
-        && x != d.license_required
+        && Some(x) != d.license_required
     {
         f.push(format!(
-            "license_required: expected {x}, got {}",
+            "license_required: expected {x}, got {} ({})",
             d.license_required
+                .map_or("null".to_string(), |b| b.to_string()),
+            d.status
         ));
+    }
+    if let Some(x) = &e.status
+        && *x != d.status.as_str()
+    {
+        f.push(format!("status: expected `{x}`, got `{}`", d.status));
     }
     if let Some(x) = &e.license_exceptions {
         let mut a = x.clone();

@@ -8,6 +8,7 @@ use crate::facts::{Fact, Facts, ItemFacts};
 use crate::pack::{Outcome, Rule, Slot};
 use crate::provision::{Provision, Terms};
 use crate::ruleset::{Mode, RuleSet};
+use crate::status::{LicenseStatus, UNDETERMINED_ECCN};
 use crate::vocabulary::ReviewPolicy;
 
 /// A question: this item, to this destination, for this buyer, on this date.
@@ -280,11 +281,24 @@ pub struct RuleSetRef {
 pub struct Decision {
     /// The question answered.
     pub question: Question,
-    /// Whether a US licence is required.
-    pub license_required: bool,
+    /// Whether a US licence is required, in four states.
+    pub status: LicenseStatus,
+    /// Whether a US licence is required: `null` unless `status` is
+    /// `required` or `not_required`.
+    pub license_required: Option<bool>,
     /// The classification (the vocabulary's default when no rule
-    /// classifies the item).
+    /// classifies the item; [`UNDETERMINED_ECCN`] when a classification
+    /// rule that would change it is undetermined).
     pub eccn: String,
+    /// The facts that would settle an undetermined classification or
+    /// licence requirement (`tpp`), when the status is `undetermined`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deciding_facts: Vec<String>,
+    /// The regime that applies and is not encoded, when the question is
+    /// outside coverage (with status `outside_coverage`, or `required` when
+    /// the encoded rules already require a licence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_gap: Option<crate::coverage::Outside>,
     /// A note on the classification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eccn_note: Option<String>,
@@ -369,12 +383,15 @@ pub struct Plan {
 /// the explanation on top of it, and batch screening can use it alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Determination<'r> {
-    /// The classification.
-    pub eccn: &'r str,
+    /// The classification; `None` when a classification rule that would
+    /// change it is undetermined.
+    pub eccn: Option<&'r str>,
     /// A note on the classification.
     pub eccn_note: Option<&'r str>,
-    /// Whether a US licence is required.
-    pub license_required: bool,
+    /// Whether a US licence is required; `None` when a rule that would
+    /// change the answer is undetermined (directly, or because the
+    /// classification it reads is).
+    pub license_required: Option<bool>,
     /// The review policy, if one is published.
     pub review_policy: Option<ReviewPolicy>,
     /// Rules that fired and were not displaced, in slot order.
@@ -385,6 +402,11 @@ pub struct Determination<'r> {
     pub unknown: Vec<usize>,
     /// Rules that would fire as written but are not enforced on the date.
     pub not_enforced: Vec<usize>,
+    /// The question is outside coverage (a regime that applies is not
+    /// encoded) and the encoded rules do not require a licence: the
+    /// requirement is unknown (`license_required` is `None`). The number
+    /// is the reason (see [`crate::coverage::Coverage::outside_at`]).
+    pub outside_coverage: Option<usize>,
 }
 
 pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
@@ -402,6 +424,22 @@ pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
         f.subject_to_ear = q.subject_to_ear;
     }
     f
+}
+
+impl Determination<'_> {
+    /// Whether a licence is required, in four states.
+    pub fn status(&self) -> LicenseStatus {
+        if self.outside_coverage.is_some() {
+            LicenseStatus::OutsideCoverage
+        } else {
+            LicenseStatus::of(self.license_required)
+        }
+    }
+
+    /// The classification, or [`UNDETERMINED_ECCN`].
+    pub fn eccn_text(&self) -> &str {
+        self.eccn.unwrap_or(UNDETERMINED_ECCN)
+    }
 }
 
 /// Determines the outcome of a question. Pure: no clock is read.
@@ -441,14 +479,15 @@ pub(crate) fn plan(rs: &RuleSet, on: Date, mode: Mode, chosen: &[String]) -> Pla
 pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> Determination<'r> {
     let mut facts = facts(rs, q);
     let mut d = Determination {
-        eccn: rs.vocabulary().default_classification(),
+        eccn: Some(rs.vocabulary().default_classification()),
         eccn_note: None,
-        license_required: false,
+        license_required: Some(false),
         review_policy: None,
         fired: Vec::new(),
         displaced: Vec::new(),
         unknown: Vec::new(),
         not_enforced: Vec::new(),
+        outside_coverage: None,
     };
     let mut fired: Vec<usize> = Vec::new();
     let mut unknown: Vec<usize> = Vec::new();
@@ -480,6 +519,7 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
             }
         }
         let winners = d.fired.get(first_winner..).unwrap_or(&[]);
+        let first_unknown = d.unknown.len();
         for &ri in &unknown {
             // Notices inform; an unknown one does not make the answer
             // incomplete. An unknown rule displaced by a winner cannot
@@ -494,26 +534,87 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
             .map(|r| &r.then);
         match (slot, first) {
             (Slot::Classification, Some(Outcome::Classification { eccn, note })) => {
-                d.eccn = eccn;
+                d.eccn = Some(eccn);
                 d.eccn_note = note.as_deref();
             }
             (Slot::LicenseRequirement, Some(Outcome::License { required })) => {
-                d.license_required = *required
+                d.license_required = Some(*required)
             }
             (Slot::ReviewPolicy, Some(Outcome::Review { policy })) => {
                 d.review_policy = Some(*policy)
             }
             _ => {}
         }
-        // Later slots read the results decided so far.
+        // A result is undetermined when a rule that could still matter
+        // (unknown, not displaced by a winner) would set another value.
+        let open = d.unknown.get(first_unknown..).unwrap_or(&[]);
+        let would_differ = |value: &dyn Fn(&Outcome) -> bool| {
+            open.iter()
+                .filter_map(|&ri| rs.rules.get(ri))
+                .any(|r| !value(&r.then))
+        };
         match slot {
-            Slot::Classification => facts.eccn = Some(d.eccn),
-            Slot::LicenseRequirement => facts.license_required = Some(d.license_required),
+            Slot::Classification => {
+                if let Some(eccn) = d.eccn
+                    && would_differ(&|o| match o {
+                        Outcome::Classification { eccn: e, .. } => e == eccn,
+                        _ => true,
+                    })
+                {
+                    d.eccn = None;
+                    d.eccn_note = None;
+                }
+            }
+            Slot::LicenseRequirement => {
+                if let Some(required) = d.license_required
+                    && would_differ(&|o| match o {
+                        Outcome::License { required: r } => *r == required,
+                        _ => true,
+                    })
+                {
+                    d.license_required = None;
+                }
+            }
+            _ => {}
+        }
+        // Later slots read the results decided so far; an undetermined
+        // result is an unknown fact to them.
+        match slot {
+            Slot::Classification => facts.eccn = d.eccn,
+            Slot::LicenseRequirement => facts.license_required = d.license_required,
             Slot::ReviewPolicy => facts.review_policy = d.review_policy.map(ReviewPolicy::as_str),
             _ => {}
         }
     }
+    // An unencoded regime can only add requirements: outside coverage, an
+    // answer that is not "required" is not an answer.
+    if d.license_required != Some(true)
+        && let Some(at) = outside_coverage_at(rs, q, &facts)
+    {
+        d.license_required = None;
+        d.outside_coverage = Some(at);
+    }
     d
+}
+
+/// Why a US licence question is outside coverage, if it is: the item is
+/// (or may be) subject to the EAR, and the destination and date fall in a
+/// gap or before the first encoded US instrument.
+pub(crate) fn outside_coverage(
+    rs: &RuleSet,
+    q: &Question,
+    facts: &Facts<'_>,
+) -> Option<crate::coverage::Outside> {
+    let at = outside_coverage_at(rs, q, facts)?;
+    rs.coverage()?.reason(at)
+}
+
+/// [`outside_coverage`]'s reason number, without its words.
+fn outside_coverage_at(rs: &RuleSet, q: &Question, facts: &Facts<'_>) -> Option<usize> {
+    if facts.subject_to_ear == Some(false) {
+        return None;
+    }
+    rs.coverage()?.outside_at(q.destination, q.on)
 }
 
 /// Decides a question and explains the decision. Pure: the same
@@ -521,8 +622,8 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
 pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     let det = rs.determine(q);
     let mut facts = facts(rs, q);
-    facts.eccn = Some(det.eccn);
-    facts.license_required = Some(det.license_required);
+    facts.eccn = det.eccn;
+    facts.license_required = det.license_required;
     facts.review_policy = det.review_policy.map(ReviewPolicy::as_str);
     let rule = |ri: usize| rs.rules.get(ri);
     let is_context = |r: &Rule| rs.pack_of(r).is_some_and(|p| p.meta.kind.is_context());
@@ -619,7 +720,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         .filter_map(item_of)
         .collect();
     let mut exception_details = Vec::new();
-    if det.license_required {
+    if det.license_required == Some(true) {
         for r in det
             .fired
             .iter()
@@ -699,6 +800,22 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             }
         }
     }
+    let coverage_gap = outside_coverage(rs, q, &facts);
+    if let Some(g) = &coverage_gap {
+        flags.push(Flag {
+            kind: "outside_coverage".into(),
+            text: format!(
+                "{} is not encoded: {}{}",
+                g.regime,
+                g.missing,
+                if det.license_required == Some(true) {
+                    "; the encoded rules already require a licence, and that regime may add to it"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
     if !undetermined.is_empty() {
         flags.push(Flag {
             kind: "incomplete".into(),
@@ -718,10 +835,18 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         .map(|p| p.meta.id.clone())
         .collect();
     let nearest_lines = nearest_lines(rs, q, &facts, &det.fired);
+    let deciding_facts = if det.license_required.is_none() || det.eccn.is_none() {
+        deciding_facts(&undetermined)
+    } else {
+        Vec::new()
+    };
     let mut d = Decision {
         question: q.clone(),
+        status: det.status(),
         license_required: det.license_required,
-        eccn: det.eccn.to_string(),
+        eccn: det.eccn.unwrap_or(UNDETERMINED_ECCN).to_string(),
+        deciding_facts,
+        coverage_gap,
         eccn_note: det.eccn_note.map(String::from),
         license_exceptions,
         exception_details,
@@ -752,6 +877,31 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     d.verdict_parts = crate::explain::verdict_parts(&d, rs.vocabulary());
     d.verdict = d.verdict_parts.join("; ");
     d
+}
+
+/// The facts of the question that would settle an undetermined
+/// classification or licence requirement: the missing facts of the
+/// undetermined rules of those slots, without the results (`eccn`,
+/// `license_required`, `review_policy`) that are unknown only because they
+/// depend on the others. First seen first.
+fn deciding_facts(undetermined: &[Undetermined]) -> Vec<String> {
+    let results = [
+        Fact::Eccn.name(),
+        Fact::LicenseRequired.name(),
+        Fact::ReviewPolicy.name(),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for u in undetermined
+        .iter()
+        .filter(|u| matches!(u.slot, Slot::Classification | Slot::LicenseRequirement))
+    {
+        for f in &u.missing {
+            if !results.contains(&f.as_str()) && !out.contains(f) {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
 }
 
 pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
@@ -1014,11 +1164,16 @@ pub(crate) fn timeline(
 /// What must stay equal for two dates to share an interval: the values
 /// of the single-valued slots, and which rules set the others.
 pub(crate) fn signature(rs: &RuleSet, d: &Determination<'_>) -> String {
-    let mut s = format!("{}|{}|{:?}|", d.license_required, d.eccn, d.review_policy);
+    let mut s = format!(
+        "{:?}|{:?}|{:?}|",
+        d.license_required, d.eccn, d.review_policy
+    );
     for &ri in &d.fired {
         if let Some(r) = rs.rules.get(ri) {
             match &r.then {
-                Outcome::Exception { exception, .. } if d.license_required => s.push_str(exception),
+                Outcome::Exception { exception, .. } if d.license_required == Some(true) => {
+                    s.push_str(exception)
+                }
                 Outcome::Provision(_) => s.push_str(&r.id),
                 _ => {}
             }

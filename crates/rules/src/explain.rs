@@ -8,6 +8,7 @@ use chipexport_domain::{Country, fmt_num};
 use crate::engine::{Decision, Interval};
 use crate::pack::Outcome;
 use crate::provision::Provision;
+use crate::status::LicenseStatus;
 use crate::vocabulary::{ReviewPolicy, SaleEffect, Vocabulary};
 
 fn policy_phrase(p: Option<ReviewPolicy>) -> &'static str {
@@ -16,6 +17,25 @@ fn policy_phrase(p: Option<ReviewPolicy>) -> &'static str {
 
 fn country_name(code: &str) -> String {
     Country::parse(code).map_or(code.to_string(), |c| c.name().to_string())
+}
+
+/// ` (depends on tpp, performance_density)`, or nothing when the
+/// undetermined rules name no fact of the question.
+fn depends_on(d: &Decision) -> String {
+    if d.deciding_facts.is_empty() {
+        String::new()
+    } else {
+        format!(" (depends on {})", d.deciding_facts.join(", "))
+    }
+}
+
+/// `Russia sanctions (15 CFR 746.8) is not encoded`, for an answer outside
+/// coverage.
+fn gap_phrase(d: &Decision) -> String {
+    d.coverage_gap.as_ref().map_or_else(
+        || "the encoded rules do not cover this question".to_string(),
+        |g| format!("{}: not encoded", g.regime),
+    )
 }
 
 /// The one line a manager reads: [`verdict_parts`] joined by `"; "`.
@@ -63,7 +83,8 @@ fn weakest_deciding_rule(d: &Decision) -> Option<String> {
 /// the net effect (`net: ...`). Callers that show the parts on lines of
 /// their own use these instead of splitting the verdict.
 pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
-    let mut us = if d.license_required {
+    let required = d.license_required == Some(true);
+    let mut us = if required {
         let mut s = format!(
             "licence required ({}), {}",
             d.eccn,
@@ -76,15 +97,10 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
             ));
         }
         s
-    } else if let Some(u) = d
-        .undetermined
-        .iter()
-        .find(|u| u.slot == crate::pack::Slot::LicenseRequirement)
-    {
-        format!(
-            "licence requirement undetermined (depends on {})",
-            u.missing.join(", ")
-        )
+    } else if d.status == LicenseStatus::Undetermined {
+        format!("cannot decide{}", depends_on(d))
+    } else if d.status == LicenseStatus::OutsideCoverage {
+        format!("outside coverage ({})", gap_phrase(d))
     } else {
         "no licence required".to_string()
     };
@@ -149,23 +165,21 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
     let deterring = sale(SaleEffect::Deterred);
     let net = if blocking {
         "blocked by the destination's measures"
-    } else if d.license_required
+    } else if required
         && d.review_policy == Some(ReviewPolicy::PresumptionOfDenial)
         && d.license_exceptions.is_empty()
     {
         "export unlikely to be authorised"
-    } else if d.license_required && deterring {
+    } else if required && deterring {
         "sale unlikely: a US licence is needed and the destination discourages the purchase"
-    } else if d.license_required && !d.license_exceptions.is_empty() {
+    } else if required && !d.license_exceptions.is_empty() {
         "possible under a licence exception, with its obligations"
-    } else if d.license_required {
+    } else if required {
         "possible only with a US licence"
-    } else if d
-        .undetermined
-        .iter()
-        .any(|u| u.slot == crate::pack::Slot::LicenseRequirement)
-    {
-        "open until the undetermined facts are settled"
+    } else if d.status == LicenseStatus::Undetermined {
+        "cannot decide whether a US licence is needed until the facts above are known"
+    } else if d.status == LicenseStatus::OutsideCoverage {
+        "no answer: outside what chipexport encodes"
     } else if deterring {
         "no US licence needed, but sale unlikely: the destination discourages or restricts the purchase"
     } else {
@@ -261,7 +275,12 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
     let _ = writeln!(
         o,
         "  US licence required:  {}",
-        if d.license_required { "yes" } else { "no" }
+        match d.status {
+            LicenseStatus::Required => "yes".to_string(),
+            LicenseStatus::NotRequired => "no".to_string(),
+            LicenseStatus::Undetermined => format!("cannot decide{}", depends_on(d)),
+            LicenseStatus::OutsideCoverage => format!("outside coverage ({})", gap_phrase(d)),
+        }
     );
     let _ = writeln!(
         o,
@@ -271,7 +290,7 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
             .as_ref()
             .map_or(String::new(), |n| format!(" ({n})"))
     );
-    if d.license_required {
+    if d.license_required == Some(true) {
         let _ = writeln!(
             o,
             "  Review policy:        {}",

@@ -53,16 +53,18 @@ impl Target {
         let reviewable = d
             .review_policy
             .is_some_and(crate::vocabulary::ReviewPolicy::is_reviewable);
+        // An undetermined requirement is not a design that fits.
+        let free = d.license_required == Some(false);
         match self {
-            Target::NoLicense => !d.license_required,
-            Target::CaseByCase => !d.license_required || reviewable,
+            Target::NoLicense => free,
+            Target::CaseByCase => free || reviewable,
             Target::AnyLicensePath => {
                 let exception = d
                     .fired
                     .iter()
                     .filter_map(|&ri| rs.rules.get(ri))
                     .any(|r| r.slot == crate::pack::Slot::LicenseException);
-                !d.license_required || reviewable || exception
+                free || reviewable || exception
             }
         }
     }

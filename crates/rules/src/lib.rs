@@ -11,17 +11,22 @@
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
 //! * [`headroom`]: how far a design can go before the answer changes;
 //! * [`conformance`]: every pack's own test cases;
+//! * [`coverage`]: what the packs encode, and the gaps where an answer
+//!   is `outside_coverage`;
 //! * [`vocabulary`]: review policies, and the open vocabularies (buyer
 //!   types, exporter roles, kinds of conditions, measures and notices) kept
 //!   as data;
 //! * [`provision`]: the conditions, measures and notices of an answer;
-//! * [`record`]: the outcome record the decision log keeps.
+//! * [`record`]: the outcome record the decision log keeps;
+//! * [`status`]: the four states of an answer (required, not required,
+//!   undetermined, outside coverage).
 //!
 //! This crate never depends on a batch engine.
 #![warn(missing_docs)]
 
 pub mod chart;
 pub mod conformance;
+pub mod coverage;
 pub mod engine;
 pub mod explain;
 pub mod expr;
@@ -33,6 +38,7 @@ pub mod record;
 pub mod ruleset;
 pub mod sat;
 pub mod sql;
+pub mod status;
 pub mod vocabulary;
 
 pub use engine::{Decision, Determination, Interval, Question, QuestionError};
@@ -40,4 +46,5 @@ pub use facts::ItemFacts;
 pub use provision::{Provision, ProvisionKind, Terms};
 pub use record::{FieldDifference, OutcomeRecord};
 pub use ruleset::{LoadErrors, Mode, RuleSet};
+pub use status::LicenseStatus;
 pub use vocabulary::{ReviewPolicy, Vocabulary};

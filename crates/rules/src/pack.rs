@@ -450,6 +450,10 @@ pub struct Expect {
     /// The licence requirement.
     pub license_required: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The answer's status (`required`, `not_required`, `undetermined`,
+    /// `outside_coverage`).
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The licence exceptions (in any order).
     pub license_exceptions: Option<Vec<String>>,
     /// A policy, or `"none"` for no review policy.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Decision, RuleSetRef};
 use crate::provision::{ProvisionKind, Terms};
+use crate::status::LicenseStatus;
 use crate::vocabulary::ReviewPolicy;
 
 /// A measure as the record keeps it.
@@ -24,14 +25,19 @@ pub struct MeasureRecord {
 /// Versions: 1 is the record written before the `version` field existed
 /// (a record without it reads as version 1; the oldest entries hold a
 /// whole serialised [`Decision`], whose extra fields are ignored); 2 adds
-/// `version` and nothing else.
+/// `version` and nothing else; 3 adds `status`, and `license_required`
+/// may be `null` (undetermined). An older record's status is derived from
+/// its `license_required`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "RawRecord")]
 pub struct OutcomeRecord {
     /// The version of the record's shape (see the type's documentation).
     pub version: u32,
-    /// Whether a US licence is required.
-    pub license_required: bool,
+    /// Whether a US licence is required, in four states.
+    pub status: LicenseStatus,
+    /// Whether a US licence is required (`None`: undetermined or outside
+    /// coverage).
+    pub license_required: Option<bool>,
     /// The classification.
     pub eccn: String,
     /// The review policy, if one is published.
@@ -62,7 +68,9 @@ struct RawReason {
 struct RawRecord {
     #[serde(default)]
     version: Option<u32>,
-    license_required: bool,
+    #[serde(default)]
+    status: Option<LicenseStatus>,
+    license_required: Option<bool>,
     eccn: String,
     #[serde(default)]
     review_policy: Option<ReviewPolicy>,
@@ -85,6 +93,9 @@ impl From<RawRecord> for OutcomeRecord {
     fn from(r: RawRecord) -> OutcomeRecord {
         OutcomeRecord {
             version: r.version.unwrap_or(1),
+            status: r
+                .status
+                .unwrap_or_else(|| LicenseStatus::of(r.license_required)),
             license_required: r.license_required,
             eccn: r.eccn,
             review_policy: r.review_policy,
@@ -113,10 +124,11 @@ pub struct FieldDifference {
 
 impl OutcomeRecord {
     /// The version [`OutcomeRecord::of`] writes.
-    pub const VERSION: u32 = 2;
+    pub const VERSION: u32 = 3;
 
     /// The fields [`OutcomeRecord::differences`] compares.
-    pub const COMPARED: [&'static str; 7] = [
+    pub const COMPARED: [&'static str; 8] = [
+        "status",
         "license_required",
         "eccn",
         "review_policy",
@@ -130,6 +142,7 @@ impl OutcomeRecord {
     pub fn of(d: &Decision) -> OutcomeRecord {
         OutcomeRecord {
             version: OutcomeRecord::VERSION,
+            status: d.status,
             license_required: d.license_required,
             eccn: d.eccn.clone(),
             review_policy: d.review_policy,
@@ -165,6 +178,7 @@ impl OutcomeRecord {
     pub fn differences(&self, now: &OutcomeRecord) -> Vec<FieldDifference> {
         let value = |r: &OutcomeRecord, field: &str| -> serde_json::Value {
             let v = match field {
+                "status" => serde_json::to_value(r.status),
                 "license_required" => serde_json::to_value(r.license_required),
                 "eccn" => serde_json::to_value(&r.eccn),
                 "review_policy" => serde_json::to_value(r.review_policy),
@@ -217,8 +231,28 @@ mod tests {
         r.version = OutcomeRecord::VERSION;
         let text = r.to_json();
         assert!(text.contains(r#""percent":15}"#), "{text}");
-        assert!(text.starts_with(r#"{"version":2,"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"version":3,"status":"required","#),
+            "{text}"
+        );
         assert_eq!(OutcomeRecord::from_json(&text).unwrap(), r);
+    }
+
+    #[test]
+    fn an_undetermined_record_keeps_null_and_its_status() {
+        let text = OLD.replacen(
+            r#"{"license_required":true,"#,
+            r#"{"version":3,"status":"undetermined","license_required":null,"#,
+            1,
+        );
+        let r = OutcomeRecord::from_json(&text).unwrap();
+        assert_eq!(r.status, LicenseStatus::Undetermined);
+        assert_eq!(r.license_required, None);
+        // A version 1 record's status follows its licence requirement.
+        assert_eq!(
+            OutcomeRecord::from_json(OLD).unwrap().status,
+            LicenseStatus::Required
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use chipexport_domain::{CountryGroups, DataError, Date, Metrics, SourceFile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::coverage::Coverage;
 use crate::engine::{self, Decision, Determination, Interval, Plan, Question, QuestionError};
 use crate::pack::{Pack, Rule, Slot, Status};
 use crate::sat;
@@ -46,6 +47,9 @@ pub struct RuleSet {
     pub(crate) rules: Vec<Rule>,
     pub(crate) groups: CountryGroups,
     pub(crate) vocabulary: Vocabulary,
+    /// What the packs encode and the known gaps (`None`: no coverage file
+    /// was given, and no question is outside coverage).
+    pub(crate) coverage: Option<Coverage>,
     /// Rule indexes per slot, in `Slot::ORDER`.
     pub(crate) by_slot: Vec<Vec<usize>>,
     /// For each rule, the rules it overrides.
@@ -91,12 +95,37 @@ impl RuleSet {
             .map(|(n, t)| SourceFile::new(*n, *t))
             .collect();
         files.extend(extra);
-        RuleSet::load(
+        let coverage = Coverage::embedded().map_err(|e| LoadErrors(vec![*e]))?;
+        let mut rs = RuleSet::load(
             files,
             vocabulary,
             groups,
             chipexport_domain::groups::EMBEDDED,
-        )
+        )?;
+        rs.set_coverage(coverage);
+        Ok(rs)
+    }
+
+    /// Sets what the packs encode and the known gaps; the coverage file's
+    /// text is folded into the rule set's hash (it changes answers).
+    pub fn set_coverage(&mut self, coverage: Coverage) {
+        let mut h = Sha256::new();
+        h.update(self.hash.as_bytes());
+        h.update([0]);
+        h.update(coverage.source_text().as_bytes());
+        self.hash = hex(&h.finalize());
+        self.id = format!(
+            "chipexport-{}-{}",
+            env!("CARGO_PKG_VERSION"),
+            self.hash.get(..12).unwrap_or("")
+        );
+        self.coverage = Some(coverage);
+    }
+
+    /// What the packs encode and the known gaps, if a coverage file was
+    /// given.
+    pub fn coverage(&self) -> Option<&Coverage> {
+        self.coverage.as_ref()
     }
 
     /// Loads packs against a vocabulary, checks references, proves that no
@@ -315,6 +344,7 @@ impl RuleSet {
             rules,
             groups,
             vocabulary,
+            coverage: None,
             by_slot,
             overrides,
             index,

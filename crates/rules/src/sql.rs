@@ -12,6 +12,7 @@ use chipexport_domain::{CountryGroups, Group};
 
 use crate::expr::{ArithOp, Expr, Lit, render_lit};
 use crate::facts::Fact;
+use crate::status::LicenseStatus;
 
 /// The SQL dialect to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,9 +151,12 @@ impl Lowering<'_> {
 
 /// The whole decision as one SQL query over a table `ledger` with the ledger
 /// columns (`order_id`, `chip`, `destination`, `end_user_hq`,
-/// `exported_from`, `buyer_type`, `ship_date`), giving per order: `eccn`,
-/// `license_required`, `review_policy`, `license_exceptions`,
-/// `conditions`, `measures` and `rules_fired` (ids joined by `;`).
+/// `exported_from`, `buyer_type`, `ship_date`), giving per order:
+/// `status` (`required`, `not_required` or `undetermined`), `eccn`
+/// (`undetermined` when a classification rule that would change it is),
+/// `license_required` (NULL when undetermined), `review_policy`,
+/// `license_exceptions`, `conditions`, `measures` and `rules_fired` (ids
+/// joined by `;`).
 ///
 /// It follows `RuleSet::determine` step by step: the catalog as a `chips`
 /// table, facts as columns, then one stage per slot in slot order. A rule
@@ -291,17 +295,29 @@ pub fn decision_query(
         let mut fired = Vec::new();
         let mut fired_lists: Vec<String> = Vec::new();
         let mut outs: Vec<String> = Vec::new();
+        // Per three-state result column, its `oN` flags and rule values.
+        let mut open: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
         for &(si, slot) in &group {
             let idx: Vec<usize> = rs.by_slot.get(si).cloned().unwrap_or_default();
+            // Rules whose result can be undetermined get a `uN` column too:
+            // in force, and the predicate is unknown.
+            let three_state = matches!(slot, Slot::Classification | Slot::LicenseRequirement);
             for &ri in &idx {
                 let Some(r) = rs.rules.get(ri) else { continue };
                 let expr = match in_force(r) {
-                    Some(w) => format!(
-                        "COALESCE(({w}) AND {}, {})",
-                        low.expr(&r.predicate),
+                    Some(w) => {
+                        let applies = format!("({w}) AND {}", low.expr(&r.predicate));
+                        if three_state {
+                            fired.push(format!("(({applies}) IS NULL) AS u{ri}"));
+                        }
+                        format!("COALESCE({applies}, {})", low.lit(&Lit::Bool(false)))
+                    }
+                    None => {
+                        if three_state {
+                            fired.push(format!("{} AS u{ri}", low.lit(&Lit::Bool(false))));
+                        }
                         low.lit(&Lit::Bool(false))
-                    ),
-                    None => low.lit(&Lit::Bool(false)),
+                    }
                 };
                 fired.push(format!("{expr} AS f{ri}"));
             }
@@ -360,29 +376,62 @@ pub fn decision_query(
                     parts.join(" || ")
                 }
             };
+            // A result is undetermined (NULL) when a rule in force whose
+            // predicate is unknown, not displaced by a winner, would set
+            // another value (as in `determine`). This stage flags each such
+            // rule (`oN`); the next stage compares its value with the
+            // result, so that the result's expression is written once.
+            let mut three_state = |value: &dyn Fn(&Outcome) -> Option<String>,
+                                   default: &str,
+                                   column: &'static str| {
+                let mut flags = Vec::new();
+                for &ri in &idx {
+                    let Some(v) = rs.rules.get(ri).and_then(|r| value(&r.then)) else {
+                        continue;
+                    };
+                    let mut c = vec![format!("u{ri}")];
+                    c.extend(
+                        idx.iter()
+                            .filter(|&&o| rs.overrides.get(o).is_some_and(|x| x.contains(&ri)))
+                            .map(|&o| format!("NOT {}", winner(o))),
+                    );
+                    outs.push(format!("({}) AS o{ri}", c.join(" AND ")));
+                    flags.push((format!("o{ri}"), v));
+                }
+                if !flags.is_empty() {
+                    open.push((column, flags));
+                }
+                first_value(value, default)
+            };
             match slot {
-                Slot::Classification => outs.push(format!(
-                    "{} AS eccn",
-                    first_value(
-                        &|o| if let Outcome::Classification { eccn, .. } = o {
-                            Some(q(eccn))
-                        } else {
-                            None
+                Slot::Classification => {
+                    let result = three_state(
+                        &|o| {
+                            if let Outcome::Classification { eccn, .. } = o {
+                                Some(q(eccn))
+                            } else {
+                                None
+                            }
                         },
-                        &q(rs.vocabulary().default_classification())
-                    )
-                )),
-                Slot::LicenseRequirement => outs.push(format!(
-                    "{} AS license_required",
-                    first_value(
-                        &|o| if let Outcome::License { required } = o {
-                            Some(low.lit(&Lit::Bool(*required)))
-                        } else {
-                            None
+                        &q(rs.vocabulary().default_classification()),
+                        "eccn",
+                    );
+                    outs.push(format!("{result} AS eccn"));
+                }
+                Slot::LicenseRequirement => {
+                    let result = three_state(
+                        &|o| {
+                            if let Outcome::License { required } = o {
+                                Some(low.lit(&Lit::Bool(*required)))
+                            } else {
+                                None
+                            }
                         },
-                        &low.lit(&Lit::Bool(false))
-                    )
-                )),
+                        &low.lit(&Lit::Bool(false)),
+                        "license_required",
+                    );
+                    outs.push(format!("{result} AS license_required"));
+                }
                 Slot::LicenseException => outs.push(format!(
                     "{} AS license_exceptions",
                     list(&|o| if let Outcome::Exception { exception, .. } = o {
@@ -442,12 +491,90 @@ pub fn decision_query(
         ));
         cols.extend(group.iter().filter_map(|(_, slot)| result_column(*slot)));
         prev = sb;
+        // Undetermined results become NULL, for later slots and the output.
+        if !open.is_empty() {
+            let keep: Vec<String> = FACT_COLUMNS
+                .iter()
+                .chain(cols.iter())
+                .chain(std::iter::once(&"rules_fired"))
+                .map(|c| match open.iter().find(|(col, _)| col == c) {
+                    Some((col, flags)) => {
+                        // One comparison per distinct value, so that the
+                        // result column is referenced few times.
+                        let mut by_value: Vec<(&str, Vec<&str>)> = Vec::new();
+                        for (o, v) in flags {
+                            match by_value.iter_mut().find(|(x, _)| x == v) {
+                                Some((_, os)) => os.push(o),
+                                None => by_value.push((v, vec![o])),
+                            }
+                        }
+                        let any: Vec<String> = by_value
+                            .iter()
+                            .map(|(v, os)| format!("(({}) AND {v} <> \"{col}\")", os.join(" OR ")))
+                            .collect();
+                        format!(
+                            "CASE WHEN {} THEN NULL ELSE \"{col}\" END AS \"{col}\"",
+                            any.join(" OR ")
+                        )
+                    }
+                    None => format!("\"{c}\""),
+                })
+                .collect();
+            let so = format!("g{gi}_open");
+            // SQLite would otherwise inline the stage into every reference
+            // to the result, and the query grows with each later stage.
+            let materialized = match dialect {
+                Dialect::Sqlite => "MATERIALIZED ",
+                Dialect::Ansi => "",
+            };
+            sql.push_str(&format!(
+                "{so} AS {materialized}(SELECT {} FROM {prev}),\n",
+                keep.join(", ")
+            ));
+            prev = so;
+        }
     }
     // Licence exceptions only matter when a licence is required (as in decide).
     let sql = sql.trim_end().trim_end_matches(',').to_string();
     format!(
-        "{sql}\nSELECT order_id, chip, eccn, license_required, CASE WHEN license_required THEN license_exceptions ELSE '' END AS license_exceptions, review_policy, conditions, measures, rules_fired FROM {prev}"
+        "{sql}\nSELECT order_id, chip, CASE WHEN license_required THEN {required} WHEN {outside} THEN {outside_coverage} WHEN license_required IS NULL THEN {undetermined} ELSE {not_required} END AS status, COALESCE(eccn, {undetermined_eccn}) AS eccn, CASE WHEN {outside} AND license_required IS NOT TRUE THEN NULL ELSE license_required END AS license_required, CASE WHEN license_required THEN license_exceptions ELSE '' END AS license_exceptions, review_policy, conditions, measures, rules_fired FROM {prev}",
+        outside = coverage_sql(rs, &low),
+        outside_coverage = q(LicenseStatus::OutsideCoverage.as_str()),
+        undetermined = q(LicenseStatus::Undetermined.as_str()),
+        required = q(LicenseStatus::Required.as_str()),
+        not_required = q(LicenseStatus::NotRequired.as_str()),
+        undetermined_eccn = q(crate::status::UNDETERMINED_ECCN),
     )
+}
+
+/// When a row is outside coverage, as `engine::outside_coverage` decides
+/// it: the item is or may be subject to the EAR, and the date is before
+/// the first US regime or the destination and date fall in a gap.
+fn coverage_sql(rs: &crate::ruleset::RuleSet, low: &Lowering<'_>) -> String {
+    let Some(c) = rs.coverage() else {
+        return low.lit(&Lit::Bool(false));
+    };
+    let d = "\"date\"";
+    let mut any = Vec::new();
+    if let Some(from) = c.us_from() {
+        any.push(format!("{d} < {}", low.date_lit(from)));
+    }
+    for g in c.gaps.iter().filter(|g| g.jurisdiction == "US") {
+        let list: Vec<String> = g
+            .destinations
+            .iter()
+            .map(|x| format!("'{}'", x.as_str()))
+            .collect();
+        let mut t = format!("destination IN ({})", list.join(", "));
+        if let Some(from) = g.from {
+            t.push_str(&format!(" AND {d} >= {}", low.date_lit(from)));
+        }
+        any.push(format!("({t})"));
+    }
+    if any.is_empty() {
+        return low.lit(&Lit::Bool(false));
+    }
+    format!("(subject_to_ear IS NOT FALSE AND ({}))", any.join(" OR "))
 }
 
 /// The column holding a slot's result, for the slots that have one.

@@ -151,7 +151,9 @@ function headline(d) {
       : `US licence required — ${policyText(d.review_policy)}`;
   }
   if (d.license_required === false) return 'No US licence required';
-  return 'US licence requirement undetermined';
+  if (d.status === 'outside_coverage') return 'Outside coverage: the encoded rules do not answer this question';
+  const facts = (d.deciding_facts || []).join(', ');
+  return `Cannot decide whether a US licence is required${facts ? ` — depends on ${facts}` : ''}`;
 }
 
 /** POSTs the question: the service records it and names the entry. */

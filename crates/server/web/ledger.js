@@ -87,10 +87,11 @@ function renderJob(j) {
 function summary(s) {
   const rows = [
     ['Rows', s.rows], ['Rows with an error', s.rows_with_error], ['Licence required', s.license_required],
+    ['No licence required', s.not_required], ['Cannot decide (facts missing)', s.undetermined], ['Outside coverage', s.outside_coverage],
     ['Presumption of denial', s.presumption_of_denial], ['With a revenue share', s.with_revenue_share],
     ['Distinct questions', s.distinct_questions], ['Distinct answers', s.distinct_answers],
   ].filter(([, v]) => v !== undefined);
-  const known = new Set(['rows', 'rows_with_error', 'license_required', 'presumption_of_denial', 'with_revenue_share', 'distinct_questions', 'distinct_answers', 'errors', 'rule_set_hash']);
+  const known = new Set(['rows', 'rows_with_error', 'license_required', 'not_required', 'undetermined', 'outside_coverage', 'presumption_of_denial', 'with_revenue_share', 'distinct_questions', 'distinct_answers', 'errors', 'rule_set_hash']);
   for (const [k, v] of Object.entries(s)) if (!known.has(k) && typeof v !== 'object') rows.push([humanize(k), v]);
   const errs = Object.entries(s.errors || {});
   return el('div', {},
@@ -118,25 +119,41 @@ $('#impact-form').addEventListener('submit', async (e) => {
   }
 });
 
-const TOTALS = [
-  ['orders', 'Orders'], ['orders_changed', 'Orders whose answer changed'], ['units', 'Units'], ['value', 'Value', true],
-  ['newly_license_required_units', 'Units newly needing a licence'], ['newly_license_required_value', 'Value newly needing a licence', true],
-  ['newly_presumption_of_denial_units', 'Units newly under presumption of denial'], ['newly_presumption_of_denial_value', 'Value newly under presumption of denial', true],
-  ['new_revenue_share_owed', 'New revenue share owed', true], ['freed_units', 'Units freed'], ['freed_value', 'Value freed', true],
+// Totals: plain counts, then buckets (orders, units, value by currency).
+const COUNTS = [['orders', 'Orders'], ['orders_changed', 'Orders whose answer changed'], ['units', 'Units']];
+const BUCKETS = [
+  ['newly_license_required', 'Newly needing a licence'], ['newly_presumption_of_denial', 'Newly under presumption of denial'],
+  ['review_policy_changed', 'Review policy changed'], ['measures_changed', 'Measures changed (any jurisdiction)'],
+  ['newly_undetermined', 'Newly undetermined (facts missing)'], ['newly_determined', 'Newly determined'],
+  ['freed', 'Freed (licence no longer needed)'],
 ];
 
+/** Amounts by currency, never added across currencies: "USD 1,200.00; EUR 300.00". */
+function amounts(m) {
+  const parts = Object.entries(m || {}).filter(([, v]) => Number(v) !== 0).map(([c, v]) => `${c} ${money(v)}`);
+  return parts.length ? parts.join('; ') : '0';
+}
+
 function renderImpact(d) {
-  const t = d.total || d.totals || {};
-  const byChip = Object.entries(d.by_chip || {})
-    .map(([chip, r]) => ({ chip, v: Number(r.newly_license_required_value || 0), d: Number(r.newly_presumption_of_denial_value || 0), r }))
-    .filter((x) => x.v > 0 || x.d > 0)
-    .sort((a, b) => b.v - a.v);
+  const t = d.total || {};
+  const currencies = d.currencies || [];
+  // One bar per chip and currency: value newly needing a licence.
+  const byChip = [];
+  for (const [chip, r] of Object.entries(d.by_chip || {})) {
+    for (const cur of currencies) {
+      const v = Number((r.newly_license_required?.value || {})[cur] || 0);
+      const den = Number((r.newly_presumption_of_denial?.value || {})[cur] || 0);
+      if (v > 0 || den > 0) byChip.push({ chip: currencies.length > 1 ? `${chip} (${cur})` : chip, cur, v, d: den });
+    }
+  }
+  byChip.sort((a, b) => b.v - a.v);
   const byDest = Object.entries(d.by_destination || {})
-    .map(([dest, r]) => ({ dest, v: Number(r.newly_license_required_value || 0), r }))
-    .filter((x) => x.v > 0).sort((a, b) => b.v - a.v);
+    .map(([dest, r]) => ({ dest, n: r.newly_license_required?.orders || 0, v: r.newly_license_required?.value || {} }))
+    .filter((x) => x.n > 0).sort((a, b) => b.n - a.n);
   const changes = d.changes || [];
   clear($('#impact'),
-    el('p', {}, `${d.before} → ${d.after}: ${fmt(d.rows, 0)} rows${d.rows_with_error ? `, ${d.rows_with_error} with errors` : ''}.`),
+    el('p', {}, `${d.before} → ${d.after}: ${fmt(d.rows, 0)} rows${d.rows_with_error ? `, ${d.rows_with_error} with errors` : ''}.`,
+      currencies.length > 1 ? ` Amounts are per currency (${currencies.join(', ')}); they are never added across currencies.` : ''),
     el('div', { class: 'chip-layout' },
       el('div', {},
         el('h3', {}, 'Value newly needing a licence, by chip'),
@@ -144,17 +161,22 @@ function renderImpact(d) {
       el('div', {},
         el('h3', {}, 'Totals'),
         el('table', { id: 'impact-totals', class: 'small' }, el('tbody', {},
-          TOTALS.filter(([k]) => t[k] !== undefined).map(([k, label, isMoney]) =>
-            el('tr', {}, el('th', { scope: 'row' }, label), el('td', { class: 'num' }, isMoney ? money(t[k]) : fmt(Number(t[k]), 0)))))),
-        byDest.length ? [el('h3', {}, 'By destination (value newly needing a licence)'),
+          COUNTS.filter(([k]) => t[k] !== undefined).map(([k, label]) =>
+            el('tr', {}, el('th', { scope: 'row' }, label), el('td', { class: 'num' }, fmt(Number(t[k]), 0)))),
+          el('tr', {}, el('th', { scope: 'row' }, 'Value'), el('td', { class: 'num' }, amounts(t.value))),
+          BUCKETS.filter(([k]) => t[k]).map(([k, label]) =>
+            el('tr', {}, el('th', { scope: 'row' }, label),
+              el('td', { class: 'num' }, `${fmt(t[k].orders, 0)} orders, ${fmt(t[k].units, 0)} units, ${amounts(t[k].value)}`))),
+          el('tr', {}, el('th', { scope: 'row' }, 'New revenue share owed'), el('td', { class: 'num' }, amounts(t.new_revenue_share_owed))))),
+        byDest.length ? [el('h3', {}, 'By destination (newly needing a licence)'),
           el('table', { class: 'small' }, el('tbody', {}, byDest.map((x) =>
-            el('tr', {}, el('th', { scope: 'row' }, x.dest), el('td', { class: 'num' }, money(x.v))))))] : null)),
+            el('tr', {}, el('th', { scope: 'row' }, x.dest), el('td', { class: 'num' }, `${fmt(x.n, 0)} orders, ${amounts(x.v)}`)))))] : null)),
     changes.length ? el('details', { class: 'section' }, el('summary', {}, `Orders whose answer changed (${changes.length}${d.changes_omitted ? ` shown, ${d.changes_omitted} more` : ''})`),
       el('div', { class: 'table-wrap' }, el('table', { class: 'small' },
         el('thead', {}, el('tr', {}, ['Order', 'Chip', 'Destination', 'End user', 'Units', 'Value', 'Before', 'After'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, changes.map((c) => el('tr', {},
           el('td', {}, c.order_id), el('td', {}, c.chip), el('td', {}, c.destination), el('td', {}, c.end_user),
-          el('td', { class: 'num' }, fmt(c.units, 0)), el('td', { class: 'num' }, money(c.value)), el('td', {}, c.before), el('td', {}, c.after))))))) : null,
+          el('td', { class: 'num' }, fmt(c.units, 0)), el('td', { class: 'num' }, `${c.currency} ${money(c.value)}`), el('td', {}, c.before), el('td', {}, c.after))))))) : null,
     d.rule_set_hash_after ? el('p', { class: 'small muted' }, 'Rule set hash ', el('code', {}, d.rule_set_hash_after)) : null);
 }
 
@@ -171,7 +193,7 @@ function bars(items) {
   const H = items.length * rowH + 24;
   const max = Math.max(...items.map((x) => Math.max(x.v, x.d)));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, style: 'max-width:100%;height:auto', class: 'bars', id: 'impact-chart', role: 'img', 'aria-labelledby': 'impact-chart-title' },
-    s('title', { id: 'impact-chart-title' }, `Value newly needing a licence by chip: ${items.map((x) => `${x.chip} ${money(x.v)}`).join('; ')}`));
+    s('title', { id: 'impact-chart-title' }, `Value newly needing a licence by chip: ${items.map((x) => `${x.chip} ${x.cur} ${money(x.v)}`).join('; ')}`));
   items.forEach((x, i) => {
     const y = i * rowH + 4;
     const w = max > 0 ? (x.v / max) * barW : 0;
@@ -180,10 +202,10 @@ function bars(items) {
       s('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end', class: 'lbl' }, s('title', {}, x.chip), label),
       s('rect', { class: 'bar', x: labelW, y: y + 2, width: Math.max(1, w), height: rowH - 6, 'data-chip': x.chip }),
       x.d > 0 ? s('rect', { class: 'bar denial', x: labelW, y: y + 2, width: Math.max(1, (x.d / max) * barW), height: rowH - 6 }) : s('g'),
-      s('text', { x: labelW + w + 6, y: y + 14, class: 'lbl' }, money(x.v)));
+      s('text', { x: labelW + w + 6, y: y + 14, class: 'lbl' }, `${x.cur} ${money(x.v)}`));
   });
   svg.append(s('line', { x1: labelW, x2: labelW, y1: 0, y2: H - 20, stroke: '#55616d' }));
-  svg.append(s('text', { x: labelW, y: H - 4, class: 'lbl' }, 'Value (order currency); darker: newly under presumption of denial'));
+  svg.append(s('text', { x: labelW, y: H - 4, class: 'lbl' }, 'Value, in each chip\'s currency; darker: newly under presumption of denial'));
   return el('div', { class: 'chart-box' }, svg);
 }
 

@@ -58,9 +58,10 @@ fn table(r: &ChartReport) -> String {
     );
     for c in &m.cells {
         let outcome = match (&c.review_policy, c.license_required) {
-            (_, false) => "no licence".to_string(),
-            (Some(p), true) => format!("licence ({p})"),
-            (None, true) => "licence".to_string(),
+            (_, None) => "cannot decide".to_string(),
+            (_, Some(false)) => "no licence".to_string(),
+            (Some(p), Some(true)) => format!("licence ({p})"),
+            (None, Some(true)) => "licence".to_string(),
         };
         let _ = writeln!(
             o,
@@ -79,10 +80,10 @@ fn table(r: &ChartReport) -> String {
     }
     o.push_str("\nCHIPS\n");
     for c in &r.chips {
-        let outcome = if c.license_required {
-            "licence required"
-        } else {
-            "no licence"
+        let outcome = match c.license_required {
+            Some(true) => "licence required",
+            Some(false) => "no licence",
+            None => "cannot decide",
         };
         let _ = writeln!(o, "  {:<34} {:<12} {outcome}", c.id, c.eccn);
     }

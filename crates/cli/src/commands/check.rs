@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chipexport::Result;
 use chipexport::logged::Annotation;
-use chipexport_rules::explain;
+use chipexport_rules::{LicenseStatus, explain};
 
 use super::{Ctx, Output, json};
 use crate::args::DatedQuestionArgs;
@@ -13,6 +13,11 @@ use crate::cli::OutFormat;
 
 /// The exit code of `check --exit-code` when a US licence is required.
 pub const EXIT_LICENCE_REQUIRED: u8 = 10;
+/// `check --exit-code`: answered, and whether a licence is required cannot
+/// be decided from the facts given.
+pub const EXIT_UNDETERMINED: u8 = 11;
+/// `check --exit-code`: the question is outside what the rules encode.
+pub const EXIT_OUTSIDE_COVERAGE: u8 = 12;
 
 /// The options of `check`.
 #[derive(clap::Args)]
@@ -66,10 +71,12 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         OutFormat::Table if a.brief => super::brief::memo(d, &name, app.rules().vocabulary()),
         OutFormat::Table => explain::memo(d, &name),
     };
-    let code = if a.exit_code && d.license_required {
-        EXIT_LICENCE_REQUIRED
-    } else {
-        0
+    let code = match d.status {
+        _ if !a.exit_code => 0,
+        LicenseStatus::Required => EXIT_LICENCE_REQUIRED,
+        LicenseStatus::NotRequired => 0,
+        LicenseStatus::Undetermined => EXIT_UNDETERMINED,
+        LicenseStatus::OutsideCoverage => EXIT_OUTSIDE_COVERAGE,
     };
     Ok(Output::text(text).with_code(code))
 }

@@ -168,6 +168,7 @@ mod datafusion {
             r.summary.rows as f64 / r.seconds.max(1e-9),
         );
         let _ = writeln!(o, "  licence required: {}", r.summary.license_required);
+        let _ = writeln!(o, "  cannot decide: {}", r.summary.undetermined);
         let _ = writeln!(
             o,
             "  presumption of denial: {}",

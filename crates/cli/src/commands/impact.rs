@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chipexport::Result;
 use chipexport::ledger::{ImpactRequest, ImpactSide};
-use chipexport_batch::impact::{Report, Totals};
+use chipexport_batch::impact::{Bucket, Money, Report, Totals};
 
 use super::{Ctx, Output, render};
 use crate::text::money;
@@ -73,18 +73,38 @@ fn table(r: &Report) -> String {
             r.rows_with_error
         );
     }
+    if r.currencies.len() > 1 {
+        let _ = writeln!(
+            o,
+            "(amounts are per currency: {}; they are never added across currencies)",
+            r.currencies.join(", ")
+        );
+    }
     let t = &r.total;
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "\n  orders changing outcome:          {}\n  newly needing a licence:          {} units, value {}\n  newly under presumption of denial: {} units, value {}\n  new revenue share owed:           {}\n  freed (licence no longer needed): {} units, value {}\n",
-        t.orders_changed,
-        t.newly_license_required_units,
-        money(t.newly_license_required_value),
-        t.newly_presumption_of_denial_units,
-        money(t.newly_presumption_of_denial_value),
-        money(t.new_revenue_share_owed),
-        t.freed_units,
-        money(t.freed_value)
+        "\n  orders changing outcome:           {}",
+        t.orders_changed
+    );
+    for (label, b) in [
+        ("newly needing a licence", &t.newly_license_required),
+        (
+            "newly under presumption of denial",
+            &t.newly_presumption_of_denial,
+        ),
+        ("review policy changed", &t.review_policy_changed),
+        ("measures changed", &t.measures_changed),
+        ("newly undetermined (facts missing)", &t.newly_undetermined),
+        ("newly determined", &t.newly_determined),
+        ("freed (licence no longer needed)", &t.freed),
+    ] {
+        let _ = writeln!(o, "  {:<34} {}", format!("{label}:"), bucket(b));
+    }
+    let _ = writeln!(
+        o,
+        "  {:<34} {}",
+        "new revenue share owed:",
+        amounts(&t.new_revenue_share_owed)
     );
     section(&mut o, "CHIP", &r.by_chip);
     section(&mut o, "DESTINATION", &r.by_destination);
@@ -109,13 +129,23 @@ fn table(r: &Report) -> String {
     o
 }
 
+fn bucket(b: &Bucket) -> String {
+    format!(
+        "{} orders, {} units, value {}",
+        b.orders,
+        b.units,
+        amounts(&b.value)
+    )
+}
+
 fn section(o: &mut String, title: &str, m: &BTreeMap<String, Totals>) {
     let mut rows: Vec<(&String, &Totals)> =
         m.iter().filter(|(_, t)| t.orders_changed > 0).collect();
     rows.sort_by(|a, b| {
-        b.1.newly_license_required_value
-            .cmp(&a.1.newly_license_required_value)
-            .then(b.1.new_revenue_share_owed.cmp(&a.1.new_revenue_share_owed))
+        b.1.newly_license_required
+            .orders
+            .cmp(&a.1.newly_license_required.orders)
+            .then(b.1.orders_changed.cmp(&a.1.orders_changed))
     });
     if rows.is_empty() {
         return;
@@ -124,11 +154,26 @@ fn section(o: &mut String, title: &str, m: &BTreeMap<String, Totals>) {
     for (k, t) in rows.iter().take(15) {
         let _ = writeln!(
             o,
-            "  {k:<40} changed {:>7}  newly licence {}  new revenue share {}  freed {}",
+            "  {k:<40} changed {:>7}  newly licence {}  new revenue share {}  freed {}  newly undetermined {}",
             t.orders_changed,
-            money(t.newly_license_required_value),
-            money(t.new_revenue_share_owed),
-            money(t.freed_value)
+            amounts(&t.newly_license_required.value),
+            amounts(&t.new_revenue_share_owed),
+            amounts(&t.freed.value),
+            amounts(&t.newly_undetermined.value)
         );
+    }
+}
+
+/// Amounts by currency, with two decimals: `USD 1,200.00; EUR 300.00`.
+fn amounts(m: &Money) -> String {
+    let parts: Vec<String> = m
+        .iter()
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(c, v)| format!("{c} {}", money(*v)))
+        .collect();
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join("; ")
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chipexport::Result;
 use chipexport::question::date;
-use chipexport::rules::{RulesList, RulesTestReport};
+use chipexport::rules::{CoverageReport, RulesList, RulesTestReport};
 use chipexport_rules::pack::{Pack, Status};
 use chipexport_rules::sql::Dialect;
 
@@ -30,6 +30,9 @@ pub enum Command {
     },
     /// The rules reference page in Markdown (docs/rules-reference.md).
     Doc,
+    /// What the packs encode, per jurisdiction and regime, from when; and
+    /// the gaps where an answer is `outside_coverage`.
+    Coverage,
     /// The whole decision as one SQL query over a table `ledger`, for a SQL
     /// engine of your own (the same answers as `screen`).
     Sql {
@@ -67,6 +70,11 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             render(ctx, app.pack(id)?, show)
         }
         Command::Doc => Ok(Output::text(chipexport::App::embedded()?.rules_doc())),
+        Command::Coverage => render(
+            ctx,
+            &chipexport::App::embedded()?.rules_coverage()?,
+            coverage,
+        ),
         Command::Sql {
             dialect,
             as_written,
@@ -91,6 +99,42 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             Ok(render(ctx, &r, test_table)?.with_code(code))
         }
     }
+}
+
+fn coverage(c: &CoverageReport) -> String {
+    let mut o = String::from("ENCODED\n");
+    for r in &c.regimes {
+        let _ = writeln!(o, "  {:<3} from {}  {}", r.jurisdiction, r.from, r.name);
+        for e in &r.encodes {
+            let _ = writeln!(o, "        + {e}");
+        }
+        for e in &r.not_encoded {
+            let _ = writeln!(o, "        - not encoded: {e}");
+        }
+    }
+    o.push_str(
+        "\nGAPS (answers here are `outside_coverage`, unless a licence is already required)\n",
+    );
+    for g in &c.gaps {
+        let to: Vec<&str> = g.destinations.iter().map(|d| d.as_str()).collect();
+        let from = g
+            .from
+            .map_or("any date".to_string(), |f| format!("from {f}"));
+        let _ = writeln!(
+            o,
+            "  {:<3} {}  to {} ({from})",
+            g.jurisdiction,
+            g.regime,
+            to.join(", ")
+        );
+        let _ = writeln!(o, "        {}", g.missing);
+    }
+    let _ = writeln!(
+        o,
+        "\nrule set {} (sha256 {})",
+        c.rule_set.id, c.rule_set.hash
+    );
+    o
 }
 
 fn list(l: &RulesList) -> String {

@@ -108,6 +108,11 @@ fn table(r: &ScreenReport) -> String {
         s.rows as f64 / r.seconds.max(1e-9)
     );
     let _ = writeln!(o, "  licence required: {}", s.license_required);
+    let _ = writeln!(o, "  no licence required: {}", s.not_required);
+    let _ = writeln!(o, "  cannot decide (facts missing): {}", s.undetermined);
+    if s.outside_coverage > 0 {
+        let _ = writeln!(o, "  outside coverage: {}", s.outside_coverage);
+    }
     let _ = writeln!(o, "  presumption of denial: {}", s.presumption_of_denial);
     let _ = writeln!(o, "  with a revenue share: {}", s.with_revenue_share);
     let _ = writeln!(o, "  rows with an error: {}", s.rows_with_error);

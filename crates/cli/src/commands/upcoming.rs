@@ -66,7 +66,7 @@ fn table(r: &UpcomingReport) -> String {
             let _ = writeln!(
                 o,
                 "  the ledger: {} of {} orders change outcome; {} units newly need a licence",
-                l.total.orders_changed, l.rows, l.total.newly_license_required_units
+                l.total.orders_changed, l.rows, l.total.newly_license_required.units
             );
         }
     }
