@@ -150,7 +150,7 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
     let net = if blocking {
         "blocked by the destination's measures"
     } else if d.license_required
-        && d.review_policy == Some(ReviewPolicy::PresumptionOfDenial)
+        && d.review_policy.is_some_and(|p| !p.is_reviewable())
         && d.license_exceptions.is_empty()
     {
         "export unlikely to be authorised"
