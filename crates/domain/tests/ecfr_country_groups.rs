@@ -48,10 +48,7 @@ fn ecfr_groups() -> BTreeMap<Group, BTreeSet<Country>> {
             let names = v["groups"][g.as_str()]
                 .as_array()
                 .unwrap_or_else(|| panic!("no {g} in the eCFR file"));
-            let members = names
-                .iter()
-                .map(|n| country(n.as_str().unwrap()))
-                .collect();
+            let members = names.iter().map(|n| country(n.as_str().unwrap())).collect();
             (g, members)
         })
         .collect()
@@ -87,7 +84,11 @@ fn every_country_has_the_ecfr_groups_on_2026_07_23() {
             }
         }
     }
-    assert!(wrong.is_empty(), "differences from the eCFR:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "differences from the eCFR:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
