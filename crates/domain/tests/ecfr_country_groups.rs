@@ -2,7 +2,12 @@
 //! memberships in `data/country-groups.toml` equal Supplement No. 1 to part
 //! 740 as the eCFR printed it that day (`data/ecfr/country-groups-2026-07-23.json`),
 //! for every group chipexport models (A:5, A:6, D:1, D:3, D:4, D:5).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
