@@ -467,10 +467,13 @@ impl<'a> Screener<'a> {
             serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
                 .unwrap_or_default()
         };
-        // A condition's `percent` is a revenue share (see `Terms::percent`).
+        // A `revenue_share` condition's `percent` is owed on the order's value;
+        // other payments (an `import_duty` on the chip's customs value at entry
+        // into the US) have another base, which the ledger does not hold.
         let share = d
             .conditions
             .iter()
+            .filter(|c| c.terms.kind == "revenue_share")
             .filter_map(|c| c.terms.percent)
             .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
             .max();

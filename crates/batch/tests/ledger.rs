@@ -462,13 +462,13 @@ fn screen_counts_every_state_and_leaves_an_undetermined_licence_empty() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("states.csv");
     // MI308X has no published throughput: to the UAE in June 2024 the
-    // 3A090 rules cannot be decided. Iran is outside coverage (part 746 is
-    // not encoded); the H100 to China needs a licence; the L20 does not.
+    // 3A090 rules cannot be decided. Iraq is outside coverage (746.3 is not
+    // encoded); the H100 to China needs a licence; the L20 does not.
     std::fs::write(
         &input,
         "order_id,chip,destination,ship_date\n\
          1,MI308X,AE,2024-06-01\n\
-         2,L20,IR,2024-06-01\n\
+         2,L20,IQ,2024-06-01\n\
          3,H100 SXM5 80GB,CN,2024-06-01\n\
          4,L20,CN,2024-06-01\n",
     )

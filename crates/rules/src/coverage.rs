@@ -30,6 +30,11 @@ pub struct Regime {
     /// What is known to be left out.
     #[serde(default)]
     pub not_encoded: Vec<String>,
+    /// The destinations the regime governs (ISO codes); empty: every
+    /// destination. Only a regime for every destination sets where the
+    /// US coverage starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<Country>,
 }
 
 /// A regime that applies to some destinations and is not encoded: a
@@ -96,10 +101,18 @@ impl Coverage {
     pub fn parse(file: &SourceFile) -> Result<Coverage, Box<DataError>> {
         let mut c: Coverage =
             toml::from_str(&file.text).map_err(|e| Box::new(toml_error(file, &e).in_rules()))?;
-        if !c.regimes.iter().any(|r| r.jurisdiction == "US") {
+        if !c
+            .regimes
+            .iter()
+            .any(|r| r.jurisdiction == "US" && r.destinations.is_empty())
+        {
             return Err(Box::new(
-                file.error_at(&["regime"], "no US regime is listed", None)
-                    .in_rules(),
+                file.error_at(
+                    &["regime"],
+                    "no US regime for every destination is listed",
+                    None,
+                )
+                .in_rules(),
             ));
         }
         c.text = file.text.clone();
@@ -111,11 +124,12 @@ impl Coverage {
         &self.text
     }
 
-    /// The first day the US rules cover.
+    /// The first day the US rules cover every destination (regimes for
+    /// some destinations only, such as an embargo, do not count).
     pub fn us_from(&self) -> Option<Date> {
         self.regimes
             .iter()
-            .filter(|r| r.jurisdiction == "US")
+            .filter(|r| r.jurisdiction == "US" && r.destinations.is_empty())
             .map(|r| r.from)
             .min()
     }

@@ -376,6 +376,10 @@ pub struct Plan {
     /// Per slot in [`Slot::ORDER`], `(rule index, in force)`: a rule not
     /// in force applies as written but is not enforced.
     pub by_slot: Vec<Vec<(usize, bool)>>,
+    /// Rules of instruments past their open end on the plan's dates
+    /// (sorted): whether they still apply is unknown, so a rule that would
+    /// fire is undetermined instead.
+    pub open_ended: Vec<usize>,
 }
 
 /// The outcome of a question without its explanation: which rules fired,
@@ -472,7 +476,18 @@ pub(crate) fn plan(rs: &RuleSet, on: Date, mode: Mode, chosen: &[String]) -> Pla
                 .collect()
         })
         .collect();
-    Plan { by_slot }
+    let mut open_ended: Vec<usize> = rs
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| rs.pack_of(r).is_some_and(|p| p.is_open_on(on)))
+        .map(|(ri, _)| ri)
+        .collect();
+    open_ended.sort_unstable();
+    Plan {
+        by_slot,
+        open_ended,
+    }
 }
 
 /// Determines a question with a plan made for its date.
@@ -505,6 +520,13 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
                 continue;
             }
             match expr::eval_bool(&r.predicate, &facts) {
+                // Past its instrument's open end, a rule that would apply
+                // may have lapsed: never assume what happened next.
+                Some(true)
+                    if slot != Slot::Notice && plan.open_ended.binary_search(&ri).is_ok() =>
+                {
+                    unknown.push(ri)
+                }
                 Some(true) => fired.push(ri),
                 Some(false) => {}
                 None => unknown.push(ri),
@@ -651,11 +673,18 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     for r in det.unknown.iter().filter_map(|&ri| rule(ri)) {
         let mut fs = Vec::new();
         expr::facts_of(&r.predicate, &mut fs);
-        let missing = fs
+        let mut missing: Vec<String> = fs
             .into_iter()
             .filter(|f| facts.get(*f) == crate::facts::Value::Null)
             .map(|f| f.name().to_string())
             .collect();
+        if let Some(o) = rs
+            .pack_of(r)
+            .filter(|p| p.is_open_on(q.on))
+            .and_then(|p| p.open_end())
+        {
+            missing.extend(o.settle.iter().cloned());
+        }
         let u = Undetermined {
             rule: r.id.clone(),
             slot: r.slot,

@@ -113,8 +113,11 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
                 .is_some_and(|k| k.certification)
         })
         .count();
-    for p in d.conditions.iter().filter_map(|c| c.terms.percent) {
-        us.push_str(&format!(", {}% revenue share", fmt_num(p)));
+    for c in &d.conditions {
+        if let Some(p) = c.terms.percent {
+            // "15% revenue share", "25% import duty": the kind says what is paid.
+            us.push_str(&format!(", {}% {}", fmt_num(p), c.kind().phrase()));
+        }
     }
     if certs > 0 {
         us.push_str(&format!(
@@ -166,7 +169,7 @@ pub fn verdict_parts(d: &Decision, vocab: &Vocabulary) -> Vec<String> {
     let net = if blocking {
         "blocked by the destination's measures"
     } else if required
-        && d.review_policy == Some(ReviewPolicy::PresumptionOfDenial)
+        && d.review_policy.is_some_and(|p| !p.is_reviewable())
         && d.license_exceptions.is_empty()
     {
         "export unlikely to be authorised"

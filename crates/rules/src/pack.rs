@@ -184,6 +184,22 @@ impl Enforcement {
     }
 }
 
+/// An open end: after a date, what became of the instrument is not known
+/// (`[pack.open_end]`). Nothing is assumed about it: after `after`, the
+/// answer says the status is unknown and names the facts in `settle`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenEnd {
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    /// The last day the instrument's state is known; from the next day it
+    /// is unknown.
+    pub after: Date,
+    /// What is not known, in words.
+    pub note: String,
+    /// Facts or events that would settle it (at least one).
+    pub settle: Vec<String>,
+}
+
 /// The instrument's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -230,6 +246,9 @@ pub struct PackMeta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// Dated changes of enforcement.
     pub enforcement: Vec<Enforcement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// After a date, the instrument's state is unknown (see [`OpenEnd`]).
+    pub open_end: Option<OpenEnd>,
 }
 
 /// What a rule decides.
@@ -515,6 +534,18 @@ impl Pack {
         self.enforcement_on(date).is_none_or(|e| e.enforced)
     }
 
+    /// The instrument's open end, if it has one: after `open_end.after` its
+    /// state is unknown.
+    pub fn open_end(&self) -> Option<&OpenEnd> {
+        self.meta.open_end.as_ref()
+    }
+
+    /// Whether the instrument's state is unknown on a date: the date is past
+    /// its open end (`date > open_end.after`).
+    pub fn is_open_on(&self, date: Date) -> bool {
+        self.meta.open_end.as_ref().is_some_and(|o| date > o.after)
+    }
+
     /// The enforcement entry in force on a date, if any.
     pub fn enforcement_on(&self, date: Date) -> Option<&Enforcement> {
         self.meta
@@ -547,6 +578,41 @@ impl Pack {
                 format!("`until` {u} is not after `effective` {}", meta.effective),
                 None,
             ));
+        }
+        if let Some(o) = &meta.open_end {
+            if o.after < meta.effective {
+                errors.push(err(
+                    &["pack", "open_end", "after"],
+                    format!(
+                        "open end `after` {} is before `effective` {}",
+                        o.after, meta.effective
+                    ),
+                    None,
+                ));
+            }
+            if let Some(u) = meta.until
+                && o.after >= u
+            {
+                errors.push(err(
+                    &["pack", "open_end", "after"],
+                    format!("open end `after` {} is not before `until` {u}", o.after),
+                    Some("an instrument that has ended has no open end".into()),
+                ));
+            }
+            if o.note.trim().is_empty() {
+                errors.push(err(
+                    &["pack", "open_end", "note"],
+                    "open end `note` must say what is not known".into(),
+                    None,
+                ));
+            }
+            if o.settle.is_empty() || o.settle.iter().any(|x| x.trim().is_empty()) {
+                errors.push(err(
+                    &["pack", "open_end", "settle"],
+                    "open end `settle` must name at least one fact or event, none empty".into(),
+                    Some("e.g. settle = [\"a MOFCOM announcement extending or ending the suspension\"]".into()),
+                ));
+            }
         }
         let scope = match &meta.scope {
             None => None,

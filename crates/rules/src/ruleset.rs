@@ -564,6 +564,9 @@ impl RuleSet {
                 v.push(e.from);
                 v.extend(e.until);
             }
+            // From the day after an open end, the instrument's state is
+            // unknown.
+            v.extend(p.open_end().and_then(|o| o.after.tomorrow().ok()));
         }
         for r in &self.rules {
             v.push(r.from);

@@ -304,13 +304,27 @@ pub fn decision_query(
             let three_state = matches!(slot, Slot::Classification | Slot::LicenseRequirement);
             for &ri in &idx {
                 let Some(r) = rs.rules.get(ri) else { continue };
+                // Past its instrument's open end, a rule that would apply is
+                // unknown (as in `determine`); notices still inform.
+                let open_end = rs
+                    .pack_of(r)
+                    .filter(|_| slot != Slot::Notice)
+                    .and_then(|p| p.open_end())
+                    .map(|o| format!("\"date\" > {}", low.date_lit(o.after)));
                 let expr = match in_force(r) {
                     Some(w) => {
                         let applies = format!("({w}) AND {}", low.expr(&r.predicate));
+                        let f = format!("COALESCE({applies}, {})", low.lit(&Lit::Bool(false)));
                         if three_state {
-                            fired.push(format!("(({applies}) IS NULL) AS u{ri}"));
+                            let open = open_end
+                                .as_ref()
+                                .map_or(String::new(), |o| format!(" OR ({f} AND {o})"));
+                            fired.push(format!("((({applies}) IS NULL){open}) AS u{ri}"));
                         }
-                        format!("COALESCE({applies}, {})", low.lit(&Lit::Bool(false)))
+                        match &open_end {
+                            Some(o) => format!("({f} AND NOT ({o}))"),
+                            None => f,
+                        }
                     }
                     None => {
                         if three_state {

@@ -18,6 +18,9 @@ pub const EMBEDDED_NAME: &str = "data/vocabulary.toml";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewPolicy {
+    /// Licences are denied as a rule (embargoes and sanctions, e.g. 15 CFR
+    /// 746.8(b) for Russia and Belarus): stricter than a presumption.
+    PolicyOfDenial,
     /// Licences are presumed to be denied.
     PresumptionOfDenial,
     /// Each application is reviewed on its merits.
@@ -28,7 +31,8 @@ pub enum ReviewPolicy {
 
 impl ReviewPolicy {
     /// Every policy, strictest first.
-    pub const ALL: [ReviewPolicy; 3] = [
+    pub const ALL: [ReviewPolicy; 4] = [
+        ReviewPolicy::PolicyOfDenial,
         ReviewPolicy::PresumptionOfDenial,
         ReviewPolicy::CaseByCase,
         ReviewPolicy::PresumptionOfApproval,
@@ -38,6 +42,7 @@ impl ReviewPolicy {
     /// (`presumption_of_denial`).
     pub fn as_str(self) -> &'static str {
         match self {
+            ReviewPolicy::PolicyOfDenial => "policy_of_denial",
             ReviewPolicy::PresumptionOfDenial => "presumption_of_denial",
             ReviewPolicy::CaseByCase => "case_by_case",
             ReviewPolicy::PresumptionOfApproval => "presumption_of_approval",
@@ -47,6 +52,7 @@ impl ReviewPolicy {
     /// The policy in words ("presumption of denial").
     pub fn describe(self) -> &'static str {
         match self {
+            ReviewPolicy::PolicyOfDenial => "policy of denial",
             ReviewPolicy::PresumptionOfDenial => "presumption of denial",
             ReviewPolicy::CaseByCase => "case-by-case review",
             ReviewPolicy::PresumptionOfApproval => "presumption of approval",
@@ -59,14 +65,17 @@ impl ReviewPolicy {
     }
 
     /// The names of every policy, in [`ReviewPolicy::ALL`] order.
-    pub fn names() -> [&'static str; 3] {
+    pub fn names() -> [&'static str; 4] {
         ReviewPolicy::ALL.map(ReviewPolicy::as_str)
     }
 
     /// Whether a licence reviewed under this policy may be granted in the
     /// ordinary course (case by case, or presumed approved).
     pub fn is_reviewable(self) -> bool {
-        self != ReviewPolicy::PresumptionOfDenial
+        !matches!(
+            self,
+            ReviewPolicy::PolicyOfDenial | ReviewPolicy::PresumptionOfDenial
+        )
     }
 }
 

@@ -147,6 +147,9 @@ fn list(l: &RulesList) -> String {
         } else {
             ""
         };
+        let open = m.open_end.as_ref().map_or(String::new(), |e| {
+            format!(" [open end: status unknown after {}]", e.after)
+        });
         let status = if m.kind.is_context() {
             "context note, not law"
         } else if m.status == Status::Proposed {
@@ -156,7 +159,7 @@ fn list(l: &RulesList) -> String {
         };
         let _ = writeln!(
             o,
-            "{}  {:<44} {} {}{until}{enf}\n    {} ({}, {}; {status})",
+            "{}  {:<44} {} {}{until}{enf}{open}\n    {} ({}, {}; {status})",
             m.effective,
             m.id,
             m.kind.as_str(),
@@ -198,6 +201,16 @@ fn show(p: &Pack) -> String {
     }
     for e in &m.enforcement {
         let _ = writeln!(o, "  enforcement {} ({})", e.describe(), e.citation);
+    }
+    if let Some(e) = &m.open_end {
+        let _ = writeln!(
+            o,
+            "  open end:   status unknown after {}: {}",
+            e.after, e.note
+        );
+        for f in &e.settle {
+            let _ = writeln!(o, "              settled by: {f}");
+        }
     }
     let _ = write!(o, "\n  {}\n\nRULES\n", m.summary);
     for r in &p.rules {

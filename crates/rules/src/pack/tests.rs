@@ -132,3 +132,61 @@ fn an_unknown_review_policy_is_refused() {
         "{errs:?}"
     );
 }
+
+const OPEN: &str = r#"[pack]
+id = "cn-test"
+title = "t"
+short = "t"
+jurisdiction = "CN"
+authority = "MOFCOM"
+kind = "ministerial_announcement"
+published = 2025-10-09
+effective = 2025-12-01
+status = "in_force"
+confidence = "confirmed"
+summary = "s"
+
+[pack.open_end]
+after = 2026-11-10
+note = "whether the suspension was extended is not known"
+settle = ["a MOFCOM announcement on the suspension after 10 Nov 2026"]
+"#;
+
+#[test]
+fn an_open_end_is_parsed_and_answers_by_date() {
+    let p =
+        Pack::parse(&SourceFile::new("o.toml", OPEN), &vocab()).unwrap_or_else(|e| panic!("{e:?}"));
+    let o = p.open_end().unwrap_or_else(|| panic!("no open end"));
+    assert_eq!(o.after, Date::constant(2026, 11, 10));
+    assert_eq!(o.settle.len(), 1);
+    assert!(!p.is_open_on(Date::constant(2026, 11, 10)));
+    assert!(p.is_open_on(Date::constant(2026, 11, 11)));
+    let json = serde_json::to_value(&p.meta).unwrap_or_default();
+    assert_eq!(json["open_end"]["after"], "2026-11-10");
+}
+
+#[test]
+fn an_open_end_needs_a_settling_fact_and_a_date_in_force() {
+    let empty = OPEN.replace(
+        "settle = [\"a MOFCOM announcement on the suspension after 10 Nov 2026\"]",
+        "settle = []",
+    );
+    let errs = Pack::parse(&SourceFile::new("o.toml", &empty), &vocab())
+        .err()
+        .unwrap_or_default();
+    assert!(
+        errs.iter().any(|e| e.message.contains("`settle`")),
+        "{errs:?}"
+    );
+    let early = OPEN.replace("after = 2026-11-10", "after = 2025-01-01");
+    let errs = Pack::parse(&SourceFile::new("o.toml", &early), &vocab())
+        .err()
+        .unwrap_or_default();
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("before `effective`")),
+        "{errs:?}"
+    );
+    let unknown = OPEN.replace("note = \"whether", "notes = \"whether");
+    assert!(Pack::parse(&SourceFile::new("o.toml", &unknown), &vocab()).is_err());
+}
