@@ -28,7 +28,7 @@ pub const MAX_NAME_CHARS: usize = 300;
 
 /// Two words are "the same word" at this Jaro-Winkler similarity or more
 /// (words of [`FUZZY_LEN`] letters or more; shorter ones must be equal).
-const TOKEN_SIM: f64 = 0.87;
+const TOKEN_SIM: f64 = 0.84;
 
 /// The shortest word a typo is allowed in. (6 removed some false hits,
 /// "Canon" for "Cancon", but lost 2 points of recall on typos.)
@@ -281,7 +281,7 @@ impl Index {
                 if v.len().abs_diff(w.len()) > 2 || v.len() < FUZZY_LEN {
                     continue;
                 }
-                let s = strsim::jaro_winkler(w, v);
+                let s = similarity(w, v);
                 if s >= TOKEN_SIM {
                     out.push((id, s));
                 }
@@ -456,7 +456,7 @@ impl Index {
                 {
                     0.0
                 } else {
-                    let s = strsim::jaro_winkler(&t.text, w);
+                    let s = similarity(&t.text, w);
                     if s >= TOKEN_SIM { s } else { 0.0 }
                 };
                 if s > 0.0 {
@@ -494,7 +494,13 @@ impl Index {
         let ncov = if ntotal > 0.0 { nm / ntotal } else { 0.0 };
         let mut score = (qcov + ncov) / 2.0;
         let mut notes = Vec::new();
-        if qc.len() >= 4 && name.compact == qc && score < 0.98 {
+        let split = q.iter().filter(|t| !t.legal).count()
+            != name
+                .tokens
+                .iter()
+                .filter(|id| self.legal.get(**id as usize) != Some(&true))
+                .count();
+        if split && qc.len() >= 4 && name.compact == qc && score < 0.98 {
             score = 0.98;
             notes.push("the same letters once spaces and legal forms are ignored".to_string());
         }
@@ -587,6 +593,12 @@ impl Index {
             },
         })
     }
+}
+
+/// Two words' similarity: Jaro, without Winkler's bonus for a common
+/// prefix, which made "technology" meet "technopole" and "technolab".
+fn similarity(a: &str, b: &str) -> f64 {
+    strsim::jaro(a, b)
 }
 
 fn round(x: f64) -> f64 {

@@ -223,8 +223,9 @@ impl Entry {
             let s = s
                 .trim()
                 .trim_matches(|c: char| c == ';' || c == ',' || c.is_whitespace());
-            if !s.is_empty() && !out.iter().any(|(_, t)| t == s) {
-                out.push((k, s.to_string()));
+            let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !s.is_empty() && !out.iter().any(|(_, t)| *t == s) {
+                out.push((k, s));
             }
         };
         let name = strip_successor_clause(&self.name);
