@@ -191,6 +191,14 @@ fn check_name(field: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Groups on Taiwan's SHTC Entity List that its pack names (10 Jun 2025),
+/// found through their US Entity List entries.
+const TW_SHTC_NAMED: &[&str] = &["huawei", "semiconductor manufacturing international"];
+
+/// Entities on China's Unreliable Entity List that its pack names (9 Oct
+/// 2025), by normalised name.
+const CN_UEL_NAMED: &[&str] = &["techinsights", "tech insights", "strategy analytics"];
+
 const FACT_LISTS: [ListCode; 5] = [
     ListCode::EntityList,
     ListCode::Meu,
@@ -352,6 +360,23 @@ impl App {
                         policy = pol;
                     }
                 }
+            }
+            // Taiwan's SHTC list and China's UEL are not in the data: only
+            // the entries their packs name are known (Huawei and SMIC with
+            // their subsidiaries; TechInsights and Strategy Analytics).
+            let confident_el = s
+                .matches
+                .iter()
+                .filter(|m| m.list == ListCode::EntityList && m.status == "match");
+            if confident_el.clone().any(|m| {
+                let n = m.name.to_ascii_lowercase();
+                TW_SHTC_NAMED.iter().any(|k| n.contains(k))
+            }) {
+                facts.tw_shtc = Some(true);
+            }
+            let norm = chipexport_parties::normalize::normalize(&p.name);
+            if CN_UEL_NAMED.iter().any(|k| norm.contains(k)) {
+                facts.cn_uel = Some(true);
             }
             out.push(PartyScreening {
                 role: p.role,
