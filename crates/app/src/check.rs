@@ -16,6 +16,8 @@ pub struct Checked {
     pub decision: Decision,
     /// The parties named, screened (empty when none was).
     pub parties: Vec<crate::parties::PartyScreening>,
+    /// The owners given, screened, for the affiliates rule.
+    pub owners: Vec<crate::parties::OwnerScreening>,
 }
 
 /// The answer to a check as the CLI prints it with `--format json` and the
@@ -34,6 +36,9 @@ pub struct CheckAnswer<'a> {
     /// and the matches that decided the party facts.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub parties: &'a [crate::parties::PartyScreening],
+    /// The owners given, each screened, with its share.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub owners: &'a [crate::parties::OwnerScreening],
 }
 
 impl Checked {
@@ -51,6 +56,7 @@ impl Checked {
             decision: &self.decision,
             resolution: self.resolved.item.resolution.as_deref(),
             parties: &self.parties,
+            owners: &self.owners,
         }
     }
 }
@@ -69,7 +75,8 @@ impl App {
         let question =
             ask.without_parties()
                 .question(&item.spec, &item.metrics, self.rules(), today)?;
-        let (parties, facts) = self.screen_parties(&ask.parties(), question.on)?;
+        let (parties, mut facts) = self.screen_parties(&ask.parties(), question.on)?;
+        let owners = self.screen_owners(&ask.owners, question.on, &mut facts)?;
         let question = question.parties(facts);
         let mut decision = self.rules().decide(&question);
         decision.metrics = Some(item.metrics.clone());
@@ -77,6 +84,7 @@ impl App {
             resolved: Resolved { item, question },
             decision,
             parties,
+            owners,
         })
     }
 }

@@ -312,6 +312,7 @@ impl App {
             return Ok((out, facts));
         }
         facts.screened = true;
+        facts.listed_owner_share = Some(0.0);
         let ix = self.screening_index()?;
         let mut lists: [Option<bool>; 5] = [Some(false); 5];
         let mut footnote: Option<f64> = None;
@@ -399,6 +400,84 @@ impl App {
         facts.sdn = sdn;
         Ok((out, facts))
     }
+}
+
+impl App {
+    /// Screens the owners given (`NAME=PERCENT`, or `NAME` when the share
+    /// is unknown) and sets the aggregate share of those matched with
+    /// confidence to the Entity List or the MEU List; a listed owner of
+    /// unknown share makes it unknown (Red Flag 29).
+    pub fn screen_owners(
+        &self,
+        owners: &[String],
+        on: Date,
+        facts: &mut PartyFacts,
+    ) -> Result<Vec<OwnerScreening>> {
+        let mut out = Vec::new();
+        let mut total = Some(0.0);
+        for o in owners {
+            let (name, share) = match o.rsplit_once('=') {
+                Some((n, p)) => {
+                    let p = p.trim().trim_end_matches('%');
+                    let v: f64 = p.parse().ok().filter(|v| (0.0..=100.0).contains(v)).ok_or_else(|| {
+                        Error::input(
+                            format!("`{o}`: the share `{p}` is not a percentage from 0 to 100"),
+                            "write owners as NAME=PERCENT, e.g. \"Huawei Investment & Holding Co., Ltd.=60\"",
+                        )
+                        .with_field("owners")
+                    })?;
+                    (n.trim().to_string(), Some(v))
+                }
+                None => (o.trim().to_string(), None),
+            };
+            let req = ScreenRequest {
+                name: name.clone(),
+                country: None,
+                on: Some(on.to_string()),
+                threshold: None,
+            };
+            let s = self
+                .screen_party(&req, on)
+                .map_err(|e| e.with_field("owners"))?;
+            let listed = s.matches.iter().any(|m| {
+                m.status == "match" && matches!(m.list, ListCode::EntityList | ListCode::Meu)
+            });
+            let possible = !listed
+                && s.matches
+                    .iter()
+                    .any(|m| matches!(m.list, ListCode::EntityList | ListCode::Meu));
+            // A listed owner adds its share; one of unknown share, or an
+            // owner that only possibly matches, makes the total unknown.
+            if listed {
+                total = total.zip(share).map(|(t, v)| t + v);
+            } else if possible {
+                total = None;
+            }
+            out.push(OwnerScreening {
+                name,
+                share,
+                verdict: s.verdict(),
+                matches: s.matches,
+            });
+        }
+        if !owners.is_empty() {
+            facts.listed_owner_share = total;
+        }
+        Ok(out)
+    }
+}
+
+/// An owner given for the affiliates rule, screened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerScreening {
+    /// The owner's name.
+    pub name: String,
+    /// Its share in percent, when given.
+    pub share: Option<f64>,
+    /// `listed`, `clear`, or `possible match: review needed`.
+    pub verdict: &'static str,
+    /// The matches, best first.
+    pub matches: Vec<PartyMatch>,
 }
 
 /// A party's role in the transaction.

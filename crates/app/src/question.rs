@@ -67,6 +67,11 @@ pub struct Ask {
     /// The consignee's country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consignee_country: Option<String>,
+    /// Owners of the buyer or end user, `NAME=PERCENT` (or `NAME` when the
+    /// share is unknown), for the affiliates (50%) rule: each is screened,
+    /// and the shares of listed owners are added up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 /// The item asked about: a catalog chip, or a spec of one's own.
@@ -217,6 +222,7 @@ impl Ask {
             end_user_country: None,
             consignee: None,
             consignee_country: None,
+            owners: Vec::new(),
             ..self.clone()
         }
     }
@@ -243,6 +249,13 @@ impl Ask {
         rs: &RuleSet,
         today: Date,
     ) -> Result<Question> {
+        if !self.owners.is_empty() && self.parties().is_empty() {
+            return Err(Error::input(
+                "`owners` are screened by `check` only",
+                "ask `check` with the buyer and its owners",
+            )
+            .with_field("owners"));
+        }
         if let Some(p) = self.parties().first() {
             return Err(Error::input(
                 format!("`{}` is screened by `check` only", p.role),

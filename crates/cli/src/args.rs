@@ -95,6 +95,11 @@ pub struct PartyArgs {
     /// The consignee's country.
     #[arg(long, value_name = "CC", requires = "consignee")]
     pub consignee_country: Option<String>,
+    /// An owner of the buyer or end user, NAME=PERCENT (or NAME when the
+    /// share is unknown), repeatable: listed owners holding 50% or more in
+    /// aggregate pass on their licence requirement (the affiliates rule).
+    #[arg(long = "owner", value_name = "NAME=PERCENT")]
+    pub owners: Vec<String>,
 }
 
 impl QuestionArgs {
@@ -116,6 +121,7 @@ impl QuestionArgs {
             end_user_country: self.parties.end_user_country.clone(),
             consignee: self.parties.consignee.clone(),
             consignee_country: self.parties.consignee_country.clone(),
+            owners: self.parties.owners.clone(),
         }
     }
 }

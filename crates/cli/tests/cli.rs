@@ -869,3 +869,47 @@ fn a_malformed_list_is_located_and_nothing_is_imported() {
     assert_eq!(v["list_date"], "2026-08-01");
     assert!(!v["matches"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn the_affiliates_rule_reads_the_listed_owners_share() {
+    let check = |owner: &str, on: &str| {
+        let mut a = vec![
+            "check",
+            "--chip",
+            "H20",
+            "--to",
+            "CN",
+            "--on",
+            on,
+            "--buyer",
+            "Acme Compute Ltd",
+        ];
+        a.extend(["--owner", owner]);
+        json(&a)
+    };
+    let fired = |v: &Value, rule: &str| {
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == rule)
+    };
+    let rule = "us-2025-09-29-affiliates-rule#affiliate-licence";
+    // In force (after the suspension, unconfirmed) at 60%, not at 30%.
+    assert!(fired(
+        &check("Huawei Technologies Co., Ltd.=60", "2026-11-20"),
+        rule
+    ));
+    assert!(!fired(
+        &check("Huawei Technologies Co., Ltd.=30", "2026-11-20"),
+        rule
+    ));
+    // A listed owner of unknown share: Red Flag 29, the licence undetermined.
+    let v = check("Huawei Technologies Co., Ltd.", "2026-11-20");
+    assert!(fired(&v, "us-2025-09-29-affiliates-rule#red-flag-29"));
+    // Suspended from 10 Nov 2025 to 9 Nov 2026.
+    assert!(!fired(
+        &check("Huawei Technologies Co., Ltd.=60", "2026-08-05"),
+        rule
+    ));
+}

@@ -77,7 +77,7 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     (
         "post",
         "/api/v1/check",
-        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs, buyer, end_user, consignee (each with an optional _country), and reviewer, order_ref, note for the log: the answer, logged",
+        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs, buyer, end_user, consignee (each with an optional _country), owners, and reviewer, order_ref, note for the log: the answer, logged",
     ),
     (
         "get",
