@@ -14,6 +14,10 @@ pub struct Checked {
     pub resolved: Resolved,
     /// The full answer, with its explanation and the item's metrics.
     pub decision: Decision,
+    /// The parties named, screened (empty when none was).
+    pub parties: Vec<crate::parties::PartyScreening>,
+    /// The owners given, screened, for the affiliates rule.
+    pub owners: Vec<crate::parties::OwnerScreening>,
 }
 
 /// The answer to a check as the CLI prints it with `--format json` and the
@@ -28,6 +32,13 @@ pub struct CheckAnswer<'a> {
     /// name (a documented default variant, or a normalised match).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<&'a str>,
+    /// The parties named, each screened: the role, the name, the verdict
+    /// and the matches that decided the party facts.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub parties: &'a [crate::parties::PartyScreening],
+    /// The owners given, each screened, with its share.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub owners: &'a [crate::parties::OwnerScreening],
 }
 
 impl Checked {
@@ -44,6 +55,8 @@ impl Checked {
         CheckAnswer {
             decision: &self.decision,
             resolution: self.resolved.item.resolution.as_deref(),
+            parties: &self.parties,
+            owners: &self.owners,
         }
     }
 }
@@ -59,12 +72,19 @@ impl App {
 
     /// Decides the question about a resolved item.
     pub fn check_of(&self, item: Item, ask: &Ask, today: Date) -> Result<Checked> {
-        let question = ask.question(&item.spec, &item.metrics, self.rules(), today)?;
+        let question =
+            ask.without_parties()
+                .question(&item.spec, &item.metrics, self.rules(), today)?;
+        let (parties, mut facts) = self.screen_parties(&ask.parties(), question.on)?;
+        let owners = self.screen_owners(&ask.owners, question.on, &mut facts)?;
+        let question = question.parties(facts);
         let mut decision = self.rules().decide(&question);
         decision.metrics = Some(item.metrics.clone());
         Ok(Checked {
             resolved: Resolved { item, question },
             decision,
+            parties,
+            owners,
         })
     }
 }

@@ -12,6 +12,7 @@
 //! * [`chips`]: the catalog and the metrics of a design;
 //! * [`rules`]: the packs, their test cases, the SQL export;
 //! * [`ledger`]: screening an order book and the impact of a rule change;
+//! * [`parties`]: restricted-party screening, and the parties of a check;
 //! * [`audit`]: the decision log (entries, listing and export,
 //!   verification, replay); [`logged`]: what an entry records; [`trail`]:
 //!   the entries listed, shown and exported;
@@ -31,6 +32,7 @@ pub mod error;
 pub mod headroom;
 pub mod ledger;
 pub mod logged;
+pub mod parties;
 pub mod question;
 pub mod rules;
 pub mod timeline;
@@ -63,6 +65,7 @@ pub struct App {
     rules: RuleSet,
     catalog: Catalog,
     extra: Vec<ExtraPack>,
+    screener: std::sync::Arc<parties::Screener>,
 }
 
 impl App {
@@ -102,6 +105,7 @@ impl App {
             rules,
             catalog,
             extra,
+            screener: std::sync::Arc::new(parties::Screener::new(None)),
         })
     }
 

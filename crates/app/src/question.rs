@@ -49,6 +49,29 @@ pub struct Ask {
     /// Proposed instruments (bills) to apply as if in force, by pack id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_packs: Vec<String>,
+    /// The buyer (purchaser), screened against the restricted-party lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<String>,
+    /// The buyer's country (ISO 3166 alpha-2), a qualifier of its screening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_country: Option<String>,
+    /// The end user, screened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user: Option<String>,
+    /// The end user's country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_country: Option<String>,
+    /// The intermediate or ultimate consignee, screened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consignee: Option<String>,
+    /// The consignee's country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consignee_country: Option<String>,
+    /// Owners of the buyer or end user, `NAME=PERCENT` (or `NAME` when the
+    /// share is unknown), for the affiliates (50%) rule: each is screened,
+    /// and the shares of listed owners are added up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 /// The item asked about: a catalog chip, or a spec of one's own.
@@ -170,6 +193,40 @@ impl Ask {
         }
     }
 
+    /// The parties named (buyer, end user, consignee), in that order.
+    pub fn parties(&self) -> Vec<crate::parties::PartyRef> {
+        use crate::parties::{PartyRef, Role};
+        [
+            (Role::Buyer, &self.buyer, &self.buyer_country),
+            (Role::EndUser, &self.end_user, &self.end_user_country),
+            (Role::Consignee, &self.consignee, &self.consignee_country),
+        ]
+        .into_iter()
+        .filter_map(|(role, n, c)| {
+            n.as_ref().map(|name| PartyRef {
+                role,
+                name: name.clone(),
+                country: c.clone(),
+            })
+        })
+        .collect()
+    }
+
+    /// The same question without its parties (which only `check` screens).
+    #[must_use]
+    pub fn without_parties(&self) -> Ask {
+        Ask {
+            buyer: None,
+            buyer_country: None,
+            end_user: None,
+            end_user_country: None,
+            consignee: None,
+            consignee_country: None,
+            owners: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The date asked about, or `today`.
     pub fn date(&self, today: Date) -> Result<Date> {
         self.on.as_deref().map_or(Ok(today), |d| date("on", d))
@@ -192,6 +249,20 @@ impl Ask {
         rs: &RuleSet,
         today: Date,
     ) -> Result<Question> {
+        if !self.owners.is_empty() && self.parties().is_empty() {
+            return Err(Error::input(
+                "`owners` are screened by `check` only",
+                "ask `check` with the buyer and its owners",
+            )
+            .with_field("owners"));
+        }
+        if let Some(p) = self.parties().first() {
+            return Err(Error::input(
+                format!("`{}` is screened by `check` only", p.role),
+                "ask `check` with the parties, or screen a name with `parties screen`",
+            )
+            .with_field(p.role.to_string()));
+        }
         let destination = country("to", &self.to)?;
         let end_user_hq = match &self.end_user_hq {
             Some(c) => country("end_user_hq", c)?,

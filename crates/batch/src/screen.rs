@@ -425,6 +425,7 @@ impl<'a> Screener<'a> {
             subject_to_ear: None,
             mode: self.scenario.mode,
             with_packs: self.scenario.with_packs.clone(),
+            parties: Default::default(),
         };
         // One plan per breakpoint interval: the rules in force there.
         let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);

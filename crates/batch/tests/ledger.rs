@@ -85,6 +85,7 @@ fn screen_agrees_with_check_field_by_field() {
                 subject_to_ear: None,
                 mode: Mode::Enforced,
                 with_packs: Vec::new(),
+                parties: Default::default(),
             };
             let d = rs.decide(&q);
             let row = col(b, "order_id").value(i);

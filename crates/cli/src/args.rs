@@ -69,6 +69,37 @@ pub struct QuestionArgs {
     pub enforced: bool,
     #[command(flatten)]
     pub rules: RulesArgs,
+    #[command(flatten)]
+    pub parties: PartyArgs,
+}
+
+/// The parties, screened against the restricted-party lists (the embedded
+/// Consolidated Screening List of 31 Jul 2026).
+#[derive(clap::Args, Clone, Default)]
+pub struct PartyArgs {
+    /// The buyer (purchaser), screened; its listing decides with the rules.
+    #[arg(long, value_name = "NAME")]
+    pub buyer: Option<String>,
+    /// The buyer's country (ISO alpha-2), a qualifier of its screening.
+    #[arg(long, value_name = "CC", requires = "buyer")]
+    pub buyer_country: Option<String>,
+    /// The end user, screened.
+    #[arg(long, value_name = "NAME")]
+    pub end_user: Option<String>,
+    /// The end user's country.
+    #[arg(long, value_name = "CC", requires = "end_user")]
+    pub end_user_country: Option<String>,
+    /// The intermediate or ultimate consignee, screened.
+    #[arg(long, value_name = "NAME")]
+    pub consignee: Option<String>,
+    /// The consignee's country.
+    #[arg(long, value_name = "CC", requires = "consignee")]
+    pub consignee_country: Option<String>,
+    /// An owner of the buyer or end user, NAME=PERCENT (or NAME when the
+    /// share is unknown), repeatable: listed owners holding 50% or more in
+    /// aggregate pass on their licence requirement (the affiliates rule).
+    #[arg(long = "owner", value_name = "NAME=PERCENT")]
+    pub owners: Vec<String>,
 }
 
 impl QuestionArgs {
@@ -84,6 +115,13 @@ impl QuestionArgs {
             subject_to_ear: self.subject_to_ear,
             as_written: self.rules.as_written,
             with_packs: self.rules.with_packs.clone(),
+            buyer: self.parties.buyer.clone(),
+            buyer_country: self.parties.buyer_country.clone(),
+            end_user: self.parties.end_user.clone(),
+            end_user_country: self.parties.end_user_country.clone(),
+            consignee: self.parties.consignee.clone(),
+            consignee_country: self.parties.consignee_country.clone(),
+            owners: self.parties.owners.clone(),
         }
     }
 }

@@ -112,6 +112,12 @@ pub enum Command {
     /// Order ledgers: generate synthetic ones for tests and benchmarks.
     #[command(subcommand)]
     Ledger(commands::ledger::Command),
+    /// Restricted-party screening: a name against the Consolidated
+    /// Screening List (screen), or a newer list into a data directory
+    /// (import). `check --buyer/--end-user/--consignee` screens the
+    /// parties of a question.
+    #[command(subcommand)]
+    Parties(commands::parties::Command),
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(commands::audit::Command),

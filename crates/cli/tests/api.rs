@@ -757,6 +757,36 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             "/api/v1/rules/us-2026-01-15-license-review",
             "",
         ),
+        (
+            &[
+                "parties",
+                "screen",
+                "Huawei Technologies Co Ltd",
+                "--country",
+                "CN",
+            ],
+            "POST",
+            "/api/v1/parties/screen",
+            r#"{"name": "Huawei Technologies Co Ltd", "country": "CN"}"#,
+        ),
+        (
+            &[
+                "check",
+                "--chip",
+                "H20",
+                "--to",
+                "CN",
+                "--on",
+                "2026-08-05",
+                "--buyer",
+                "Sugon Information Industry Co Ltd",
+                "--buyer-country",
+                "CN",
+            ],
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H20", "to": "CN", "on": "2026-08-05", "buyer": "Sugon Information Industry Co Ltd", "buyer_country": "CN"}"#,
+        ),
     ];
     let notes_log = srv.data.join("cli-log");
     let notes_log = notes_log.to_str().unwrap();

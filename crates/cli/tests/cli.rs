@@ -223,7 +223,7 @@ fn a_date_before_the_first_rule_is_outside_coverage() {
         "--to",
         "CN",
         "--on",
-        "2021-01-01",
+        "2000-01-01",
     ]);
     // Before the first encoded US instrument the answer is not "no licence".
     assert_eq!(j["status"], "outside_coverage");
@@ -709,4 +709,238 @@ fn a_headline_resting_on_an_unconfirmed_rule_says_so() {
         "{}",
         j["verdict"]
     );
+}
+
+#[test]
+fn parties_screen_finds_the_huawei_entity_list_entries() {
+    let v = json(&[
+        "parties",
+        "screen",
+        "Huawei Technologies Co Ltd",
+        "--on",
+        "2026-08-05",
+    ]);
+    let m = v["matches"].as_array().unwrap();
+    let el: Vec<&Value> = m
+        .iter()
+        .filter(|m| m["list"] == "EL" && m["status"] == "match")
+        .collect();
+    assert!(el.len() >= 2, "{m:#?}");
+    assert!(el.iter().all(|m| m["fdp_footnote"] == 1));
+    assert_eq!(v["list_date"], "2026-07-31");
+    let first = &m[0];
+    for k in [
+        "entry_id",
+        "list",
+        "name",
+        "matched",
+        "score",
+        "countries",
+        "license_requirement",
+        "license_policy",
+        "federal_register",
+        "explanation",
+    ] {
+        assert!(first.get(k).is_some(), "{k} missing");
+    }
+}
+
+#[test]
+fn snapshot_parties_screen_huawei_in_china() {
+    insta::assert_snapshot!(memo(&[
+        "parties",
+        "screen",
+        "Huawei Technologies Co Ltd",
+        "--country",
+        "CN",
+        "--on",
+        "2026-08-05",
+        "--threshold",
+        "0.97",
+    ]));
+}
+
+#[test]
+fn an_ordinary_company_and_a_bare_legal_form_match_nothing() {
+    for name in ["Acme Widgets Inc", "Co., Ltd.", "Limited"] {
+        let v = json(&["parties", "screen", name, "--on", "2026-08-05"]);
+        assert_eq!(v["matches"], serde_json::json!([]), "{name}");
+    }
+    // A common word matches only entries that are that word (an SDN entry
+    // is "TEKHNOLOGIYA, OOO"), not every name containing it.
+    let v = json(&["parties", "screen", "Technology", "--on", "2026-08-05"]);
+    assert!(v["matches"].as_array().unwrap().len() <= 2, "{v}");
+}
+
+#[test]
+fn a_stale_list_is_said_and_a_later_list_is_refused() {
+    let v = json(&["parties", "screen", "Acme Widgets Inc"]);
+    assert!(v["warning"].as_str().unwrap().contains("days older"));
+    let o = run(&["parties", "screen", "Huawei", "--on", "2025-05-01"]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("after the question's date"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["parties", "screen", " "]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("is empty"), "{}", o.stderr);
+    let long = "x".repeat(301);
+    let o = run(&["parties", "screen", &long]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("more than 300"), "{}", o.stderr);
+}
+
+#[test]
+fn check_with_an_entity_list_buyer_needs_a_licence_under_its_policy() {
+    let v = json(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--on",
+        "2026-08-05",
+        "--buyer",
+        "Huawei Technologies Co Ltd",
+        "--buyer-country",
+        "CN",
+    ]);
+    assert_eq!(v["license_required"], true);
+    assert_eq!(v["review_policy"], "presumption_of_denial");
+    let fired: Vec<&str> = v["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        fired.contains(&"us-2008-08-21-entity-list#entity-list"),
+        "{fired:?}"
+    );
+    assert_eq!(v["parties"][0]["role"], "buyer");
+    assert_eq!(v["parties"][0]["verdict"], "listed");
+    // An ordinary buyer: the parties are screened, and nothing changes.
+    let clear = json(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--on",
+        "2026-08-05",
+        "--buyer",
+        "Acme Widgets Inc",
+    ]);
+    let plain = json(&["check", "--chip", "H20", "--to", "CN", "--on", "2026-08-05"]);
+    assert_eq!(clear["license_required"], plain["license_required"]);
+    assert_eq!(clear["review_policy"], plain["review_policy"]);
+    assert_eq!(clear["parties"][0]["verdict"], "clear");
+}
+
+#[test]
+fn snapshot_check_h20_to_an_entity_list_buyer() {
+    insta::assert_snapshot!(memo(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--on",
+        "2026-08-05",
+        "--buyer",
+        "Huawei Technologies Co Ltd",
+        "--buyer-country",
+        "CN",
+        "--brief",
+    ]));
+}
+
+#[test]
+fn a_malformed_list_is_located_and_nothing_is_imported() {
+    let dir = tempdir("parties-import");
+    let data = dir.to_str().unwrap();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../parties/tests/data/csl-format-sample.csv"
+    );
+    let good = dir.join("csl-2026-08-01.csv");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(sample, &good).unwrap();
+    let v = json(&["parties", "import", good.to_str().unwrap(), "--data", data]);
+    assert_eq!(v["entries"], 6);
+    assert_eq!(v["list_date"], "2026-08-01");
+    let text = std::fs::read_to_string(sample).unwrap();
+    let bad = dir.join("csl-2026-08-02.csv");
+    std::fs::write(&bad, text.replacen("\"2020-12-23\"", "\"23/12/2020\"", 1)).unwrap();
+    let o = run(&[
+        "parties",
+        "import",
+        bad.to_str().unwrap(),
+        "--data",
+        data,
+        "--error-format",
+        "json",
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let e: Value = serde_json::from_str(&o.stderr).unwrap();
+    assert_eq!(e["errors"][0]["line"], 2, "{e}");
+    assert_eq!(e["errors"][0]["key"], "start_date", "{e}");
+    // The first list is still the one in use.
+    let v = json(&[
+        "parties",
+        "screen",
+        "CETC 13",
+        "--data",
+        data,
+        "--on",
+        "2026-08-05",
+    ]);
+    assert_eq!(v["list_date"], "2026-08-01");
+    assert!(!v["matches"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_affiliates_rule_reads_the_listed_owners_share() {
+    let check = |owner: &str, on: &str| {
+        let mut a = vec![
+            "check",
+            "--chip",
+            "H20",
+            "--to",
+            "CN",
+            "--on",
+            on,
+            "--buyer",
+            "Acme Compute Ltd",
+        ];
+        a.extend(["--owner", owner]);
+        json(&a)
+    };
+    let fired = |v: &Value, rule: &str| {
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == rule)
+    };
+    let rule = "us-2025-09-29-affiliates-rule#affiliate-licence";
+    // In force (after the suspension, unconfirmed) at 60%, not at 30%.
+    assert!(fired(
+        &check("Huawei Technologies Co., Ltd.=60", "2026-11-20"),
+        rule
+    ));
+    assert!(!fired(
+        &check("Huawei Technologies Co., Ltd.=30", "2026-11-20"),
+        rule
+    ));
+    // A listed owner of unknown share: Red Flag 29, the licence undetermined.
+    let v = check("Huawei Technologies Co., Ltd.", "2026-11-20");
+    assert!(fired(&v, "us-2025-09-29-affiliates-rule#red-flag-29"));
+    // Suspended from 10 Nov 2025 to 9 Nov 2026.
+    assert!(!fired(
+        &check("Huawei Technologies Co., Ltd.=60", "2026-08-05"),
+        rule
+    ));
 }

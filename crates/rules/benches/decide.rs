@@ -21,6 +21,7 @@ fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
         subject_to_ear: None,
         mode: Mode::Enforced,
         with_packs: Vec::new(),
+        parties: Default::default(),
     }
 }
 

@@ -71,6 +71,7 @@ impl Assumptions {
             subject_to_ear: None,
             mode: Mode::Enforced,
             with_packs: Vec::new(),
+            parties: crate::facts::PartyFacts::default(),
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn question_of(
         .exported_from(exported_from)
         .buyer_type(t.buyer_type.clone())
         .exporter_role(t.exporter_role.clone())
+        .parties(t.parties.clone())
         .subject_to_ear(t.subject_to_ear)
         .mode(mode)
         .with_packs(with_packs);

@@ -44,6 +44,9 @@ pub struct Question {
     /// Proposed instruments (bills) to apply as if in force.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_packs: Vec<String>,
+    /// What screening the parties found (none named by default).
+    #[serde(default, skip_serializing_if = "crate::facts::PartyFacts::is_empty")]
+    pub parties: crate::facts::PartyFacts,
 }
 
 impl Question {
@@ -68,7 +71,15 @@ impl Question {
             subject_to_ear: None,
             mode: Mode::Enforced,
             with_packs: Vec::new(),
+            parties: crate::facts::PartyFacts::default(),
         }
+    }
+
+    /// Sets what screening the parties found.
+    #[must_use]
+    pub fn parties(mut self, p: crate::facts::PartyFacts) -> Question {
+        self.parties = p;
+        self
     }
 
     /// Sets the end user's headquarters (default: the destination).
@@ -427,6 +438,7 @@ pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
     if f.subject_to_ear.is_none() {
         f.subject_to_ear = q.subject_to_ear;
     }
+    f.parties = &q.parties;
     f
 }
 

@@ -81,6 +81,79 @@ facts! {
     Eccn => "eccn": Text, "classification decided by the classification slot";
     LicenseRequired => "license_required": Bool, "licence requirement decided by its slot";
     ReviewPolicy => "review_policy": Text, "licence review policy decided by its slot";
+    PartiesScreened => "parties_screened": Bool, "a buyer, end user or consignee was named and screened (false when none was)";
+    PartyEntityList => "party_entity_list": Bool, "a party is on the BIS Entity List (null: a possible match awaits review, or no party named)";
+    PartyFdpFootnote => "party_fdp_footnote": Num, "the Entity List entry's foreign-direct-product footnote: 1, 4 or 5, 0 for none (null when not on the list or uncertain)";
+    PartyEntityPolicy => "party_entity_policy": Text, "the Entity List entry's review policy in the rules' words (null when the entry refers elsewhere)";
+    PartyMeu => "party_meu": Bool, "a party is on the Military End User List";
+    PartyUvl => "party_uvl": Bool, "a party is on the Unverified List";
+    PartyDpl => "party_dpl": Bool, "a party is on the Denied Persons List";
+    PartySdn => "party_sdn": Bool, "a party is on OFAC's SDN list";
+    PartyListedOwnerShare => "party_listed_owner_share": Num, "percent of a party owned, in aggregate, by Entity List or MEU parties (the affiliates rule; null when a listed owner's share is unknown)";
+    PartyTwShtc => "party_tw_shtc": Bool, "a party is on Taiwan's SHTC Entity List (only the entries the packs name are known: null otherwise)";
+    PartyCnUel => "party_cn_uel": Bool, "a party is on China's Unreliable Entity List (only the entries the packs name are known: null otherwise)";
+}
+
+/// What screening the parties (buyer, end user, consignee) found, as
+/// facts: `None` is unknown (not screened, or a possible match that a
+/// reviewer has not cleared or confirmed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct PartyFacts {
+    /// A party was named and screened.
+    #[serde(default)]
+    pub screened: bool,
+    /// On the Entity List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_list: Option<bool>,
+    /// The Entity List entry's FDP footnote (1, 4, 5; 0 none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fdp_footnote: Option<f64>,
+    /// The Entity List entry's review policy, in the rules' words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_policy: Option<String>,
+    /// On the MEU List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meu: Option<bool>,
+    /// On the Unverified List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uvl: Option<bool>,
+    /// On the Denied Persons List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpl: Option<bool>,
+    /// On OFAC's SDN list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdn: Option<bool>,
+    /// Aggregate percent held by listed owners (affiliates rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_owner_share: Option<f64>,
+    /// On Taiwan's SHTC Entity List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tw_shtc: Option<bool>,
+    /// On China's Unreliable Entity List.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cn_uel: Option<bool>,
+}
+
+/// No party named.
+pub const NO_PARTIES: PartyFacts = PartyFacts {
+    screened: false,
+    entity_list: None,
+    fdp_footnote: None,
+    entity_policy: None,
+    meu: None,
+    uvl: None,
+    dpl: None,
+    sdn: None,
+    listed_owner_share: None,
+    tw_shtc: None,
+    cn_uel: None,
+};
+
+impl PartyFacts {
+    /// Whether no party was named.
+    pub fn is_empty(&self) -> bool {
+        *self == NO_PARTIES
+    }
 }
 
 /// A value during evaluation. `Null` is an unknown fact.
@@ -191,6 +264,8 @@ pub struct Facts<'a> {
     pub review_policy: Option<&'a str>,
     /// Whether the item is subject to the EAR (see [`Fact::SubjectToEar`]).
     pub subject_to_ear: Option<bool>,
+    /// What screening the parties found.
+    pub parties: &'a PartyFacts,
     /// Group membership bitmasks (bit i = `Group::ALL[i]`) of the country
     /// facts on `date`, computed once per question.
     masks: [u8; 4],
@@ -204,6 +279,14 @@ fn mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
         }
     }
     m
+}
+
+impl Fact {
+    /// Whether the fact comes from screening the parties. Ledgers carry no
+    /// parties yet: the SQL lowering reads these as not screened.
+    pub fn is_party(self) -> bool {
+        self >= Fact::PartiesScreened
+    }
 }
 
 impl<'a> Facts<'a> {
@@ -231,6 +314,7 @@ impl<'a> Facts<'a> {
             eccn: None,
             license_required: None,
             review_policy: None,
+            parties: &NO_PARTIES,
             subject_to_ear: if exported_from == Country::us()
                 || item.origin_country == Some(Country::us())
             {
@@ -275,6 +359,21 @@ impl<'a> Facts<'a> {
             Fact::LicenseRequired => self.license_required.map_or(Value::Null, Value::Bool),
             Fact::ReviewPolicy => self.review_policy.map_or(Value::Null, Value::Text),
             Fact::SubjectToEar => self.subject_to_ear.map_or(Value::Null, Value::Bool),
+            Fact::PartiesScreened => Value::Bool(self.parties.screened),
+            Fact::PartyEntityList => self.parties.entity_list.map_or(Value::Null, Value::Bool),
+            Fact::PartyFdpFootnote => num(self.parties.fdp_footnote),
+            Fact::PartyEntityPolicy => self
+                .parties
+                .entity_policy
+                .as_deref()
+                .map_or(Value::Null, Value::Text),
+            Fact::PartyMeu => self.parties.meu.map_or(Value::Null, Value::Bool),
+            Fact::PartyUvl => self.parties.uvl.map_or(Value::Null, Value::Bool),
+            Fact::PartyDpl => self.parties.dpl.map_or(Value::Null, Value::Bool),
+            Fact::PartySdn => self.parties.sdn.map_or(Value::Null, Value::Bool),
+            Fact::PartyListedOwnerShare => num(self.parties.listed_owner_share),
+            Fact::PartyTwShtc => self.parties.tw_shtc.map_or(Value::Null, Value::Bool),
+            Fact::PartyCnUel => self.parties.cn_uel.map_or(Value::Null, Value::Bool),
         }
     }
 

@@ -451,6 +451,9 @@ pub struct TestCase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// `enforced` (default) or `as_written`.
     pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::facts::PartyFacts::is_empty")]
+    /// What screening the parties found (default: no party named).
+    pub parties: crate::facts::PartyFacts,
     /// What the decision must show.
     pub expect: Expect,
     /// Index in the pack's `[[test]]` array, for locating failures.

@@ -114,6 +114,9 @@ impl Lowering<'_> {
     pub fn expr(&self, e: &Expr) -> String {
         match e {
             Expr::Lit(l) => self.lit(l),
+            // Ledgers carry no parties: not screened, nothing known.
+            Expr::Fact(Fact::PartiesScreened) => "FALSE".to_string(),
+            Expr::Fact(f) if f.is_party() => "NULL".to_string(),
             Expr::Fact(f) => quote_ident(f.name()),
             Expr::InGroup(f, g) => self.in_group(*f, *g),
             Expr::Not(x) => format!("(NOT {})", self.expr(x)),

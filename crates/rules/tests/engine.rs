@@ -125,6 +125,7 @@ fn required(rs: &RuleSet, s: &ChipSpec, to: &str, hq: &str, on: &str, mode: Mode
         subject_to_ear: None,
         mode,
         with_packs: Vec::new(),
+        parties: Default::default(),
     };
     rs.decide(&q).license_required
 }

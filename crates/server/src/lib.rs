@@ -77,7 +77,7 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     (
         "post",
         "/api/v1/check",
-        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs, and reviewer, order_ref, note for the log: the answer, logged",
+        "chip or spec, to, end_user_hq, from, on, buyer_type, exporter_role, subject_to_ear, as_written, with_packs, buyer, end_user, consignee (each with an optional _country), owners, and reviewer, order_ref, note for the log: the answer, logged",
     ),
     (
         "get",
@@ -113,6 +113,11 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
         "get",
         "/api/v1/rules/{id}",
         "one pack with its rules and citations",
+    ),
+    (
+        "post",
+        "/api/v1/parties/screen",
+        "name, country, on, threshold: a name against the restricted-party lists, with scores and explanations",
     ),
     (
         "get",
@@ -168,6 +173,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/chart", get(routes::chart::chart))
         .route("/api/v1/rules", get(routes::rules::list))
         .route("/api/v1/rules/{id}", get(routes::rules::one))
+        .route("/api/v1/parties/screen", post(routes::parties::screen))
         .route("/api/v1/upcoming", get(routes::upcoming::upcoming))
         .route("/api/v1/audit", get(routes::audit::list))
         .route("/api/v1/audit/verify", get(routes::audit::verify))

@@ -71,6 +71,10 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         OutFormat::Table if a.brief => super::brief::memo(d, &name, app.rules().vocabulary()),
         OutFormat::Table => explain::memo(d, &name),
     };
+    let text = match ctx.format {
+        OutFormat::Table if !c.parties.is_empty() => format!("{text}\n{}", parties(&c.parties)),
+        _ => text,
+    };
     let code = match d.status {
         _ if !a.exit_code => 0,
         LicenseStatus::Required => EXIT_LICENCE_REQUIRED,
@@ -79,4 +83,46 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         LicenseStatus::OutsideCoverage => EXIT_OUTSIDE_COVERAGE,
     };
     Ok(Output::text(text).with_code(code))
+}
+
+/// The parties screened, one line each with its best matches.
+fn parties(ps: &[chipexport::parties::PartyScreening]) -> String {
+    let mut o = String::from("PARTIES (screened against the Consolidated Screening List)\n");
+    for p in ps {
+        o.push_str(&format!(
+            "  {} {}{}: {}\n",
+            p.role,
+            p.name,
+            p.country
+                .as_deref()
+                .map_or(String::new(), |c| format!(" [{c}]")),
+            p.verdict
+        ));
+        for m in p.matches.iter().take(3) {
+            let pol = m.license_policy.as_deref().unwrap_or("");
+            o.push_str(&format!(
+                "    {:.3} {} {} {} ({}){}\n",
+                m.score,
+                m.status,
+                m.list,
+                m.name,
+                m.entry_id,
+                if pol.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {pol}")
+                }
+            ));
+        }
+        if p.matches.len() > 3 {
+            o.push_str(&format!(
+                "    and {} more (--format json)\n",
+                p.matches.len() - 3
+            ));
+        }
+        if let Some(w) = &p.warning {
+            o.push_str(&format!("    warning: {w}\n"));
+        }
+    }
+    o
 }

@@ -13,6 +13,7 @@ pub mod headroom;
 pub mod impact;
 pub mod ledger;
 pub mod metrics;
+pub mod parties;
 pub mod rules;
 pub mod screen;
 pub mod serve;
@@ -108,5 +109,6 @@ pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Audit(c) => audit::run(c, ctx),
         Command::Serve(a) => serve::run(a, ctx),
         Command::Upcoming(a) => upcoming::run(a, ctx),
+        Command::Parties(c) => parties::run(c, ctx),
     }
 }

@@ -1,0 +1,589 @@
+//! Restricted-party screening: a name against the screening list in use
+//! (the embedded Consolidated Screening List of 31 Jul 2026, or a newer
+//! list imported into a data directory), and the parties of a check
+//! turned into the facts the rule packs read.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use chipexport_domain::{DataError, Date};
+use chipexport_parties::{
+    CONFIDENT, DEFAULT_THRESHOLD, Entry, Explanation, Index, ListCode, LoadError, MAX_NAME_CHARS,
+    ScreeningList,
+};
+use chipexport_rules::facts::PartyFacts;
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+use crate::error::{Error, Result};
+
+/// How many days a list may be older than the question's date before the
+/// answer says so.
+pub const STALE_DAYS: i64 = 7;
+
+/// The file an imported list is kept in, under the data directory.
+pub const IMPORTED: &str = "screening/list.json";
+
+/// The screening list a process uses, indexed on first use (about half a
+/// second for the full list).
+pub struct Screener {
+    file: Option<PathBuf>,
+    cell: OnceLock<std::result::Result<Arc<Index>, String>>,
+}
+
+impl std::fmt::Debug for Screener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screener")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Screener {
+    /// The embedded list, or the list imported into `dir` when there is one.
+    pub fn new(dir: Option<&Path>) -> Screener {
+        Screener {
+            file: dir.map(|d| d.join(IMPORTED)).filter(|p| p.exists()),
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The index, built on first use.
+    pub fn index(&self) -> Result<Arc<Index>> {
+        self.cell
+            .get_or_init(|| {
+                let list = match &self.file {
+                    Some(p) => read_imported(p),
+                    None => chipexport_parties::embedded().map_err(|e| e.to_string()),
+                };
+                list.map(|l| Arc::new(Index::build(l)))
+            })
+            .clone()
+            .map_err(|m| {
+                Error::environment(
+                    format!("cannot load the screening list: {m}"),
+                    "re-import the list with `chipexport parties import`",
+                )
+            })
+    }
+}
+
+fn read_imported(p: &Path) -> std::result::Result<ScreeningList, String> {
+    let text = std::fs::read_to_string(p).map_err(|e| format!("`{}`: {e}", p.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("`{}`: {e}", p.display()))
+}
+
+/// A name to screen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenRequest {
+    /// The party's name.
+    pub name: String,
+    /// Its country (ISO 3166 alpha-2), a qualifier of the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The date of the question, `YYYY-MM-DD` (default: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// The least score reported (default 0.88).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+}
+
+/// One entry a name matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyMatch {
+    /// The entry's id.
+    pub entry_id: String,
+    /// The list's code (EL, SDN, DPL, UVL, MEU, CMIC, …).
+    pub list: ListCode,
+    /// The list's name.
+    pub list_name: String,
+    /// The entry's name as published.
+    pub name: String,
+    /// The name or alias that matched.
+    pub matched: String,
+    /// The score, 0 to 1.
+    pub score: f64,
+    /// `match` at 0.97 or more; `possible` below: a reviewer must clear or
+    /// confirm it before it counts either way.
+    pub status: &'static str,
+    /// The entry's countries.
+    pub countries: Vec<String>,
+    /// The licence requirement as published.
+    pub license_requirement: Option<String>,
+    /// The review policy as published.
+    pub license_policy: Option<String>,
+    /// The foreign-direct-product footnote (1, 4, 5), when the entry has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fdp_footnote: Option<u8>,
+    /// Federal Register notices.
+    pub federal_register: Option<String>,
+    /// Why it matched.
+    pub explanation: Explanation,
+}
+
+/// A name screened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Screening {
+    /// The name as given.
+    pub query: String,
+    /// The country given, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The date of the question.
+    pub on: Date,
+    /// The list's date.
+    pub list_date: Date,
+    /// The list's source.
+    pub list_source: String,
+    /// Said when the list is more than 7 days older than the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The threshold used.
+    pub threshold: f64,
+    /// The matches, best first.
+    pub matches: Vec<PartyMatch>,
+}
+
+impl Screening {
+    /// `listed` (a match at the confident score), `clear` (nothing above
+    /// the threshold), or `possible match: review needed`.
+    pub fn verdict(&self) -> &'static str {
+        if self.matches.iter().any(|m| m.status == "match") {
+            "listed"
+        } else if self.matches.is_empty() {
+            "clear"
+        } else {
+            "possible match: review needed"
+        }
+    }
+}
+
+/// A list file's error, located (file, line, field).
+pub fn load_error(e: LoadError) -> Error {
+    let mut d = DataError::without_source(
+        e.file.clone(),
+        e.message.clone(),
+        Some("fix the file, or export the list again; nothing was imported".into()),
+    );
+    d.line = e.line;
+    d.key = e.field.clone();
+    Error::located(vec![d])
+}
+
+fn check_name(field: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::input(
+            format!("`{field}` is empty"),
+            "give the party's name, e.g. \"Huawei Technologies Co., Ltd.\"",
+        )
+        .with_field(field));
+    }
+    let n = name.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(Error::input(
+            format!("`{field}` is {n} characters long, more than {MAX_NAME_CHARS}"),
+            "give one party's name, not a list or an address",
+        )
+        .with_field(field));
+    }
+    Ok(())
+}
+
+/// Groups on Taiwan's SHTC Entity List that its pack names (10 Jun 2025),
+/// found through their US Entity List entries.
+const TW_SHTC_NAMED: &[&str] = &["huawei", "semiconductor manufacturing international"];
+
+/// Entities on China's Unreliable Entity List that its pack names (9 Oct
+/// 2025), by normalised name.
+const CN_UEL_NAMED: &[&str] = &["techinsights", "tech insights", "strategy analytics"];
+
+const FACT_LISTS: [ListCode; 5] = [
+    ListCode::EntityList,
+    ListCode::Meu,
+    ListCode::Uvl,
+    ListCode::Dpl,
+    ListCode::Sdn,
+];
+
+impl App {
+    /// The screening list in use (indexed on first use).
+    pub fn screening_index(&self) -> Result<Arc<Index>> {
+        self.screener.index()
+    }
+
+    /// Uses the list imported into `dir`, when there is one.
+    #[must_use]
+    pub fn with_screening_data(mut self, dir: &Path) -> App {
+        self.screener = Arc::new(Screener::new(Some(dir)));
+        self
+    }
+
+    /// Screens a name; `today` is used when the request has no date.
+    pub fn screen_party(&self, req: &ScreenRequest, today: Date) -> Result<Screening> {
+        check_name("name", &req.name)?;
+        let on = req
+            .on
+            .as_deref()
+            .map_or(Ok(today), |d| crate::question::date("on", d))?;
+        let country = req
+            .country
+            .as_deref()
+            .map(|c| crate::question::country("country", c))
+            .transpose()?;
+        let threshold = req.threshold.unwrap_or(DEFAULT_THRESHOLD);
+        if !(0.5..=1.0).contains(&threshold) {
+            return Err(Error::input(
+                format!("threshold {threshold} is outside 0.5 to 1"),
+                "the default, 0.88, was chosen on the evaluation set",
+            )
+            .with_field("threshold"));
+        }
+        let ix = self.screening_index()?;
+        let list = ix.list();
+        if list.date > on {
+            return Err(Error::input(
+                format!(
+                    "the screening list is dated {}, after the question's date {on}: it cannot say who was listed then",
+                    list.date
+                ),
+                "ask on or after the list's date, or import the list of that time with `chipexport parties import`",
+            )
+            .with_field("on"));
+        }
+        let age = i64::from((on - list.date).get_days());
+        let warning = (age > STALE_DAYS).then(|| {
+            format!(
+                "the screening list is {age} days older than the question ({} against {on}): import a newer list with `chipexport parties import`",
+                list.date
+            )
+        });
+        let cc = country.map(|c| c.as_str().to_string());
+        let matches = ix
+            .search(&req.name, cc.as_deref(), threshold)
+            .into_iter()
+            .filter_map(|h| {
+                let e: &Entry = ix.entry(h.entry)?;
+                Some(PartyMatch {
+                    entry_id: e.id.clone(),
+                    list: e.list.clone(),
+                    list_name: e.source.clone(),
+                    name: e.name.clone(),
+                    matched: h.matched,
+                    score: h.score,
+                    status: if h.score >= CONFIDENT {
+                        "match"
+                    } else {
+                        "possible"
+                    },
+                    countries: e.countries.clone(),
+                    license_requirement: e.license_requirement.clone(),
+                    license_policy: e.license_policy.clone(),
+                    fdp_footnote: Some(e.fdp_footnote()).filter(|f| *f > 0),
+                    federal_register: e.federal_register.clone(),
+                    explanation: h.explanation,
+                })
+            })
+            .collect();
+        Ok(Screening {
+            query: req.name.clone(),
+            country: cc,
+            on,
+            list_date: list.date,
+            list_source: list.source.clone(),
+            warning,
+            threshold,
+            matches,
+        })
+    }
+
+    /// The parties of a question screened, and the facts they give: a list
+    /// is `true` when a party matches it at the confident score, unknown
+    /// when a party only possibly matches it, `false` otherwise.
+    pub fn screen_parties(
+        &self,
+        parties: &[PartyRef],
+        on: Date,
+    ) -> Result<(Vec<PartyScreening>, PartyFacts)> {
+        let mut out = Vec::new();
+        let mut facts = PartyFacts::default();
+        if parties.is_empty() {
+            return Ok((out, facts));
+        }
+        facts.screened = true;
+        facts.listed_owner_share = Some(0.0);
+        let ix = self.screening_index()?;
+        let mut lists: [Option<bool>; 5] = [Some(false); 5];
+        let mut footnote: Option<f64> = None;
+        let mut policy: Option<&'static str> = None;
+        for p in parties {
+            let req = ScreenRequest {
+                name: p.name.clone(),
+                country: p.country.clone(),
+                on: Some(on.to_string()),
+                threshold: None,
+            };
+            let s = self.screen_party(&req, on).map_err(|e| {
+                let field = if e.field() == Some("country") {
+                    format!("{}_country", p.role)
+                } else {
+                    p.role.to_string()
+                };
+                e.with_field(field)
+            })?;
+            for (code, slot) in FACT_LISTS.iter().zip(lists.iter_mut()) {
+                let on_list: Vec<&PartyMatch> =
+                    s.matches.iter().filter(|m| m.list == *code).collect();
+                let hits: Vec<&&PartyMatch> =
+                    on_list.iter().filter(|m| m.status == "match").collect();
+                if !hits.is_empty() {
+                    *slot = Some(true);
+                } else if !on_list.is_empty() && *slot == Some(false) {
+                    *slot = None;
+                }
+                if *code != ListCode::EntityList {
+                    continue;
+                }
+                for m in hits {
+                    let f = f64::from(m.fdp_footnote.unwrap_or(0));
+                    // 1 and 4 reach foreign-made items: keep the one found.
+                    if footnote.is_none_or(|x| x == 0.0 || (f > 0.0 && f < x)) {
+                        footnote = Some(f);
+                    }
+                    let pol = ix
+                        .list()
+                        .entries
+                        .iter()
+                        .find(|e| e.id == m.entry_id)
+                        .and_then(Entry::policy);
+                    if policy != Some("presumption_of_denial") && pol.is_some() {
+                        policy = pol;
+                    }
+                }
+            }
+            // Taiwan's SHTC list and China's UEL are not in the data: only
+            // the entries their packs name are known (Huawei and SMIC with
+            // their subsidiaries; TechInsights and Strategy Analytics).
+            let confident_el = s
+                .matches
+                .iter()
+                .filter(|m| m.list == ListCode::EntityList && m.status == "match");
+            if confident_el.clone().any(|m| {
+                let n = m.name.to_ascii_lowercase();
+                TW_SHTC_NAMED.iter().any(|k| n.contains(k))
+            }) {
+                facts.tw_shtc = Some(true);
+            }
+            let norm = chipexport_parties::normalize::normalize(&p.name);
+            if CN_UEL_NAMED.iter().any(|k| norm.contains(k)) {
+                facts.cn_uel = Some(true);
+            }
+            out.push(PartyScreening {
+                role: p.role,
+                name: p.name.clone(),
+                country: p.country.clone(),
+                verdict: s.verdict(),
+                warning: s.warning.clone(),
+                matches: s.matches,
+            });
+        }
+        let [el, meu, uvl, dpl, sdn] = lists;
+        facts.entity_list = el;
+        if el == Some(true) {
+            facts.fdp_footnote = footnote;
+            facts.entity_policy = policy.map(str::to_string);
+        }
+        facts.meu = meu;
+        facts.uvl = uvl;
+        facts.dpl = dpl;
+        facts.sdn = sdn;
+        Ok((out, facts))
+    }
+}
+
+impl App {
+    /// Screens the owners given (`NAME=PERCENT`, or `NAME` when the share
+    /// is unknown) and sets the aggregate share of those matched with
+    /// confidence to the Entity List or the MEU List; a listed owner of
+    /// unknown share makes it unknown (Red Flag 29).
+    pub fn screen_owners(
+        &self,
+        owners: &[String],
+        on: Date,
+        facts: &mut PartyFacts,
+    ) -> Result<Vec<OwnerScreening>> {
+        let mut out = Vec::new();
+        let mut total = Some(0.0);
+        for o in owners {
+            let (name, share) = match o.rsplit_once('=') {
+                Some((n, p)) => {
+                    let p = p.trim().trim_end_matches('%');
+                    let v: f64 = p.parse().ok().filter(|v| (0.0..=100.0).contains(v)).ok_or_else(|| {
+                        Error::input(
+                            format!("`{o}`: the share `{p}` is not a percentage from 0 to 100"),
+                            "write owners as NAME=PERCENT, e.g. \"Huawei Investment & Holding Co., Ltd.=60\"",
+                        )
+                        .with_field("owners")
+                    })?;
+                    (n.trim().to_string(), Some(v))
+                }
+                None => (o.trim().to_string(), None),
+            };
+            let req = ScreenRequest {
+                name: name.clone(),
+                country: None,
+                on: Some(on.to_string()),
+                threshold: None,
+            };
+            let s = self
+                .screen_party(&req, on)
+                .map_err(|e| e.with_field("owners"))?;
+            let listed = s.matches.iter().any(|m| {
+                m.status == "match" && matches!(m.list, ListCode::EntityList | ListCode::Meu)
+            });
+            let possible = !listed
+                && s.matches
+                    .iter()
+                    .any(|m| matches!(m.list, ListCode::EntityList | ListCode::Meu));
+            // A listed owner adds its share; one of unknown share, or an
+            // owner that only possibly matches, makes the total unknown.
+            if listed {
+                total = total.zip(share).map(|(t, v)| t + v);
+            } else if possible {
+                total = None;
+            }
+            out.push(OwnerScreening {
+                name,
+                share,
+                verdict: s.verdict(),
+                matches: s.matches,
+            });
+        }
+        if !owners.is_empty() {
+            facts.listed_owner_share = total;
+        }
+        Ok(out)
+    }
+}
+
+/// An owner given for the affiliates rule, screened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerScreening {
+    /// The owner's name.
+    pub name: String,
+    /// Its share in percent, when given.
+    pub share: Option<f64>,
+    /// `listed`, `clear`, or `possible match: review needed`.
+    pub verdict: &'static str,
+    /// The matches, best first.
+    pub matches: Vec<PartyMatch>,
+}
+
+/// A party's role in the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The purchaser.
+    Buyer,
+    /// The end user.
+    EndUser,
+    /// The intermediate or ultimate consignee.
+    Consignee,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Buyer => "buyer",
+            Role::EndUser => "end_user",
+            Role::Consignee => "consignee",
+        })
+    }
+}
+
+/// A party named in a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartyRef {
+    /// Its role.
+    pub role: Role,
+    /// Its name.
+    pub name: String,
+    /// Its country, if given.
+    pub country: Option<String>,
+}
+
+/// A party of a check, screened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyScreening {
+    /// Its role.
+    pub role: Role,
+    /// The name as given.
+    pub name: String,
+    /// The country given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// `listed`, `clear`, or `possible match: review needed`.
+    pub verdict: &'static str,
+    /// Said when the list is more than 7 days older than the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The matches, best first.
+    pub matches: Vec<PartyMatch>,
+}
+
+/// Imports a list file (CSL CSV or JSON, or FtM JSON lines, optionally
+/// gzipped) into `dir`: read and checked whole, then written through a
+/// temporary file, so a bad file leaves the previous list in place.
+pub fn import(file: &Path, dir: &Path, list_date: Option<Date>) -> Result<ImportReport> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        Error::input(
+            format!("cannot read `{}`: {e}", file.display()),
+            "check the path",
+        )
+        .with_source(e)
+    })?;
+    let bytes = chipexport_parties::gunzip(&bytes).map_err(|e| {
+        Error::input(
+            format!("cannot decompress `{}`: {e}", file.display()),
+            "give the file as published, or gzipped",
+        )
+    })?;
+    let name = file.display().to_string();
+    let list = chipexport_parties::load(&name, &bytes, list_date).map_err(load_error)?;
+    let out = dir.join(IMPORTED);
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Error::environment(
+                format!("cannot create `{}`: {e}", parent.display()),
+                "check the permissions",
+            )
+            .with_source(e)
+        })?;
+    }
+    let json = serde_json::to_vec(&list)
+        .map_err(|e| Error::bug(format!("cannot serialise the list: {e}")))?;
+    crate::write_file(&out, &json)?;
+    Ok(ImportReport {
+        file: name,
+        written: out.display().to_string(),
+        list_date: list.date,
+        entries: list.entries.len(),
+        by_list: list.counts(),
+    })
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// The file read.
+    pub file: String,
+    /// Where the list was written.
+    pub written: String,
+    /// The list's date.
+    pub list_date: Date,
+    /// Entries imported.
+    pub entries: usize,
+    /// Entries per list code.
+    pub by_list: Vec<(String, usize)>,
+}

@@ -1,0 +1,769 @@
+//! The index and the matcher. Every name an entry can be matched on is
+//! tokenised once; candidates come from an inverted index of tokens and,
+//! for misspelt words, from character trigrams of the vocabulary; each
+//! candidate is scored by aligning the query's tokens with the name's
+//! (Jaro-Winkler per token, best pairs first), weighted by how rare each
+//! word is in the list; the country is a qualifier. Every match says which
+//! name it matched, which tokens met, and the score.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::model::{Entry, NameKind, ScreeningList};
+use crate::normalize::{Token, compact, tokens};
+
+/// The default threshold: matches scoring at least this are reported.
+/// Chosen on the labelled evaluation set (`tests/evaluation.rs`,
+/// `bench/parties.md`): below it, near misses (a listed name with one of
+/// its distinctive words changed) begin to outnumber true variants.
+pub const DEFAULT_THRESHOLD: f64 = 0.88;
+
+/// At or above this score a match is a hit; between the threshold and
+/// this, a possible match that a reviewer must clear or confirm.
+pub const CONFIDENT: f64 = 0.97;
+
+/// The longest name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 300;
+
+/// Two words are "the same word" at this Jaro-Winkler similarity or more
+/// (words of [`FUZZY_LEN`] letters or more; shorter ones must be equal).
+const TOKEN_SIM: f64 = 0.84;
+
+/// The shortest word a typo is allowed in. (6 removed some false hits,
+/// "Canon" for "Cancon", but lost 2 points of recall on typos.)
+const FUZZY_LEN: usize = 4;
+
+/// The weight of a legal-form token (a distinctive word weighs 1 to ~10).
+const LEGAL_WEIGHT: f64 = 0.3;
+
+/// What the country qualifier takes from a score when the query's
+/// country is not among the entry's.
+const COUNTRY_PENALTY: f64 = 0.05;
+
+/// Per-thread buffers reused across queries (sized to the largest index
+/// seen): trigram counts per word, and per name the coverage bound.
+#[derive(Default)]
+struct Scratch {
+    counts: Vec<u16>,
+    touched: Vec<u32>,
+    acc: Vec<f64>,
+    best: Vec<f64>,
+    stamp: Vec<u32>,
+    round: Vec<u32>,
+    hit: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+struct IndexedName {
+    entry: u32,
+    kind: NameKind,
+    text: String,
+    tokens: Vec<u32>,
+    compact: String,
+}
+
+/// The list, indexed for matching.
+pub struct Index {
+    list: ScreeningList,
+    names: Vec<IndexedName>,
+    vocab: HashMap<String, u32>,
+    words: Vec<String>,
+    legal: Vec<bool>,
+    weights: Vec<f64>,
+    postings: Vec<Vec<u32>>,
+    trigrams: HashMap<[u8; 3], Vec<u32>>,
+    compact: HashMap<String, Vec<u32>>,
+    max_weight: f64,
+}
+
+/// Two tokens that met in a match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenPair {
+    /// The query's token (normalised).
+    pub query: String,
+    /// The name's token (normalised).
+    pub name: String,
+    /// Their similarity (1 for equal words).
+    pub similarity: f64,
+}
+
+/// Why a name matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The name of the entry that matched, as published.
+    pub matched_name: String,
+    /// What that name is (the name, a short name, an alternative name).
+    pub name_kind: NameKind,
+    /// The tokens that met.
+    pub tokens: Vec<TokenPair>,
+    /// The query's tokens that met nothing.
+    pub unmatched_query: Vec<String>,
+    /// The name's tokens that met nothing.
+    pub unmatched_name: Vec<String>,
+    /// Share of the query's weight matched (0 to 1).
+    pub query_coverage: f64,
+    /// Share of the name's weight matched (0 to 1).
+    pub name_coverage: f64,
+    /// The country qualifier's effect, when a country was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Further notes: subsidiaries covered, the listed parent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// All of it in one sentence.
+    pub summary: String,
+}
+
+/// One entry matched by a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The entry's position in the list.
+    #[serde(skip)]
+    pub entry: usize,
+    /// The score, 0 to 1.
+    pub score: f64,
+    /// The name it matched, as published.
+    pub matched: String,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+impl Index {
+    /// Indexes a list.
+    pub fn build(list: ScreeningList) -> Index {
+        let mut ix = Index {
+            list,
+            names: Vec::new(),
+            vocab: HashMap::new(),
+            words: Vec::new(),
+            legal: Vec::new(),
+            weights: Vec::new(),
+            postings: Vec::new(),
+            trigrams: HashMap::new(),
+            compact: HashMap::new(),
+            max_weight: 1.0,
+        };
+        let mut names = Vec::new();
+        for (ei, e) in ix.list.entries.iter().enumerate() {
+            for (kind, text) in e.match_names() {
+                let toks = tokens(&text);
+                if toks.is_empty() {
+                    continue;
+                }
+                names.push((ei, kind, text, toks));
+            }
+        }
+        for (ei, kind, text, toks) in names {
+            let ni = u32::try_from(ix.names.len()).unwrap_or(u32::MAX);
+            let c = compact(&toks);
+            if c.len() >= 4 {
+                ix.compact.entry(c.clone()).or_default().push(ni);
+            }
+            let mut ids = Vec::with_capacity(toks.len());
+            for t in &toks {
+                let id = ix.intern(t);
+                if let Some(p) = ix.postings.get_mut(id as usize)
+                    && p.last() != Some(&ni)
+                {
+                    p.push(ni);
+                }
+                ids.push(id);
+            }
+            ix.names.push(IndexedName {
+                entry: u32::try_from(ei).unwrap_or(u32::MAX),
+                kind,
+                text,
+                tokens: ids,
+                compact: c,
+            });
+        }
+        // Inverse document frequency over names: rare words weigh more.
+        let n = ix.names.len().max(1) as f64;
+        ix.weights = ix
+            .postings
+            .iter()
+            .zip(&ix.legal)
+            .map(|(p, legal)| {
+                if *legal {
+                    LEGAL_WEIGHT
+                } else {
+                    (n / (p.len() as f64 + 1.0)).ln().max(1.0)
+                }
+            })
+            .collect();
+        ix.max_weight = ix.weights.iter().copied().fold(1.0, f64::max);
+        for (id, w) in ix.words.iter().enumerate() {
+            if ix.legal.get(id) == Some(&true) || w.len() < 4 {
+                continue;
+            }
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            for g in trigrams(w) {
+                ix.trigrams.entry(g).or_default().push(id);
+            }
+        }
+        ix
+    }
+
+    fn intern(&mut self, t: &Token) -> u32 {
+        if let Some(id) = self.vocab.get(&t.text) {
+            return *id;
+        }
+        let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        self.vocab.insert(t.text.clone(), id);
+        self.words.push(t.text.clone());
+        self.legal.push(t.legal);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    /// The list.
+    pub fn list(&self) -> &ScreeningList {
+        &self.list
+    }
+
+    /// The entry at a position.
+    pub fn entry(&self, i: usize) -> Option<&Entry> {
+        self.list.entries.get(i)
+    }
+
+    /// The number of names indexed (names, short names and aliases).
+    pub fn names(&self) -> usize {
+        self.names.len()
+    }
+
+    fn weight(&self, id: u32) -> f64 {
+        self.weights.get(id as usize).copied().unwrap_or(1.0)
+    }
+
+    fn word(&self, id: u32) -> &str {
+        self.words.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// Vocabulary words like `w`, with their similarity: `w` itself, and
+    /// words of 4 letters or more within [`TOKEN_SIM`].
+    fn expand(&self, w: &str) -> Vec<(u32, f64)> {
+        let mut out = Vec::new();
+        if let Some(id) = self.vocab.get(w) {
+            out.push((*id, 1.0));
+        }
+        if w.len() < FUZZY_LEN {
+            return out;
+        }
+        let grams = trigrams(w);
+        let need = u16::try_from((grams.len() / 3).max(1)).unwrap_or(u16::MAX);
+        SCRATCH.with(|sc| {
+            let mut sc = sc.borrow_mut();
+            let sc = &mut *sc;
+            sc.counts.resize(self.words.len(), 0);
+            sc.touched.clear();
+            for g in &grams {
+                if let Some(p) = self.trigrams.get(g) {
+                    for id in p {
+                        if let Some(c) = sc.counts.get_mut(*id as usize) {
+                            if *c == 0 {
+                                sc.touched.push(*id);
+                            }
+                            *c = c.saturating_add(1);
+                        }
+                    }
+                }
+            }
+            for &id in &sc.touched {
+                let c = sc.counts.get_mut(id as usize).map_or(0, std::mem::take);
+                if c < need || out.first().is_some_and(|(e, _)| *e == id) {
+                    continue;
+                }
+                let v = self.word(id);
+                if v.len().abs_diff(w.len()) > 2 || v.len() < FUZZY_LEN {
+                    continue;
+                }
+                let s = similarity(w, v);
+                if s >= TOKEN_SIM {
+                    out.push((id, s));
+                }
+            }
+        });
+        out
+    }
+
+    /// The entries matching `query` at `threshold` or more, best first
+    /// (one hit per entry, on its best name). `country` (ISO alpha-2) is a
+    /// qualifier: an entry whose countries do not include it loses
+    /// [`COUNTRY_PENALTY`].
+    pub fn search(&self, query: &str, country: Option<&str>, threshold: f64) -> Vec<Hit> {
+        let q = tokens(query);
+        if q.iter().all(|t| t.legal) {
+            return Vec::new();
+        }
+        // The query's tokens, each with its candidate words.
+        let expansions: Vec<Vec<(u32, f64)>> = q
+            .iter()
+            .map(|t| {
+                if t.legal {
+                    Vec::new()
+                } else {
+                    self.expand(&t.text)
+                }
+            })
+            .collect();
+        let qweights: Vec<f64> = q
+            .iter()
+            .zip(&expansions)
+            .map(|(t, ex)| {
+                if t.legal {
+                    LEGAL_WEIGHT
+                } else {
+                    // A word of the list weighs what it weighs there; an
+                    // unknown word is as rare as the rarest.
+                    ex.iter()
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                        .map_or(self.max_weight, |(id, _)| self.weight(*id))
+                }
+            })
+            .collect();
+        let qtotal: f64 = qweights.iter().sum();
+        // Upper bound of each candidate's query coverage.
+        let legal_q: f64 = q.iter().filter(|t| t.legal).count() as f64 * LEGAL_WEIGHT;
+        // score = (qcov + ncov) / 2 <= (qcov + 1) / 2: prune below that.
+        let min_qcov = (2.0 * threshold - 1.0).max(0.0);
+        let mut cands: Vec<u32> = SCRATCH.with(|sc| {
+            let mut sc = sc.borrow_mut();
+            let sc = &mut *sc;
+            sc.acc.resize(self.names.len(), 0.0);
+            sc.best.resize(self.names.len(), 0.0);
+            sc.stamp.resize(self.names.len(), 0);
+            sc.hit.clear();
+            for (qi, ex) in expansions.iter().enumerate() {
+                let w = qweights.get(qi).copied().unwrap_or(0.0);
+                let mark = u32::try_from(qi + 1).unwrap_or(u32::MAX);
+                sc.round.clear();
+                for (id, sim) in ex {
+                    for &ni in self.postings.get(*id as usize).into_iter().flatten() {
+                        let i = ni as usize;
+                        let (Some(st), Some(b)) = (sc.stamp.get_mut(i), sc.best.get_mut(i)) else {
+                            continue;
+                        };
+                        if *st != mark {
+                            *st = mark;
+                            *b = *sim;
+                            sc.round.push(ni);
+                        } else if *sim > *b {
+                            *b = *sim;
+                        }
+                    }
+                }
+                for &ni in &sc.round {
+                    let i = ni as usize;
+                    let b = sc.best.get(i).copied().unwrap_or(0.0);
+                    if let Some(a) = sc.acc.get_mut(i) {
+                        if *a == 0.0 {
+                            sc.hit.push(ni);
+                        }
+                        *a += w * b;
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            for &ni in &sc.hit {
+                let i = ni as usize;
+                let a = sc.acc.get_mut(i).map_or(0.0, std::mem::take);
+                if let Some(st) = sc.stamp.get_mut(i) {
+                    *st = 0;
+                }
+                if (a + legal_q) / qtotal >= min_qcov - 1e-9 || self.covers_subsidiaries(ni) {
+                    out.push(ni);
+                }
+            }
+            // Names reached only in an earlier round keep a stale stamp:
+            // clear every stamp this query set.
+            for &ni in &sc.round {
+                if let Some(st) = sc.stamp.get_mut(ni as usize) {
+                    *st = 0;
+                }
+            }
+            out
+        });
+        let qc = compact(&q);
+        if let Some(v) = self.compact.get(&qc) {
+            cands.extend(v.iter().copied());
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        let mut best: HashMap<u32, Hit> = HashMap::new();
+        for ni in cands {
+            let Some(h) = self.score(&q, &qweights, &qc, ni, country, threshold) else {
+                continue;
+            };
+            if h.score + 1e-9 < threshold {
+                continue;
+            }
+            let e = u32::try_from(h.entry).unwrap_or(u32::MAX);
+            match best.get(&e) {
+                Some(b) if b.score >= h.score => {}
+                _ => {
+                    best.insert(e, h);
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = best.into_values().collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| self.rank(a).cmp(&self.rank(b)))
+                .then_with(|| a.entry.cmp(&b.entry))
+        });
+        hits
+    }
+
+    fn rank(&self, h: &Hit) -> u8 {
+        self.entry(h.entry).map_or(u8::MAX, |e| e.list.rank())
+    }
+
+    fn covers_subsidiaries(&self, ni: u32) -> bool {
+        self.names
+            .get(ni as usize)
+            .and_then(|n| self.entry(n.entry as usize))
+            .is_some_and(Entry::covers_subsidiaries)
+    }
+
+    /// Scores one name against the query, with the explanation.
+    fn score(
+        &self,
+        q: &[Token],
+        qw: &[f64],
+        qc: &str,
+        ni: u32,
+        country: Option<&str>,
+        threshold: f64,
+    ) -> Option<Hit> {
+        let name = self.names.get(ni as usize)?;
+        let entry = self.entry(name.entry as usize)?;
+        // Every pair's similarity, then best pairs first.
+        let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+        for (i, t) in q.iter().enumerate() {
+            for (j, id) in name.tokens.iter().enumerate() {
+                let w = self.word(*id);
+                let s = if t.text == w {
+                    1.0
+                } else if t.legal
+                    || self.legal.get(*id as usize) == Some(&true)
+                    || t.text.len() < FUZZY_LEN
+                    || w.len() < FUZZY_LEN
+                {
+                    0.0
+                } else {
+                    let s = similarity(&t.text, w);
+                    if s >= TOKEN_SIM { s } else { 0.0 }
+                };
+                if s > 0.0 {
+                    pairs.push((s, i, j));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut qused = vec![false; q.len()];
+        let mut nused = vec![false; name.tokens.len()];
+        let mut met = Vec::new();
+        let (mut qm, mut nm) = (0.0, 0.0);
+        for (s, i, j) in pairs {
+            if qused.get(i) == Some(&true) || nused.get(j) == Some(&true) {
+                continue;
+            }
+            if let Some(u) = qused.get_mut(i) {
+                *u = true;
+            }
+            if let Some(u) = nused.get_mut(j) {
+                *u = true;
+            }
+            let id = name.tokens.get(j).copied().unwrap_or(0);
+            qm += qw.get(i).copied().unwrap_or(0.0) * s;
+            nm += self.weight(id) * s;
+            met.push(TokenPair {
+                query: q.get(i).map(|t| t.text.clone()).unwrap_or_default(),
+                name: self.word(id).to_string(),
+                similarity: round(s),
+            });
+        }
+        let qtotal: f64 = qw.iter().sum();
+        let ntotal: f64 = name.tokens.iter().map(|id| self.weight(*id)).sum();
+        let qcov = if qtotal > 0.0 { qm / qtotal } else { 0.0 };
+        let ncov = if ntotal > 0.0 { nm / ntotal } else { 0.0 };
+        let mut score = (qcov + ncov) / 2.0;
+        let mut notes = Vec::new();
+        let split = q.iter().filter(|t| !t.legal).count()
+            != name
+                .tokens
+                .iter()
+                .filter(|id| self.legal.get(**id as usize) != Some(&true))
+                .count();
+        if split && qc.len() >= 4 && name.compact == qc && score < 0.98 {
+            score = 0.98;
+            notes.push("the same letters once spaces and legal forms are ignored".to_string());
+        }
+        if entry.covers_subsidiaries() {
+            notes.push("the entry covers any successor, sub-unit or subsidiary".to_string());
+            let distinctive = name
+                .tokens
+                .iter()
+                .filter(|id| self.legal.get(**id as usize) != Some(&true))
+                .count();
+            if name.kind == NameKind::Name && distinctive >= 2 && ncov >= 0.95 && score < 0.9 {
+                score = 0.9;
+                notes.push(
+                    "the query contains the listed name: a sub-unit or subsidiary may be covered"
+                        .to_string(),
+                );
+            }
+        }
+        let mismatch = country.is_some_and(|c| {
+            !entry.countries.is_empty()
+                && !entry.countries.iter().any(|x| x.eq_ignore_ascii_case(c))
+        });
+        if mismatch {
+            score -= COUNTRY_PENALTY;
+        }
+        if score + 1e-9 < threshold {
+            return None;
+        }
+        if let Some(p) = entry.parent() {
+            notes.push(format!("an affiliated entity of the listed {p}"));
+        }
+        let country_note = country.map(|c| {
+            if entry.countries.is_empty() {
+                format!("the entry gives no country; {c} not checked")
+            } else if mismatch {
+                format!(
+                    "{c} is not among the entry's countries ({}): score lowered by {COUNTRY_PENALTY}",
+                    entry.countries.join(", ")
+                )
+            } else {
+                format!("{c} is among the entry's countries")
+            }
+        });
+        let score = round(score.clamp(0.0, 1.0));
+        let unmatched_query: Vec<String> = q
+            .iter()
+            .zip(&qused)
+            .filter(|(_, u)| !**u)
+            .map(|(t, _)| t.text.clone())
+            .collect();
+        let unmatched_name: Vec<String> = name
+            .tokens
+            .iter()
+            .zip(&nused)
+            .filter(|(_, u)| !**u)
+            .map(|(id, _)| self.word(*id).to_string())
+            .collect();
+        let mut summary = format!(
+            "matched the entry's {} \"{}\": {} of the query's words met ({:.0}% of its weight, {:.0}% of the name's)",
+            name.kind.label(),
+            name.text,
+            met.len(),
+            qcov * 100.0,
+            ncov * 100.0
+        );
+        if !unmatched_name.is_empty() {
+            summary.push_str(&format!("; not in the query: {}", unmatched_name.join(" ")));
+        }
+        if let Some(c) = &country_note {
+            summary.push_str(&format!("; {c}"));
+        }
+        for n in &notes {
+            summary.push_str(&format!("; {n}"));
+        }
+        Some(Hit {
+            entry: name.entry as usize,
+            score,
+            matched: name.text.clone(),
+            explanation: Explanation {
+                matched_name: name.text.clone(),
+                name_kind: name.kind,
+                tokens: met,
+                unmatched_query,
+                unmatched_name,
+                query_coverage: round(qcov),
+                name_coverage: round(ncov),
+                country: country_note,
+                notes,
+                summary,
+            },
+        })
+    }
+}
+
+/// Two words' similarity: Jaro, without Winkler's bonus for a common
+/// prefix, which made "technology" meet "technopole" and "technolab".
+fn similarity(a: &str, b: &str) -> f64 {
+    strsim::jaro(a, b)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The trigrams of a word padded with one space on each side.
+fn trigrams(w: &str) -> Vec<[u8; 3]> {
+    let mut b = Vec::with_capacity(w.len() + 2);
+    b.push(b' ');
+    b.extend_from_slice(w.as_bytes());
+    b.push(b' ');
+    b.windows(3)
+        .filter_map(|x| <[u8; 3]>::try_from(x).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ListCode;
+
+    fn entry(name: &str, alts: &[&str], countries: &[&str]) -> Entry {
+        Entry {
+            id: String::new(),
+            list: ListCode::EntityList,
+            source: "Entity List (EL) - Bureau of Industry and Security".into(),
+            name: name.into(),
+            alt_names: alts.iter().map(|s| s.to_string()).collect(),
+            kind: None,
+            countries: countries.iter().map(|s| s.to_string()).collect(),
+            entity_number: None,
+            license_requirement: None,
+            license_policy: None,
+            programs: vec![],
+            federal_register: None,
+            start_date: None,
+        }
+    }
+
+    fn index() -> Index {
+        let mut entries = vec![
+            entry(
+                "Huawei Technologies Co., Ltd. (Huawei)",
+                &["Shenzhen Huawei Technologies"],
+                &["CN"],
+            ),
+            entry("Huawei Technologies Canada Co., Ltd.", &[], &["CA"]),
+            entry(
+                "Sugon Information Industry Co., Ltd.",
+                &["Dawning Information Industry"],
+                &["CN"],
+            ),
+            entry(
+                "Wisdom Import and Export (Shanghai) Co., Ltd. and any successor, sub-unit, or subsidiary thereof",
+                &[],
+                &["CN"],
+            ),
+        ];
+        for i in 0..200 {
+            entries.push(entry(&format!("Filler{i} Trading Co., Ltd."), &[], &["AE"]));
+            entries.push(entry(&format!("Alpha{i} Technology Group"), &[], &["CN"]));
+        }
+        let mut l = ScreeningList {
+            date: jiff::civil::date(2026, 7, 31),
+            source: "test".into(),
+            entries,
+        };
+        l.assign_ids();
+        Index::build(l)
+    }
+
+    fn best(ix: &Index, q: &str, c: Option<&str>) -> Option<(String, f64)> {
+        ix.search(q, c, DEFAULT_THRESHOLD).first().map(|h| {
+            (
+                ix.entry(h.entry)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default(),
+                h.score,
+            )
+        })
+    }
+
+    #[test]
+    fn variants_match() {
+        let ix = index();
+        for q in [
+            "Huawei Technologies Co Ltd",
+            "HUAWEI TECHNOLOGIES COMPANY LIMITED",
+            "Technologies Huawei Co.",
+            "Huawei Technolgies Co., Ltd.",
+            "Hua Wei Technologies",
+            "Shenzhen Huawei Technologies",
+        ] {
+            let b = best(&ix, q, None);
+            assert_eq!(
+                b.as_ref().map(|b| b.0.as_str()),
+                Some("Huawei Technologies Co., Ltd. (Huawei)"),
+                "{q}: {b:?}"
+            );
+        }
+        assert_eq!(
+            best(&ix, "Dawning Information Industry Co", Some("CN")).map(|b| b.0),
+            Some("Sugon Information Industry Co., Ltd.".into())
+        );
+    }
+
+    #[test]
+    fn legal_forms_and_common_words_alone_match_nothing() {
+        let ix = index();
+        for q in [
+            "Co., Ltd.",
+            "Limited",
+            "Technology",
+            "Trading Co Ltd",
+            "Technology Group",
+        ] {
+            assert!(ix.search(q, None, DEFAULT_THRESHOLD).is_empty(), "{q}");
+        }
+    }
+
+    #[test]
+    fn ordinary_names_match_nothing() {
+        let ix = index();
+        for q in [
+            "Acme Widgets Inc",
+            "Shenzhen Bright Future Electronics Co Ltd",
+            "Hewlett Packard",
+        ] {
+            assert!(ix.search(q, None, DEFAULT_THRESHOLD).is_empty(), "{q}");
+        }
+    }
+
+    #[test]
+    fn country_is_a_qualifier() {
+        let ix = index();
+        let cn = best(&ix, "Huawei Technologies Co Ltd", Some("CN")).map(|b| b.1);
+        let us = best(&ix, "Huawei Technologies Co Ltd", Some("US")).map(|b| b.1);
+        assert_eq!(cn, Some(1.0));
+        assert_eq!(us, Some(0.95));
+    }
+
+    #[test]
+    fn a_subsidiary_of_an_entry_that_covers_them_is_possible() {
+        let ix = index();
+        let hits = ix.search(
+            "Wisdom Import and Export (Shanghai) Co Ltd Shenzhen Branch",
+            None,
+            DEFAULT_THRESHOLD,
+        );
+        let h = hits.first().unwrap();
+        assert!(h.score >= 0.9 && h.score < CONFIDENT, "{}", h.score);
+        assert!(h.explanation.summary.contains("subsidiary"));
+    }
+
+    #[test]
+    fn explanations_name_the_tokens() {
+        let ix = index();
+        let hits = ix.search("Huawei Technolgies", None, 0.5);
+        let h = hits.first().unwrap();
+        assert!(
+            h.explanation.tokens.iter().any(|t| t.query == "technolgies"
+                && t.name == "technologies"
+                && t.similarity < 1.0)
+        );
+        assert!(h.explanation.unmatched_name.contains(&"~co".to_string()));
+    }
+}
