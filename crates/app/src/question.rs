@@ -49,6 +49,10 @@ pub struct Ask {
     /// Proposed instruments (bills) to apply as if in force, by pack id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_packs: Vec<String>,
+    /// Hindsight: answer with the rules and facts public on this date
+    /// (`YYYY-MM-DD`) instead of on the question's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_as_of: Option<String>,
     /// The buyer (purchaser), screened against the restricted-party lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<String>,
@@ -280,7 +284,13 @@ impl Ask {
             .exporter_role(self.exporter_role.clone())
             .subject_to_ear(self.subject_to_ear)
             .mode(self.mode())
-            .with_packs(self.with_packs.clone());
+            .with_packs(self.with_packs.clone())
+            .known_as_of(
+                self.known_as_of
+                    .as_deref()
+                    .map(|k| date("known_as_of", k))
+                    .transpose()?,
+            );
         rs.validate(&q)
             .map_err(|e| Error::input(e.message, e.help).with_field(e.field))?;
         Ok(q)

@@ -426,6 +426,7 @@ impl<'a> Screener<'a> {
             mode: self.scenario.mode,
             with_packs: self.scenario.with_packs.clone(),
             parties: Default::default(),
+            known_as_of: None,
         };
         // One plan per breakpoint interval: the rules in force there.
         let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);

@@ -86,6 +86,7 @@ fn screen_agrees_with_check_field_by_field() {
                 mode: Mode::Enforced,
                 with_packs: Vec::new(),
                 parties: Default::default(),
+                known_as_of: None,
             };
             let d = rs.decide(&q);
             let row = col(b, "order_id").value(i);

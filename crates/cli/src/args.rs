@@ -67,6 +67,10 @@ pub struct QuestionArgs {
     /// Apply what is enforced (the default).
     #[arg(long, conflicts_with = "as_written")]
     pub enforced: bool,
+    /// Hindsight: use the rules and facts public on this date (YYYY-MM-DD)
+    /// instead of on the question's date [default: the question's date].
+    #[arg(long, value_name = "DATE")]
+    pub known_as_of: Option<String>,
     #[command(flatten)]
     pub rules: RulesArgs,
     #[command(flatten)]
@@ -115,6 +119,7 @@ impl QuestionArgs {
             subject_to_ear: self.subject_to_ear,
             as_written: self.rules.as_written,
             with_packs: self.rules.with_packs.clone(),
+            known_as_of: self.known_as_of.clone(),
             buyer: self.parties.buyer.clone(),
             buyer_country: self.parties.buyer_country.clone(),
             end_user: self.parties.end_user.clone(),

@@ -22,6 +22,7 @@ fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
         mode: Mode::Enforced,
         with_packs: Vec::new(),
         parties: Default::default(),
+        known_as_of: None,
     }
 }
 

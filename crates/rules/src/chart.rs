@@ -72,6 +72,7 @@ impl Assumptions {
             mode: Mode::Enforced,
             with_packs: Vec::new(),
             parties: crate::facts::PartyFacts::default(),
+            known_as_of: None,
         }
     }
 }

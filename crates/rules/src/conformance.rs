@@ -83,7 +83,8 @@ pub fn question_of(
         .parties(t.parties.clone())
         .subject_to_ear(t.subject_to_ear)
         .mode(mode)
-        .with_packs(with_packs);
+        .with_packs(with_packs)
+        .known_as_of(t.known_as_of);
     rs.validate(&q).map_err(|e| format!("{e}: {}", e.help))?;
     Ok((q, metrics))
 }

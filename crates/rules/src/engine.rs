@@ -47,6 +47,10 @@ pub struct Question {
     /// What screening the parties found (none named by default).
     #[serde(default, skip_serializing_if = "crate::facts::PartyFacts::is_empty")]
     pub parties: crate::facts::PartyFacts,
+    /// Hindsight: answer with what was public on this date instead of on
+    /// `on` (`None`: what was public on `on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_as_of: Option<Date>,
 }
 
 impl Question {
@@ -72,7 +76,22 @@ impl Question {
             mode: Mode::Enforced,
             with_packs: Vec::new(),
             parties: crate::facts::PartyFacts::default(),
+            known_as_of: None,
         }
+    }
+
+    /// Answers with what was public on `k` (hindsight when later than the
+    /// question's date).
+    #[must_use]
+    pub fn known_as_of(mut self, k: Option<Date>) -> Question {
+        self.known_as_of = k;
+        self
+    }
+
+    /// The date whose public knowledge the answer uses: `known_as_of`, or
+    /// the question's date.
+    pub fn knowledge_date(&self) -> Date {
+        self.known_as_of.unwrap_or(self.on)
     }
 
     /// Sets what screening the parties found.
@@ -292,6 +311,9 @@ pub struct RuleSetRef {
 pub struct Decision {
     /// The question answered.
     pub question: Question,
+    /// The date whose public knowledge the answer uses: the question's date,
+    /// or a later one when hindsight was asked for (`known_as_of`).
+    pub known_as_of: Date,
     /// Whether a US licence is required, in four states.
     pub status: LicenseStatus,
     /// Whether a US licence is required: `null` unless `status` is
@@ -460,7 +482,10 @@ impl Determination<'_> {
 
 /// Determines the outcome of a question. Pure: no clock is read.
 pub(crate) fn determine<'r>(rs: &'r RuleSet, q: &Question) -> Determination<'r> {
-    determine_with(rs, q, &rs.plan_for(q.on, q.mode, &q.with_packs))
+    match q.known_as_of.filter(|k| *k != q.on) {
+        Some(k) => determine_with(rs, q, &plan_known(rs, q.on, k, q.mode, &q.with_packs)),
+        None => determine_with(rs, q, &rs.plan_for(q.on, q.mode, &q.with_packs)),
+    }
 }
 
 /// The rules to evaluate on a date, per slot: `(rule, in_force)`, where
@@ -468,6 +493,18 @@ pub(crate) fn determine<'r>(rs: &'r RuleSet, q: &Question) -> Determination<'r> 
 /// enforced (listed only in enforced mode, to report it). A plan holds
 /// for every date between two consecutive breakpoints.
 pub(crate) fn plan(rs: &RuleSet, on: Date, mode: Mode, chosen: &[String]) -> Plan {
+    plan_known(rs, on, on, mode, chosen)
+}
+
+/// [`plan`] with what was public on `known` (hindsight when later than
+/// `on`).
+pub(crate) fn plan_known(
+    rs: &RuleSet,
+    on: Date,
+    known: Date,
+    mode: Mode,
+    chosen: &[String],
+) -> Plan {
     let by_slot = rs
         .by_slot
         .iter()
@@ -476,9 +513,10 @@ pub(crate) fn plan(rs: &RuleSet, on: Date, mode: Mode, chosen: &[String]) -> Pla
                 .iter()
                 .filter_map(|&ri| {
                     let r = rs.rules.get(ri)?;
-                    if rs.in_force(r, on, mode, chosen) {
+                    if rs.in_force_known(r, on, known, mode, chosen) {
                         Some((ri, true))
-                    } else if mode == Mode::Enforced && rs.in_force(r, on, Mode::AsWritten, chosen)
+                    } else if mode == Mode::Enforced
+                        && rs.in_force_known(r, on, known, Mode::AsWritten, chosen)
                     {
                         Some((ri, false))
                     } else {
@@ -871,7 +909,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             !p.meta.kind.is_context()
                 && p.rules
                     .iter()
-                    .any(|r| rs.in_force(r, q.on, q.mode, &q.with_packs))
+                    .any(|r| rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs))
         })
         .map(|p| p.meta.id.clone())
         .collect();
@@ -883,6 +921,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     };
     let mut d = Decision {
         question: q.clone(),
+        known_as_of: q.knowledge_date(),
         status: det.status(),
         license_required: det.license_required,
         eccn: det.eccn.unwrap_or(UNDETERMINED_ECCN).to_string(),
@@ -986,7 +1025,7 @@ pub(crate) fn nearest_lines(
         if !matches!(
             r.slot,
             Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
-        ) || !rs.in_force(r, q.on, q.mode, &q.with_packs)
+        ) || !rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs)
         {
             continue;
         }

@@ -273,6 +273,13 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
             crate::ruleset::Mode::AsWritten => "as-written",
         }
     );
+    if d.known_as_of != q.on {
+        let _ = writeln!(
+            o,
+            "with hindsight: rules and facts as public on {}, not on {}",
+            d.known_as_of, q.on
+        );
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "ANSWER");
     let _ = writeln!(

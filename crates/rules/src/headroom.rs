@@ -295,12 +295,10 @@ impl Probe<'_> {
     fn breakpoints(&self, k: Knob, d: &Design) -> Vec<f64> {
         let q = self.question;
         let mut out = Vec::new();
-        for r in self
-            .rs
-            .rules
-            .iter()
-            .filter(|r| self.rs.in_force(r, q.on, q.mode, &q.with_packs))
-        {
+        for r in self.rs.rules.iter().filter(|r| {
+            self.rs
+                .in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs)
+        }) {
             for &(fact, _, t) in &r.thresholds {
                 let x = match (k, fact) {
                     (Knob::Throughput, Fact::Tpp) => Some(t),

@@ -229,6 +229,14 @@ pub struct PackMeta {
     )]
     /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "chipexport_domain::serde_date::opt_date"
+    )]
+    /// The day it became public, when that is not the publication date
+    /// (a rule released before its Federal Register printing).
+    pub known: Option<Date>,
     /// In force or proposed.
     pub status: Status,
     /// How sure the encoding is.
@@ -379,6 +387,10 @@ pub struct Rule {
     pub from: Date,
     /// The day it stops applying (`None`: open-ended).
     pub until: Option<Date>,
+    /// The day what the rule states became public (its own `known`, else
+    /// its pack's, else the pack's publication date). An answer for a date
+    /// uses only rules known by then (see `RuleSet::in_force_known`).
+    pub known: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// The pack that ended the rule.
     pub ended_by: Option<String>,
@@ -410,6 +422,8 @@ struct RawRule {
     from: Option<Date>,
     #[serde(default, deserialize_with = "chipexport_domain::serde_date::opt_date")]
     until: Option<Date>,
+    #[serde(default, deserialize_with = "chipexport_domain::serde_date::opt_date")]
+    known: Option<Date>,
     #[serde(default)]
     ended_by: Option<String>,
     #[serde(default)]
@@ -454,6 +468,13 @@ pub struct TestCase {
     #[serde(default, skip_serializing_if = "crate::facts::PartyFacts::is_empty")]
     /// What screening the parties found (default: no party named).
     pub parties: crate::facts::PartyFacts,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "chipexport_domain::serde_date::opt_date"
+    )]
+    /// Hindsight: what was public on this date (default: the test's date).
+    pub known_as_of: Option<Date>,
     /// What the decision must show.
     pub expect: Expect,
     /// Index in the pack's `[[test]]` array, for locating failures.
@@ -735,6 +756,7 @@ impl Pack {
                     overrides,
                     from,
                     until: r.until,
+                    known: r.known.or(meta.known).unwrap_or(meta.published),
                     ended_by: r.ended_by,
                     note: r.note,
                     pack_idx: 0,

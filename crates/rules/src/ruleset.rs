@@ -514,6 +514,24 @@ impl RuleSet {
 
     /// Whether a rule applies on a date in a mode, with the chosen bills.
     pub fn in_force(&self, r: &Rule, date: Date, mode: Mode, chosen: &[String]) -> bool {
+        self.in_force_known(r, date, date, mode, chosen)
+    }
+
+    /// Whether a rule applies on `date` as it was known on `known_as_of`:
+    /// a rule whose content became public after `known_as_of` is not used
+    /// (answers for a date use only what was public then, unless hindsight
+    /// is asked for).
+    pub fn in_force_known(
+        &self,
+        r: &Rule,
+        date: Date,
+        known_as_of: Date,
+        mode: Mode,
+        chosen: &[String],
+    ) -> bool {
+        if r.known > known_as_of {
+            return false;
+        }
         let Some(p) = self.pack_of(r) else {
             return false;
         };
@@ -570,6 +588,7 @@ impl RuleSet {
         }
         for r in &self.rules {
             v.push(r.from);
+            v.push(r.known);
             v.extend(r.until);
             // A predicate that compares the date itself changes its answer at
             // the literal (or the day after, for <= and >).

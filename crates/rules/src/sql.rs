@@ -259,7 +259,9 @@ pub fn decision_query(
             return None;
         }
         let d = "\"date\"";
-        let mut c = vec![format!("{d} >= {}", date(r.from))];
+        // A rule counts from the day it applies and is public (as in
+        // `RuleSet::in_force`: an answer uses what was known on its date).
+        let mut c = vec![format!("{d} >= {}", date(r.from.max(r.known)))];
         if let Some(u) = r.until {
             c.push(format!("{d} < {}", date(u)));
         }

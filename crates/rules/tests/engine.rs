@@ -126,6 +126,7 @@ fn required(rs: &RuleSet, s: &ChipSpec, to: &str, hq: &str, on: &str, mode: Mode
         mode,
         with_packs: Vec::new(),
         parties: Default::default(),
+        known_as_of: None,
     };
     rs.decide(&q).license_required
 }
