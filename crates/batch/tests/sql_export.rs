@@ -17,8 +17,6 @@ use chipexport_catalog::Catalog;
 use chipexport_rules::sql::{Dialect, decision_query};
 use chipexport_rules::{Mode, RuleSet};
 
-/// eccn, license_required, review_policy, license_exceptions, conditions,
-/// measures, rules_fired, as the SQL returns them.
 /// status, eccn, license_required, review_policy, license_exceptions,
 /// conditions, measures, rules_fired.
 type SqlRow = (
@@ -189,4 +187,47 @@ fn exported_sql_on_sqlite_agrees_with_screen() {
         states.contains("undetermined") && states.contains("required"),
         "{states:?}"
     );
+}
+
+#[test]
+fn exported_sql_refuses_rows_with_a_bad_destination_or_date() {
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE ledger (order_id TEXT, chip TEXT, destination TEXT, end_user_hq TEXT, ship_date TEXT, exported_from TEXT, buyer_type TEXT);
+         INSERT INTO ledger VALUES ('ok', 'H20', 'CN', NULL, '2025-09-01', NULL, NULL);
+         INSERT INTO ledger VALUES ('xx', 'H20', 'XX', NULL, '2025-09-01', NULL, NULL);
+         INSERT INTO ledger VALUES ('slash', 'H20', 'CN', NULL, '2025/09/01', NULL, NULL);
+         INSERT INTO ledger VALUES ('feb30', 'H20', 'CN', NULL, '2025-02-30', NULL, NULL);",
+    )
+    .unwrap();
+    let query = decision_query(&rs, &cat, Dialect::Sqlite, Mode::Enforced, &[]);
+    let mut stmt = conn.prepare(&query).unwrap();
+    let rows: HashMap<String, (Option<String>, Option<String>)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(10)?,
+                ),
+            ))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(rows["ok"], (Some("required".to_string()), None));
+    for (id, field) in [
+        ("xx", "destination"),
+        ("slash", "ship_date"),
+        ("feb30", "ship_date"),
+    ] {
+        let (status, error) = &rows[id];
+        assert_eq!(status, &None, "{id}: no decision for a bad row");
+        assert!(
+            error.as_deref().unwrap_or("").starts_with(field),
+            "{id}: {error:?}"
+        );
+    }
 }

@@ -158,8 +158,10 @@ impl Lowering<'_> {
 /// `status` (`required`, `not_required` or `undetermined`), `eccn`
 /// (`undetermined` when a classification rule that would change it is),
 /// `license_required` (NULL when undetermined), `review_policy`,
-/// `license_exceptions`, `conditions`, `measures` and `rules_fired` (ids
-/// joined by `;`).
+/// `license_exceptions`, `conditions`, `measures`, `rules_fired` (ids
+/// joined by `;`) and `error`: a row whose destination or headquarters is
+/// not an ISO code, or whose ship date is not a YYYY-MM-DD day, has an
+/// error and no decision (as `screen` gives it).
 ///
 /// It follows `RuleSet::determine` step by step: the catalog as a `chips`
 /// table, facts as columns, then one stage per slot in slot order. A rule
@@ -235,10 +237,27 @@ pub fn decision_query(
     sql.push_str("\n),\n");
 
     // Facts, named as the predicates name them.
+    // A ship date that is not YYYY-MM-DD, or not a day of the calendar, is
+    // NULL here and an input error below (as `screen` refuses it).
     let date_expr = match dialect {
-        Dialect::Ansi => "CAST(l.ship_date AS DATE)".to_string(),
-        Dialect::Sqlite => "l.ship_date".to_string(),
+        Dialect::Ansi => {
+            "TRY_CAST(CASE WHEN l.ship_date LIKE '____-__-__' THEN l.ship_date END AS DATE)"
+                .to_string()
+        }
+        Dialect::Sqlite => "CASE WHEN l.ship_date LIKE '____-__-__' AND date(l.ship_date) = l.ship_date THEN l.ship_date END".to_string(),
     };
+    let codes: Vec<String> = chipexport_domain::Country::all()
+        .map(|c| q(c.as_str()))
+        .collect();
+    let codes = codes.join(", ");
+    let input_error = format!(
+        "CASE WHEN l.destination IS NULL OR l.destination NOT IN ({codes}) \
+         THEN 'destination: `' || COALESCE(l.destination, '') || '` is not an ISO 3166 alpha-2 code' \
+         WHEN NULLIF(l.end_user_hq, '') IS NOT NULL AND l.end_user_hq NOT IN ({codes}) \
+         THEN 'end_user_hq: `' || l.end_user_hq || '` is not an ISO 3166 alpha-2 code' \
+         WHEN ({date_expr}) IS NULL \
+         THEN 'ship_date: `' || COALESCE(l.ship_date, '') || '` is not a date (YYYY-MM-DD)' END"
+    );
     sql.push_str(&format!(
         "facts AS (SELECT l.order_id AS order_id, c.chip AS chip, c.model AS model, c.vendor AS vendor, c.tpp AS tpp, c.performance_density AS performance_density, \
          c.die_area_mm2 AS die_area_mm2, c.memory_bandwidth_gbps AS memory_bandwidth_gbps, c.interconnect_gbps AS interconnect_gbps, \
@@ -247,7 +266,7 @@ pub fn decision_query(
          COALESCE(NULLIF(l.end_user_hq, ''), l.destination) AS end_user_hq, COALESCE(NULLIF(l.exported_from, ''), 'US') AS exported_from, \
          {date_expr} AS \"date\", NULLIF(l.buyer_type, '') AS buyer_type, CAST(NULL AS VARCHAR) AS exporter_role, \
          CASE WHEN COALESCE(NULLIF(l.exported_from, ''), 'US') = 'US' OR c.origin_country = 'US' THEN {} ELSE NULL END AS subject_to_ear, \
-         CAST('' AS VARCHAR) AS rules_fired \
+         CAST('' AS VARCHAR) AS rules_fired, {input_error} AS input_error \
          FROM ledger l JOIN chips c ON c.chip_key = l.chip),\n",
         low.lit(&Lit::Bool(true))
     ));
@@ -556,7 +575,7 @@ pub fn decision_query(
     // Licence exceptions only matter when a licence is required (as in decide).
     let sql = sql.trim_end().trim_end_matches(',').to_string();
     format!(
-        "{sql}\nSELECT order_id, chip, CASE WHEN license_required THEN {required} WHEN {outside} THEN {outside_coverage} WHEN license_required IS NULL THEN {undetermined} ELSE {not_required} END AS status, COALESCE(eccn, {undetermined_eccn}) AS eccn, CASE WHEN {outside} AND license_required IS NOT TRUE THEN NULL ELSE license_required END AS license_required, CASE WHEN license_required THEN license_exceptions ELSE '' END AS license_exceptions, review_policy, conditions, measures, rules_fired FROM {prev}",
+        "{sql}\nSELECT order_id, chip, CASE WHEN input_error IS NOT NULL THEN NULL WHEN license_required THEN {required} WHEN {outside} THEN {outside_coverage} WHEN license_required IS NULL THEN {undetermined} ELSE {not_required} END AS status, CASE WHEN input_error IS NULL THEN COALESCE(eccn, {undetermined_eccn}) END AS eccn, CASE WHEN input_error IS NOT NULL OR ({outside} AND license_required IS NOT TRUE) THEN NULL ELSE license_required END AS license_required, CASE WHEN input_error IS NULL AND license_required THEN license_exceptions ELSE '' END AS license_exceptions, CASE WHEN input_error IS NULL THEN review_policy END AS review_policy, CASE WHEN input_error IS NULL THEN conditions ELSE '' END AS conditions, CASE WHEN input_error IS NULL THEN measures ELSE '' END AS measures, CASE WHEN input_error IS NULL THEN rules_fired ELSE '' END AS rules_fired, input_error AS error FROM {prev}",
         outside = coverage_sql(rs, &low),
         outside_coverage = q(LicenseStatus::OutsideCoverage.as_str()),
         undetermined = q(LicenseStatus::Undetermined.as_str()),
@@ -664,4 +683,5 @@ const FACT_COLUMNS: &[&str] = &[
     "buyer_type",
     "exporter_role",
     "subject_to_ear",
+    "input_error",
 ];
