@@ -429,10 +429,15 @@ fn money(d: Decimal) -> String {
 
 /// Amounts by currency in words: `USD 1,200; EUR 300`, or `0`.
 pub fn money_text(m: &Money) -> String {
+    money_text_with(m, money)
+}
+
+/// [`money_text`] with another way of writing one amount (decimals, say).
+pub fn money_text_with(m: &Money, amount: impl Fn(Decimal) -> String) -> String {
     let parts: Vec<String> = m
         .iter()
         .filter(|(_, v)| !v.is_zero())
-        .map(|(c, v)| format!("{c} {}", money(*v)))
+        .map(|(c, v)| format!("{c} {}", amount(*v)))
         .collect();
     if parts.is_empty() {
         "0".to_string()

@@ -360,6 +360,19 @@ fn plain(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, Error> {
     RecordBatch::try_new(schema.clone(), cols).map_err(bug)
 }
 
+/// How many rows of a text column hold `value` (0 when the column is absent).
+fn count_text(b: &RecordBatch, column: &str, value: &str) -> Result<u64, Error> {
+    let Some(c) = b.column_by_name(column) else {
+        return Ok(0);
+    };
+    let c = cast(c, &DataType::Utf8).map_err(bug)?;
+    let n = c
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .map_or(0, |a| a.iter().filter(|v| *v == Some(value)).count());
+    u64::try_from(n).map_err(bug)
+}
+
 impl RunSummary {
     fn add(&mut self, b: &RecordBatch) -> Result<(), Error> {
         self.rows += u64::try_from(b.num_rows()).map_err(bug)?;
@@ -369,26 +382,12 @@ impl RunSummary {
                 self.license_required += u64::try_from(a.true_count()).map_err(bug)?;
             }
         }
-        if let Some(c) = b.column_by_name("status") {
-            let c = cast(c, &DataType::Utf8).map_err(bug)?;
-            if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
-                let n = a
-                    .iter()
-                    .filter(|v| *v == Some(LicenseStatus::Undetermined.as_str()))
-                    .count();
-                self.undetermined += u64::try_from(n).map_err(bug)?;
-            }
-        }
-        if let Some(c) = b.column_by_name("review_policy") {
-            let c = cast(c, &DataType::Utf8).map_err(bug)?;
-            if let Some(a) = c.as_any().downcast_ref::<StringArray>() {
-                let n = a
-                    .iter()
-                    .filter(|v| *v == Some(ReviewPolicy::PresumptionOfDenial.as_str()))
-                    .count();
-                self.presumption_of_denial += u64::try_from(n).map_err(bug)?;
-            }
-        }
+        self.undetermined += count_text(b, "status", LicenseStatus::Undetermined.as_str())?;
+        self.presumption_of_denial += count_text(
+            b,
+            "review_policy",
+            ReviewPolicy::PresumptionOfDenial.as_str(),
+        )?;
         Ok(())
     }
 }

@@ -166,14 +166,5 @@ fn section(o: &mut String, title: &str, m: &BTreeMap<String, Totals>) {
 
 /// Amounts by currency, with two decimals: `USD 1,200.00; EUR 300.00`.
 fn amounts(m: &Money) -> String {
-    let parts: Vec<String> = m
-        .iter()
-        .filter(|(_, v)| !v.is_zero())
-        .map(|(c, v)| format!("{c} {}", money(*v)))
-        .collect();
-    if parts.is_empty() {
-        "0".to_string()
-    } else {
-        parts.join("; ")
-    }
+    chipexport_batch::impact::money_text_with(m, money)
 }
