@@ -53,6 +53,11 @@ pub struct Ask {
     /// (`YYYY-MM-DD`) instead of on the question's date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_as_of: Option<String>,
+    /// Only rules encoded at least this surely (`confirmed`, `secondary`,
+    /// `estimate`, `unconfirmed`) decide; weaker ones leave the answer
+    /// undetermined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_confidence: Option<chipexport_domain::Confidence>,
     /// The buyer (purchaser), screened against the restricted-party lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<String>,
@@ -290,7 +295,8 @@ impl Ask {
                     .as_deref()
                     .map(|k| date("known_as_of", k))
                     .transpose()?,
-            );
+            )
+            .min_confidence(self.min_confidence);
         rs.validate(&q)
             .map_err(|e| Error::input(e.message, e.help).with_field(e.field))?;
         Ok(q)

@@ -427,6 +427,7 @@ impl<'a> Screener<'a> {
             with_packs: self.scenario.with_packs.clone(),
             parties: Default::default(),
             known_as_of: None,
+            min_confidence: None,
         };
         // One plan per breakpoint interval: the rules in force there.
         let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);

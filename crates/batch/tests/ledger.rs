@@ -87,6 +87,7 @@ fn screen_agrees_with_check_field_by_field() {
                 with_packs: Vec::new(),
                 parties: Default::default(),
                 known_as_of: None,
+                min_confidence: None,
             };
             let d = rs.decide(&q);
             let row = col(b, "order_id").value(i);

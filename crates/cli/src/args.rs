@@ -71,6 +71,10 @@ pub struct QuestionArgs {
     /// instead of on the question's date [default: the question's date].
     #[arg(long, value_name = "DATE")]
     pub known_as_of: Option<String>,
+    /// Only rules encoded at least this surely decide; a weaker rule that
+    /// would fire leaves the answer undetermined.
+    #[arg(long, value_name = "LEVEL", value_parser = confidence)]
+    pub min_confidence: Option<chipexport_domain::Confidence>,
     #[command(flatten)]
     pub rules: RulesArgs,
     #[command(flatten)]
@@ -120,6 +124,7 @@ impl QuestionArgs {
             as_written: self.rules.as_written,
             with_packs: self.rules.with_packs.clone(),
             known_as_of: self.known_as_of.clone(),
+            min_confidence: self.min_confidence,
             buyer: self.parties.buyer.clone(),
             buyer_country: self.parties.buyer_country.clone(),
             end_user: self.parties.end_user.clone(),
@@ -212,4 +217,14 @@ pub fn choice<T: Choice + Clone + PartialEq>() -> impl TypedValueParser<Value = 
             .map(|(_, n, h)| PossibleValue::new(*n).help(*h)),
     )
     .try_map(|s| T::parse("", &s).map_err(|e| e.message().to_string()))
+}
+
+/// Parses a confidence level (`confirmed`, `secondary`, `estimate`,
+/// `unconfirmed`).
+fn confidence(s: &str) -> Result<chipexport_domain::Confidence, String> {
+    use serde::Deserialize as _;
+    let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s);
+    chipexport_domain::Confidence::deserialize(de).map_err(|_| {
+        format!("`{s}` is not a confidence level: confirmed, secondary, estimate or unconfirmed")
+    })
 }

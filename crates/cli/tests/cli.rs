@@ -944,3 +944,35 @@ fn the_affiliates_rule_reads_the_listed_owners_share() {
         rule
     ));
 }
+
+#[test]
+fn a_minimum_confidence_turns_a_weakly_encoded_answer_into_cannot_decide() {
+    let ask = [
+        "check",
+        "--chip",
+        "RTX 5090 D",
+        "--to",
+        "CN",
+        "--on",
+        "2025-09-01",
+    ];
+    // The April 2025 'equivalents' line is UNCONFIRMED: it decides by default,
+    // and the headline says what it rests on.
+    let j = json(&ask);
+    assert_eq!(j["status"], "required");
+    assert!(j["verdict"].as_str().unwrap().contains("UNCONFIRMED"));
+    let mut strict = ask.to_vec();
+    strict.extend(["--min-confidence", "confirmed"]);
+    let j = json(&strict);
+    assert_eq!(j["status"], "undetermined", "{}", j["verdict"]);
+    assert!(
+        j["deciding_facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("a confirmed encoding of")),
+        "{}",
+        j["deciding_facts"]
+    );
+    assert_eq!(j["question"]["min_confidence"], "confirmed");
+}

@@ -23,6 +23,7 @@ fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
         with_packs: Vec::new(),
         parties: Default::default(),
         known_as_of: None,
+        min_confidence: None,
     }
 }
 

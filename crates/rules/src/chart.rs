@@ -73,6 +73,7 @@ impl Assumptions {
             with_packs: Vec::new(),
             parties: crate::facts::PartyFacts::default(),
             known_as_of: None,
+            min_confidence: None,
         }
     }
 }

@@ -51,6 +51,10 @@ pub struct Question {
     /// `on` (`None`: what was public on `on`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_as_of: Option<Date>,
+    /// Only rules encoded at least this surely decide; a weaker rule that
+    /// would fire is undetermined instead (`None`: every rule decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_confidence: Option<Confidence>,
 }
 
 impl Question {
@@ -77,6 +81,7 @@ impl Question {
             with_packs: Vec::new(),
             parties: crate::facts::PartyFacts::default(),
             known_as_of: None,
+            min_confidence: None,
         }
     }
 
@@ -85,6 +90,14 @@ impl Question {
     #[must_use]
     pub fn known_as_of(mut self, k: Option<Date>) -> Question {
         self.known_as_of = k;
+        self
+    }
+
+    /// Lets only rules encoded at least this surely decide (`confirmed`:
+    /// secondary and unconfirmed encodings leave the answer undetermined).
+    #[must_use]
+    pub fn min_confidence(mut self, c: Option<Confidence>) -> Question {
+        self.min_confidence = c;
         self
     }
 
@@ -577,6 +590,10 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
                 {
                     unknown.push(ri)
                 }
+                // Too weakly encoded for the question's minimum confidence.
+                Some(true) if slot != Slot::Notice && too_weak(rs, r, q.min_confidence) => {
+                    unknown.push(ri)
+                }
                 Some(true) => fired.push(ri),
                 Some(false) => {}
                 None => unknown.push(ri),
@@ -669,6 +686,17 @@ pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> 
     d
 }
 
+/// A rule's confidence: its own or its pack's, whichever is weaker.
+pub(crate) fn rule_confidence(rs: &RuleSet, r: &Rule) -> Confidence {
+    rs.pack_of(r)
+        .map_or(r.confidence, |p| r.confidence.max(p.meta.confidence))
+}
+
+/// Whether a rule is encoded less surely than the question's minimum.
+fn too_weak(rs: &RuleSet, r: &Rule, min: Option<Confidence>) -> bool {
+    min.is_some_and(|m| rule_confidence(rs, r) > m)
+}
+
 /// Why a US licence question is outside coverage, if it is: the item is
 /// (or may be) subject to the EAR, and the destination and date fall in a
 /// gap or before the first encoded US instrument.
@@ -734,6 +762,16 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             .and_then(|p| p.open_end())
         {
             missing.extend(o.settle.iter().cloned());
+        }
+        if let Some(m) = q
+            .min_confidence
+            .filter(|_| too_weak(rs, r, q.min_confidence))
+        {
+            missing.push(format!(
+                "a {m} encoding of {} (it is {})",
+                r.id,
+                rule_confidence(rs, r)
+            ));
         }
         let u = Undetermined {
             rule: r.id.clone(),

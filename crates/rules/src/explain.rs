@@ -273,6 +273,12 @@ pub fn memo(d: &Decision, item_name: &str) -> String {
             crate::ruleset::Mode::AsWritten => "as-written",
         }
     );
+    if let Some(m) = q.min_confidence {
+        let _ = writeln!(
+            o,
+            "only rules encoded {m} or better decide; weaker ones leave the answer undetermined"
+        );
+    }
     if d.known_as_of != q.on {
         let _ = writeln!(
             o,

@@ -127,6 +127,7 @@ fn required(rs: &RuleSet, s: &ChipSpec, to: &str, hq: &str, on: &str, mode: Mode
         with_packs: Vec::new(),
         parties: Default::default(),
         known_as_of: None,
+        min_confidence: None,
     };
     rs.decide(&q).license_required
 }
