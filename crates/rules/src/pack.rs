@@ -603,6 +603,28 @@ impl Pack {
                 None,
             ));
         }
+        // A pack cited only from weak sources cannot claim more than
+        // `unconfirmed`.
+        if !meta.citation.urls.is_empty()
+            && meta.confidence != Confidence::Unconfirmed
+            && meta
+                .citation
+                .urls
+                .iter()
+                .all(|u| vocab.source_grades().grade(u) == crate::vocabulary::SourceGrade::Weak)
+        {
+            errors.push(err(
+                &["pack", "confidence"],
+                format!(
+                    "`confidence` is `{}`, but every cited source is weak (not a primary or secondary source in data/vocabulary.toml)",
+                    meta.confidence
+                ),
+                Some(
+                    "cite a primary or secondary source, or set `confidence = \"unconfirmed\"`"
+                        .into(),
+                ),
+            ));
+        }
         if let Some(o) = &meta.open_end {
             if o.after < meta.effective {
                 errors.push(err(

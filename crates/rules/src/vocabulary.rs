@@ -148,6 +148,59 @@ pub struct MeasureKind {
     pub sale: Option<SaleEffect>,
 }
 
+/// How much a cited source can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceGrade {
+    /// The issuing authority or the law's official publication (the
+    /// Federal Register, the eCFR, BIS, SEC filings, Congress).
+    Primary,
+    /// Law firms, trade-law publications, news agencies and established
+    /// press.
+    Secondary,
+    /// Everything else (blogs, aggregators, unknown sites): it cannot make
+    /// an encoding more than `unconfirmed`.
+    Weak,
+}
+
+/// The hosts of each grade; a host not listed is weak.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceGrades {
+    /// Hosts of primary sources (`federalregister.gov`); subdomains count.
+    #[serde(default)]
+    primary: Vec<String>,
+    /// Hosts of secondary sources.
+    #[serde(default)]
+    secondary: Vec<String>,
+}
+
+impl SourceGrades {
+    /// The grade of a URL, by its host (a subdomain counts as its domain).
+    pub fn grade(&self, url: &str) -> SourceGrade {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let host = rest
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("")
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let of = |list: &[String]| {
+            list.iter()
+                .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        };
+        if of(&self.primary) {
+            SourceGrade::Primary
+        } else if of(&self.secondary) {
+            SourceGrade::Secondary
+        } else {
+            SourceGrade::Weak
+        }
+    }
+}
+
 /// The open vocabularies, as loaded from `data/vocabulary.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +218,9 @@ pub struct Vocabulary {
     measure_kinds: Vec<MeasureKind>,
     #[serde(rename = "notice_kind")]
     notice_kinds: Vec<Term>,
+    /// How much a cited source can carry (see [`SourceGrade`]).
+    #[serde(default)]
+    source_grades: SourceGrades,
     /// The file's name, for diagnostics.
     #[serde(skip)]
     source_name: String,
@@ -285,6 +341,11 @@ impl Vocabulary {
     /// rule set).
     pub fn source_text(&self) -> &str {
         &self.source_text
+    }
+
+    /// The grades of cited sources.
+    pub fn source_grades(&self) -> &SourceGrades {
+        &self.source_grades
     }
 
     /// The classification when no classification rule applies.
@@ -438,5 +499,19 @@ mod tests {
         let e = Vocabulary::parse(&SourceFile::new("v.toml", text)).expect_err("duplicate");
         assert!(e.message.contains("listed twice"), "{}", e.message);
         assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn a_source_is_graded_by_its_host_and_an_unlisted_host_is_weak() {
+        let v = Vocabulary::embedded().unwrap_or_else(|e| panic!("{e:?}"));
+        let g = v.source_grades();
+        assert_eq!(
+            g.grade("https://www.federalregister.gov/documents/2023/10/25/x"),
+            SourceGrade::Primary
+        );
+        assert_eq!(g.grade("https://www.reuters.com/x"), SourceGrade::Secondary);
+        assert_eq!(g.grade("https://zerohedge.com/news/x"), SourceGrade::Weak);
+        // A host that merely ends with a listed name is not that domain.
+        assert_eq!(g.grade("https://notreuters.com/x"), SourceGrade::Weak);
     }
 }

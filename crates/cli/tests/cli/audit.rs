@@ -31,7 +31,7 @@ summary = "A hypothetical instrument for the audit tests."
 scope = "subject_to_ear"
 
 [pack.citation]
-urls = ["https://example.com/test-h20-sg"]
+urls = ["https://www.federalregister.gov/test-h20-sg"]
 note = "Made up for tests."
 
 [[rule]]

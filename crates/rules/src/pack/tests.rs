@@ -190,3 +190,37 @@ fn an_open_end_needs_a_settling_fact_and_a_date_in_force() {
     let unknown = OPEN.replace("note = \"whether", "notes = \"whether");
     assert!(Pack::parse(&SourceFile::new("o.toml", &unknown), &vocab()).is_err());
 }
+
+#[test]
+fn a_pack_cited_only_from_weak_sources_cannot_claim_more_than_unconfirmed() {
+    // The pack's own confidence line comes first in PACK; the rule's second.
+    let with = |url: &str, confidence: &str| {
+        PACK.replace("performance_densty", "performance_density")
+            .replacen(
+                "confidence = \"confirmed\"\nsummary = \"s\"\n",
+                &format!(
+                    "confidence = \"{confidence}\"\nsummary = \"s\"\n[pack.citation]\nurls = [\"{url}\"]\n"
+                ),
+                1,
+            )
+    };
+    let errs = |text: String| {
+        Pack::parse(&SourceFile::new("p.toml", text), &vocab())
+            .err()
+            .unwrap_or_default()
+    };
+    let weak = errs(with("https://some-blog.example/post", "confirmed"));
+    assert!(
+        weak.iter()
+            .any(|e| e.message.contains("every cited source is weak")),
+        "{weak:?}"
+    );
+    assert!(errs(with("https://some-blog.example/post", "unconfirmed")).is_empty());
+    assert!(
+        errs(with(
+            "https://www.federalregister.gov/d/2023-23055",
+            "confirmed"
+        ))
+        .is_empty()
+    );
+}
