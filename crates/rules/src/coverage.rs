@@ -78,6 +78,10 @@ pub struct Coverage {
     pub gaps: Vec<Gap>,
     #[serde(skip)]
     text: String,
+    /// [`Coverage::us_from`], computed once when the file is parsed (it is
+    /// read for every question).
+    #[serde(skip)]
+    us_from: Option<Date>,
 }
 
 /// Why a question is outside coverage.
@@ -116,6 +120,12 @@ impl Coverage {
             ));
         }
         c.text = file.text.clone();
+        c.us_from = c
+            .regimes
+            .iter()
+            .filter(|r| r.jurisdiction == "US" && r.destinations.is_empty())
+            .map(|r| r.from)
+            .min();
         Ok(c)
     }
 
@@ -127,11 +137,7 @@ impl Coverage {
     /// The first day the US rules cover every destination (regimes for
     /// some destinations only, such as an embargo, do not count).
     pub fn us_from(&self) -> Option<Date> {
-        self.regimes
-            .iter()
-            .filter(|r| r.jurisdiction == "US" && r.destinations.is_empty())
-            .map(|r| r.from)
-            .min()
+        self.us_from
     }
 
     /// Why a US licence question for this destination on this date is

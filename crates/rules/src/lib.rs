@@ -32,6 +32,7 @@ pub mod explain;
 pub mod expr;
 pub mod facts;
 pub mod headroom;
+mod lines;
 pub mod pack;
 pub mod provision;
 pub mod record;
