@@ -18,6 +18,18 @@ use chipexport_domain::{Country, Date, Fault};
 use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
 use rust_decimal::Decimal;
 
+/// One side of an impact comparison: every order on date `d`.
+fn on<'a>(rs: &'a RuleSet, d: &str) -> Side<'a> {
+    Side {
+        label: d.to_string(),
+        rs,
+        scenario: Scenario {
+            on: Some(d.parse().unwrap()),
+            ..Scenario::default()
+        },
+    }
+}
+
 fn read_all(path: &Path) -> Vec<RecordBatch> {
     let f = std::fs::File::open(path).unwrap();
     parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
@@ -134,14 +146,7 @@ fn impact_of_the_april_2025_letters_and_the_august_revenue_share() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("h20.parquet");
     generate(&cat, Profile::H20China, 5_000, 3, &input).unwrap();
-    let side = |d: &str| Side {
-        label: d.to_string(),
-        rs: &rs,
-        scenario: Scenario {
-            on: Some(d.parse().unwrap()),
-            ..Scenario::default()
-        },
-    };
+    let side = |d: &str| on(&rs, d);
 
     let r = impact(
         &cat,
@@ -369,14 +374,7 @@ fn a_licence_only_ledger_needs_no_money_columns() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 3, "every row comes out: {text}");
     // impact needs the value columns and says so.
-    let side = |d: &str| Side {
-        label: d.to_string(),
-        rs: &rs,
-        scenario: Scenario {
-            on: Some(d.parse().unwrap()),
-            ..Scenario::default()
-        },
-    };
+    let side = |d: &str| on(&rs, d);
     let e = impact(
         &cat,
         side("2025-04-01"),
@@ -526,14 +524,7 @@ fn impact_groups_by_catalog_id_and_never_adds_currencies() {
          4,MI308X,1,10,USD,AE,D,2025-01-01\n",
     )
     .unwrap();
-    let side = |d: &str| Side {
-        label: d.to_string(),
-        rs: &rs,
-        scenario: Scenario {
-            on: Some(d.parse().unwrap()),
-            ..Scenario::default()
-        },
-    };
+    let side = |d: &str| on(&rs, d);
     let r = impact(
         &cat,
         side("2023-09-01"),
