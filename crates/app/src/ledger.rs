@@ -26,6 +26,10 @@ pub struct ScreenRequest {
     pub mode: Mode,
     /// Bills to apply as if in force.
     pub with_packs: Vec<String>,
+    /// Screen the parties named in `customer`, `end_user` and `consignee`
+    /// (the default); `false` decides without them, as the exported SQL
+    /// does.
+    pub parties: bool,
 }
 
 /// What a screening run did.
@@ -160,6 +164,7 @@ impl App {
                 mode: req.mode,
                 with_packs: req.with_packs.clone(),
                 on: req.on,
+                parties: self.ledger_parties(req)?,
             },
             &req.ledger,
             &req.out,
@@ -170,6 +175,19 @@ impl App {
             seconds: started.elapsed().as_secs_f64(),
             out: req.out.clone(),
         })
+    }
+
+    /// The party screen for a ledger that names parties, unless the
+    /// request says not to screen them.
+    fn ledger_parties(
+        &self,
+        req: &ScreenRequest,
+    ) -> Result<Option<chipexport_batch::screen::SharedParties>> {
+        if !req.parties || name_columns(&req.ledger)?.is_empty() {
+            return Ok(None);
+        }
+        let p = crate::parties::LedgerParties::new(self.screening_index()?, self.party_reviews()?);
+        Ok(Some(std::sync::Arc::new(p)))
     }
 
     /// The impact of the `after` scenario against `before` on a ledger.
@@ -212,6 +230,23 @@ impl App {
             out,
         )?)
     }
+}
+
+/// The party name columns a ledger has (`customer`, `end_user`,
+/// `consignee`).
+pub fn name_columns(ledger: &Path) -> Result<Vec<&'static str>> {
+    let r = chipexport_batch::io::open(ledger, 1)?;
+    Ok(chipexport_batch::screen::NAME_COLUMNS
+        .into_iter()
+        .filter(|c| r.schema.index_of(c).is_ok())
+        .collect())
+}
+
+/// Whether a screened file was screened with its parties (a `party_lists`
+/// cell that is not null): the exported query, which decides without
+/// them, can only be compared with a run of `screen --no-parties`.
+pub fn screened_with_parties(screened: &Path) -> Result<bool> {
+    Ok(chipexport_batch::screen::screened_with_parties(screened)?)
 }
 
 /// Writes an impact report's changed orders as CSV.

@@ -13,6 +13,7 @@
 //! * [`rules`]: the packs, their test cases, the SQL export;
 //! * [`ledger`]: screening an order book and the impact of a rule change;
 //! * [`parties`]: restricted-party screening, and the parties of a check;
+//!   [`reviews`]: reviewers' decisions on its matches;
 //! * [`audit`]: the decision log (entries, listing and export,
 //!   verification, replay); [`logged`]: what an entry records; [`trail`]:
 //!   the entries listed, shown and exported;
@@ -34,6 +35,7 @@ pub mod ledger;
 pub mod logged;
 pub mod parties;
 pub mod question;
+pub mod reviews;
 pub mod rules;
 pub mod timeline;
 pub mod trail;

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::App;
 use crate::error::{Error, Result};
 
+mod ledger;
+pub use ledger::LedgerParties;
+
 /// How many days a list may be older than the question's date before the
 /// answer says so.
 pub const STALE_DAYS: i64 = 7;
@@ -29,6 +32,8 @@ pub const IMPORTED: &str = "screening/list.json";
 pub struct Screener {
     file: Option<PathBuf>,
     cell: OnceLock<std::result::Result<Arc<Index>, String>>,
+    /// The decision log whose reviewers' decisions screenings apply.
+    reviews: Option<crate::audit::LogLocation>,
 }
 
 impl std::fmt::Debug for Screener {
@@ -45,6 +50,7 @@ impl Screener {
         Screener {
             file: dir.map(|d| d.join(IMPORTED)).filter(|p| p.exists()),
             cell: OnceLock::new(),
+            reviews: dir.map(crate::audit::LogLocation::dir),
         }
     }
 
@@ -106,7 +112,8 @@ pub struct PartyMatch {
     /// The score, 0 to 1.
     pub score: f64,
     /// `match` at 0.97 or more; `possible` below: a reviewer must clear or
-    /// confirm it before it counts either way.
+    /// confirm it before it counts either way; `cleared` or `confirmed`
+    /// once a reviewer has (see `review`).
     pub status: &'static str,
     /// The entry's countries.
     pub countries: Vec<String>,
@@ -121,6 +128,22 @@ pub struct PartyMatch {
     pub federal_register: Option<String>,
     /// Why it matched.
     pub explanation: Explanation,
+    /// The reviewer's decision that cleared or confirmed it, when one
+    /// applies (made on or before the question's date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::reviews::ReviewCitation>,
+}
+
+impl PartyMatch {
+    /// Whether it counts as a hit: a `match`, or `confirmed` by a reviewer.
+    pub fn is_hit(&self) -> bool {
+        matches!(self.status, "match" | "confirmed")
+    }
+
+    /// Whether it is a possible match that no reviewer has decided.
+    pub fn is_possible(&self) -> bool {
+        self.status == "possible"
+    }
 }
 
 /// A name screened.
@@ -150,13 +173,19 @@ impl Screening {
     /// `listed` (a match at the confident score), `clear` (nothing above
     /// the threshold), or `possible match: review needed`.
     pub fn verdict(&self) -> &'static str {
-        if self.matches.iter().any(|m| m.status == "match") {
-            "listed"
-        } else if self.matches.is_empty() {
-            "clear"
-        } else {
-            "possible match: review needed"
-        }
+        verdict(&self.matches)
+    }
+}
+
+/// `listed` (a hit), `possible match: review needed`, or `clear` (nothing
+/// above the threshold, or every match cleared by a reviewer).
+pub fn verdict(matches: &[PartyMatch]) -> &'static str {
+    if matches.iter().any(PartyMatch::is_hit) {
+        "listed"
+    } else if matches.iter().any(PartyMatch::is_possible) {
+        "possible match: review needed"
+    } else {
+        "clear"
     }
 }
 
@@ -172,7 +201,8 @@ pub fn load_error(e: LoadError) -> Error {
     Error::located(vec![d])
 }
 
-fn check_name(field: &str, name: &str) -> Result<()> {
+/// Refuses an empty or over-long name, naming the field.
+pub(crate) fn check_name(field: &str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::input(
             format!("`{field}` is empty"),
@@ -213,15 +243,48 @@ impl App {
         self.screener.index()
     }
 
-    /// Uses the list imported into `dir`, when there is one.
+    /// Uses the list imported into `dir`, when there is one, and the
+    /// reviewers' decisions in the decision log there.
     #[must_use]
     pub fn with_screening_data(mut self, dir: &Path) -> App {
         self.screener = Arc::new(Screener::new(Some(dir)));
         self
     }
 
+    /// Reads the reviewers' decisions from the log at `at` (e.g. a
+    /// PostgreSQL log) instead.
+    #[must_use]
+    pub fn with_review_log(mut self, at: crate::audit::LogLocation) -> App {
+        let file = self.screener.file.clone();
+        self.screener = Arc::new(Screener {
+            file,
+            cell: OnceLock::new(),
+            reviews: Some(at),
+        });
+        self
+    }
+
+    /// The reviewers' decisions screenings apply (none without a log).
+    pub fn party_reviews(&self) -> Result<crate::reviews::Reviews> {
+        self.screener
+            .reviews
+            .as_ref()
+            .map_or_else(|| Ok(Default::default()), crate::reviews::Reviews::load)
+    }
+
     /// Screens a name; `today` is used when the request has no date.
+    /// Reviewers' decisions in the log in use apply.
     pub fn screen_party(&self, req: &ScreenRequest, today: Date) -> Result<Screening> {
+        self.screen_party_with(req, today, &self.party_reviews()?)
+    }
+
+    /// Screens a name, applying `reviews`.
+    pub fn screen_party_with(
+        &self,
+        req: &ScreenRequest,
+        today: Date,
+        reviews: &crate::reviews::Reviews,
+    ) -> Result<Screening> {
         check_name("name", &req.name)?;
         let on = req
             .on
@@ -260,10 +323,32 @@ impl App {
             )
         });
         let cc = country.map(|c| c.as_str().to_string());
-        let matches = ix
-            .search(&req.name, cc.as_deref(), threshold)
-            .into_iter()
-            .filter_map(|h| {
+        let mut matches = matches_of(&ix, &req.name, cc.as_deref(), threshold);
+        reviews.apply(&req.name, &mut matches, on);
+        Ok(Screening {
+            query: req.name.clone(),
+            country: cc,
+            on,
+            list_date: list.date,
+            list_source: list.source.clone(),
+            warning,
+            threshold,
+            matches,
+        })
+    }
+}
+
+/// The entries `name` matches at `threshold` or more, best first, before
+/// any reviewer's decision.
+pub(crate) fn matches_of(
+    ix: &Index,
+    name: &str,
+    country: Option<&str>,
+    threshold: f64,
+) -> Vec<PartyMatch> {
+    ix.search(name, country, threshold)
+        .into_iter()
+        .filter_map(|h| {
                 let e: &Entry = ix.entry(h.entry)?;
                 Some(PartyMatch {
                     entry_id: e.id.clone(),
@@ -283,40 +368,29 @@ impl App {
                     fdp_footnote: Some(e.fdp_footnote()).filter(|f| *f > 0),
                     federal_register: e.federal_register.clone(),
                     explanation: h.explanation,
+                    review: None,
                 })
-            })
-            .collect();
-        Ok(Screening {
-            query: req.name.clone(),
-            country: cc,
-            on,
-            list_date: list.date,
-            list_source: list.source.clone(),
-            warning,
-            threshold,
-            matches,
         })
-    }
+        .collect()
+}
+
+impl App {
 
     /// The parties of a question screened, and the facts they give: a list
-    /// is `true` when a party matches it at the confident score, unknown
-    /// when a party only possibly matches it, `false` otherwise.
+    /// is `true` when a party matches it at the confident score (or a
+    /// reviewer confirmed the match), unknown when a party only possibly
+    /// matches it, `false` otherwise.
     pub fn screen_parties(
         &self,
         parties: &[PartyRef],
         on: Date,
     ) -> Result<(Vec<PartyScreening>, PartyFacts)> {
         let mut out = Vec::new();
-        let mut facts = PartyFacts::default();
         if parties.is_empty() {
-            return Ok((out, facts));
+            return Ok((out, PartyFacts::default()));
         }
-        facts.screened = true;
-        facts.listed_owner_share = Some(0.0);
         let ix = self.screening_index()?;
-        let mut lists: [Option<bool>; 5] = [Some(false); 5];
-        let mut footnote: Option<f64> = None;
-        let mut policy: Option<&'static str> = None;
+        let reviews = self.party_reviews()?;
         for p in parties {
             let req = ScreenRequest {
                 name: p.name.clone(),
@@ -324,7 +398,7 @@ impl App {
                 on: Some(on.to_string()),
                 threshold: None,
             };
-            let s = self.screen_party(&req, on).map_err(|e| {
+            let s = self.screen_party_with(&req, on, &reviews).map_err(|e| {
                 let field = if e.field() == Some("country") {
                     format!("{}_country", p.role)
                 } else {
@@ -332,53 +406,6 @@ impl App {
                 };
                 e.with_field(field)
             })?;
-            for (code, slot) in FACT_LISTS.iter().zip(lists.iter_mut()) {
-                let on_list: Vec<&PartyMatch> =
-                    s.matches.iter().filter(|m| m.list == *code).collect();
-                let hits: Vec<&&PartyMatch> =
-                    on_list.iter().filter(|m| m.status == "match").collect();
-                if !hits.is_empty() {
-                    *slot = Some(true);
-                } else if !on_list.is_empty() && *slot == Some(false) {
-                    *slot = None;
-                }
-                if *code != ListCode::EntityList {
-                    continue;
-                }
-                for m in hits {
-                    let f = f64::from(m.fdp_footnote.unwrap_or(0));
-                    // 1 and 4 reach foreign-made items: keep the one found.
-                    if footnote.is_none_or(|x| x == 0.0 || (f > 0.0 && f < x)) {
-                        footnote = Some(f);
-                    }
-                    let pol = ix
-                        .list()
-                        .entries
-                        .iter()
-                        .find(|e| e.id == m.entry_id)
-                        .and_then(Entry::policy);
-                    if policy != Some("presumption_of_denial") && pol.is_some() {
-                        policy = pol;
-                    }
-                }
-            }
-            // Taiwan's SHTC list and China's UEL are not in the data: only
-            // the entries their packs name are known (Huawei and SMIC with
-            // their subsidiaries; TechInsights and Strategy Analytics).
-            let confident_el = s
-                .matches
-                .iter()
-                .filter(|m| m.list == ListCode::EntityList && m.status == "match");
-            if confident_el.clone().any(|m| {
-                let n = m.name.to_ascii_lowercase();
-                TW_SHTC_NAMED.iter().any(|k| n.contains(k))
-            }) {
-                facts.tw_shtc = Some(true);
-            }
-            let norm = chipexport_parties::normalize::normalize(&p.name);
-            if CN_UEL_NAMED.iter().any(|k| norm.contains(k)) {
-                facts.cn_uel = Some(true);
-            }
             out.push(PartyScreening {
                 role: p.role,
                 name: p.name.clone(),
@@ -388,18 +415,85 @@ impl App {
                 matches: s.matches,
             });
         }
-        let [el, meu, uvl, dpl, sdn] = lists;
-        facts.entity_list = el;
-        if el == Some(true) {
-            facts.fdp_footnote = footnote;
-            facts.entity_policy = policy.map(str::to_string);
-        }
-        facts.meu = meu;
-        facts.uvl = uvl;
-        facts.dpl = dpl;
-        facts.sdn = sdn;
+        let screened: Vec<(&str, &[PartyMatch])> = out
+            .iter()
+            .map(|p| (p.name.as_str(), p.matches.as_slice()))
+            .collect();
+        let facts = facts_of(&ix, &screened);
         Ok((out, facts))
     }
+}
+
+/// The party facts of parties screened (`(name, matches)`, reviewers'
+/// decisions applied): a list is `true` when a party's match on it is a
+/// hit, unknown when one only possibly matches it, `false` otherwise; the
+/// Entity List's footnote and policy from the hits.
+pub(crate) fn facts_of(ix: &Index, parties: &[(&str, &[PartyMatch])]) -> PartyFacts {
+    let mut facts = PartyFacts {
+        screened: true,
+        listed_owner_share: Some(0.0),
+        ..PartyFacts::default()
+    };
+    let mut lists: [Option<bool>; 5] = [Some(false); 5];
+    let mut footnote: Option<f64> = None;
+    let mut policy: Option<&'static str> = None;
+    for (name, matches) in parties {
+        for (code, slot) in FACT_LISTS.iter().zip(lists.iter_mut()) {
+            let on_list: Vec<&PartyMatch> = matches.iter().filter(|m| m.list == *code).collect();
+            let hits: Vec<&&PartyMatch> = on_list.iter().filter(|m| m.is_hit()).collect();
+            if !hits.is_empty() {
+                *slot = Some(true);
+            } else if on_list.iter().any(|m| m.is_possible()) && *slot == Some(false) {
+                *slot = None;
+            }
+            if *code != ListCode::EntityList {
+                continue;
+            }
+            for m in hits {
+                let f = f64::from(m.fdp_footnote.unwrap_or(0));
+                // 1 and 4 reach foreign-made items: keep the one found.
+                if footnote.is_none_or(|x| x == 0.0 || (f > 0.0 && f < x)) {
+                    footnote = Some(f);
+                }
+                let pol = ix
+                    .list()
+                    .entries
+                    .iter()
+                    .find(|e| e.id == m.entry_id)
+                    .and_then(Entry::policy);
+                if policy != Some("presumption_of_denial") && pol.is_some() {
+                    policy = pol;
+                }
+            }
+        }
+        // Taiwan's SHTC list and China's UEL are not in the data: only the
+        // entries their packs name are known (Huawei and SMIC with their
+        // subsidiaries; TechInsights and Strategy Analytics).
+        if matches.iter().any(|m| {
+            m.list == ListCode::EntityList
+                && m.is_hit()
+                && TW_SHTC_NAMED
+                    .iter()
+                    .any(|k| m.name.to_ascii_lowercase().contains(k))
+        }) {
+            facts.tw_shtc = Some(true);
+        }
+        let norm = chipexport_parties::normalize::normalize(name);
+        if CN_UEL_NAMED.iter().any(|k| norm.contains(k)) {
+            facts.cn_uel = Some(true);
+        }
+    }
+    let [el, meu, uvl, dpl, sdn] = lists;
+    facts.entity_list = el;
+    if el == Some(true) {
+        facts.fdp_footnote = footnote;
+        facts.entity_policy = policy.map(str::to_string);
+    }
+    facts.meu = meu;
+    facts.uvl = uvl;
+    facts.dpl = dpl;
+    facts.sdn = sdn;
+    facts
 }
 
 impl App {
@@ -415,6 +509,11 @@ impl App {
     ) -> Result<Vec<OwnerScreening>> {
         let mut out = Vec::new();
         let mut total = Some(0.0);
+        let reviews = if owners.is_empty() {
+            crate::reviews::Reviews::default()
+        } else {
+            self.party_reviews()?
+        };
         for o in owners {
             let (name, share) = match o.rsplit_once('=') {
                 Some((n, p)) => {
@@ -437,15 +536,16 @@ impl App {
                 threshold: None,
             };
             let s = self
-                .screen_party(&req, on)
+                .screen_party_with(&req, on, &reviews)
                 .map_err(|e| e.with_field("owners"))?;
-            let listed = s.matches.iter().any(|m| {
-                m.status == "match" && matches!(m.list, ListCode::EntityList | ListCode::Meu)
-            });
+            let listed = s
+                .matches
+                .iter()
+                .any(|m| m.is_hit() && matches!(m.list, ListCode::EntityList | ListCode::Meu));
             let possible = !listed
-                && s.matches
-                    .iter()
-                    .any(|m| matches!(m.list, ListCode::EntityList | ListCode::Meu));
+                && s.matches.iter().any(|m| {
+                    m.is_possible() && matches!(m.list, ListCode::EntityList | ListCode::Meu)
+                });
             // A listed owner adds its share; one of unknown share, or an
             // owner that only possibly matches, makes the total unknown.
             if listed {

@@ -90,15 +90,19 @@ pub const SQL_LEDGER_COLUMNS: &[&str] = &[
     "ship_date",
 ];
 
+/// What the exported query does not do: screen the parties.
+pub const SQL_WITHOUT_PARTIES: &str = "decides WITHOUT the parties: names (customer, end_user, consignee) are not screened, as with `chipexport screen --no-parties`; screen them with the native `screen`";
+
 impl SqlExport {
     /// The query as a file: a header comment naming the rule set and the
     /// columns, then the query.
     pub fn text(&self) -> String {
         format!(
-            "-- chipexport decision query, rule set {} (sha256 {})\n-- columns needed in `ledger`: {} (chip: catalog id or exact alias)\n{};",
+            "-- chipexport decision query, rule set {} (sha256 {})\n-- columns needed in `ledger`: {} (chip: catalog id or exact alias)\n-- {}\n{};",
             self.rule_set.id,
             self.rule_set.hash,
             self.columns.join(", "),
+            SQL_WITHOUT_PARTIES,
             self.sql
         )
     }

@@ -66,6 +66,38 @@ const CUSTOMERS: &[&str] = &[
     "Harbor Tech",
 ];
 
+/// One order in 50 names a real buyer in `customer` (the others name one
+/// of [`CUSTOMERS`], made up and on no list): three on the Entity List
+/// (Huawei, Inspur, Biren), and one that only possibly matches an entry (a
+/// reviewer must clear or confirm it).
+const LISTED_BUYERS: &[&str] = &[
+    "Huawei Technologies Co., Ltd.",
+    "Inspur Group Co., Ltd.",
+    "Beijing Biren Technology Development Co., Ltd.",
+    "Moore Threads Technology Co., Ltd.",
+];
+/// Consignees (freight forwarders), named in one order in five.
+const CONSIGNEES: &[&str] = &["Pacific Freight Forwarding Ltd", "Nordic Logistics AB"];
+
+/// The party columns of an order, from their own random stream (so the
+/// other columns are those of earlier versions for the same seed).
+fn parties(rng: &mut Rng) -> [String; 2] {
+    let customer = if rng.below(50) == 0 {
+        rng.pick(LISTED_BUYERS)
+    } else {
+        rng.pick(CUSTOMERS)
+    };
+    let consignee = if rng.below(5) == 0 {
+        rng.pick(CONSIGNEES).copied().unwrap_or("")
+    } else {
+        ""
+    };
+    [
+        customer.copied().unwrap_or("").to_string(),
+        consignee.to_string(),
+    ]
+}
+
 /// The columns written, in order: every column of the ledger contract
 /// (`docs/ledgers.md`), in the order of the values below.
 const COLUMNS: &[&str] = &[
@@ -80,6 +112,8 @@ const COLUMNS: &[&str] = &[
     "end_user_hq",
     "exported_from",
     "buyer_type",
+    "customer",
+    "consignee",
 ];
 
 /// Writes `rows` synthetic orders to `out` (CSV, Parquet or JSON Lines).
@@ -115,6 +149,7 @@ pub fn generate(
     ));
     let mut w = LedgerWriter::create(out, schema.clone())?;
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut party_rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
     let (start, days) = match profile {
         Profile::Mixed => (chipexport_domain::Date::constant(2022, 6, 1), 1640),
         Profile::H20China => (chipexport_domain::Date::constant(2025, 1, 1), 365),
@@ -141,6 +176,7 @@ pub fn generate(
             let date = start
                 .checked_add(jiff::Span::new().days(day))
                 .unwrap_or(start);
+            let [customer, consignee] = parties(&mut party_rng);
             let values = [
                 format!("ORD-{:09}", done + k + 1),
                 chip.to_string(),
@@ -160,6 +196,8 @@ pub fn generate(
                     String::new()
                 },
                 rng.pick(BUYERS).copied().unwrap_or("").to_string(),
+                customer,
+                consignee,
             ];
             for (b, v) in cols.iter_mut().zip(values) {
                 if v.is_empty() {

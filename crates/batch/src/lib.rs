@@ -19,7 +19,7 @@ use chipexport_catalog::Catalog;
 use chipexport_domain::Fault;
 use chipexport_rules::RuleSet;
 
-pub use screen::{Scenario, Screener, Summary};
+pub use screen::{PartyOutcome, PartyScreen, PartySummary, Scenario, Screener, Summary};
 
 /// The cause of a [`BatchError`]: the reader's, writer's or system's error.
 pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
@@ -131,6 +131,7 @@ pub fn screen(
     output: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, BatchError> {
+    let parties = scenario.parties.clone();
     let mut reader = io::open(input, 65_536)?;
     let cols = screen::Columns::of(&reader.schema, input)?;
     let out_schema = screen::output_schema(&reader.schema);
@@ -139,12 +140,20 @@ pub fn screen(
         Screener::new(rs, cat, scenario.clone()),
         Screener::new(rs, cat, scenario),
     ];
+    let party_summary = parties.as_ref().map(|p| screen::PartySummary {
+        list_date: Some(p.list_date()),
+        ..screen::PartySummary::default()
+    });
     let mut sums = [
         Summary {
             rule_set_hash: rs.hash().to_string(),
+            parties: party_summary.clone(),
             ..Summary::default()
         },
-        Summary::default(),
+        Summary {
+            parties: party_summary,
+            ..Summary::default()
+        },
     ];
     let bug = |e: arrow::error::ArrowError| {
         BatchError::new(
@@ -193,6 +202,10 @@ pub fn screen(
     summary.with_revenue_share += other.with_revenue_share;
     for (k, v) in other.errors {
         *summary.errors.entry(k).or_default() += v;
+    }
+    if let (Some(a), Some(b), Some(p)) = (&mut summary.parties, &other.parties, &parties) {
+        a.add(b);
+        a.finish(p.names_screened());
     }
     // Questions determined by each worker (a question seen by both counts twice).
     summary.distinct_questions = workers.iter().map(Screener::distinct_questions).sum();

@@ -28,6 +28,12 @@ use serde::Serialize;
 
 use crate::BatchError;
 
+mod parties;
+pub use parties::{
+    FakeParties, NAME_COLUMNS, PartyOutcome, PartyScreen, PartySummary, STALE_DAYS, SharedParties,
+    screened_with_parties,
+};
+
 /// Ledger columns every screened ledger needs: the question's.
 pub const REQUIRED: &[&str] = &["order_id", "chip", "destination", "ship_date"];
 /// Ledger columns that may be absent; an absent column is null in every row.
@@ -40,6 +46,8 @@ pub const OPTIONAL: &[&str] = &[
     "unit_price",
     "currency",
     "end_user",
+    "customer",
+    "consignee",
 ];
 /// The columns an order's value needs, which `impact` requires.
 pub const VALUE_COLUMNS: &[&str] = &["quantity", "unit_price"];
@@ -57,6 +65,8 @@ pub const ADDED: &[&str] = &[
     "value",
     "revenue_share_owed",
     "rule_set_hash",
+    "party_lists",
+    "party_matches",
     "error",
 ];
 
@@ -119,6 +129,9 @@ pub struct Scenario {
     pub with_packs: Vec<String>,
     /// Evaluate every row on this date instead of its ship date.
     pub on: Option<Date>,
+    /// Screen the parties (`customer`, `end_user`, `consignee`) with this;
+    /// `None`: the parties are not screened and the party columns are null.
+    pub parties: Option<SharedParties>,
 }
 
 /// What a screening run saw.
@@ -151,6 +164,9 @@ pub struct Summary {
     pub errors: BTreeMap<String, u64>,
     /// The SHA-256 of the rule set, in hex.
     pub rule_set_hash: String,
+    /// What screening the parties found, when they were screened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parties: Option<PartySummary>,
 }
 
 /// Column positions of a ledger.
@@ -245,10 +261,11 @@ pub struct Screener<'a> {
     chips: HashMap<String, Result<u16, String>>,
     countries: HashMap<String, Result<Country, String>>,
     dates: HashMap<String, Result<Date, String>>,
-    keys: HashMap<(u16, Country, Country, Country, u8, u16), u32>,
+    keys: HashMap<(u16, Country, Country, Country, u8, u16, u32), u32>,
     plans: HashMap<u16, chipexport_rules::engine::Plan>,
     by_signature: HashMap<Vec<usize>, u32>,
     errors: HashMap<String, u32>,
+    party: parties::PartyMemo,
     /// Every answer so far; [`Screener::answer`] returns indexes into it.
     pub answers: Vec<SharedAnswer>,
 }
@@ -272,6 +289,7 @@ impl<'a> Screener<'a> {
             plans: HashMap::new(),
             by_signature: HashMap::new(),
             errors: HashMap::new(),
+            party: parties::PartyMemo::default(),
             answers: Vec::new(),
         }
     }
@@ -330,7 +348,7 @@ impl<'a> Screener<'a> {
         r
     }
 
-    /// The answer id for one row's question.
+    /// The answer id for one row's question, without parties.
     #[allow(clippy::too_many_arguments)]
     pub fn answer(
         &mut self,
@@ -340,6 +358,22 @@ impl<'a> Screener<'a> {
         from: Option<&str>,
         buyer: Option<&str>,
         ship_date: Option<&str>,
+    ) -> u32 {
+        self.answer_with(chip, destination, hq, from, buyer, ship_date, 0)
+    }
+
+    /// The answer id for one row's question, with the party facts of
+    /// interned id `parties` (0: no party).
+    #[allow(clippy::too_many_arguments)]
+    fn answer_with(
+        &mut self,
+        chip: Option<&str>,
+        destination: Option<&str>,
+        hq: Option<&str>,
+        from: Option<&str>,
+        buyer: Option<&str>,
+        ship_date: Option<&str>,
+        parties: u32,
     ) -> u32 {
         let parsed = (|| -> Result<(u16, Country, Country, Country, u8, Date), String> {
             let chip = self.chip(
@@ -388,11 +422,19 @@ impl<'a> Screener<'a> {
             Ok(p) => p,
             Err(m) => return self.error_answer(m),
         };
-        let key = (chip, dest, hq, from, buyer, bucket(&self.breakpoints, date));
+        let key = (
+            chip,
+            dest,
+            hq,
+            from,
+            buyer,
+            bucket(&self.breakpoints, date),
+            parties,
+        );
         if let Some(&id) = self.keys.get(&key) {
             return id;
         }
-        let id = self.determine(chip, dest, hq, from, buyer, date, key.5);
+        let id = self.determine(chip, dest, hq, from, buyer, date, key.5, parties);
         self.keys.insert(key, id);
         id
     }
@@ -407,6 +449,7 @@ impl<'a> Screener<'a> {
         buyer: u8,
         date: Date,
         interval: u16,
+        parties: u32,
     ) -> u32 {
         let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
             return self.error_answer("chip: not in the catalog".into());
@@ -425,7 +468,7 @@ impl<'a> Screener<'a> {
             subject_to_ear: None,
             mode: self.scenario.mode,
             with_packs: self.scenario.with_packs.clone(),
-            parties: Default::default(),
+            parties: self.party.facts(parties),
             known_as_of: None,
             min_confidence: None,
         };
@@ -438,7 +481,7 @@ impl<'a> Screener<'a> {
         let det: Determination<'_> = rs.determine_with(&q, plan);
         // Questions whose determinations agree, and whose unknown facts are
         // the same (the explanation names them), share one answer.
-        let facts = chipexport_rules::facts::Facts::new(
+        let mut facts = chipexport_rules::facts::Facts::new(
             &q.item,
             self.rs.groups(),
             q.destination,
@@ -448,6 +491,7 @@ impl<'a> Screener<'a> {
             q.buyer_type.as_deref(),
             None,
         );
+        facts.parties = &q.parties;
         let unknown_facts = chipexport_rules::facts::Fact::ALL
             .iter()
             .enumerate()
@@ -522,14 +566,18 @@ impl<'a> Screener<'a> {
         let mut ids = Vec::with_capacity(b.num_rows());
         let mut values = Vec::with_capacity(b.num_rows());
         let mut money_errors = Vec::with_capacity(b.num_rows());
+        let names = Screener::name_columns(cols, b);
+        self.party.rows.clear();
         for i in 0..b.num_rows() {
-            ids.push(self.answer(
+            let parties = self.party_row(&names, i, v(date, i));
+            ids.push(self.answer_with(
                 v(chip, i),
                 v(dest, i),
                 v(hq, i),
                 v(from, i),
                 v(buyer, i),
                 v(date, i),
+                parties,
             ));
             let (value, err) = money(v(qty, i), v(price, i));
             values.push(value);
@@ -599,6 +647,10 @@ impl<'a> Screener<'a> {
                 (Some(e), Some(m)) => Some(format!("{e}; {m}")),
                 (e, m) => e.or(m),
             };
+            let err = match (err, self.party.error(row)) {
+                (Some(e), Some(p)) => Some(format!("{e}; {p}")),
+                (e, p) => e.or_else(|| p.map(String::from)),
+            };
             summary.rows += 1;
             if let Some(e) = &err {
                 summary.rows_with_error += 1;
@@ -621,6 +673,7 @@ impl<'a> Screener<'a> {
             if ans.and_then(|x| x.revenue_share_percent).is_some() {
                 summary.with_revenue_share += 1;
             }
+            self.party.count(row, summary);
             errors.push(err);
         }
         out.push(Arc::new(value_b.finish()));
@@ -629,6 +682,7 @@ impl<'a> Screener<'a> {
             Some(self.rs.hash());
             ids.len()
         ])));
+        out.extend(self.party.columns(summary)?);
         out.push(Arc::new(StringArray::from(errors)));
         RecordBatch::try_new(out_schema.clone(), out)
     }

@@ -175,6 +175,7 @@ fn run(state: &AppState, j: &Job, rt: &tokio::runtime::Handle) {
         on: None,
         mode: chipexport::Mode::Enforced,
         with_packs: Vec::new(),
+        parties: true,
     };
     let r = state
         .app

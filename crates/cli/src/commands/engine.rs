@@ -32,6 +32,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     if a.scheduler.is_some() && a.engine != Engine::Ballista {
         usage_error("--scheduler is for --engine ballista".into());
     }
+    without_parties(a, name)?;
     if (a.engine == Engine::Datafusion && !cfg!(feature = "datafusion"))
         || (a.engine == Engine::Ballista && !cfg!(feature = "ballista"))
     {
@@ -50,6 +51,37 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
             "the `{name}` engine is not built in"
         )))
     }
+}
+
+/// The exported query decides without the parties: a ledger that names
+/// parties is refused unless --no-parties says so, and it is compared only
+/// with a native run that did not screen them either.
+fn without_parties(a: &Args, name: &str) -> Result<()> {
+    let cols = chipexport::ledger::name_columns(&a.ledger)?;
+    if !a.no_parties && !cols.is_empty() {
+        return Err(chipexport::Error::input(
+            format!(
+                "`{}` names parties ({}), which the exported query on {name} does not screen",
+                a.ledger.display(),
+                cols.join(", ")
+            ),
+            "screen the parties with --engine native, or add --no-parties to decide without them (as `screen --no-parties` does)",
+        )
+        .with_field("no_parties"));
+    }
+    if let Some(s) = &a.compare_with
+        && chipexport::ledger::screened_with_parties(s)?
+    {
+        return Err(chipexport::Error::input(
+            format!(
+                "`{}` was screened with its parties; {name} decides without them, so the two would differ on every listed party",
+                s.display()
+            ),
+            "compare with the output of `chipexport screen --no-parties`",
+        )
+        .with_field("compare_with"));
+    }
+    Ok(())
 }
 
 #[cfg(feature = "datafusion")]

@@ -46,6 +46,16 @@ pub struct Args {
     /// directory (native engine only).
     #[arg(long, value_name = "DIR", conflicts_with = "compare_with")]
     pub log: Option<PathBuf>,
+    /// Decide without the parties: the names in `customer`, `end_user` and
+    /// `consignee` are not screened (the party columns stay empty), as the
+    /// exported query (`rules sql`, --engine datafusion) decides.
+    #[arg(long)]
+    pub no_parties: bool,
+    /// Screen the parties with the list imported into this data directory
+    /// and the reviewers' decisions in its log [default: the --log
+    /// directory, else the embedded list without decisions].
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 }
 
 /// The engine that screens.
@@ -71,7 +81,10 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         }
         return super::engine::run(a, ctx);
     }
-    let app = a.rules.app()?;
+    let mut app = a.rules.app()?;
+    if let Some(dir) = a.data.as_ref().or(a.log.as_ref()) {
+        app = app.with_screening_data(dir);
+    }
     let req = ScreenRequest {
         ledger: a.ledger.clone(),
         out: a.out.clone(),
@@ -82,6 +95,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
             .transpose()?,
         mode: a.rules.mode(),
         with_packs: a.rules.with_packs.clone(),
+        parties: !a.no_parties,
     };
     let bar = crate::progress::bar();
     let r = app.screen(&req, &mut |n| bar.set_position(n))?;
@@ -118,6 +132,20 @@ fn table(r: &ScreenReport) -> String {
     let _ = writeln!(o, "  rows with an error: {}", s.rows_with_error);
     for (k, v) in &s.errors {
         let _ = writeln!(o, "    {k}: {v}");
+    }
+    if let Some(p) = &s.parties {
+        let _ = writeln!(
+            o,
+            "  parties screened in {} orders ({} distinct names, list of {}): {} with a listed party, {} with a possible match to review",
+            p.orders_screened,
+            p.distinct_names,
+            p.list_date.map_or_else(String::new, |d| d.to_string()),
+            p.with_listed_party,
+            p.with_possible_match
+        );
+        if let Some(w) = &p.warning {
+            let _ = writeln!(o, "  warning: {w}");
+        }
     }
     let _ = writeln!(
         o,
