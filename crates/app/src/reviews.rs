@@ -223,6 +223,17 @@ impl Reviews {
     }
 }
 
+/// `EL-4550ece1b8`, `SDN-…-2`: the form of the ids the list gives.
+fn looks_like_id(t: &str) -> bool {
+    let mut parts = t.split('-');
+    let code = parts.next().unwrap_or("");
+    let hex = parts.find(|p| p.len() == 10);
+    !code.is_empty()
+        && code.chars().all(|c| c.is_ascii_uppercase())
+        && hex.is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+        && !t.contains(' ')
+}
+
 fn text(field: &str, v: &str) -> Result<String> {
     let t = v.trim();
     if t.is_empty() {
@@ -266,7 +277,7 @@ impl App {
                 Some(target.to_string())
             }
         };
-        if entry.is_none() && req.name.is_some() {
+        if entry.is_none() && (req.name.is_some() || looks_like_id(target)) {
             return Err(Error::input(
                 format!("`{target}` is not an entry id of the list in use"),
                 "give an entry id from `parties screen` (e.g. EL-5c0f1d2a9b) with --name, or only the party's name",

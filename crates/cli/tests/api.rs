@@ -847,3 +847,77 @@ fn the_cli_and_the_api_answer_every_request_alike() {
         assert_eq!(api, cli_json(args), "{args:?} and GET {path} differ");
     }
 }
+
+/// Issue 13, reviewers' decisions: the API records a decision only with
+/// the token, answers as `parties clear|confirm --format json` does (but
+/// for the log id), and later screenings of the service apply it and cite
+/// it, not before its date. (Not a parity-table row: the route writes.)
+#[test]
+fn a_reviewer_confirms_a_possible_match_through_the_api_and_screenings_cite_it() {
+    let srv = start("review");
+    let token = std::fs::read_to_string(srv.data.join("token")).unwrap();
+    let auth = format!("Bearer {}", token.trim());
+    let name = "Moore Threads Technology Co., Ltd.";
+    let screen = |on: &str| {
+        let body = format!(r#"{{"name": "{name}", "on": "{on}"}}"#);
+        let (status, _, text) = http(&srv.addr, "POST", "/api/v1/parties/screen", &body);
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let before = screen("2026-11-29");
+    let m = &before["matches"][0];
+    assert_eq!(m["status"], "possible", "{before}");
+    let entry = m["entry_id"].as_str().unwrap().to_string();
+    let body = format!(
+        r#"{{"action": "confirm", "target": "{entry}", "name": "{name}", "reason": "same address", "reviewer": "ana"}}"#
+    );
+    let (status, _, _) = http(&srv.addr, "POST", "/api/v1/parties/review", &body);
+    assert_eq!(status, 401);
+    let (status, _, text) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/parties/review",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&text));
+    let api: Value = serde_json::from_slice(&text).unwrap();
+    let cli_log = srv.data.join("cli-review");
+    let mut cli = cli_json(&[
+        "parties",
+        "confirm",
+        &entry,
+        "--name",
+        name,
+        "--reason",
+        "same address",
+        "--reviewer",
+        "ana",
+        "--data",
+        cli_log.to_str().unwrap(),
+    ]);
+    assert_eq!(cli["log_id"], 1);
+    cli["log_id"] = api["log_id"].clone();
+    assert_eq!(api, cli);
+    assert_eq!(api["review"]["decided_on"], "2026-11-29");
+    // Applied from its date on, and cited.
+    let after = screen("2026-11-29");
+    let m = &after["matches"][0];
+    assert_eq!(m["status"], "confirmed", "{after}");
+    assert_eq!(m["review"]["log_id"], api["log_id"]);
+    assert_eq!(m["review"]["reviewer"], "ana");
+    assert_eq!(m["review"]["reason"], "same address");
+    // A question dated before the decision is not decided by it.
+    let earlier = screen("2026-08-05");
+    assert_eq!(earlier["matches"][0]["status"], "possible", "{earlier}");
+    assert!(earlier["matches"][0].get("review").is_none());
+    // The decision is in the hash-chained log.
+    let (_, _, text) = http(&srv.addr, "GET", "/api/v1/audit?kind=party_review", "");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
+    let (_, _, text) = http(&srv.addr, "GET", "/api/v1/audit/verify", "");
+    assert!(text.contains("\"intact\":true"), "{text}");
+}

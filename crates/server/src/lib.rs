@@ -120,6 +120,11 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
         "name, country, on, threshold: a name against the restricted-party lists, with scores and explanations",
     ),
     (
+        "post",
+        "/api/v1/parties/review",
+        "action, target, name, reason, reviewer: clear or confirm a match (needs the token); logged",
+    ),
+    (
         "get",
         "/api/v1/upcoming",
         "?days=&chip=&to=: the rule changes ahead and the answers they would change",
@@ -174,6 +179,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/rules", get(routes::rules::list))
         .route("/api/v1/rules/{id}", get(routes::rules::one))
         .route("/api/v1/parties/screen", post(routes::parties::screen))
+        .route("/api/v1/parties/review", post(routes::parties::review))
         .route("/api/v1/upcoming", get(routes::upcoming::upcoming))
         .route("/api/v1/audit", get(routes::audit::list))
         .route("/api/v1/audit/verify", get(routes::audit::verify))

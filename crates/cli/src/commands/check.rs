@@ -35,7 +35,9 @@ pub struct Args {
     /// Exit with 10 when a US licence is required.
     #[arg(long)]
     exit_code: bool,
-    /// Record the decision in the decision log of this data directory.
+    /// Record the decision in the decision log of this data directory; the
+    /// parties are then screened with the list imported there and the
+    /// reviewers' decisions in that log.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
     /// With --log: who reviewed the decision, kept in the log entry.
@@ -51,7 +53,11 @@ pub struct Args {
 
 /// Runs `check`.
 pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
-    let app = a.question.q.rules.app()?;
+    let mut app = a.question.q.rules.app()?;
+    if let Some(dir) = &a.log {
+        // The list imported there, and its reviewers' decisions.
+        app = app.with_screening_data(dir);
+    }
     let item = a.question.item.resolve(&app)?;
     let name = item.name.clone();
     let c = app.check_of(item, &a.question.ask(), ctx.clock.today())?;
@@ -113,6 +119,12 @@ fn parties(ps: &[chipexport::parties::PartyScreening]) -> String {
                     format!(": {pol}")
                 }
             ));
+            if let Some(r) = &m.review {
+                o.push_str(&format!(
+                    "      {} by {} on {} (decision {}): {}\n",
+                    m.status, r.reviewer, r.decided_on, r.log_id, r.reason
+                ));
+            }
         }
         if p.matches.len() > 3 {
             o.push_str(&format!(

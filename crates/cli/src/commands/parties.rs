@@ -7,6 +7,8 @@ use chipexport::Result;
 use chipexport::parties::{ImportReport, ScreenRequest, Screening};
 
 use super::{Ctx, Output, render};
+use crate::args::LogArgs;
+use chipexport::reviews::{Action, ReviewRecorded, ReviewRequest};
 
 /// The `parties` subcommands.
 #[derive(clap::Subcommand)]
@@ -46,6 +48,35 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         list_date: Option<String>,
     },
+    /// Clear a possible match: the entry is not the party. Recorded in the
+    /// decision log; later screenings that read the log (parties screen
+    /// --data, check --log, screen --data/--log) no longer count it, from
+    /// today on, and cite the decision.
+    Clear(ReviewArgs),
+    /// Confirm a match: the entry is the party. Later screenings count it
+    /// as a hit, whatever its score, and cite the decision.
+    Confirm(ReviewArgs),
+}
+
+/// A reviewer's decision.
+#[derive(clap::Args)]
+pub struct ReviewArgs {
+    /// An entry id from `parties screen` (e.g. EL-4550ece1b8), or a party's
+    /// name: then every match of that name is decided.
+    #[arg(value_name = "ENTRY_OR_NAME")]
+    target: String,
+    /// With an entry id: the party's name the decision is for [default:
+    /// the entry, whatever name matched it].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Why (kept in the log and cited by later screenings).
+    #[arg(long)]
+    reason: String,
+    /// Who decided.
+    #[arg(long)]
+    reviewer: String,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 /// Runs a `parties` subcommand.
@@ -83,7 +114,44 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             let r = chipexport::parties::import(file, data, date)?;
             render(ctx, &r, imported)
         }
+        Command::Clear(a) => review(Action::Clear, a, ctx),
+        Command::Confirm(a) => review(Action::Confirm, a, ctx),
     }
+}
+
+fn review(action: Action, a: &ReviewArgs, ctx: &Ctx) -> Result<Output> {
+    let app = chipexport::App::embedded()?.with_screening_data(&a.log.data);
+    let req = ReviewRequest {
+        action,
+        target: a.target.clone(),
+        name: a.name.clone(),
+        reason: a.reason.clone(),
+        reviewer: a.reviewer.clone(),
+    };
+    let r = app.review(&req, &a.log.location(), ctx.clock.today())?;
+    render(ctx, &r, reviewed)
+}
+
+fn reviewed(r: &ReviewRecorded) -> String {
+    let v = &r.review;
+    let what = match (&v.entry_id, &r.entry_name, &v.name) {
+        (Some(id), Some(e), Some(n)) => format!("entry {id} ({e}) for the party `{n}`"),
+        (Some(id), Some(e), None) => format!("entry {id} ({e}), for any name it matches"),
+        (_, _, Some(n)) => format!("every match of `{n}`"),
+        _ => "?".to_string(),
+    };
+    format!(
+        "recorded as decision {}: {} {what}, by {} on {} ({})\n  applies to screenings of questions dated {} or later that read this log\n",
+        r.log_id,
+        match v.action {
+            Action::Clear => "cleared",
+            Action::Confirm => "confirmed",
+        },
+        v.reviewer,
+        v.decided_on,
+        v.reason,
+        v.decided_on
+    )
 }
 
 /// The screening as text.
@@ -124,6 +192,12 @@ pub fn table(s: &Screening) -> String {
         }
         if let Some(fr) = &m.federal_register {
             o.push_str(&format!("      Federal Register: {fr}\n"));
+        }
+        if let Some(r) = &m.review {
+            o.push_str(&format!(
+                "      {} by {} on {} (decision {}): {}\n",
+                m.status, r.reviewer, r.decided_on, r.log_id, r.reason
+            ));
         }
     }
     o

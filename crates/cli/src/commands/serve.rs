@@ -35,7 +35,9 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         .with_source(e)
     })?;
     let state = std::sync::Arc::new(chipexport_server::AppState {
-        app: chipexport::App::embedded()?.with_screening_data(data),
+        app: chipexport::App::embedded()?
+            .with_screening_data(data)
+            .with_review_log(a.log.location()),
         clock: ctx.clock,
         log: chipexport_server::LogWriter::start(log),
         log_location: a.log.location(),
