@@ -10,6 +10,8 @@
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/parties.rs"]
+mod parties;
 
 use std::path::PathBuf;
 use std::process::Command;
