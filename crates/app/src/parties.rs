@@ -191,13 +191,37 @@ pub fn verdict(matches: &[PartyMatch]) -> &'static str {
 
 /// A list file's error, located (file, line, field).
 pub fn load_error(e: LoadError) -> Error {
+    located(
+        &e.file,
+        e.line,
+        e.field,
+        e.message,
+        "fix the file, or export the list again; nothing was imported",
+    )
+}
+
+/// An error in a file at a line and a field; the message names both (a
+/// located error without a column shows only the file).
+fn located(
+    file: &str,
+    line: Option<usize>,
+    field: Option<String>,
+    message: String,
+    help: &str,
+) -> Error {
+    let at = match (line, &field) {
+        (Some(l), Some(f)) => format!("line {l}, field `{f}`: "),
+        (Some(l), None) => format!("line {l}: "),
+        (None, Some(f)) => format!("field `{f}`: "),
+        (None, None) => String::new(),
+    };
     let mut d = DataError::without_source(
-        e.file.clone(),
-        e.message.clone(),
-        Some("fix the file, or export the list again; nothing was imported".into()),
+        file.to_string(),
+        format!("{at}{message}"),
+        Some(help.to_string()),
     );
-    d.line = e.line;
-    d.key = e.field.clone();
+    d.line = line;
+    d.key = field;
     Error::located(vec![d])
 }
 
@@ -686,4 +710,42 @@ pub struct ImportReport {
     pub entries: usize,
     /// Entries per list code.
     pub by_list: Vec<(String, usize)>,
+}
+
+/// The owners in an ownership file (CSV `name,percent`, or TOML
+/// `[[owner]]` tables), as `check`'s owners (`NAME=PERCENT`, or `NAME` when
+/// the share is unknown). An error names the file, the line and the field.
+pub fn owners_file(path: &Path) -> Result<Vec<String>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::input(
+            format!("cannot read `{}`: {e}", path.display()),
+            "check the path",
+        )
+        .with_source(e)
+        .with_field("owners_file")
+    })?;
+    let file = path.display().to_string();
+    let located = |line: Option<usize>, key: Option<String>, message: String| {
+        located(
+            &file,
+            line,
+            key,
+            message,
+            "fix the file: a CSV needs the header `name,percent`; a TOML file [[owner]] tables with `name` and `percent` (0 to 100, left out when unknown)",
+        )
+    };
+    let owners = chipexport_parties::owners::parse(&file, &bytes)
+        .map_err(|e| located(e.line, e.field, e.message))?;
+    owners
+        .into_iter()
+        .map(|o| match o.percent {
+            Some(p) => Ok(format!("{}={p}", o.name.trim())),
+            None if o.name.contains('=') => Err(located(
+                Some(o.line),
+                Some("percent".into()),
+                format!("`{}`: a name with `=` needs its share", o.name),
+            )),
+            None => Ok(o.name.trim().to_string()),
+        })
+        .collect()
 }

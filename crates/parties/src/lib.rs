@@ -9,6 +9,7 @@
 //!   FollowTheMoney lines; errors name the file, the line and the field,
 //!   and nothing is half-imported;
 //! * [`normalize`]: NFKC, transliteration, case, punctuation, legal forms;
+//! * [`owners`]: ownership files (CSV or TOML) for the affiliates rule;
 //! * [`index`]: candidates from tokens and trigrams, a weighted
 //!   Jaro-Winkler alignment, the country as a qualifier, and an
 //!   explanation for every match.
@@ -21,6 +22,7 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod normalize;
+pub mod owners;
 
 pub use index::{CONFIDENT, DEFAULT_THRESHOLD, Explanation, Hit, Index, MAX_NAME_CHARS, TokenPair};
 pub use load::{LoadError, load};

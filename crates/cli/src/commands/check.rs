@@ -49,6 +49,10 @@ pub struct Args {
     /// With --log: a note kept with the decision.
     #[arg(long, requires = "log")]
     note: Option<String>,
+    /// The owners of the buyer or end user from a file (CSV `name,percent`
+    /// or TOML `[[owner]]` tables), beside any --owner.
+    #[arg(long = "owners", value_name = "FILE")]
+    owners_file: Option<PathBuf>,
 }
 
 /// Runs `check`.
@@ -60,7 +64,11 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     }
     let item = a.question.item.resolve(&app)?;
     let name = item.name.clone();
-    let c = app.check_of(item, &a.question.ask(), ctx.clock.today())?;
+    let mut ask = a.question.ask();
+    if let Some(f) = &a.owners_file {
+        ask.owners.extend(chipexport::parties::owners_file(f)?);
+    }
+    let c = app.check_of(item, &ask, ctx.clock.today())?;
     let c = if a.context { c } else { c.without_context() };
     let d = &c.decision;
     if let Some(dir) = &a.log {

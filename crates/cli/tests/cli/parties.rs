@@ -263,3 +263,67 @@ fn snapshot_a_screened_ledger_summary_with_parties() {
         .collect();
     insta::assert_snapshot!(text.join("\n"));
 }
+
+#[test]
+fn an_ownership_file_is_read_or_refused_at_its_line_and_field() {
+    let dir = tempdir("owners");
+    let toml = dir.join("owners.toml");
+    std::fs::write(
+        &toml,
+        "[[owner]]\nname = \"Huawei Investment & Holding Co., Ltd.\"\npercent = 60\n",
+    )
+    .unwrap();
+    let args = |f: &Path| {
+        vec![
+            "check".to_string(),
+            "--chip".into(),
+            "H20".into(),
+            "--to".into(),
+            "CN".into(),
+            "--on".into(),
+            "2026-12-01".into(),
+            "--buyer".into(),
+            "Acme Widgets Inc".into(),
+            "--owners".into(),
+            f.to_str().unwrap().into(),
+        ]
+    };
+    let a = args(&toml);
+    let v = json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(v["owners"][0]["share"], 60.0);
+    assert_eq!(v["owners"][0]["verdict"], "listed");
+    let csv = dir.join("owners.csv");
+    std::fs::write(
+        &csv,
+        "name,percent\n\"Huawei Investment & Holding Co., Ltd.\",60\nAcme Holdings,abc\n",
+    )
+    .unwrap();
+    let a = args(&csv);
+    let o = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("line 3, field `percent`: `abc` is not a number"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_malformed_list_is_refused_at_its_line_and_field_and_nothing_is_imported() {
+    let dir = tempdir("import");
+    let bad = dir.join("csl-2026-08-01.csv");
+    std::fs::write(&bad, "name,source\nFoo Ltd,Entity List (EL)\n").unwrap();
+    let data = dir.join("data");
+    let o = run(&[
+        "parties",
+        "import",
+        bad.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("line 1, field `"), "{}", o.stderr);
+    assert!(o.stderr.contains("nothing was imported"), "{}", o.stderr);
+    assert!(!data.join("screening/list.json").exists());
+}
