@@ -181,6 +181,7 @@ describe('chipexport web UI', () => {
       ['/', 'chart', /^Chart · chipexport$/],
       [`/chips/${H20}`, 'chart', /H20.* · chipexport$/],
       ['/check', 'check', /^Check · chipexport$/],
+      ['/parties', 'parties', /^Parties · chipexport$/],
       ['/rules', 'rules', /· chipexport$/],
       ['/ledger', 'ledger', /^Ledger · chipexport$/],
     ]) {
@@ -330,6 +331,70 @@ describe('chipexport web UI', () => {
     await shot(page, 'ledger-no-token');
     // the only console errors are the refused request itself
     assert.deepEqual(page.errors.filter((e) => !/status of 40[13]/.test(e)), []);
+    await page.context().close();
+  });
+
+  test('parties page: a listed name shows its entries with scores and explanations; an ordinary name matches nothing', T, async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/parties`);
+    await page.fill('#name', 'Huawei Technologies Co Ltd');
+    await page.fill('#country', 'cn');
+    await page.fill('#on', '2026-08-05');
+    await page.click('#screen-btn');
+    await page.waitForSelector('#party-verdict');
+    assert.match(await page.locator('#party-verdict .headline').innerText(), /listed/);
+    assert.equal(await page.locator('#list-date').innerText(), '2026-07-31');
+    assert.equal(await page.locator('#list-warning').count(), 0, 'five days after the list: no warning');
+    const first = page.locator('#matches li').first();
+    assert.match(await first.innerText(), /Huawei/);
+    assert.match(await first.locator('.score').innerText(), /^(0|1)\.\d{3}$/);
+    assert.ok((await first.locator('.explanation').innerText()).length > 10, 'an explanation');
+    assert.ok(await page.locator('#matches li').count() >= 2);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('country'), 'CN');
+    await shot(page, 'parties');
+    // no date: today (2026-11-29) is months after the list, which is said
+    await page.goto(`${server.base}/parties?name=${encodeURIComponent('Acme Widgets Inc')}`);
+    await page.waitForSelector('#party-verdict');
+    assert.match(await page.locator('#party-verdict .headline').innerText(), /clear/);
+    assert.equal(await page.locator('#no-matches').count(), 1);
+    assert.match(await page.locator('#list-warning').innerText(), /days older/);
+    // a date before the list's is refused, naming the field
+    await page.fill('#on', '2025-05-01');
+    await page.click('#screen-btn');
+    await page.waitForSelector('#screening .alert');
+    assert.match(await page.locator('#screening .alert').innerText(), /after the question's date/);
+    assert.equal(await page.getAttribute('#on', 'aria-invalid'), 'true');
+    assert.deepEqual(page.errors.filter((e) => !/status of 422/.test(e)), []);
+    await page.context().close();
+  });
+
+  test('check page: an Entity List buyer makes the H20 need a licence, and the party is shown with its matches', T, async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/check`);
+    await page.fill('#chip', 'H20');
+    await page.selectOption('#to', 'CN');
+    await page.fill('#on', '2026-08-05');
+    await page.fill('#buyer', 'Huawei Technologies Co Ltd');
+    await page.fill('#buyer_country', 'cn');
+    await page.fill('#consignee', 'Acme Widgets Inc');
+    await page.click('#check-submit');
+    await page.waitForSelector('#parties');
+    assert.match(await page.locator('#verdict .headline').innerText(), /licence required/i);
+    const parties = page.locator('#parties li.party');
+    assert.equal(await parties.count(), 2);
+    assert.match(await parties.nth(0).innerText(), /buyer: Huawei Technologies Co Ltd \[CN\]/);
+    assert.equal(await parties.nth(0).locator('.party-verdict').innerText(), 'listed');
+    assert.match(await parties.nth(0).innerText(), /Presumption of denial/i);
+    assert.equal(await parties.nth(1).locator('.party-verdict').innerText(), 'clear');
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('buyer'), 'Huawei Technologies Co Ltd');
+    assert.equal(url.searchParams.get('buyer_country'), 'CN');
+    await shot(page, 'check-parties');
+    await page.reload();
+    await page.waitForSelector('#parties');
+    assert.equal(await page.inputValue('#buyer'), 'Huawei Technologies Co Ltd');
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 });

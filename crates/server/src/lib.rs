@@ -199,6 +199,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/rules", get(web::rules_page))
         .route("/rules/{id}", get(web::rule_page))
         .route("/ledger", get(web::ledger_page))
+        .route("/parties", get(web::parties_page))
         .route("/assets/{*path}", get(web::asset))
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

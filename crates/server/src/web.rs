@@ -28,7 +28,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 const LAYOUT: &str = "layout.html";
 
 /// The nav sections of the layout, in the order of its nav.
-const SECTIONS: [&str; 4] = ["chart", "check", "rules", "ledger"];
+const SECTIONS: [&str; 5] = ["chart", "check", "parties", "rules", "ledger"];
 
 /// One page: its body under `web/`, its title (plain text), its script under
 /// `/assets/`, and the nav section it belongs to.
@@ -65,6 +65,12 @@ const RULES: Page = Page {
     title: "Rules",
     script: "rules.js",
     section: "rules",
+};
+const PARTIES: Page = Page {
+    body: "pages/parties.html",
+    title: "Parties",
+    script: "parties.js",
+    section: "parties",
 };
 const LEDGER: Page = Page {
     body: "pages/ledger.html",
@@ -202,6 +208,11 @@ pub async fn rules_page() -> Response {
 /// A pack page (`/rules/{id}`).
 pub async fn rule_page(Path(_id): Path<String>) -> Response {
     page(&RULES)
+}
+
+/// The parties page (`/parties`).
+pub async fn parties_page() -> Response {
+    page(&PARTIES)
 }
 
 /// The ledger page (`/ledger`).

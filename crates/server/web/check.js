@@ -7,12 +7,15 @@ import {
   apiRaw, el, clear, $, initPage, outcomeClass, policyText, countryOptions, COUNTRIES, errorBox,
   linkify, fillChipList, debounce, humanize, fmt, ApiError,
 } from './app.js';
+import { partyMatch } from './party.js';
 
 initPage();
 
 const form = $('#check-form');
 const result = $('#result');
-const FIELDS = ['chip', 'to', 'end_user_hq', 'from', 'on', 'buyer_type'];
+const PARTY_FIELDS = ['buyer', 'buyer_country', 'end_user', 'end_user_country', 'consignee', 'consignee_country'];
+const FIELDS = ['chip', 'to', 'end_user_hq', 'from', 'on', 'buyer_type', ...PARTY_FIELDS];
+const COUNTRY_FIELDS = ['to', 'end_user_hq', 'from', 'buyer_country', 'end_user_country', 'consignee_country'];
 
 clear($('#to'), countryOptions('CN'));
 clear($('#country-list'), COUNTRIES.map(([c, n]) => el('option', { value: c }, n)));
@@ -43,7 +46,7 @@ function formParams() {
   else p.set('chip', $('#chip').value.trim());
   for (const f of FIELDS.slice(1)) {
     let v = form.elements[f].value.trim();
-    if (['to', 'end_user_hq', 'from'].includes(f)) v = v.toUpperCase();
+    if (COUNTRY_FIELDS.includes(f)) v = v.toUpperCase();
     if (v) p.set(f, v);
   }
   return p;
@@ -59,7 +62,7 @@ function fillForm(p) {
   const to = (p.get('to') || 'CN').toUpperCase();
   if (![...$('#to').options].some((o) => o.value === to)) $('#to').prepend(el('option', { value: to }, to));
   $('#to').value = to;
-  for (const f of ['end_user_hq', 'from', 'on', 'buyer_type']) form.elements[f].value = p.get(f) || '';
+  for (const f of ['end_user_hq', 'from', 'on', 'buyer_type', ...PARTY_FIELDS]) form.elements[f].value = p.get(f) || '';
   return Boolean(spec || p.get('chip'));
 }
 
@@ -208,6 +211,7 @@ function render(d, p) {
       el('p', { class: 'small' }, el('a', { href: `/check?${p}`, id: 'permalink' }, 'Link to this result'),
         ' · ', el('button', { type: 'button', class: 'link', onclick: () => copyJson(d) }, 'Copy JSON')),
       recordBox(p)),
+    partiesSection(d.parties, d.owners),
     section('Reasons', mainReasons(d.reasons), reason, { empty: 'No rule fired: nothing in force applies to this question.' }),
     otherReasons(d.reasons),
     nearest.length ? el('section', { 'aria-labelledby': 'sec-nearest' },
@@ -238,6 +242,21 @@ function render(d, p) {
         citation(n.citation)])))) : null,
     metrics);
   document.title = `${headline(d)} · Check · chipexport`;
+}
+
+/** The parties screened: each with its verdict and its best matches. */
+function partiesSection(parties, owners) {
+  const all = [...(parties || []).map((x) => ({ ...x, label: humanize(x.role) })),
+    ...(owners || []).map((x) => ({ ...x, label: `owner${x.share !== null && x.share !== undefined ? ` (${fmt(x.share)}%)` : ''}` }))];
+  if (!all.length) return null;
+  return el('section', { 'aria-labelledby': 'sec-parties', id: 'parties' },
+    el('h2', { id: 'sec-parties' }, `Parties (${all.length})`),
+    el('ul', { class: 'cards' }, all.map((x) => el('li', { class: 'party' },
+      el('div', {}, el('strong', {}, `${x.label}: ${x.name}`), x.country ? ` [${x.country}]` : '', ' — ',
+        el('span', { class: 'party-verdict' }, x.verdict)),
+      x.warning ? el('div', { class: 'small muted' }, x.warning) : null,
+      (x.matches || []).length ? el('ul', { class: 'plain' }, x.matches.slice(0, 5).map((m) => el('li', {}, partyMatch(m, false)))) : null,
+      (x.matches || []).length > 5 ? el('div', { class: 'small' }, el('a', { href: `/parties?name=${encodeURIComponent(x.name)}` }, `all ${x.matches.length} matches`)) : null))));
 }
 
 function recordBox(p) {

@@ -40,6 +40,13 @@ async fn pages() -> Vec<(
             "rules",
         ),
         (
+            "/parties",
+            parties_page().await,
+            "Parties",
+            "parties.js",
+            "parties",
+        ),
+        (
             "/ledger",
             ledger_page().await,
             "Ledger",
