@@ -111,8 +111,11 @@ impl PartyScreen for LedgerParties {
             .collect();
         lists.sort_unstable();
         lists.dedup();
+        // Parties that match nothing are left out: their names are in the
+        // row already, and most orders name only such parties.
         let cells: Vec<CellParty<'_>> = screened
             .iter()
+            .filter(|(_, _, ms)| !ms.is_empty())
             .map(|(col, name, ms)| CellParty {
                 role: col,
                 name,

@@ -50,8 +50,9 @@ pub struct PartyOutcome {
     /// The `party_lists` cell: a JSON array of the list codes a party is on
     /// (a confident match, or one a reviewer confirmed).
     pub lists: String,
-    /// The `party_matches` cell: a JSON array, per party, of its role,
-    /// name, verdict and matches (with scores and reviewers' decisions).
+    /// The `party_matches` cell: a JSON array, per party with a match
+    /// (parties that match nothing are left out), of its role, name,
+    /// verdict and matches (with scores and reviewers' decisions).
     pub matches: String,
     /// A party is listed.
     pub listed: bool,
@@ -266,12 +267,16 @@ impl Screener<'_> {
         let mut epochs = [0u16; 3];
         for (k, c) in cells.iter().enumerate() {
             let Some(n) = c else { continue };
-            let next = u32::try_from(self.party.names.len()).unwrap_or(NONE);
-            let (id, dates) = self
-                .party
-                .names
-                .entry((*n).to_string())
-                .or_insert_with(|| (next, ps.review_dates(n)));
+            // Looked up without allocating; a new name is added once.
+            if !self.party.names.contains_key(*n) {
+                let next = u32::try_from(self.party.names.len()).unwrap_or(NONE);
+                self.party
+                    .names
+                    .insert((*n).to_string(), (next, ps.review_dates(n)));
+            }
+            let Some((id, dates)) = self.party.names.get(*n) else {
+                continue;
+            };
             if let (Some(slot), Some(e)) = (ids.get_mut(k), epochs.get_mut(k)) {
                 *slot = *id;
                 *e = u16::try_from(dates.partition_point(|d| *d <= on)).unwrap_or(u16::MAX);
