@@ -373,33 +373,32 @@ pub(crate) fn matches_of(
     ix.search(name, country, threshold)
         .into_iter()
         .filter_map(|h| {
-                let e: &Entry = ix.entry(h.entry)?;
-                Some(PartyMatch {
-                    entry_id: e.id.clone(),
-                    list: e.list.clone(),
-                    list_name: e.source.clone(),
-                    name: e.name.clone(),
-                    matched: h.matched,
-                    score: h.score,
-                    status: if h.score >= CONFIDENT {
-                        "match"
-                    } else {
-                        "possible"
-                    },
-                    countries: e.countries.clone(),
-                    license_requirement: e.license_requirement.clone(),
-                    license_policy: e.license_policy.clone(),
-                    fdp_footnote: Some(e.fdp_footnote()).filter(|f| *f > 0),
-                    federal_register: e.federal_register.clone(),
-                    explanation: h.explanation,
-                    review: None,
-                })
+            let e: &Entry = ix.entry(h.entry)?;
+            Some(PartyMatch {
+                entry_id: e.id.clone(),
+                list: e.list.clone(),
+                list_name: e.source.clone(),
+                name: e.name.clone(),
+                matched: h.matched,
+                score: h.score,
+                status: if h.score >= CONFIDENT {
+                    "match"
+                } else {
+                    "possible"
+                },
+                countries: e.countries.clone(),
+                license_requirement: e.license_requirement.clone(),
+                license_policy: e.license_policy.clone(),
+                fdp_footnote: Some(e.fdp_footnote()).filter(|f| *f > 0),
+                federal_register: e.federal_register.clone(),
+                explanation: h.explanation,
+                review: None,
+            })
         })
         .collect()
 }
 
 impl App {
-
     /// The parties of a question screened, and the facts they give: a list
     /// is `true` when a party matches it at the confident score (or a
     /// reviewer confirmed the match), unknown when a party only possibly

@@ -316,7 +316,12 @@ impl App {
     }
 
     /// Records a reviewer's decision in the log at `at`.
-    pub fn review(&self, req: &ReviewRequest, at: &LogLocation, today: Date) -> Result<ReviewRecorded> {
+    pub fn review(
+        &self,
+        req: &ReviewRequest,
+        at: &LogLocation,
+        today: Date,
+    ) -> Result<ReviewRecorded> {
         let (entry, about) = self.review_entry(req, today)?;
         let review: LoggedReview = serde_json::from_str(&entry.request)
             .map_err(|e| Error::bug(format!("cannot read back a review: {e}")))?;
@@ -327,7 +332,11 @@ impl App {
 
 impl ReviewRecorded {
     /// The answer for a decision recorded as log entry `log_id`.
-    pub fn of(log_id: i64, review: LoggedReview, about: Option<(String, String)>) -> ReviewRecorded {
+    pub fn of(
+        log_id: i64,
+        review: LoggedReview,
+        about: Option<(String, String)>,
+    ) -> ReviewRecorded {
         let (entry_name, entry_list) = about.unzip();
         ReviewRecorded {
             log_id,

@@ -261,7 +261,7 @@ pub struct Screener<'a> {
     chips: HashMap<String, Result<u16, String>>,
     countries: HashMap<String, Result<Country, String>>,
     dates: HashMap<String, Result<Date, String>>,
-    keys: HashMap<(u16, Country, Country, Country, u8, u16, u32), u32>,
+    keys: HashMap<QuestionKey, u32>,
     plans: HashMap<u16, chipexport_rules::engine::Plan>,
     by_signature: HashMap<Vec<usize>, u32>,
     errors: HashMap<String, u32>,
@@ -269,6 +269,10 @@ pub struct Screener<'a> {
     /// Every answer so far; [`Screener::answer`] returns indexes into it.
     pub answers: Vec<SharedAnswer>,
 }
+
+/// A question as the memo keys it: chip, destination, headquarters,
+/// exporting country, buyer type, breakpoint interval, party facts.
+type QuestionKey = (u16, Country, Country, Country, u8, u16, u32);
 
 fn bucket(breakpoints: &[Date], d: Date) -> u16 {
     u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)

@@ -102,7 +102,11 @@ fn party_facts_decide_each_order_and_each_name_is_screened_once() {
     let err = |i| text(&b, "error", i).unwrap_or_default();
     assert!(err(4).starts_with("parties: the screening list in use is dated 2026-07-31"));
     assert!(text(&b, "eccn", 4).is_some(), "the answer is kept");
-    assert!(err(5).starts_with("customer: the name is longer"), "{}", err(5));
+    assert!(
+        err(5).starts_with("customer: the name is longer"),
+        "{}",
+        err(5)
+    );
     assert_eq!(s.rows_with_error, 2);
     assert_eq!(s.errors.get("parties"), Some(&1));
     let p = s.parties.unwrap();

@@ -91,6 +91,8 @@ async fn datafusion_agrees_with_screen_on_a_csv_ledger_as_written_with_a_bill() 
         mode: Mode::AsWritten,
         with_packs: bill.clone(),
         on: None,
+        // The exported query decides without the parties, as this does.
+        parties: None,
     };
     let l = ledger(&rs, &cat, 6_000, 17, "csv", scenario);
     let ctx = local_context();

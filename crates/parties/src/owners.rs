@@ -87,7 +87,10 @@ fn csv_owners(file: &str, text: &str) -> Result<Vec<Owner>, LoadError> {
             .position()
             .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
         let name = rec.get(name_at).unwrap_or("").to_string();
-        let percent = match percent_at.and_then(|i| rec.get(i)).filter(|p| !p.is_empty()) {
+        let percent = match percent_at
+            .and_then(|i| rec.get(i))
+            .filter(|p| !p.is_empty())
+        {
             None => None,
             Some(p) => Some(
                 p.trim_end_matches('%')
@@ -143,8 +146,7 @@ fn toml_owners(file: &str, text: &str) -> Result<Vec<Owner>, LoadError> {
             .to_string();
         err(file, line, &field, msg)
     })?;
-    Ok(f
-        .owner
+    Ok(f.owner
         .into_iter()
         .map(|o| {
             let line = line_of(text, o.span().start);
@@ -235,7 +237,11 @@ mod tests {
     fn errors_name_the_line_and_the_field() {
         assert_eq!(
             e("o.csv", "name,percent\nA,30\nB,abc\n"),
-            (Some(3), Some("percent".into()), "`abc` is not a number".into())
+            (
+                Some(3),
+                Some("percent".into()),
+                "`abc` is not a number".into()
+            )
         );
         assert_eq!(e("o.csv", "name,percent\nA,60\nB,50\n").0, Some(3));
         assert_eq!(e("o.csv", "name,pct\nA,1\n").1.as_deref(), Some("pct"));
@@ -246,7 +252,10 @@ mod tests {
         let (line, field, msg) = e("o.toml", "[[owner]]\nname = \"A\"\nshare = 1\n");
         assert_eq!(line, Some(3), "{msg}");
         assert_eq!(field.as_deref(), Some("share"), "{msg}");
-        let (line, _, _) = e("o.toml", "[[owner]]\nname = \"A\"\n\n[[owner]]\npercent = 3\n");
+        let (line, _, _) = e(
+            "o.toml",
+            "[[owner]]\nname = \"A\"\n\n[[owner]]\npercent = 3\n",
+        );
         assert_eq!(line, Some(4));
     }
 }

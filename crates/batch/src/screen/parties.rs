@@ -123,10 +123,7 @@ pub(super) struct PartyMemo {
 impl PartyMemo {
     /// The facts of interned id `id`.
     pub(super) fn facts(&self, id: u32) -> PartyFacts {
-        self.facts
-            .get(id as usize)
-            .cloned()
-            .unwrap_or_default()
+        self.facts.get(id as usize).cloned().unwrap_or_default()
     }
 
     fn intern(&mut self, r: Result<PartyOutcome, String>) -> u32 {
@@ -205,7 +202,7 @@ impl PartyMemo {
     }
 }
 
-fn cell<'b>(a: Option<&'b StringArray>, i: usize) -> Option<&'b str> {
+fn cell(a: Option<&StringArray>, i: usize) -> Option<&str> {
     a.filter(|a| a.is_valid(i))
         .map(|a| a.value(i).trim())
         .filter(|s| !s.is_empty())
@@ -231,7 +228,11 @@ impl Screener<'_> {
     ) -> u32 {
         let id = self.party_outcome(names, i, ship_date);
         self.party.rows.push(id);
-        if id == NONE { 0 } else { self.party.facts_id(id) }
+        if id == NONE {
+            0
+        } else {
+            self.party.facts_id(id)
+        }
     }
 
     fn party_outcome(

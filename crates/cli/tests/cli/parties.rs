@@ -65,7 +65,11 @@ fn a_ledger_is_screened_by_name_and_decided_with_its_parties() {
     assert_eq!(r["summary"]["rows_with_error"], 0);
     let with = rows(&out);
     let without_out = dir.join("without.jsonl");
-    let r = screen(&ledger, &without_out, &["--on", "2026-08-05", "--no-parties"]);
+    let r = screen(
+        &ledger,
+        &without_out,
+        &["--on", "2026-08-05", "--no-parties"],
+    );
     assert!(r["summary"].get("parties").is_none());
     let without = rows(&without_out);
     let (mut huawei, mut moore, mut clear) = (0, 0, 0);
@@ -113,7 +117,10 @@ fn a_ledger_is_screened_by_name_and_decided_with_its_parties() {
             _ => {}
         }
     }
-    assert!(huawei > 3 && moore > 3 && clear > 1000, "{huawei} {moore} {clear}");
+    assert!(
+        huawei > 3 && moore > 3 && clear > 1000,
+        "{huawei} {moore} {clear}"
+    );
 }
 
 #[test]
@@ -135,11 +142,18 @@ fn orders_dated_before_the_list_are_row_errors_with_their_answer_kept() {
     );
     let row = rows(&out)
         .into_iter()
-        .find(|r| r["error"].as_str().is_some_and(|e| e.starts_with("parties:")))
+        .find(|r| {
+            r["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("parties:"))
+        })
         .unwrap();
     assert!(row["ship_date"].as_str().unwrap() < "2026-07-31");
     assert!(row["party_lists"].is_null());
-    assert!(row["eccn"].is_string(), "the answer without parties is kept");
+    assert!(
+        row["eccn"].is_string(),
+        "the answer without parties is kept"
+    );
     assert!(
         row["error"].as_str().unwrap().contains("--no-parties"),
         "{row}"
@@ -160,7 +174,11 @@ fn the_exported_query_refuses_a_ledger_that_names_parties() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stderr.contains("customer, end_user, consignee"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("customer, end_user, consignee"),
+        "{}",
+        o.stderr
+    );
     assert!(o.stderr.contains("--no-parties"), "{}", o.stderr);
     let sql = run(&["rules", "sql"]);
     assert!(sql.stdout.contains("decides WITHOUT the parties"));
@@ -220,7 +238,15 @@ fn review_decisions_are_refused_without_a_reason_or_with_an_unknown_entry() {
     let dir = tempdir("bad-review");
     let d = dir.to_str().unwrap();
     let o = run(&[
-        "parties", "clear", "Acme", "--reason", " ", "--reviewer", "ana", "--data", d,
+        "parties",
+        "clear",
+        "Acme",
+        "--reason",
+        " ",
+        "--reviewer",
+        "ana",
+        "--data",
+        d,
     ]);
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("`reason` is empty"), "{}", o.stderr);
