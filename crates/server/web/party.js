@@ -7,7 +7,7 @@ export function partyMatch(m, full) {
   const e = m.explanation || {};
   return [
     el('div', {},
-      el('strong', { class: 'mono score' }, fmt(m.score, 3)), ' ',
+      el('strong', { class: 'mono score' }, Number(m.score).toFixed(3)), ' ',
       el('span', { class: `status status-${m.status}` }, m.status), ' ',
       el('abbr', { title: m.list_name || '' }, m.list), ' ',
       el('strong', {}, m.name), ' ',
