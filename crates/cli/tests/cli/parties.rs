@@ -207,6 +207,19 @@ fn a_cleared_match_is_cited_in_the_ledger_from_its_date_on() {
     ]);
     assert_eq!(r["log_id"], 1);
     assert_eq!(r["review"]["decided_on"], "2026-11-29");
+    insta::assert_json_snapshot!("party_review_recorded", r);
+    // The next screening of the name cites the decision.
+    let o = run(&[
+        "parties",
+        "screen",
+        MOORE,
+        "--on",
+        "2026-11-29",
+        "--data",
+        d,
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!("party_screen_citing_a_review", o.stdout);
     let out = dir.join("after.jsonl");
     screen(&ledger, &out, &["--on", "2026-11-29", "--data", d]);
     let moore: Vec<Value> = rows(&out)
