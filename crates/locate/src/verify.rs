@@ -91,6 +91,9 @@ pub struct Policy {
     pub bound: Bound,
     /// Points per side of the grid sampling the region's interior.
     pub grid: usize,
+    /// With the vacuum bound, also place the chip under the fibre
+    /// assumption (reported, never decisive).
+    pub fibre_too: bool,
 }
 
 /// What a verification found.
@@ -280,7 +283,7 @@ pub fn verify(
         v.country = Some(chip.site.country.clone());
     }
     v.explanation = explain(&v, &placement);
-    if policy.bound == Bound::Vacuum {
+    if policy.bound == Bound::Vacuum && policy.fibre_too {
         let fibre = place(records, &chip.site, Bound::Fibre, policy.grid);
         v.explanation.push(format!(
             "assuming fibre ({} km/ms), which a faster link would defeat: {}{}",
@@ -368,7 +371,7 @@ pub fn place(records: &[&Measurement], site: &Site, bound: Bound, grid: usize) -
         .map(|m| Disk::new(m.landmark.position, radius_km(m.rtt_ms(), speed)))
         .collect();
     let region = Region::of(&disks, grid);
-    let site_in = disks.iter().all(|d| d.contains(&site.position, 0.0));
+    let site_in = disks.iter().all(|d| d.contains(&site.position, crate::region::SLACK_KM));
     let (countries, at_sea) = if region.empty { (BTreeSet::new(), false) } else { region.countries() };
     let outcome = if region.empty || !site_in {
         Outcome::Inconsistent
