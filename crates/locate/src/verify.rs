@@ -413,9 +413,10 @@ fn explain(v: &Verdict, p: &Placement) -> Vec<String> {
             p.greatest_distance_km.unwrap_or(0.0)
         ),
         Outcome::Ambiguous => format!(
-            "the feasible region crosses a border: the chip may be in {}{}",
+            "the feasible region crosses a border: the chip may be in {}{}, up to {:.0} km from the licensed site",
             if p.countries.is_empty() { "no country (only sea)".to_string() } else { p.countries.join(", ") },
-            if p.at_sea { ", or at sea" } else { "" }
+            if p.at_sea { ", or at sea" } else { "" },
+            p.greatest_distance_km.unwrap_or(0.0)
         ),
         _ if p.region_empty => "no point lies within every disk: the times were tampered with, or the records do not come from one place".into(),
         _ => format!(
