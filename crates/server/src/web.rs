@@ -28,7 +28,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 const LAYOUT: &str = "layout.html";
 
 /// The nav sections of the layout, in the order of its nav.
-const SECTIONS: [&str; 4] = ["chart", "check", "rules", "ledger"];
+const SECTIONS: [&str; 5] = ["chart", "check", "rules", "ledger", "locate"];
 
 /// One page: its body under `web/`, its title (plain text), its script under
 /// `/assets/`, and the nav section it belongs to.
@@ -71,6 +71,13 @@ const LEDGER: Page = Page {
     title: "Ledger",
     script: "ledger.js",
     section: "ledger",
+};
+
+const LOCATE: Page = Page {
+    body: "pages/locate.html",
+    title: "Locate",
+    script: "locate.js",
+    section: "locate",
 };
 
 fn content_type(path: &str) -> &'static str {
@@ -207,6 +214,11 @@ pub async fn rule_page(Path(_id): Path<String>) -> Response {
 /// The ledger page (`/ledger`).
 pub async fn ledger_page() -> Response {
     page(&LEDGER)
+}
+
+/// The location-verification page (`/locate`).
+pub async fn locate_page() -> Response {
+    page(&LOCATE)
 }
 
 /// A static file under `/assets/`. The layout and the page bodies (every
