@@ -354,6 +354,10 @@ pub struct SimRow {
     pub extracted_key: (usize, usize),
     /// Outcomes of honest chips, by name.
     pub honest_outcomes: BTreeMap<Outcome, usize>,
+    /// False alarms had the outcome assumed fibre (200 km/ms) instead.
+    pub false_alarms_fibre: usize,
+    /// Detections had the outcome assumed fibre.
+    pub detected_fibre: usize,
 }
 
 /// Runs the simulation: one row per density and jitter.
@@ -380,6 +384,8 @@ pub fn run(cfg: &SimConfig) -> Vec<SimRow> {
                 by_adversary: BTreeMap::new(),
                 extracted_key: (0, 0),
                 honest_outcomes: BTreeMap::new(),
+                false_alarms_fibre: 0,
+                detected_fibre: 0,
             };
             for i in 0..cfg.chips {
                 let home = sites.get(i % sites.len().max(1)).cloned().unwrap_or_else(|| site("?", 0.0, 0.0, "??"));
@@ -390,7 +396,7 @@ pub fn run(cfg: &SimConfig) -> Vec<SimRow> {
                 let then = t0.saturating_add(SignedDuration::from_hours(-24 * 30)).unwrap_or(t0);
                 let old: Vec<Measurement> = ls.iter().map(|l| measure(&c, l, &c.actual, then, &net, 0.0, &mut rng)).collect();
                 let seen: SeenNonces = old.iter().map(|m| (m.nonce_hex(), "an earlier verification".to_string())).collect();
-                let policy = Policy { at: t0.saturating_add(SignedDuration::from_secs(60)).unwrap_or(t0), max_age_s: 3600, bound: Bound::Vacuum, grid: cfg.grid, fibre_too: false };
+                let policy = Policy { at: t0.saturating_add(SignedDuration::from_secs(60)).unwrap_or(t0), max_age_s: 3600, bound: Bound::Vacuum, grid: cfg.grid, fibre_too: true };
                 let diverted = rng.unit() < cfg.diverted_share;
                 let (records, adv) = if diverted {
                     let to = away.get(i % away.len().max(1)).map_or(c.actual, |s| s.position);
@@ -406,10 +412,13 @@ pub fn run(cfg: &SimConfig) -> Vec<SimRow> {
                 let refs: Vec<&Measurement> = records.iter().collect();
                 let v = verify(&c.chip, &refs, &lookup, &seen, &policy);
                 let flagged = v.outcome != Outcome::VerifiedIn;
+                // Under the fibre assumption: record problems decide as before.
+                let flagged_fibre = v.fibre_assumption.as_ref().map_or(flagged, |p| p.outcome != Outcome::VerifiedIn);
                 match adv {
                     None => {
                         row.honest += 1;
                         row.false_alarms += usize::from(flagged);
+                        row.false_alarms_fibre += usize::from(flagged_fibre);
                         *row.honest_outcomes.entry(v.outcome).or_default() += 1;
                     }
                     Some(Adversary::ExtractedKey) => {
@@ -419,6 +428,7 @@ pub fn run(cfg: &SimConfig) -> Vec<SimRow> {
                     Some(a) => {
                         row.diverted += 1;
                         row.detected += usize::from(flagged);
+                        row.detected_fibre += usize::from(flagged_fibre);
                         let e = row.by_adversary.entry(a).or_default();
                         e.0 += usize::from(flagged);
                         e.1 += 1;

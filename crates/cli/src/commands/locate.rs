@@ -188,16 +188,21 @@ fn status_table(s: &LocationStatus) -> String {
 pub fn sim_table(r: &SimReport) -> String {
     let c = &r.config;
     let mut s = format!(
-        "seed {}, {} chips per row ({:.0}% diverted), {} landmarks per chip, vacuum bound\n\n| density | landmarks | jitter ms | honest | false alarms | false-alarm rate | diverted | detected | detection rate | extracted key: detected |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "seed {}, {} chips per row ({:.0}% diverted), {} landmarks per chip, vacuum bound\n\n| density | landmarks | jitter ms | honest | false alarms | false-alarm rate | diverted | detected | detection rate | false-alarm rate, fibre assumed | detection rate, fibre assumed | extracted key: detected |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         c.seed, c.chips, c.diverted_share * 100.0, c.landmarks_per_chip
     );
     for row in &r.rows {
         s += &format!(
-            "| {} | {} | {} | {} | {} | {:.1}% | {} | {} | {:.1}% | {}/{} |\n",
+            "| {} | {} | {} | {} | {} | {:.1}% | {} | {} | {:.1}% | {:.1}% | {:.1}% | {}/{} |\n",
             row.density.as_str(), row.landmarks, row.jitter_ms, row.honest, row.false_alarms,
             row.false_alarm_rate * 100.0, row.diverted, row.detected, row.detection_rate * 100.0,
+            pct(row.false_alarms_fibre, row.honest), pct(row.detected_fibre, row.diverted),
             row.extracted_key.1, row.extracted_key.0
         );
     }
     s
+}
+
+fn pct(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 }
 }
