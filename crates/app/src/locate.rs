@@ -14,6 +14,7 @@
 //! `lon`, `country`) and `[[chip]]` tables (`serial`, `licence`, `site =
 //! { name, lat, lon, country }`, `public_key` in hex).
 
+pub mod conditions;
 pub mod map;
 
 use std::collections::BTreeMap;
