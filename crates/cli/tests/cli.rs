@@ -10,6 +10,8 @@
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/locate.rs"]
+mod locate;
 
 use std::path::PathBuf;
 use std::process::Command;
