@@ -101,9 +101,15 @@ fn place_ok(f: &SourceFile, path: &[&str], lat: f64, lon: f64, country: &str) ->
             "a latitude is between -90 and 90 degrees, a longitude between -180 and 180",
         ));
     }
-    Country::parse(country).map(|c| c.as_str().to_string()).map_err(|e| {
-        at("country", e.to_string(), "use an ISO 3166-1 alpha-2 code such as SG")
-    })
+    Country::parse(country)
+        .map(|c| c.as_str().to_string())
+        .map_err(|e| {
+            at(
+                "country",
+                e.to_string(),
+                "use an ISO 3166-1 alpha-2 code such as SG",
+            )
+        })
 }
 
 /// Registers the landmarks and chips of a fleet file in `data`. The file is
@@ -124,7 +130,13 @@ pub fn register(data: &Path, file: &Path) -> Result<RegisterReport> {
     for (i, l) in parsed.landmark.iter().enumerate() {
         let idx = i.to_string();
         let country = place_ok(&f, &["landmark", &idx], l.lat, l.lon, &l.country)?;
-        landmarks.push(LandmarkRow { id: l.id.clone(), name: l.name.clone(), lat: l.lat, lon: l.lon, country });
+        landmarks.push(LandmarkRow {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            lat: l.lat,
+            lon: l.lon,
+            country,
+        });
     }
     let mut chips = Vec::new();
     for (i, c) in parsed.chip.iter().enumerate() {
@@ -149,7 +161,10 @@ pub fn register(data: &Path, file: &Path) -> Result<RegisterReport> {
         });
     }
     let mut fleet = Fleet::open(data)?;
-    let mut r = RegisterReport { file: f.name.clone(), ..RegisterReport::default() };
+    let mut r = RegisterReport {
+        file: f.name.clone(),
+        ..RegisterReport::default()
+    };
     for c in &chips {
         if let Some(old) = fleet.chip(&c.serial)?
             && &old != c
@@ -228,11 +243,24 @@ struct LoggedLocate<'a> {
 }
 
 fn batch_error(f: &SourceFile, e: &chipexport_locate::BatchError) -> Error {
-    Error::located(vec![DataError::new(f, Some(e.span.clone()), e.field.clone(), format!("line {}: {}", e.line, e.message), Some(e.help.clone()))])
+    Error::located(vec![DataError::new(
+        f,
+        Some(e.span.clone()),
+        e.field.clone(),
+        format!("line {}: {}", e.line, e.message),
+        Some(e.help.clone()),
+    )])
 }
 
 fn site_of(c: &ChipRow) -> Site {
-    Site { name: c.site_name.clone(), position: LatLon { lat: c.site_lat, lon: c.site_lon }, country: c.site_country.clone() }
+    Site {
+        name: c.site_name.clone(),
+        position: LatLon {
+            lat: c.site_lat,
+            lon: c.site_lon,
+        },
+        country: c.site_country.clone(),
+    }
 }
 
 fn micros(t: Timestamp) -> String {
@@ -242,25 +270,52 @@ fn micros(t: Timestamp) -> String {
 /// Parses a time: RFC 3339, or a date (its start, UTC).
 pub fn parse_time(s: &str, field: &str) -> Result<Timestamp> {
     s.parse::<Timestamp>()
-        .or_else(|_| s.parse::<jiff::civil::Date>().and_then(|d| format!("{d}T00:00:00Z").parse::<Timestamp>()))
-        .map_err(|e| Error::input(format!("`{s}` is not a time: {e}"), "give an RFC 3339 time such as 2026-11-29T10:05:00Z, or a date").with_field(field))
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .and_then(|d| format!("{d}T00:00:00Z").parse::<Timestamp>())
+        })
+        .map_err(|e| {
+            Error::input(
+                format!("`{s}` is not a time: {e}"),
+                "give an RFC 3339 time such as 2026-11-29T10:05:00Z, or a date",
+            )
+            .with_field(field)
+        })
 }
 
 /// Verifies a batch against the fleet record in `data`, records each
 /// chip's verdict in the decision log at `log` and in the fleet's
 /// verifications, and keeps the nonces. `now` is the verification time
 /// unless the request gives one.
-pub fn verify(data: &Path, log: &LogLocation, req: &VerifyRequest, now: Timestamp) -> Result<VerifyReport> {
-    let f = SourceFile::new(req.name.clone().unwrap_or_else(|| "batch.jsonl".into()), req.batch.clone());
+pub fn verify(
+    data: &Path,
+    log: &LogLocation,
+    req: &VerifyRequest,
+    now: Timestamp,
+) -> Result<VerifyReport> {
+    let f = SourceFile::new(
+        req.name.clone().unwrap_or_else(|| "batch.jsonl".into()),
+        req.batch.clone(),
+    );
     let records = chipexport_locate::parse_batch(&f.text).map_err(|e| batch_error(&f, &e))?;
     if records.is_empty() {
-        return Err(Error::input(format!("`{}` has no measurement", f.name), "give one JSON record a line").with_field("batch"));
+        return Err(Error::input(
+            format!("`{}` has no measurement", f.name),
+            "give one JSON record a line",
+        )
+        .with_field("batch"));
     }
     let at = match &req.at {
         Some(s) => parse_time(s, "at")?,
         None => now,
     };
-    let policy = Policy { at, max_age_s: req.max_age_s.unwrap_or(DEFAULT_MAX_AGE_S), bound: req.bound.unwrap_or_default(), grid: 41, fibre_too: true };
+    let policy = Policy {
+        at,
+        max_age_s: req.max_age_s.unwrap_or(DEFAULT_MAX_AGE_S),
+        bound: req.bound.unwrap_or_default(),
+        grid: 41,
+        fibre_too: true,
+    };
     let mut fleet = Fleet::open(data)?;
     let mut groups: Vec<(ChipRow, Vec<&Measurement>)> = Vec::new();
     for m in &records {
@@ -269,7 +324,11 @@ pub fn verify(data: &Path, log: &LogLocation, req: &VerifyRequest, now: Timestam
             continue;
         }
         let Some(c) = fleet.chip(&m.chip)? else {
-            let e = f.error_at(&["chip"], format!("line {}: chip `{}` is not registered", m.line, m.chip), Some("register it first: chipexport locate register FLEET.toml".into()));
+            let e = f.error_at(
+                &["chip"],
+                format!("line {}: chip `{}` is not registered", m.line, m.chip),
+                Some("register it first: chipexport locate register FLEET.toml".into()),
+            );
             return Err(Error::located(vec![e]));
         };
         groups.push((c, vec![m]));
@@ -277,7 +336,17 @@ pub fn verify(data: &Path, log: &LogLocation, req: &VerifyRequest, now: Timestam
     let mut landmarks: BTreeMap<String, Option<Landmark>> = BTreeMap::new();
     for m in &records {
         if !landmarks.contains_key(&m.landmark.id) {
-            let l = fleet.landmark(&m.landmark.id)?.map(|l| Landmark { id: l.id, site: Site { name: l.name, position: LatLon { lat: l.lat, lon: l.lon }, country: l.country } });
+            let l = fleet.landmark(&m.landmark.id)?.map(|l| Landmark {
+                id: l.id,
+                site: Site {
+                    name: l.name,
+                    position: LatLon {
+                        lat: l.lat,
+                        lon: l.lon,
+                    },
+                    country: l.country,
+                },
+            });
             landmarks.insert(m.landmark.id.clone(), l);
         }
     }
@@ -288,11 +357,28 @@ pub fn verify(data: &Path, log: &LogLocation, req: &VerifyRequest, now: Timestam
     let mut verdicts = Vec::new();
     let mut entries = Vec::new();
     for (row, ms) in &groups {
-        let key = chipexport_locate::verifying_key(&row.public_key)
-            .ok_or_else(|| Error::environment(format!("chip `{}` has a damaged key in the fleet record", row.serial), "register the chip again in a new data directory"))?;
-        let chip = Chip { serial: row.serial.clone(), licence: row.licence.clone(), site: site_of(row), key };
+        let key = chipexport_locate::verifying_key(&row.public_key).ok_or_else(|| {
+            Error::environment(
+                format!(
+                    "chip `{}` has a damaged key in the fleet record",
+                    row.serial
+                ),
+                "register the chip again in a new data directory",
+            )
+        })?;
+        let chip = Chip {
+            serial: row.serial.clone(),
+            licence: row.licence.clone(),
+            site: site_of(row),
+            key,
+        };
         let v = chipexport_locate::verify(&chip, ms, &lookup, &seen, &policy);
-        let logged = LoggedLocate { version: 1, batch: &f.name, batch_sha256: &sha, records: ms.iter().map(|m| m.to_json_line()).collect() };
+        let logged = LoggedLocate {
+            version: 1,
+            batch: &f.name,
+            batch_sha256: &sha,
+            records: ms.iter().map(|m| m.to_json_line()).collect(),
+        };
         let fleet_hash = chipexport_store::sha256_hex(format!("{row:?}").as_bytes());
         entries.push(NewLogEntry {
             recorded_at: crate::clock::now_rfc3339(),
@@ -318,11 +404,21 @@ pub fn verify(data: &Path, log: &LogLocation, req: &VerifyRequest, now: Timestam
             greatest_distance_km: v.placement.as_ref().and_then(|p| p.greatest_distance_km),
             log_id: e.id,
         };
-        let used: Vec<(String, String)> = ms.iter().map(|m| (m.nonce_hex(), m.landmark.id.clone())).collect();
+        let used: Vec<(String, String)> = ms
+            .iter()
+            .map(|m| (m.nonce_hex(), m.landmark.id.clone()))
+            .collect();
         fleet.record(&row, &used)?;
-        out.push(ChipVerification { verdict: v, logged: e.id });
+        out.push(ChipVerification {
+            verdict: v,
+            logged: e.id,
+        });
     }
-    Ok(VerifyReport { batch: f.name, batch_sha256: sha, verdicts: out })
+    Ok(VerifyReport {
+        batch: f.name,
+        batch_sha256: sha,
+        verdicts: out,
+    })
 }
 
 /// Whose verification to look up, and the period.
@@ -386,20 +482,43 @@ pub struct LatestVerification {
 pub fn status(data: &Path, req: &StatusRequest) -> Result<LocationStatus> {
     let from = parse_time(&req.from, "from")?;
     let to = match req.to.parse::<jiff::civil::Date>() {
-        Ok(d) => d.tomorrow().and_then(|d| format!("{d}T00:00:00Z").parse::<Timestamp>()).map_err(|e| Error::input(e.to_string(), "give a date or an RFC 3339 time").with_field("to"))?,
+        Ok(d) => d
+            .tomorrow()
+            .and_then(|d| format!("{d}T00:00:00Z").parse::<Timestamp>())
+            .map_err(|e| {
+                Error::input(e.to_string(), "give a date or an RFC 3339 time").with_field("to")
+            })?,
         Err(_) => parse_time(&req.to, "to")?,
     };
     let (subject, who) = match (&req.serial, &req.licence) {
         (Some(s), None) => (format!("chip {s}"), Subject::Serial(s)),
         (None, Some(l)) => (format!("licence {l}"), Subject::Licence(l)),
-        _ => return Err(Error::input("give either a serial or a licence", "--serial SN-... or --licence D...").with_field("serial")),
+        _ => {
+            return Err(Error::input(
+                "give either a serial or a licence",
+                "--serial SN-... or --licence D...",
+            )
+            .with_field("serial"));
+        }
     };
     let fleet = Fleet::open(data)?;
     let latest = fleet.latest(who, &micros(from), &micros(to))?;
     let (met, reason) = match &latest {
-        None => (false, format!("no verification of {subject} within the period")),
-        Some(v) if v.outcome == "verified_in" => (true, format!("verified in {} ({})", v.countries, v.measured_to)),
-        Some(v) => (false, format!("the latest verification within the period is {} ({})", v.outcome, v.measured_to)),
+        None => (
+            false,
+            format!("no verification of {subject} within the period"),
+        ),
+        Some(v) if v.outcome == "verified_in" => (
+            true,
+            format!("verified in {} ({})", v.countries, v.measured_to),
+        ),
+        Some(v) => (
+            false,
+            format!(
+                "the latest verification within the period is {} ({})",
+                v.outcome, v.measured_to
+            ),
+        ),
     };
     Ok(LocationStatus {
         subject,
@@ -409,7 +528,12 @@ pub fn status(data: &Path, req: &StatusRequest) -> Result<LocationStatus> {
             serial: v.serial,
             licence: v.licence,
             outcome: v.outcome,
-            countries: v.countries.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            countries: v
+                .countries
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             measured_from: v.measured_from,
             measured_to: v.measured_to,
             greatest_distance_km: v.greatest_distance_km,
@@ -451,20 +575,39 @@ pub struct SimReport {
 /// Runs the fleet simulator.
 pub fn simulate(req: &SimulateRequest) -> Result<SimReport> {
     if !(0.0..=1.0).contains(&req.diverted_share) {
-        return Err(Error::input(format!("the diverted share {} is not between 0 and 1", req.diverted_share), "give a share such as 0.1").with_field("diverted_share"));
+        return Err(Error::input(
+            format!(
+                "the diverted share {} is not between 0 and 1",
+                req.diverted_share
+            ),
+            "give a share such as 0.1",
+        )
+        .with_field("diverted_share"));
     }
     if req.landmarks_per_chip == 0 || req.chips == 0 || req.chips > 1_000_000 {
-        return Err(Error::input("give at least one chip (at most 1,000,000) and one landmark per chip", "e.g. --chips 2000 --landmarks 3").with_field("chips"));
+        return Err(Error::input(
+            "give at least one chip (at most 1,000,000) and one landmark per chip",
+            "e.g. --chips 2000 --landmarks 3",
+        )
+        .with_field("chips"));
     }
     if req.jitters_ms.iter().any(|j| !j.is_finite() || *j < 0.0) {
-        return Err(Error::input("a jitter must be a number of ms, 0 or more", "e.g. --jitter 0.05,0.5,2").with_field("jitters_ms"));
+        return Err(Error::input(
+            "a jitter must be a number of ms, 0 or more",
+            "e.g. --jitter 0.05,0.5,2",
+        )
+        .with_field("jitters_ms"));
     }
     let config = SimConfig {
         seed: req.seed,
         chips: req.chips,
         diverted_share: req.diverted_share,
         landmarks_per_chip: req.landmarks_per_chip,
-        densities: if req.densities.is_empty() { Density::ALL.to_vec() } else { req.densities.clone() },
+        densities: if req.densities.is_empty() {
+            Density::ALL.to_vec()
+        } else {
+            req.densities.clone()
+        },
         jitters_ms: req.jitters_ms.clone(),
         grid: 15,
     };

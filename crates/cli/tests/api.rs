@@ -790,8 +790,16 @@ fn the_cli_and_the_api_answer_every_request_alike() {
     ];
     // Location status: no verification in this data directory yet.
     let status_args = [
-        "locate", "status", "--licence", "D1234567", "--from", "2026-11-01", "--to", "2026-11-30",
-        "--data", &data,
+        "locate",
+        "status",
+        "--licence",
+        "D1234567",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--data",
+        &data,
     ];
     let status_case = (
         &status_args[..],
@@ -874,19 +882,32 @@ fn the_locate_route_verifies_as_the_cli_and_refuses_a_replay() {
         cli_json(&["locate", "register", &fleet, "--data", d]);
     }
     let batch = std::fs::read_to_string(&batch_file).unwrap();
-    let body = serde_json::json!({"batch": batch, "name": batch_file, "at": "2026-11-29T10:05:00Z"}).to_string();
+    let body =
+        serde_json::json!({"batch": batch, "name": batch_file, "at": "2026-11-29T10:05:00Z"})
+            .to_string();
     let (status, _, _) = http(&srv.addr, "POST", "/api/v1/locate", &body);
     assert_eq!(status, 401);
     let token = std::fs::read_to_string(srv.data.join("token")).unwrap();
     let auth = format!("Bearer {}", token.trim());
     let post = |path: &str| {
-        let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ];
         let (status, _, out) = http_raw(&srv.addr, "POST", path, &headers, body.as_bytes());
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
         serde_json::from_slice::<Value>(&out).unwrap()
     };
     let mut api = post("/api/v1/locate");
-    let mut cli = cli_json(&["locate", "verify", &batch_file, "--data", cli_data, "--at", "2026-11-29T10:05:00Z"]);
+    let mut cli = cli_json(&[
+        "locate",
+        "verify",
+        &batch_file,
+        "--data",
+        cli_data,
+        "--at",
+        "2026-11-29T10:05:00Z",
+    ]);
     assert_eq!(api["verdicts"][0]["outcome"], "verified_in");
     assert_eq!(api["verdicts"][0]["country"], "SG");
     for v in [&mut api, &mut cli] {
@@ -895,13 +916,27 @@ fn the_locate_route_verifies_as_the_cli_and_refuses_a_replay() {
     assert_eq!(api, cli);
     let again = post("/api/v1/locate?map=true");
     assert_eq!(again["verdicts"][0]["outcome"], "inconsistent");
-    assert_eq!(again["verdicts"][0]["problems"][0]["code"], "replayed_nonce");
+    assert_eq!(
+        again["verdicts"][0]["problems"][0]["code"],
+        "replayed_nonce"
+    );
     assert!(again["maps"][0].as_str().unwrap().starts_with("<svg"));
     let path = "/api/v1/locate/status?serial=SN-SG-0001&from=2026-11-29&to=2026-11-29";
     let (status, _, text) = http(&srv.addr, "GET", path, "");
     assert_eq!(status, 200, "{text}");
     let status: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(status["met"], false, "the replay is the latest: {status}");
-    let args = ["locate", "status", "--serial", "SN-SG-0001", "--from", "2026-11-29", "--to", "2026-11-29", "--data", &data];
+    let args = [
+        "locate",
+        "status",
+        "--serial",
+        "SN-SG-0001",
+        "--from",
+        "2026-11-29",
+        "--to",
+        "2026-11-29",
+        "--data",
+        &data,
+    ];
     assert_eq!(status, cli_json(&args));
 }

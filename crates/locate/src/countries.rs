@@ -45,8 +45,18 @@ mod tests {
             (19.076, 72.8777, "IN"),
             (22.3193, 114.1694, "HK"),
         ] {
-            assert_eq!(country_at(&LatLon { lat, lon }).as_deref(), Some(c), "{lat},{lon}");
+            assert_eq!(
+                country_at(&LatLon { lat, lon }).as_deref(),
+                Some(c),
+                "{lat},{lon}"
+            );
         }
-        assert_eq!(country_at(&LatLon { lat: 30.0, lon: -40.0 }), None);
+        assert_eq!(
+            country_at(&LatLon {
+                lat: 30.0,
+                lon: -40.0
+            }),
+            None
+        );
     }
 }

@@ -180,7 +180,8 @@ pub fn parse_line(text: &str, line: usize, start: usize) -> Result<Measurement, 
             .and_then(|f| f.rsplit('.').next())
             .and_then(|k| text.find(&format!("\"{k}\"")))
             .map_or(start..start + text.len(), |o| {
-                start + o..start + o + field.map_or(0, |f| f.rsplit('.').next().map_or(0, str::len) + 2)
+                start + o
+                    ..start + o + field.map_or(0, |f| f.rsplit('.').next().map_or(0, str::len) + 2)
             });
         BatchError {
             line,
@@ -198,40 +199,77 @@ pub fn parse_line(text: &str, line: usize, start: usize) -> Result<Measurement, 
         )
     })?;
     let Value::Object(obj) = value else {
-        return Err(err(None, "a record must be a JSON object".into(), "write one object per line"));
+        return Err(err(
+            None,
+            "a record must be a JSON object".into(),
+            "write one object per line",
+        ));
     };
-    let f = Fields { obj: &obj, err: &err, prefix: "" };
+    let f = Fields {
+        obj: &obj,
+        err: &err,
+        prefix: "",
+    };
     f.no_unknown(&FIELDS)?;
     let chip = f.text("chip")?;
     let lm = f.object("landmark")?;
-    let lmf = Fields { obj: lm, err: &err, prefix: "landmark." };
+    let lmf = Fields {
+        obj: lm,
+        err: &err,
+        prefix: "landmark.",
+    };
     lmf.no_unknown(&LANDMARK_FIELDS)?;
     let id = lmf.text("id")?;
     let lat = lmf.number("lat")?;
     let lon = lmf.number("lon")?;
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(err(Some("landmark.lat"), format!("landmark `{id}` has an impossible latitude {lat}"), "a latitude is between -90 and 90 degrees"));
+        return Err(err(
+            Some("landmark.lat"),
+            format!("landmark `{id}` has an impossible latitude {lat}"),
+            "a latitude is between -90 and 90 degrees",
+        ));
     }
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(err(Some("landmark.lon"), format!("landmark `{id}` has an impossible longitude {lon}"), "a longitude is between -180 and 180 degrees"));
+        return Err(err(
+            Some("landmark.lon"),
+            format!("landmark `{id}` has an impossible longitude {lon}"),
+            "a longitude is between -180 and 180 degrees",
+        ));
     }
     let nonce = f.hex("nonce")?;
     if !NONCE_BYTES.contains(&nonce.len()) {
-        return Err(err(Some("nonce"), format!("the nonce has {} bytes", nonce.len()), "a nonce has 16 to 64 random bytes, in hex"));
+        return Err(err(
+            Some("nonce"),
+            format!("the nonce has {} bytes", nonce.len()),
+            "a nonce has 16 to 64 random bytes, in hex",
+        ));
     }
     let sent = f.time("sent")?;
     let received = f.time("received")?;
     if received <= sent {
-        return Err(err(Some("received"), format!("the answer was received ({received}) no later than the challenge was sent ({sent})"), "`received` must be after `sent`: check the landmark's clock and the order of the fields"));
+        return Err(err(
+            Some("received"),
+            format!(
+                "the answer was received ({received}) no later than the challenge was sent ({sent})"
+            ),
+            "`received` must be after `sent`: check the landmark's clock and the order of the fields",
+        ));
     }
     let sig = f.hex("signature")?;
     let signature: [u8; 64] = sig.as_slice().try_into().map_err(|_| {
-        err(Some("signature"), format!("the signature has {} bytes", sig.len()), "an Ed25519 signature has 64 bytes (128 hex digits)")
+        err(
+            Some("signature"),
+            format!("the signature has {} bytes", sig.len()),
+            "an Ed25519 signature has 64 bytes (128 hex digits)",
+        )
     })?;
     Ok(Measurement {
         line,
         chip,
-        landmark: LandmarkRef { id, position: LatLon { lat, lon } },
+        landmark: LandmarkRef {
+            id,
+            position: LatLon { lat, lon },
+        },
         nonce,
         sent,
         received,
@@ -255,7 +293,11 @@ impl<'a> Fields<'a, '_> {
 
     fn no_unknown(&self, known: &[&str]) -> Result<(), BatchError> {
         match self.obj.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(k) => Err((self.err)(Some(&self.name(k)), format!("unknown field `{}`", self.name(k)), &format!("the fields are: {}", known.join(", ")))),
+            Some(k) => Err((self.err)(
+                Some(&self.name(k)),
+                format!("unknown field `{}`", self.name(k)),
+                &format!("the fields are: {}", known.join(", ")),
+            )),
             None => Ok(()),
         }
     }
@@ -269,27 +311,45 @@ impl<'a> Fields<'a, '_> {
     fn text(&self, key: &str) -> Result<String, BatchError> {
         match self.get(key)? {
             Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
-            _ => Err((self.err)(Some(&self.name(key)), format!("`{}` must be a non-empty text", self.name(key)), "write it as a JSON string")),
+            _ => Err((self.err)(
+                Some(&self.name(key)),
+                format!("`{}` must be a non-empty text", self.name(key)),
+                "write it as a JSON string",
+            )),
         }
     }
 
     fn number(&self, key: &str) -> Result<f64, BatchError> {
         match self.get(key)?.as_f64() {
             Some(n) if n.is_finite() => Ok(n),
-            _ => Err((self.err)(Some(&self.name(key)), format!("`{}` must be a number (degrees)", self.name(key)), "write it as a JSON number, such as 1.2789")),
+            _ => Err((self.err)(
+                Some(&self.name(key)),
+                format!("`{}` must be a number (degrees)", self.name(key)),
+                "write it as a JSON number, such as 1.2789",
+            )),
         }
     }
 
     fn object(&self, key: &str) -> Result<&'a Map<String, Value>, BatchError> {
         match self.get(key)? {
             Value::Object(o) => Ok(o),
-            _ => Err((self.err)(Some(&self.name(key)), format!("`{}` must be an object {{id, lat, lon}}", self.name(key)), "write the landmark as {\"id\": ..., \"lat\": ..., \"lon\": ...}")),
+            _ => Err((self.err)(
+                Some(&self.name(key)),
+                format!("`{}` must be an object {{id, lat, lon}}", self.name(key)),
+                "write the landmark as {\"id\": ..., \"lat\": ..., \"lon\": ...}",
+            )),
         }
     }
 
     fn hex(&self, key: &str) -> Result<Vec<u8>, BatchError> {
         let s = self.text(key)?;
-        unhex(&s).ok_or_else(|| (self.err)(Some(&self.name(key)), format!("`{}` is not hex", self.name(key)), "write the bytes as an even number of hex digits"))
+        unhex(&s).ok_or_else(|| {
+            (self.err)(
+                Some(&self.name(key)),
+                format!("`{}` is not hex", self.name(key)),
+                "write the bytes as an even number of hex digits",
+            )
+        })
     }
 
     fn time(&self, key: &str) -> Result<Timestamp, BatchError> {
@@ -308,7 +368,13 @@ mod tests {
         let mut m = Measurement {
             line: 0,
             chip: "SN-1".into(),
-            landmark: LandmarkRef { id: "sin-cbd".into(), position: LatLon { lat: 1.2789, lon: 103.8536 } },
+            landmark: LandmarkRef {
+                id: "sin-cbd".into(),
+                position: LatLon {
+                    lat: 1.2789,
+                    lon: 103.8536,
+                },
+            },
             nonce: vec![7; 32],
             sent: "2026-11-29T10:00:00Z".parse().unwrap_or_default(),
             received: "2026-11-29T10:00:00.000048Z".parse().unwrap_or_default(),
@@ -336,12 +402,36 @@ mod tests {
     fn bad_fields_are_named_with_their_line() {
         let good = record().to_json_line();
         let cases = [
-            (good.replace("1.2789", "91.5"), Some("landmark.lat"), "impossible latitude"),
-            (good.replace("103.8536", "-181"), Some("landmark.lon"), "impossible longitude"),
-            (good.replace("\"chip\"", "\"chipp\""), Some("chipp"), "unknown field"),
-            (good.replace("2026-11-29T10:00:00.000048Z", "yesterday"), Some("received"), "not a time"),
-            (good.replace("2026-11-29T10:00:00.000048Z", "2026-11-29T09:00:00Z"), Some("received"), "no later than"),
-            (good.replace("\"nonce\":\"07", "\"nonce\":\"zz"), Some("nonce"), "not hex"),
+            (
+                good.replace("1.2789", "91.5"),
+                Some("landmark.lat"),
+                "impossible latitude",
+            ),
+            (
+                good.replace("103.8536", "-181"),
+                Some("landmark.lon"),
+                "impossible longitude",
+            ),
+            (
+                good.replace("\"chip\"", "\"chipp\""),
+                Some("chipp"),
+                "unknown field",
+            ),
+            (
+                good.replace("2026-11-29T10:00:00.000048Z", "yesterday"),
+                Some("received"),
+                "not a time",
+            ),
+            (
+                good.replace("2026-11-29T10:00:00.000048Z", "2026-11-29T09:00:00Z"),
+                Some("received"),
+                "no later than",
+            ),
+            (
+                good.replace("\"nonce\":\"07", "\"nonce\":\"zz"),
+                Some("nonce"),
+                "not hex",
+            ),
             ("{\"chip\": 3".to_string(), None, "not a JSON record"),
             ("[1]".to_string(), None, "JSON object"),
         ];
@@ -352,7 +442,10 @@ mod tests {
             assert_eq!(e.map(|e| e.line), Some(2), "{text}");
             assert_eq!(e.and_then(|e| e.field.as_deref()), field, "{text}");
             assert!(e.is_some_and(|e| e.message.contains(msg)), "{e:?}");
-            assert!(e.is_some_and(|e| batch.get(e.span.clone()).is_some()), "{e:?}");
+            assert!(
+                e.is_some_and(|e| batch.get(e.span.clone()).is_some()),
+                "{e:?}"
+            );
         }
     }
 }

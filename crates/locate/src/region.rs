@@ -125,7 +125,10 @@ fn centroid(points: &[LatLon]) -> LatLon {
     }
     let h = (x * x + y * y).sqrt();
     if h < 1e-12 && z.abs() < 1e-12 {
-        return points.first().copied().unwrap_or(LatLon { lat: 0.0, lon: 0.0 });
+        return points
+            .first()
+            .copied()
+            .unwrap_or(LatLon { lat: 0.0, lon: 0.0 });
     }
     LatLon {
         lat: z.atan2(h).to_degrees(),

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::geo::LatLon;
 use crate::record::{LandmarkRef, Measurement};
-use crate::verify::{Bound, Chip, FIBRE_KM_PER_MS, Landmark, Outcome, Policy, SeenNonces, Site, verify};
+use crate::verify::{
+    Bound, Chip, FIBRE_KM_PER_MS, Landmark, Outcome, Policy, SeenNonces, Site, verify,
+};
 use crate::{SigningKey, key_from_seed};
 
 /// A small, fast, deterministic generator (SplitMix64).
@@ -55,7 +57,11 @@ impl Rng {
 }
 
 fn site(name: &str, lat: f64, lon: f64, country: &str) -> Site {
-    Site { name: name.into(), position: LatLon { lat, lon }, country: country.into() }
+    Site {
+        name: name.into(),
+        position: LatLon { lat, lon },
+        country: country.into(),
+    }
 }
 
 /// Licensed data-centre sites.
@@ -98,7 +104,12 @@ pub enum Density {
 
 impl Density {
     /// Every density, sparse first.
-    pub const ALL: [Density; 4] = [Density::Sparse, Density::Medium, Density::Dense, Density::Metro];
+    pub const ALL: [Density; 4] = [
+        Density::Sparse,
+        Density::Medium,
+        Density::Dense,
+        Density::Metro,
+    ];
 
     /// Its name.
     pub fn as_str(self) -> &'static str {
@@ -154,15 +165,25 @@ pub fn landmarks(density: Density) -> Vec<Landmark> {
     }
     let mut out: Vec<Landmark> = l
         .into_iter()
-        .map(|(id, name, lat, lon, c)| Landmark { id: id.into(), site: site(name, lat, lon, c) })
+        .map(|(id, name, lat, lon, c)| Landmark {
+            id: id.into(),
+            site: site(name, lat, lon, c),
+        })
         .collect();
     if density >= Density::Metro {
         for (i, s) in licensed_sites().iter().enumerate() {
-            for (j, (bearing, km)) in [(20.0, 3.0), (140.0, 4.0), (260.0, 5.0)].into_iter().enumerate() {
+            for (j, (bearing, km)) in [(20.0, 3.0), (140.0, 4.0), (260.0, 5.0)]
+                .into_iter()
+                .enumerate()
+            {
                 let p = s.position.destination(bearing, km);
                 out.push(Landmark {
                     id: format!("metro-{i}-{j}"),
-                    site: Site { name: format!("{} ({km} km)", s.name), position: p, country: s.country.clone() },
+                    site: Site {
+                        name: format!("{} ({km} km)", s.name),
+                        position: p,
+                        country: s.country.clone(),
+                    },
                 });
             }
         }
@@ -173,7 +194,12 @@ pub fn landmarks(density: Density) -> Vec<Landmark> {
 /// The `k` landmarks nearest a site (the verifier challenges from these).
 pub fn nearest(registry: &[Landmark], at: &LatLon, k: usize) -> Vec<Landmark> {
     let mut l = registry.to_vec();
-    l.sort_by(|a, b| a.site.position.distance_km(at).total_cmp(&b.site.position.distance_km(at)));
+    l.sort_by(|a, b| {
+        a.site
+            .position
+            .distance_km(at)
+            .total_cmp(&b.site.position.distance_km(at))
+    });
     l.truncate(k);
     l
 }
@@ -193,7 +219,11 @@ pub struct Network {
 impl Network {
     /// A network with this jitter and the default inflation and overhead.
     pub fn with_jitter(jitter_ms: f64) -> Network {
-        Network { inflation: (1.3, 2.0), jitter_ms, overhead_ms: 0.03 }
+        Network {
+            inflation: (1.3, 2.0),
+            jitter_ms,
+            overhead_ms: 0.03,
+        }
     }
 
     /// A round trip over `km` of great circle, ms.
@@ -263,16 +293,29 @@ pub fn chip(i: usize, at: &Site) -> SimChip {
 
 /// One signed measurement of a chip at `from` (where it answers from) by a
 /// landmark, sent at `sent`.
-pub fn measure(c: &SimChip, l: &Landmark, from: &LatLon, sent: Timestamp, net: &Network, extra_ms: f64, rng: &mut Rng) -> Measurement {
+pub fn measure(
+    c: &SimChip,
+    l: &Landmark,
+    from: &LatLon,
+    sent: Timestamp,
+    net: &Network,
+    extra_ms: f64,
+    rng: &mut Rng,
+) -> Measurement {
     let rtt = net.rtt_ms(l.site.position.distance_km(from), rng) + extra_ms;
     let mut m = Measurement {
         line: 0,
         chip: c.chip.serial.clone(),
-        landmark: LandmarkRef { id: l.id.clone(), position: l.site.position },
+        landmark: LandmarkRef {
+            id: l.id.clone(),
+            position: l.site.position,
+        },
         nonce: rng.bytes(32),
         sent,
         // The landmark's clock counts whole microseconds: round up.
-        received: sent.saturating_add(SignedDuration::from_micros((rtt * 1e3).ceil() as i64)).unwrap_or(sent),
+        received: sent
+            .saturating_add(SignedDuration::from_micros((rtt * 1e3).ceil() as i64))
+            .unwrap_or(sent),
         signature: [0; 64],
     };
     m.sign(&c.key);
@@ -281,10 +324,25 @@ pub fn measure(c: &SimChip, l: &Landmark, from: &LatLon, sent: Timestamp, net: &
 
 /// The records an adversary presents for a diverted chip now at `actual`.
 #[allow(clippy::too_many_arguments)]
-pub fn attack(adv: Adversary, c: &SimChip, ls: &[Landmark], actual: &LatLon, old: &[Measurement], now: Timestamp, net: &Network, rng: &mut Rng) -> Vec<Measurement> {
+pub fn attack(
+    adv: Adversary,
+    c: &SimChip,
+    ls: &[Landmark],
+    actual: &LatLon,
+    old: &[Measurement],
+    now: Timestamp,
+    net: &Network,
+    rng: &mut Rng,
+) -> Vec<Measurement> {
     match adv {
-        Adversary::Direct => ls.iter().map(|l| measure(c, l, actual, now, net, 0.0, rng)).collect(),
-        Adversary::AddDelay => ls.iter().map(|l| measure(c, l, actual, now, net, rng.range(1.0, 20.0), rng)).collect(),
+        Adversary::Direct => ls
+            .iter()
+            .map(|l| measure(c, l, actual, now, net, 0.0, rng))
+            .collect(),
+        Adversary::AddDelay => ls
+            .iter()
+            .map(|l| measure(c, l, actual, now, net, rng.range(1.0, 20.0), rng))
+            .collect(),
         Adversary::Relay => ls
             .iter()
             .map(|l| {
@@ -303,7 +361,10 @@ pub fn attack(adv: Adversary, c: &SimChip, ls: &[Landmark], actual: &LatLon, old
                 m
             })
             .collect(),
-        Adversary::ExtractedKey => ls.iter().map(|l| measure(c, l, &c.chip.site.position, now, net, 0.0, rng)).collect(),
+        Adversary::ExtractedKey => ls
+            .iter()
+            .map(|l| measure(c, l, &c.chip.site.position, now, net, 0.0, rng))
+            .collect(),
     }
 }
 
@@ -358,6 +419,8 @@ pub struct SimRow {
     pub false_alarms_fibre: usize,
     /// Detections had the outcome assumed fibre.
     pub detected_fibre: usize,
+    /// False alarms / honest chips by licensed site.
+    pub false_alarms_by_site: BTreeMap<String, (usize, usize)>,
 }
 
 /// Runs the simulation: one row per density and jitter.
@@ -386,39 +449,81 @@ pub fn run(cfg: &SimConfig) -> Vec<SimRow> {
                 honest_outcomes: BTreeMap::new(),
                 false_alarms_fibre: 0,
                 detected_fibre: 0,
+                false_alarms_by_site: BTreeMap::new(),
             };
             for i in 0..cfg.chips {
-                let home = sites.get(i % sites.len().max(1)).cloned().unwrap_or_else(|| site("?", 0.0, 0.0, "??"));
+                let home = sites
+                    .get(i % sites.len().max(1))
+                    .cloned()
+                    .unwrap_or_else(|| site("?", 0.0, 0.0, "??"));
                 let c = chip(i, &home);
                 let ls = nearest(&registry, &home.position, cfg.landmarks_per_chip);
                 let lookup = |id: &str| registry.iter().find(|l| l.id == id).cloned();
                 // An earlier round, while the chip was at its site.
-                let then = t0.saturating_add(SignedDuration::from_hours(-24 * 30)).unwrap_or(t0);
-                let old: Vec<Measurement> = ls.iter().map(|l| measure(&c, l, &c.actual, then, &net, 0.0, &mut rng)).collect();
-                let seen: SeenNonces = old.iter().map(|m| (m.nonce_hex(), "an earlier verification".to_string())).collect();
-                let policy = Policy { at: t0.saturating_add(SignedDuration::from_secs(60)).unwrap_or(t0), max_age_s: 3600, bound: Bound::Vacuum, grid: cfg.grid, fibre_too: true };
+                let then = t0
+                    .saturating_add(SignedDuration::from_hours(-24 * 30))
+                    .unwrap_or(t0);
+                let old: Vec<Measurement> = ls
+                    .iter()
+                    .map(|l| measure(&c, l, &c.actual, then, &net, 0.0, &mut rng))
+                    .collect();
+                let seen: SeenNonces = old
+                    .iter()
+                    .map(|m| (m.nonce_hex(), "an earlier verification".to_string()))
+                    .collect();
+                let policy = Policy {
+                    at: t0
+                        .saturating_add(SignedDuration::from_secs(60))
+                        .unwrap_or(t0),
+                    max_age_s: 3600,
+                    bound: Bound::Vacuum,
+                    grid: cfg.grid,
+                    fibre_too: true,
+                };
                 let diverted = rng.unit() < cfg.diverted_share;
                 let (records, adv) = if diverted {
-                    let to = away.get(i % away.len().max(1)).map_or(c.actual, |s| s.position);
+                    let to = away
+                        .get(i % away.len().max(1))
+                        .map_or(c.actual, |s| s.position);
                     let n = Adversary::IN_MODEL.len() + 1;
                     let adv = match i / sites.len().max(1) % n {
-                        k if k < Adversary::IN_MODEL.len() => Adversary::IN_MODEL.get(k).copied().unwrap_or(Adversary::Direct),
+                        k if k < Adversary::IN_MODEL.len() => Adversary::IN_MODEL
+                            .get(k)
+                            .copied()
+                            .unwrap_or(Adversary::Direct),
                         _ => Adversary::ExtractedKey,
                     };
-                    (attack(adv, &c, &ls, &to, &old, t0, &net, &mut rng), Some(adv))
+                    (
+                        attack(adv, &c, &ls, &to, &old, t0, &net, &mut rng),
+                        Some(adv),
+                    )
                 } else {
-                    (ls.iter().map(|l| measure(&c, l, &c.actual, t0, &net, 0.0, &mut rng)).collect(), None)
+                    (
+                        ls.iter()
+                            .map(|l| measure(&c, l, &c.actual, t0, &net, 0.0, &mut rng))
+                            .collect(),
+                        None,
+                    )
                 };
                 let refs: Vec<&Measurement> = records.iter().collect();
                 let v = verify(&c.chip, &refs, &lookup, &seen, &policy);
                 let flagged = v.outcome != Outcome::VerifiedIn;
                 // Under the fibre assumption: record problems decide as before.
-                let flagged_fibre = v.fibre_assumption.as_ref().map_or(flagged, |p| p.outcome != Outcome::VerifiedIn);
+                let flagged_fibre = v
+                    .fibre_assumption
+                    .as_ref()
+                    .map_or(flagged, |p| p.outcome != Outcome::VerifiedIn);
                 match adv {
                     None => {
                         row.honest += 1;
                         row.false_alarms += usize::from(flagged);
                         row.false_alarms_fibre += usize::from(flagged_fibre);
+                        let e = row
+                            .false_alarms_by_site
+                            .entry(home.name.clone())
+                            .or_default();
+                        e.0 += usize::from(flagged);
+                        e.1 += 1;
                         *row.honest_outcomes.entry(v.outcome).or_default() += 1;
                     }
                     Some(Adversary::ExtractedKey) => {
@@ -465,8 +570,13 @@ mod tests {
         let a = run(&cfg);
         assert_eq!(a, run(&cfg));
         let row = a.first();
-        assert!(row.is_some_and(|r| r.diverted > 0 && r.detected == r.diverted), "{row:?}");
+        assert!(
+            row.is_some_and(|r| r.diverted > 0 && r.detected == r.diverted),
+            "{row:?}"
+        );
         // An extracted key defeats the scheme: the limit the docs state.
-        assert!(row.is_some_and(|r| r.extracted_key.1 < r.extracted_key.0 || r.extracted_key.0 == 0));
+        assert!(
+            row.is_some_and(|r| r.extracted_key.1 < r.extracted_key.0 || r.extracted_key.0 == 0)
+        );
     }
 }

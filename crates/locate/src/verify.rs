@@ -239,7 +239,11 @@ pub fn verify(
         .map(|m| reading(m, &chip.site, policy.bound.speed_km_per_ms()))
         .collect();
     let measured_from = records.iter().map(|m| m.sent).min().unwrap_or(policy.at);
-    let measured_to = records.iter().map(|m| m.received).max().unwrap_or(policy.at);
+    let measured_to = records
+        .iter()
+        .map(|m| m.received)
+        .max()
+        .unwrap_or(policy.at);
     let mut v = Verdict {
         chip: chip.serial.clone(),
         licence: chip.licence.clone(),
@@ -258,22 +262,42 @@ pub fn verify(
     };
     let has = |code: &str| v.problems.iter().any(|p| p.code == code);
     let decided = if records.is_empty() {
-        Some((Outcome::Inconsistent, "no measurement of this chip was given".to_string()))
+        Some((
+            Outcome::Inconsistent,
+            "no measurement of this chip was given".to_string(),
+        ))
     } else if has("bad_signature") {
         Some((Outcome::BadSignature, "a signature does not verify with the chip's registered key: the answer did not come from this chip's key".into()))
     } else if has("replayed_nonce") {
-        Some((Outcome::Inconsistent, "a nonce was used before: a replayed answer proves nothing about where the chip is now".into()))
+        Some((
+            Outcome::Inconsistent,
+            "a nonce was used before: a replayed answer proves nothing about where the chip is now"
+                .into(),
+        ))
     } else if has("unknown_landmark") || has("landmark_moved") || has("from_the_future") {
-        Some((Outcome::Inconsistent, "a record does not agree with the landmark registry or the verification time".into()))
+        Some((
+            Outcome::Inconsistent,
+            "a record does not agree with the landmark registry or the verification time".into(),
+        ))
     } else if has("stale") {
-        Some((Outcome::Stale, format!("a record is older than the freshness window of {} s", policy.max_age_s)))
+        Some((
+            Outcome::Stale,
+            format!(
+                "a record is older than the freshness window of {} s",
+                policy.max_age_s
+            ),
+        ))
     } else {
         None
     };
     if let Some((outcome, why)) = decided {
         v.outcome = outcome;
         v.explanation.push(why);
-        v.explanation.extend(v.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)));
+        v.explanation.extend(
+            v.problems
+                .iter()
+                .map(|p| format!("line {}: {}", p.line, p.message)),
+        );
         return v;
     }
     let placement = place(records, &chip.site, policy.bound, policy.grid);
@@ -290,7 +314,8 @@ pub fn verify(
             FIBRE_KM_PER_MS,
             fibre.outcome.as_str(),
             match fibre.outcome {
-                Outcome::VerifiedIn | Outcome::Ambiguous => format!(" ({})", fibre.countries.join(", ")),
+                Outcome::VerifiedIn | Outcome::Ambiguous =>
+                    format!(" ({})", fibre.countries.join(", ")),
                 _ => String::new(),
             }
         ));
@@ -323,37 +348,93 @@ fn record_problems(
     let mut out = Vec::new();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for m in records {
-        let mut push = |code, field, message| out.push(Problem { code, line: m.line, field, message });
+        let mut push = |code, field, message| {
+            out.push(Problem {
+                code,
+                line: m.line,
+                field,
+                message,
+            })
+        };
         if !m.signature_valid(&chip.key) {
-            push("bad_signature", "signature", format!("the signature for landmark `{}` does not verify with chip `{}`'s registered key", m.landmark.id, chip.serial));
+            push(
+                "bad_signature",
+                "signature",
+                format!(
+                    "the signature for landmark `{}` does not verify with chip `{}`'s registered key",
+                    m.landmark.id, chip.serial
+                ),
+            );
         }
         let nonce = m.nonce_hex();
         if let Some(first) = seen.get(&nonce) {
-            push("replayed_nonce", "nonce", format!("nonce {}… was already used ({first})", short(&nonce)));
+            push(
+                "replayed_nonce",
+                "nonce",
+                format!("nonce {}… was already used ({first})", short(&nonce)),
+            );
         } else if let Some(first) = used.get(&nonce) {
-            push("replayed_nonce", "nonce", format!("nonce {}… was already used on line {first}", short(&nonce)));
+            push(
+                "replayed_nonce",
+                "nonce",
+                format!("nonce {}… was already used on line {first}", short(&nonce)),
+            );
         } else {
             used.insert(nonce, m.line);
         }
         match landmark(&m.landmark.id) {
-            None => push("unknown_landmark", "landmark.id", format!("landmark `{}` is not in the registry", m.landmark.id)),
+            None => push(
+                "unknown_landmark",
+                "landmark.id",
+                format!("landmark `{}` is not in the registry", m.landmark.id),
+            ),
             Some(l) => {
                 let off = l.site.position.distance_km(&m.landmark.position);
                 if off > LANDMARK_TOLERANCE_KM {
-                    push("landmark_moved", "landmark", format!("landmark `{}` is recorded {off:.1} km from its registered position", m.landmark.id));
+                    push(
+                        "landmark_moved",
+                        "landmark",
+                        format!(
+                            "landmark `{}` is recorded {off:.1} km from its registered position",
+                            m.landmark.id
+                        ),
+                    );
                 }
             }
         }
         let age_ns = policy.at.as_nanosecond() - m.received.as_nanosecond();
         if age_ns < -1_000_000_000 {
-            push("from_the_future", "received", format!("the answer is dated {}, after the verification time {}", m.received, policy.at));
+            push(
+                "from_the_future",
+                "received",
+                format!(
+                    "the answer is dated {}, after the verification time {}",
+                    m.received, policy.at
+                ),
+            );
         } else if age_ns > i128::from(policy.max_age_s) * 1_000_000_000 {
-            push("stale", "received", format!("the answer is {:.0} s old, more than the window of {} s", age_ns as f64 / 1e9, policy.max_age_s));
+            push(
+                "stale",
+                "received",
+                format!(
+                    "the answer is {:.0} s old, more than the window of {} s",
+                    age_ns as f64 / 1e9,
+                    policy.max_age_s
+                ),
+            );
         }
         let d = m.landmark.position.distance_km(&chip.site.position);
         let min = 2.0 * d / VACUUM_KM_PER_MS;
         if m.rtt_ms() < min {
-            push("rtt_below_minimum", "received", format!("the round trip to `{}` took {:.3} ms, below the {min:.3} ms light needs to reach the licensed site {d:.0} km away and back: the chip is not at its site", m.landmark.id, m.rtt_ms()));
+            push(
+                "rtt_below_minimum",
+                "received",
+                format!(
+                    "the round trip to `{}` took {:.3} ms, below the {min:.3} ms light needs to reach the licensed site {d:.0} km away and back: the chip is not at its site",
+                    m.landmark.id,
+                    m.rtt_ms()
+                ),
+            );
         }
     }
     out
@@ -371,8 +452,14 @@ pub fn place(records: &[&Measurement], site: &Site, bound: Bound, grid: usize) -
         .map(|m| Disk::new(m.landmark.position, radius_km(m.rtt_ms(), speed)))
         .collect();
     let region = Region::of(&disks, grid);
-    let site_in = disks.iter().all(|d| d.contains(&site.position, crate::region::SLACK_KM));
-    let (countries, at_sea) = if region.empty { (BTreeSet::new(), false) } else { region.countries() };
+    let site_in = disks
+        .iter()
+        .all(|d| d.contains(&site.position, crate::region::SLACK_KM));
+    let (countries, at_sea) = if region.empty {
+        (BTreeSet::new(), false)
+    } else {
+        region.countries()
+    };
     let outcome = if region.empty || !site_in {
         Outcome::Inconsistent
     } else if countries.len() == 1 && countries.contains(&site.country) {
@@ -405,7 +492,11 @@ fn explain(v: &Verdict, p: &Placement) -> Vec<String> {
             r.landmark, r.rtt_ms, r.radius_km, r.site_distance_km
         ));
     }
-    out.extend(v.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)));
+    out.extend(
+        v.problems
+            .iter()
+            .map(|p| format!("line {}: {}", p.line, p.message)),
+    );
     out.push(match p.outcome {
         Outcome::VerifiedIn => format!(
             "every point of the feasible region is in {}; the farthest is {:.1} km from the licensed site",

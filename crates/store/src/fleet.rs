@@ -270,7 +270,11 @@ impl Fleet {
 
     /// Records a verification and the nonces it used, in one transaction;
     /// returns its id. A nonce already used is kept with its first use.
-    pub fn record(&mut self, v: &VerificationRow, nonces: &[(String, String)]) -> Result<i64, StoreError> {
+    pub fn record(
+        &mut self,
+        v: &VerificationRow,
+        nonces: &[(String, String)],
+    ) -> Result<i64, StoreError> {
         let (path, waited) = (&self.path, DEFAULT_BUSY_TIMEOUT);
         let err = |e| sqlite_error(path, waited, e);
         let tx = self
@@ -299,7 +303,12 @@ impl Fleet {
     /// licence whose measurements lie within `[from, to]`. Times are
     /// compared as text: store and give them in one fixed-width form, RFC
     /// 3339 UTC with six decimals (`2026-01-01T00:00:00.000000Z`).
-    pub fn latest(&self, who: Subject<'_>, from: &str, to: &str) -> Result<Option<VerificationRow>, StoreError> {
+    pub fn latest(
+        &self,
+        who: Subject<'_>,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<VerificationRow>, StoreError> {
         let (column, key) = match who {
             Subject::Serial(s) => ("serial", s),
             Subject::Licence(l) => ("licence", l),
@@ -352,25 +361,58 @@ mod tests {
 
     #[test]
     fn chips_landmarks_nonces_and_the_latest_verification() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|source| StoreError::Dir { path: "tmp".into(), source })?;
+        let dir = tempfile::tempdir().map_err(|source| StoreError::Dir {
+            path: "tmp".into(),
+            source,
+        })?;
         let mut f = Fleet::open(dir.path())?;
         assert_eq!(f.put_chip(&chip())?, Registered::Added);
         assert_eq!(f.put_chip(&chip())?, Registered::Unchanged);
-        let other = ChipRow { public_key: "cd".repeat(32), ..chip() };
+        let other = ChipRow {
+            public_key: "cd".repeat(32),
+            ..chip()
+        };
         assert!(matches!(f.put_chip(&other)?, Registered::Conflict(_)));
         assert_eq!(f.chip("SN-1")?, Some(chip()));
-        let l = LandmarkRow { id: "sin".into(), name: "S".into(), lat: 1.0, lon: 103.0, country: "SG".into() };
+        let l = LandmarkRow {
+            id: "sin".into(),
+            name: "S".into(),
+            lat: 1.0,
+            lon: 103.0,
+            country: "SG".into(),
+        };
         assert!(f.put_landmark(&l)?);
         assert!(!f.put_landmark(&l)?);
         assert_eq!(f.landmark("sin")?, Some(l));
-        let a = f.record(&row("2026-03-01T00:00:00.000000Z", "verified_in"), &[("n1".into(), "sin".into())])?;
-        let b = f.record(&row("2026-06-01T00:00:00.000000Z", "ambiguous"), &[("n2".into(), "sin".into())])?;
+        let a = f.record(
+            &row("2026-03-01T00:00:00.000000Z", "verified_in"),
+            &[("n1".into(), "sin".into())],
+        )?;
+        let b = f.record(
+            &row("2026-06-01T00:00:00.000000Z", "ambiguous"),
+            &[("n2".into(), "sin".into())],
+        )?;
         assert_eq!((a, b), (1, 2));
-        assert_eq!(f.used_nonces(&["n1".into(), "n9".into()])?, vec![("n1".to_string(), "in verification 1 of `SN-1`".to_string())]);
-        let latest = |from: &str, to: &str| f.latest(Subject::Licence("D1"), from, to).map(|r| r.map(|r| r.outcome));
-        assert_eq!(latest("2026-01-01T00:00:00.000000Z", "2026-12-31T00:00:00.000000Z")?.as_deref(), Some("ambiguous"));
-        assert_eq!(latest("2026-01-01T00:00:00.000000Z", "2026-04-01T00:00:00.000000Z")?.as_deref(), Some("verified_in"));
-        assert_eq!(latest("2027-01-01T00:00:00.000000Z", "2027-04-01T00:00:00.000000Z")?, None);
+        assert_eq!(
+            f.used_nonces(&["n1".into(), "n9".into()])?,
+            vec![("n1".to_string(), "in verification 1 of `SN-1`".to_string())]
+        );
+        let latest = |from: &str, to: &str| {
+            f.latest(Subject::Licence("D1"), from, to)
+                .map(|r| r.map(|r| r.outcome))
+        };
+        assert_eq!(
+            latest("2026-01-01T00:00:00.000000Z", "2026-12-31T00:00:00.000000Z")?.as_deref(),
+            Some("ambiguous")
+        );
+        assert_eq!(
+            latest("2026-01-01T00:00:00.000000Z", "2026-04-01T00:00:00.000000Z")?.as_deref(),
+            Some("verified_in")
+        );
+        assert_eq!(
+            latest("2027-01-01T00:00:00.000000Z", "2027-04-01T00:00:00.000000Z")?,
+            None
+        );
         assert!(f.conn.execute("DELETE FROM fleet_nonces", []).is_err());
         Ok(())
     }

@@ -36,8 +36,15 @@ pub struct ConditionStatus {
 /// The location-verification conditions among `conditions` (a decision's),
 /// each met or not by the latest verification of the chip or licence of
 /// `req` within its period. Conditions of other kinds are left out.
-pub fn location_conditions(data: &Path, conditions: &[Provision], req: &StatusRequest) -> Result<Vec<ConditionStatus>> {
-    let wanted: Vec<&Provision> = conditions.iter().filter(|c| c.kind().as_str() == LOCATION_VERIFICATION).collect();
+pub fn location_conditions(
+    data: &Path,
+    conditions: &[Provision],
+    req: &StatusRequest,
+) -> Result<Vec<ConditionStatus>> {
+    let wanted: Vec<&Provision> = conditions
+        .iter()
+        .filter(|c| c.kind().as_str() == LOCATION_VERIFICATION)
+        .collect();
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
@@ -63,26 +70,57 @@ mod tests {
     #[test]
     fn the_chip_security_act_condition_is_met_by_a_verification_in_the_period() -> Result<()> {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/locate/examples");
-        let dir = std::env::temp_dir().join(format!("chipexport-locate-cond-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("chipexport-locate-cond-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let app = crate::App::embedded()?;
         let req: crate::CheckRequest = serde_json::from_str(
             r#"{"chip": "H100", "to": "SG", "on": "2026-11-29", "with_packs": ["us-2025-05-15-chip-security-act"]}"#,
         )
         .map_err(|e| crate::Error::bug(e.to_string()))?;
-        let checked = app.check(&req, chipexport_domain::parse_date("2026-11-29").map_err(crate::Error::bug)?)?;
-        let period = StatusRequest { serial: None, licence: Some("D1234567".into()), from: "2026-11-01".into(), to: "2026-11-30".into() };
+        let checked = app.check(
+            &req,
+            chipexport_domain::parse_date("2026-11-29").map_err(crate::Error::bug)?,
+        )?;
+        let period = StatusRequest {
+            serial: None,
+            licence: Some("D1234567".into()),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+        };
         register(&dir, &examples.join("fleet.toml"))?;
         let before = location_conditions(&dir, &checked.decision.conditions, &period)?;
         assert_eq!(before.len(), 1);
-        assert!(before.iter().all(|c| !c.met && c.rule.ends_with("#location-verification")));
-        let batch = std::fs::read_to_string(examples.join("sg-verified.jsonl")).map_err(|e| crate::Error::bug(e.to_string()))?;
-        let vr = VerifyRequest { batch, at: Some("2026-11-29T10:05:00Z".into()), ..VerifyRequest::default() };
-        verify(&dir, &LogLocation::dir(&dir), &vr, jiff::Timestamp::UNIX_EPOCH)?;
+        assert!(
+            before
+                .iter()
+                .all(|c| !c.met && c.rule.ends_with("#location-verification"))
+        );
+        let batch = std::fs::read_to_string(examples.join("sg-verified.jsonl"))
+            .map_err(|e| crate::Error::bug(e.to_string()))?;
+        let vr = VerifyRequest {
+            batch,
+            at: Some("2026-11-29T10:05:00Z".into()),
+            ..VerifyRequest::default()
+        };
+        verify(
+            &dir,
+            &LogLocation::dir(&dir),
+            &vr,
+            jiff::Timestamp::UNIX_EPOCH,
+        )?;
         let after = location_conditions(&dir, &checked.decision.conditions, &period)?;
         assert!(after.iter().all(|c| c.met), "{after:?}");
-        let earlier = StatusRequest { from: "2026-01-01".into(), to: "2026-06-30".into(), ..period };
-        assert!(location_conditions(&dir, &checked.decision.conditions, &earlier)?.iter().all(|c| !c.met));
+        let earlier = StatusRequest {
+            from: "2026-01-01".into(),
+            to: "2026-06-30".into(),
+            ..period
+        };
+        assert!(
+            location_conditions(&dir, &checked.decision.conditions, &earlier)?
+                .iter()
+                .all(|c| !c.met)
+        );
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     }

@@ -38,7 +38,13 @@ impl View {
         let (lon0, lon1) = ((lon0 - pad_lon).max(-180.0), (lon1 + pad_lon).min(180.0));
         let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.2);
         let height = (WIDTH * (lat1 - lat0) / ((lon1 - lon0) * k)).clamp(200.0, 720.0);
-        View { lat0, lat1, lon0, lon1, height }
+        View {
+            lat0,
+            lat1,
+            lon0,
+            lon1,
+            height,
+        }
     }
 
     fn xy(&self, p: &LatLon) -> (f64, f64) {
@@ -53,9 +59,17 @@ fn fill(country: &str, site: &str) -> String {
     if country == site {
         return "#cfe6c8".into();
     }
-    let h = country.bytes().fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
-    let shades = ["#e6e1d3", "#dcd7e6", "#e6d9d3", "#d6e0e6", "#e3e3e3", "#e6e6cf"];
-    shades.get(h as usize % shades.len()).copied().unwrap_or("#e3e3e3").into()
+    let h = country
+        .bytes()
+        .fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let shades = [
+        "#e6e1d3", "#dcd7e6", "#e6d9d3", "#d6e0e6", "#e3e3e3", "#e6e6cf",
+    ];
+    shades
+        .get(h as usize % shades.len())
+        .copied()
+        .unwrap_or("#e3e3e3")
+        .into()
 }
 
 fn path(view: &View, pts: &[LatLon], close: bool) -> String {
@@ -71,12 +85,19 @@ fn path(view: &View, pts: &[LatLon], close: bool) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The verdict as an SVG document.
 pub fn svg(v: &Verdict) -> String {
-    let outline: Vec<LatLon> = v.placement.as_ref().map(|p| p.outline.clone()).unwrap_or_default();
+    let outline: Vec<LatLon> = v
+        .placement
+        .as_ref()
+        .map(|p| p.outline.clone())
+        .unwrap_or_default();
     let mut focus: Vec<LatLon> = outline.clone();
     focus.push(v.site.position);
     focus.extend(v.readings.iter().map(|r| r.position));
@@ -93,11 +114,24 @@ pub fn svg(v: &Verdict) -> String {
         let mut run: Option<(usize, String)> = None;
         for c in 0..=COLS {
             let here = (c < COLS)
-                .then(|| country_at(&LatLon { lat, lon: view.lon0 + (c as f64 + 0.5) / COLS as f64 * (view.lon1 - view.lon0) }))
+                .then(|| {
+                    country_at(&LatLon {
+                        lat,
+                        lon: view.lon0 + (c as f64 + 0.5) / COLS as f64 * (view.lon1 - view.lon0),
+                    })
+                })
                 .flatten();
             if run.as_ref().map(|(_, k)| Some(k)) != Some(here.as_ref()) {
                 if let Some((start, k)) = run.take() {
-                    let _ = write!(s, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{k}</title></rect>", start as f64 * cw, r as f64 * ch, (c - start) as f64 * cw + 0.3, ch + 0.3, fill(&k, &v.site.country));
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{k}</title></rect>",
+                        start as f64 * cw,
+                        r as f64 * ch,
+                        (c - start) as f64 * cw + 0.3,
+                        ch + 0.3,
+                        fill(&k, &v.site.country)
+                    );
                 }
                 run = here.map(|k| (c, k));
             }
@@ -107,24 +141,51 @@ pub fn svg(v: &Verdict) -> String {
     for r in &v.readings {
         let d = Disk::new(r.position, r.radius_km);
         let pts: Vec<LatLon> = d.edge(120).collect();
-        let _ = write!(s, "<path d=\"{}\"><title>{} within {:.1} km</title></path>", path(&view, &pts, true), esc(&r.landmark), r.radius_km);
+        let _ = write!(
+            s,
+            "<path d=\"{}\"><title>{} within {:.1} km</title></path>",
+            path(&view, &pts, true),
+            esc(&r.landmark),
+            r.radius_km
+        );
     }
     s.push_str("</g>");
     if outline.len() > 2 {
-        let _ = write!(s, "<path class=\"region\" d=\"{}\" fill=\"#d9480f\" fill-opacity=\"0.35\" stroke=\"#d9480f\" stroke-width=\"1.5\"><title>feasible region</title></path>", path(&view, &outline, true));
+        let _ = write!(
+            s,
+            "<path class=\"region\" d=\"{}\" fill=\"#d9480f\" fill-opacity=\"0.35\" stroke=\"#d9480f\" stroke-width=\"1.5\"><title>feasible region</title></path>",
+            path(&view, &outline, true)
+        );
     }
     for r in &v.readings {
         let (x, y) = view.xy(&r.position);
-        let _ = write!(s, "<path class=\"landmark\" d=\"M{x:.1},{:.1} l5,9 l-10,0 Z\" fill=\"#3b6ea8\"><title>landmark {} ({:.3} ms)</title></path><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#1d3b5c\">{}</text>", y - 6.0, esc(&r.landmark), r.rtt_ms, x + 6.0, y + 3.0, esc(&r.landmark));
+        let _ = write!(
+            s,
+            "<path class=\"landmark\" d=\"M{x:.1},{:.1} l5,9 l-10,0 Z\" fill=\"#3b6ea8\"><title>landmark {} ({:.3} ms)</title></path><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#1d3b5c\">{}</text>",
+            y - 6.0,
+            esc(&r.landmark),
+            r.rtt_ms,
+            x + 6.0,
+            y + 3.0,
+            esc(&r.landmark)
+        );
     }
     let (x, y) = view.xy(&v.site.position);
-    let _ = write!(s, "<circle class=\"site\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#111\"><title>licensed site: {}</title></circle>", esc(&v.site.name));
+    let _ = write!(
+        s,
+        "<circle class=\"site\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#111\"><title>licensed site: {}</title></circle>",
+        esc(&v.site.name)
+    );
     let _ = write!(
         s,
         "<text x=\"8\" y=\"18\" font-size=\"13\" font-family=\"sans-serif\" fill=\"#111\">{} — {}{}</text></svg>",
         esc(&v.chip),
         v.outcome.as_str(),
-        if v.countries.is_empty() { String::new() } else { format!(" ({})", v.countries.join(", ")) }
+        if v.countries.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.countries.join(", "))
+        }
     );
     s
 }

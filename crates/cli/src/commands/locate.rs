@@ -108,32 +108,71 @@ fn density(s: &str) -> std::result::Result<Density, String> {
 /// Runs a `locate` subcommand.
 pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
     match c {
-        Command::Register { file, data } => {
-            render(ctx, &chipexport::locate::register(data, file)?, register_table)
-        }
-        Command::Verify { file, log, at, max_age, assume_fibre, svg } => {
+        Command::Register { file, data } => render(
+            ctx,
+            &chipexport::locate::register(data, file)?,
+            register_table,
+        ),
+        Command::Verify {
+            file,
+            log,
+            at,
+            max_age,
+            assume_fibre,
+            svg,
+        } => {
             let text = std::fs::read_to_string(file).map_err(|e| {
-                Error::input(format!("cannot read `{}`: {e}", file.display()), "check the path")
-                    .with_source(e)
+                Error::input(
+                    format!("cannot read `{}`: {e}", file.display()),
+                    "check the path",
+                )
+                .with_source(e)
             })?;
             let req = VerifyRequest {
                 batch: text,
                 name: Some(file.display().to_string()),
                 at: at.clone(),
                 max_age_s: Some(*max_age),
-                bound: Some(if *assume_fibre { Bound::Fibre } else { Bound::Vacuum }),
+                bound: Some(if *assume_fibre {
+                    Bound::Fibre
+                } else {
+                    Bound::Vacuum
+                }),
             };
-            let r = chipexport::locate::verify(&log.data, &log.location(), &req, jiff::Timestamp::now())?;
+            let r = chipexport::locate::verify(
+                &log.data,
+                &log.location(),
+                &req,
+                jiff::Timestamp::now(),
+            )?;
             if let (Some(path), Some(v)) = (svg, r.verdicts.first()) {
                 chipexport::write_file(path, chipexport::locate::map::svg(&v.verdict).as_bytes())?;
             }
             render(ctx, &r, verify_table)
         }
-        Command::Status { serial, licence, from, to, data } => {
-            let req = StatusRequest { serial: serial.clone(), licence: licence.clone(), from: from.clone(), to: to.clone() };
+        Command::Status {
+            serial,
+            licence,
+            from,
+            to,
+            data,
+        } => {
+            let req = StatusRequest {
+                serial: serial.clone(),
+                licence: licence.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            };
             render(ctx, &chipexport::locate::status(data, &req)?, status_table)
         }
-        Command::Simulate { seed, chips, diverted, landmarks, jitter, density } => {
+        Command::Simulate {
+            seed,
+            chips,
+            diverted,
+            landmarks,
+            jitter,
+            density,
+        } => {
             let req = SimulateRequest {
                 seed: *seed,
                 chips: *chips,
@@ -181,7 +220,14 @@ pub fn verify_table(r: &VerifyReport) -> String {
 }
 
 fn status_table(s: &LocationStatus) -> String {
-    format!("{} from {} to {}: {} — {}", s.subject, s.from, s.to, if s.met { "met" } else { "not met" }, s.reason)
+    format!(
+        "{} from {} to {}: {} — {}",
+        s.subject,
+        s.from,
+        s.to,
+        if s.met { "met" } else { "not met" },
+        s.reason
+    )
 }
 
 /// The simulator's table, as Markdown.
@@ -189,20 +235,36 @@ pub fn sim_table(r: &SimReport) -> String {
     let c = &r.config;
     let mut s = format!(
         "seed {}, {} chips per row ({:.0}% diverted), {} landmarks per chip, vacuum bound\n\n| density | landmarks | jitter ms | honest | false alarms | false-alarm rate | diverted | detected | detection rate | false-alarm rate, fibre assumed | detection rate, fibre assumed | extracted key: detected |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-        c.seed, c.chips, c.diverted_share * 100.0, c.landmarks_per_chip
+        c.seed,
+        c.chips,
+        c.diverted_share * 100.0,
+        c.landmarks_per_chip
     );
     for row in &r.rows {
         s += &format!(
             "| {} | {} | {} | {} | {} | {:.1}% | {} | {} | {:.1}% | {:.1}% | {:.1}% | {}/{} |\n",
-            row.density.as_str(), row.landmarks, row.jitter_ms, row.honest, row.false_alarms,
-            row.false_alarm_rate * 100.0, row.diverted, row.detected, row.detection_rate * 100.0,
-            pct(row.false_alarms_fibre, row.honest), pct(row.detected_fibre, row.diverted),
-            row.extracted_key.1, row.extracted_key.0
+            row.density.as_str(),
+            row.landmarks,
+            row.jitter_ms,
+            row.honest,
+            row.false_alarms,
+            row.false_alarm_rate * 100.0,
+            row.diverted,
+            row.detected,
+            row.detection_rate * 100.0,
+            pct(row.false_alarms_fibre, row.honest),
+            pct(row.detected_fibre, row.diverted),
+            row.extracted_key.1,
+            row.extracted_key.0
         );
     }
     s
 }
 
 fn pct(a: usize, b: usize) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 * 100.0 / b as f64
+    }
 }

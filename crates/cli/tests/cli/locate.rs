@@ -12,10 +12,24 @@ fn locate_verify_the_shipped_examples() {
     let data = std::env::temp_dir().join(format!("chipexport-locate-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let data = data.to_str().unwrap().to_string();
-    let reg = run(&["locate", "register", &format!("{EX}/fleet.toml"), "--data", &data]);
+    let reg = run(&[
+        "locate",
+        "register",
+        &format!("{EX}/fleet.toml"),
+        "--data",
+        &data,
+    ]);
     assert_eq!(reg.code, 0, "{}", reg.stderr);
     let verify = |name: &str| {
-        let o = run(&["locate", "verify", &format!("{EX}/{name}"), "--data", &data, "--at", "2026-11-29T10:05:00Z"]);
+        let o = run(&[
+            "locate",
+            "verify",
+            &format!("{EX}/{name}"),
+            "--data",
+            &data,
+            "--at",
+            "2026-11-29T10:05:00Z",
+        ]);
         assert_eq!(o.code, 0, "{name}: {}", o.stderr);
         o.stdout
     };
@@ -26,16 +40,38 @@ fn locate_verify_the_shipped_examples() {
     assert!(sz.contains("): ambiguous (") && sz.contains("CN"), "{sz}");
     insta::assert_snapshot!("locate_sz_relay", sz);
     let replay = verify("replay.jsonl");
-    assert!(replay.contains("): inconsistent\n") && replay.matches("was already used").count() == 3, "{replay}");
+    assert!(
+        replay.contains("): inconsistent\n") && replay.matches("was already used").count() == 3,
+        "{replay}"
+    );
     insta::assert_snapshot!("locate_replay", replay);
     let fast = verify("rtt-below-minimum.jsonl");
     assert!(fast.contains("below the 17.264 ms light needs"), "{fast}");
-    let bad = run(&["locate", "verify", &format!("{EX}/bad-position.jsonl"), "--data", &data, "--error-format", "json"]);
+    let bad = run(&[
+        "locate",
+        "verify",
+        &format!("{EX}/bad-position.jsonl"),
+        "--data",
+        &data,
+        "--error-format",
+        "json",
+    ]);
     assert_eq!(bad.code, 1);
     let e: serde_json::Value = serde_json::from_str(&bad.stderr).unwrap();
     assert_eq!(e["errors"][0]["line"], 1);
     assert_eq!(e["errors"][0]["key"], "landmark.lat");
-    let status = run(&["locate", "status", "--serial", "SN-SG-0001", "--from", "2026-11-29", "--to", "2026-11-29", "--data", &data]);
+    let status = run(&[
+        "locate",
+        "status",
+        "--serial",
+        "SN-SG-0001",
+        "--from",
+        "2026-11-29",
+        "--to",
+        "2026-11-29",
+        "--data",
+        &data,
+    ]);
     assert!(status.stdout.contains("not met"), "{}", status.stdout);
     let audit = run(&["audit", "verify", "--data", &data]);
     assert_eq!(audit.code, 0, "{}", audit.stdout);
@@ -44,7 +80,16 @@ fn locate_verify_the_shipped_examples() {
 
 #[test]
 fn locate_simulate_is_deterministic() {
-    let args = ["locate", "simulate", "--chips", "64", "--jitter", "0.02", "--density", "sparse,metro"];
+    let args = [
+        "locate",
+        "simulate",
+        "--chips",
+        "64",
+        "--jitter",
+        "0.02",
+        "--density",
+        "sparse,metro",
+    ];
     let a = run(&args);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, run(&args).stdout);

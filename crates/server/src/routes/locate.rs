@@ -56,10 +56,9 @@ pub async fn verify(
     let map = query(q, "?map=true")?.map;
     let req = body(req)?;
     let (data, log) = (s.data.clone(), s.log_location.clone());
-    let report = blocking(move || {
-        chipexport::locate::verify(&data, &log, &req, jiff::Timestamp::now())
-    })
-    .await?;
+    let report =
+        blocking(move || chipexport::locate::verify(&data, &log, &req, jiff::Timestamp::now()))
+            .await?;
     if !map {
         return json(&report);
     }
