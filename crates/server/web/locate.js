@@ -20,7 +20,7 @@ $('#locate-form').addEventListener('submit', async (e) => {
   clear(status, el('p', { class: 'loading' }, 'Verifying…'));
   try {
     const { data } = await apiRaw('/locate?map=true', {
-      method: 'POST', body: JSON.stringify(body), auth: true, headers: { 'content-type': 'application/json' },
+      method: 'POST', body, auth: true,
     });
     clear(status);
     show(data);
