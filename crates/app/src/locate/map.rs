@@ -181,10 +181,13 @@ pub fn svg(v: &Verdict) -> String {
         "<text x=\"8\" y=\"18\" font-size=\"13\" font-family=\"sans-serif\" fill=\"#111\">{} — {}{}</text></svg>",
         esc(&v.chip),
         v.outcome.as_str(),
-        if v.countries.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", v.countries.join(", "))
+        match v.countries.len() {
+            0 => String::new(),
+            n if n > 8 => format!(
+                " ({}, … {n} countries)",
+                v.countries.get(..8).unwrap_or_default().join(", ")
+            ),
+            _ => format!(" ({})", v.countries.join(", ")),
         }
     );
     s
