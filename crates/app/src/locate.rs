@@ -379,7 +379,20 @@ pub fn verify(
             batch_sha256: &sha,
             records: ms.iter().map(|m| m.to_json_line()).collect(),
         };
-        let fleet_hash = chipexport_store::sha256_hex(format!("{row:?}").as_bytes());
+        // The log's `rule_set_hash` holds what this verdict was decided
+        // with: the chip's fleet record and the landmarks it used.
+        let mut used: Vec<&Landmark> = ms
+            .iter()
+            .filter_map(|m| landmarks.get(&m.landmark.id))
+            .flatten()
+            .collect();
+        used.sort_by(|a, b| a.id.cmp(&b.id));
+        used.dedup_by(|a, b| a.id == b.id);
+        let basis = serde_json::json!({
+            "chip": [&row.serial, &row.licence, &row.site_name, row.site_lat, row.site_lon, &row.site_country, &row.public_key],
+            "landmarks": used,
+        });
+        let fleet_hash = chipexport_store::sha256_hex(basis.to_string().as_bytes());
         entries.push(NewLogEntry {
             recorded_at: crate::clock::now_rfc3339(),
             kind: "locate".into(),
@@ -613,4 +626,132 @@ pub fn simulate(req: &SimulateRequest) -> Result<SimReport> {
     };
     let rows = chipexport_locate::sim::run(&config);
     Ok(SimReport { config, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("chipexport-locate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let _ = std::fs::create_dir_all(&d);
+        d
+    }
+
+    const CHIP: &str = "[[chip]]\nserial = \"SN-1\"\nlicence = \"D1\"\nsite = { name = \"S\", lat = 1.335, lon = 103.888, country = \"SG\" }\npublic_key = \"KEY\"\n";
+
+    fn fleet(dir: &Path, text: &str) -> Result<RegisterReport> {
+        let f = dir.join("fleet.toml");
+        std::fs::write(&f, text).map_err(|e| Error::bug(e.to_string()))?;
+        register(&dir.join("data"), &f)
+    }
+
+    #[test]
+    fn a_bad_fleet_file_is_refused_with_its_line_and_key() -> Result<()> {
+        let dir = tmp("fleet");
+        let key = chipexport_locate::record::hex(
+            chipexport_locate::key_from_seed("SN-1")
+                .verifying_key()
+                .as_bytes(),
+        );
+        let good = CHIP.replace("KEY", &key);
+        assert_eq!(fleet(&dir, &good)?.chips_added, 1);
+        assert_eq!(fleet(&dir, &good)?.chips_unchanged, 1);
+        let cases = [
+            (
+                good.replace("lat = 1.335", "lat = 99.0"),
+                "chip.0.site.lat",
+                4,
+                "impossible position",
+            ),
+            (
+                good.replace("country = \"SG\"", "country = \"Atlantis\""),
+                "chip.0.site.country",
+                4,
+                "Atlantis",
+            ),
+            (
+                CHIP.replace("KEY", "abcd"),
+                "chip.0.public_key",
+                5,
+                "not an Ed25519 key",
+            ),
+        ];
+        for (text, key, line, msg) in cases {
+            let e = fleet(&dir, &text).err();
+            let located = e.as_ref().and_then(|e| e.located_errors().first());
+            assert_eq!(located.and_then(|l| l.key.as_deref()), Some(key), "{e:?}");
+            assert_eq!(located.and_then(|l| l.line), Some(line), "{e:?}");
+            assert!(
+                e.as_ref().is_some_and(|e| e.message().contains(msg)),
+                "{e:?}"
+            );
+        }
+        let unknown = fleet(&dir, &format!("{good}colour = \"red\"\n")).err();
+        assert!(unknown.is_some_and(|e| e.message().contains("colour")));
+        let moved = good.replace("D1", "D2");
+        let e = fleet(&dir, &moved).err();
+        assert!(e.is_some_and(|e| e.message().contains("already registered")));
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+
+    #[test]
+    fn a_batch_for_an_unregistered_chip_or_without_records_is_an_input_error() -> Result<()> {
+        let dir = tmp("unregistered");
+        let empty = VerifyRequest {
+            batch: "\n\n".into(),
+            ..VerifyRequest::default()
+        };
+        let e = verify(&dir, &LogLocation::dir(&dir), &empty, Timestamp::UNIX_EPOCH).err();
+        assert!(e.is_some_and(|e| e.message().contains("no measurement")));
+        let mut m = chipexport_locate::sim::measure(
+            &chipexport_locate::sim::chip(
+                1,
+                &Site {
+                    name: "S".into(),
+                    position: LatLon {
+                        lat: 1.3,
+                        lon: 103.8,
+                    },
+                    country: "SG".into(),
+                },
+            ),
+            &Landmark {
+                id: "l".into(),
+                site: Site {
+                    name: "L".into(),
+                    position: LatLon {
+                        lat: 1.31,
+                        lon: 103.81,
+                    },
+                    country: "SG".into(),
+                },
+            },
+            &LatLon {
+                lat: 1.3,
+                lon: 103.8,
+            },
+            Timestamp::UNIX_EPOCH,
+            &chipexport_locate::sim::Network::with_jitter(0.0),
+            0.0,
+            &mut chipexport_locate::sim::Rng::new(1),
+        );
+        m.line = 1;
+        let req = VerifyRequest {
+            batch: m.to_json_line(),
+            ..VerifyRequest::default()
+        };
+        let e = verify(&dir, &LogLocation::dir(&dir), &req, Timestamp::UNIX_EPOCH).err();
+        assert!(
+            e.as_ref()
+                .is_some_and(|e| e.message().contains("`SIM-00001` is not registered")),
+            "{e:?}"
+        );
+        assert_eq!(e.map(|e| e.fault()), Some(chipexport_domain::Fault::Input));
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
 }
