@@ -184,6 +184,7 @@ describe('chipexport web UI', () => {
       ['/parties', 'parties', /^Parties · chipexport$/],
       ['/rules', 'rules', /· chipexport$/],
       ['/ledger', 'ledger', /^Ledger · chipexport$/],
+      ['/locate', 'locate', /^Locate · chipexport$/],
     ]) {
       await page.goto(`${server.base}${url}`);
       assert.equal(await page.locator('nav.site-nav').count(), 1, url);

@@ -14,6 +14,8 @@
 //! * [`ledger`]: screening an order book and the impact of a rule change;
 //! * [`parties`]: restricted-party screening, and the parties of a check;
 //!   [`reviews`]: reviewers' decisions on its matches;
+//! * [`locate`]: where is the chip: signed delay measurements verified
+//!   against the fleet record, and the latest verification in a period;
 //! * [`audit`]: the decision log (entries, listing and export,
 //!   verification, replay); [`logged`]: what an entry records; [`trail`]:
 //!   the entries listed, shown and exported;
@@ -32,6 +34,7 @@ pub mod compare;
 pub mod error;
 pub mod headroom;
 pub mod ledger;
+pub mod locate;
 pub mod logged;
 pub mod parties;
 pub mod question;

@@ -118,6 +118,11 @@ pub enum Command {
     /// parties of a question.
     #[command(subcommand)]
     Parties(commands::parties::Command),
+    /// Where is the chip: verify signed delay measurements against the
+    /// fleet record (landmarks; chips with licence, site and key), look up
+    /// the latest verification, simulate a fleet.
+    #[command(subcommand)]
+    Locate(commands::locate::Command),
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(commands::audit::Command),

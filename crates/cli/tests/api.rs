@@ -788,6 +788,25 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             r#"{"chip": "H20", "to": "CN", "on": "2026-08-05", "buyer": "Sugon Information Industry Co Ltd", "buyer_country": "CN"}"#,
         ),
     ];
+    // Location status: no verification in this data directory yet.
+    let status_args = [
+        "locate",
+        "status",
+        "--licence",
+        "D1234567",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--data",
+        &data,
+    ];
+    let status_case = (
+        &status_args[..],
+        "GET",
+        "/api/v1/locate/status?licence=D1234567&from=2026-11-01&to=2026-11-30",
+        "",
+    );
     let notes_log = srv.data.join("cli-log");
     let notes_log = notes_log.to_str().unwrap();
     let noted: &[&str] = &[
@@ -815,7 +834,7 @@ fn the_cli_and_the_api_answer_every_request_alike() {
         "/api/v1/check",
         r#"{"chip": "H20", "to": "SG", "end_user_hq": "CN", "on": "2025-09-01", "reviewer": "ana", "order_ref": "PO-17", "note": "n"}"#,
     );
-    for (args, method, path, body) in cases.iter().chain([&noted_case]) {
+    for (args, method, path, body) in cases.iter().chain([&noted_case, &status_case]) {
         let (status, _, text) = http(&srv.addr, method, path, body);
         assert_eq!(status, 200, "{method} {path}: {text}");
         let api: Value = serde_json::from_str(&text).unwrap();
@@ -920,4 +939,76 @@ fn a_reviewer_confirms_a_possible_match_through_the_api_and_screenings_cite_it()
     assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
     let (_, _, text) = http(&srv.addr, "GET", "/api/v1/audit/verify", "");
     assert!(text.contains("\"intact\":true"), "{text}");
+/// `POST /api/v1/locate` needs the token, answers as `locate verify`, and
+/// refuses a replayed batch; `locate status` then finds the verification.
+#[test]
+fn the_locate_route_verifies_as_the_cli_and_refuses_a_replay() {
+    let srv = start("locate");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/locate/examples");
+    let data = srv.data.to_str().unwrap().to_string();
+    let cli_data = srv.data.join("cli");
+    let cli_data = cli_data.to_str().unwrap();
+    let fleet = format!("{examples}/fleet.toml");
+    let batch_file = format!("{examples}/sg-verified.jsonl");
+    for d in [data.as_str(), cli_data] {
+        cli_json(&["locate", "register", &fleet, "--data", d]);
+    }
+    let batch = std::fs::read_to_string(&batch_file).unwrap();
+    let body =
+        serde_json::json!({"batch": batch, "name": batch_file, "at": "2026-11-29T10:05:00Z"})
+            .to_string();
+    let (status, _, _) = http(&srv.addr, "POST", "/api/v1/locate", &body);
+    assert_eq!(status, 401);
+    let token = std::fs::read_to_string(srv.data.join("token")).unwrap();
+    let auth = format!("Bearer {}", token.trim());
+    let post = |path: &str| {
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        let (status, _, out) = http_raw(&srv.addr, "POST", path, &headers, body.as_bytes());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+        serde_json::from_slice::<Value>(&out).unwrap()
+    };
+    let mut api = post("/api/v1/locate");
+    let mut cli = cli_json(&[
+        "locate",
+        "verify",
+        &batch_file,
+        "--data",
+        cli_data,
+        "--at",
+        "2026-11-29T10:05:00Z",
+    ]);
+    assert_eq!(api["verdicts"][0]["outcome"], "verified_in");
+    assert_eq!(api["verdicts"][0]["country"], "SG");
+    for v in [&mut api, &mut cli] {
+        v["verdicts"][0].as_object_mut().unwrap().remove("logged");
+    }
+    assert_eq!(api, cli);
+    let again = post("/api/v1/locate?map=true");
+    assert_eq!(again["verdicts"][0]["outcome"], "inconsistent");
+    assert_eq!(
+        again["verdicts"][0]["problems"][0]["code"],
+        "replayed_nonce"
+    );
+    assert!(again["maps"][0].as_str().unwrap().starts_with("<svg"));
+    let path = "/api/v1/locate/status?serial=SN-SG-0001&from=2026-11-29&to=2026-11-29";
+    let (status, _, text) = http(&srv.addr, "GET", path, "");
+    assert_eq!(status, 200, "{text}");
+    let status: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(status["met"], false, "the replay is the latest: {status}");
+    let args = [
+        "locate",
+        "status",
+        "--serial",
+        "SN-SG-0001",
+        "--from",
+        "2026-11-29",
+        "--to",
+        "2026-11-29",
+        "--data",
+        &data,
+    ];
+    assert_eq!(status, cli_json(&args));
 }

@@ -12,6 +12,8 @@
 mod audit;
 #[path = "cli/parties.rs"]
 mod parties;
+#[path = "cli/locate.rs"]
+mod locate;
 
 use std::path::PathBuf;
 use std::process::Command;

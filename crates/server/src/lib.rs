@@ -151,6 +151,16 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
         "?name=FILE: upload a ledger (needs the token); returns a job",
     ),
     ("get", "/api/v1/jobs/{id}", "a job's state and progress"),
+    (
+        "post",
+        "/api/v1/locate",
+        "?map=: batch (JSON Lines of signed delay measurements), name, at, max_age_s, bound (needs the token): each chip's location verdict, logged",
+    ),
+    (
+        "get",
+        "/api/v1/locate/status",
+        "?serial=|licence=&from=&to=: the latest location verification within a period",
+    ),
     ("get", "/api/v1/jobs/{id}/result", "the screened ledger"),
     (
         "get",
@@ -190,6 +200,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(jobs::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/jobs/{id}", get(jobs::status))
+        .route("/api/v1/locate", post(routes::locate::verify))
+        .route("/api/v1/locate/status", get(routes::locate::status))
         .route("/api/v1/jobs/{id}/result", get(jobs::result))
         .route("/api/v1/jobs/{id}/impact", get(jobs::impact))
         .route("/api/v1/{*rest}", axum::routing::any(routes::not_found));
@@ -200,6 +212,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/rules/{id}", get(web::rule_page))
         .route("/ledger", get(web::ledger_page))
         .route("/parties", get(web::parties_page))
+        .route("/locate", get(web::locate_page))
         .route("/assets/{*path}", get(web::asset))
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

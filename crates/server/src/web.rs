@@ -28,7 +28,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 const LAYOUT: &str = "layout.html";
 
 /// The nav sections of the layout, in the order of its nav.
-const SECTIONS: [&str; 5] = ["chart", "check", "parties", "rules", "ledger"];
+const SECTIONS: [&str; 6] = ["chart", "check", "parties", "rules", "ledger", "locate"];
 
 /// One page: its body under `web/`, its title (plain text), its script under
 /// `/assets/`, and the nav section it belongs to.
@@ -77,6 +77,13 @@ const LEDGER: Page = Page {
     title: "Ledger",
     script: "ledger.js",
     section: "ledger",
+};
+
+const LOCATE: Page = Page {
+    body: "pages/locate.html",
+    title: "Locate",
+    script: "locate.js",
+    section: "locate",
 };
 
 fn content_type(path: &str) -> &'static str {
@@ -218,6 +225,11 @@ pub async fn parties_page() -> Response {
 /// The ledger page (`/ledger`).
 pub async fn ledger_page() -> Response {
     page(&LEDGER)
+}
+
+/// The location-verification page (`/locate`).
+pub async fn locate_page() -> Response {
+    page(&LOCATE)
 }
 
 /// A static file under `/assets/`. The layout and the page bodies (every

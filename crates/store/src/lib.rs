@@ -23,6 +23,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+pub mod fleet;
 mod query;
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 

@@ -1,0 +1,97 @@
+//! Where is the chip, end to end (a module of the `cli` test binary): the
+//! shipped example fleet registered, a chip in Singapore verified in SG,
+//! the same chip relayed from Shenzhen not verified, a replayed batch and
+//! an impossible round trip refused, a malformed record located, and the
+//! simulator's table, deterministic for a seed.
+use super::run;
+
+const EX: &str = "../../data/locate/examples";
+
+#[test]
+fn locate_verify_the_shipped_examples() {
+    let data = std::env::temp_dir().join(format!("chipexport-locate-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let data = data.to_str().unwrap().to_string();
+    let reg = run(&[
+        "locate",
+        "register",
+        &format!("{EX}/fleet.toml"),
+        "--data",
+        &data,
+    ]);
+    assert_eq!(reg.code, 0, "{}", reg.stderr);
+    let verify = |name: &str| {
+        let o = run(&[
+            "locate",
+            "verify",
+            &format!("{EX}/{name}"),
+            "--data",
+            &data,
+            "--at",
+            "2026-11-29T10:05:00Z",
+        ]);
+        assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+        o.stdout
+    };
+    let sg = verify("sg-verified.jsonl");
+    assert!(sg.starts_with("chip SN-SG-0001 (licence D1234567, licensed site Singapore, Tai Seng, SG): verified_in SG"), "{sg}");
+    insta::assert_snapshot!("locate_sg_verified", sg);
+    let sz = verify("sz-relay.jsonl");
+    assert!(sz.contains("): ambiguous (") && sz.contains("CN"), "{sz}");
+    insta::assert_snapshot!("locate_sz_relay", sz);
+    let replay = verify("replay.jsonl");
+    assert!(
+        replay.contains("): inconsistent\n") && replay.matches("was already used").count() == 3,
+        "{replay}"
+    );
+    insta::assert_snapshot!("locate_replay", replay);
+    let fast = verify("rtt-below-minimum.jsonl");
+    assert!(fast.contains("below the 17.264 ms light needs"), "{fast}");
+    let bad = run(&[
+        "locate",
+        "verify",
+        &format!("{EX}/bad-position.jsonl"),
+        "--data",
+        &data,
+        "--error-format",
+        "json",
+    ]);
+    assert_eq!(bad.code, 1);
+    let e: serde_json::Value = serde_json::from_str(&bad.stderr).unwrap();
+    assert_eq!(e["errors"][0]["line"], 1);
+    assert_eq!(e["errors"][0]["key"], "landmark.lat");
+    let status = run(&[
+        "locate",
+        "status",
+        "--serial",
+        "SN-SG-0001",
+        "--from",
+        "2026-11-29",
+        "--to",
+        "2026-11-29",
+        "--data",
+        &data,
+    ]);
+    assert!(status.stdout.contains("not met"), "{}", status.stdout);
+    let audit = run(&["audit", "verify", "--data", &data]);
+    assert_eq!(audit.code, 0, "{}", audit.stdout);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn locate_simulate_is_deterministic() {
+    let args = [
+        "locate",
+        "simulate",
+        "--chips",
+        "64",
+        "--jitter",
+        "0.02",
+        "--density",
+        "sparse,metro",
+    ];
+    let a = run(&args);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(a.stdout, run(&args).stdout);
+    insta::assert_snapshot!("locate_simulate", a.stdout);
+}
