@@ -493,11 +493,6 @@ pub fn embedded() -> Result<&'static ChartData, &'static str> {
 }
 
 #[cfg(test)]
-#[expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail loudly on bad data"
-)]
 mod tests {
     use super::*;
 
