@@ -36,7 +36,10 @@ const NAMES: &[(&str, &str)] = &[
     ("South Sudan, Republic of", "SS"),
     ("Seycheles", "SC"),
     ("Micronesia (Federated State of)", "FM"),
-    ("Sint Maarten (the Dutch two-fifths of the island of Saint Martin)", "SX"),
+    (
+        "Sint Maarten (the Dutch two-fifths of the island of Saint Martin)",
+        "SX",
+    ),
     ("Vatican City", "VA"),
 ];
 
@@ -243,7 +246,8 @@ pub fn split_eccn(eccn: &str) -> Option<(String, String)> {
     let shape = b.len() == 5
         && b.first().is_some_and(u8::is_ascii_digit)
         && b.get(1).is_some_and(|c| (b'A'..=b'E').contains(c))
-        && b.get(2..5).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        && b.get(2..5)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     if !shape {
         return None;
     }
@@ -381,7 +385,11 @@ impl ChartData {
                     e.id
                 ));
             }
-            if let Some(c) = e.control.iter().find(|c| !chart.columns.contains(&c.column)) {
+            if let Some(c) = e
+                .control
+                .iter()
+                .find(|c| !chart.columns.contains(&c.column))
+            {
                 return Err(format!(
                     "data/ecfr/ccl-reasons.toml: {} names column `{}`, not a chart column ({})",
                     e.id,
@@ -509,10 +517,7 @@ mod tests {
 
     #[test]
     fn eccns_are_split_into_base_and_paragraph() {
-        assert_eq!(
-            split_eccn("5a992.c"),
-            Some(("5A992".into(), "c".into()))
-        );
+        assert_eq!(split_eccn("5a992.c"), Some(("5A992".into(), "c".into())));
         assert_eq!(split_eccn("3A001"), Some(("3A001".into(), String::new())));
         assert_eq!(split_eccn("EAR99"), None);
         assert_eq!(split_eccn("3A0011"), None);
@@ -543,14 +548,25 @@ mod tests {
         assert!(hk.via.is_some());
         assert_eq!(d.licence("3A001", c("JP")), Some(false));
         // The NS 1 row is limited to 3A001.b.2 and .b.3.
-        assert!(!d.lookup("3A001.a", c("JP")).columns.contains(&"NS 1".to_string()));
-        assert!(d.lookup("3A001.b.2.a", c("JP")).columns.contains(&"NS 1".to_string()));
+        assert!(
+            !d.lookup("3A001.a", c("JP"))
+                .columns
+                .contains(&"NS 1".to_string())
+        );
+        assert!(
+            d.lookup("3A001.b.2.a", c("JP"))
+                .columns
+                .contains(&"NS 1".to_string())
+        );
     }
 
     #[test]
     fn entries_outside_the_chart_and_unknown_eccns_give_no_answer() {
         let d = embedded().unwrap();
-        assert_eq!(d.lookup("3A090.a", c("CN")).outcome, Outcome::NotAChartEntry);
+        assert_eq!(
+            d.lookup("3A090.a", c("CN")).outcome,
+            Outcome::NotAChartEntry
+        );
         assert_eq!(d.lookup("9A610", c("CN")).outcome, Outcome::UnknownEccn);
         assert_eq!(d.licence("EAR99", c("CN")), None);
     }

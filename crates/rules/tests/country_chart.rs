@@ -98,7 +98,12 @@ fn part_746_packs_agree_with_the_chart_rows_on_its_date() {
             // Ukraine as a whole gets no licence; the pack must exist.
             Some("746.6") => {
                 assert!(
-                    rs.packs().iter().any(|p| p.meta.citation.cfr.iter().any(|x| x.contains("746.6"))),
+                    rs.packs().iter().any(|p| p
+                        .meta
+                        .citation
+                        .cfr
+                        .iter()
+                        .any(|x| x.contains("746.6"))),
                     "no pack cites 746.6 for {}",
                     row.name
                 );
@@ -106,7 +111,8 @@ fn part_746_packs_agree_with_the_chart_rows_on_its_date() {
             Some(sec) => {
                 checked_746 += 1;
                 let ok = d.license_required == Some(true)
-                    && (sections.iter().any(|s| s == sec) || (sec == "part 746" && !sections.is_empty()));
+                    && (sections.iter().any(|s| s == sec)
+                        || (sec == "part 746" && !sections.is_empty()));
                 if !ok {
                     problems.push(format!(
                         "{} ({c}): the chart sends it to {sec}, but the answer is {:?} from {:?}",
@@ -143,10 +149,19 @@ fn every_part_746_pack_has_a_chart_row_that_points_to_it() {
         .collect();
     for p in rs.packs().iter().filter(|p| p.meta.jurisdiction == "US") {
         for sec in ["746.2", "746.4", "746.6", "746.7", "746.8", "746.9"] {
-            if p.meta.citation.cfr.iter().any(|c| c.starts_with(&format!("15 CFR {sec}"))) {
+            if p.meta
+                .citation
+                .cfr
+                .iter()
+                .any(|c| c.starts_with(&format!("15 CFR {sec}")))
+            {
                 let pointed = named.contains(&sec)
                     || (named.contains(&"part 746") && (sec == "746.2" || sec == "746.7"));
-                assert!(pointed, "{} cites {sec}, which no chart row points to", p.meta.id);
+                assert!(
+                    pointed,
+                    "{} cites {sec}, which no chart row points to",
+                    p.meta.id
+                );
             }
         }
     }
@@ -158,7 +173,14 @@ fn the_lookup_names_the_columns_and_the_citation() {
     let l = d.lookup("3A001", Country::parse("RU").unwrap());
     assert_eq!(l.outcome, Outcome::LicenceRequired);
     assert_eq!(l.marked, vec!["NS 2".to_string()]);
-    assert!(l.footnotes.iter().any(|f| f.starts_with("6: ")), "{:?}", l.footnotes);
-    assert!(l.citation.contains("Supp. No. 1 (Commerce Country Chart), eCFR 2026-07-23"));
+    assert!(
+        l.footnotes.iter().any(|f| f.starts_with("6: ")),
+        "{:?}",
+        l.footnotes
+    );
+    assert!(
+        l.citation
+            .contains("Supp. No. 1 (Commerce Country Chart), eCFR 2026-07-23")
+    );
     assert!(l.citation.contains("ECCN 3A001"));
 }
