@@ -292,7 +292,9 @@ pub struct ChipSpec {
     /// Country of the designer's headquarters; `None` when not given.
     pub origin_country: Option<Country>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The ECCN the vendor claims, if published; never used as a fact.
+    /// The ECCN the vendor (or the user) gives the item, if any. Never the
+    /// engine's classification: it is read only to look the item up in the
+    /// Commerce Country Chart when the engine classifies it outside 3A090.
     pub eccn_claimed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Free text.

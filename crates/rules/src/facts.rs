@@ -78,6 +78,8 @@ facts! {
     BuyerType => "buyer_type": Text, "kind of buyer (null when not given)";
     ExporterRole => "exporter_role": Text, "role of the exporter (null when not given)";
     SubjectToEar => "subject_to_ear": Bool, "the item is subject to the US EAR: true when exported from the US or US-designed, else as given (null when unknown)";
+    EccnClaimed => "eccn_claimed": Text, "the ECCN the vendor or user gives the item (a spec's `eccn_claimed`; null when none)";
+    ChartLicence => "chart_licence": Bool, "the Commerce Country Chart marks an X for the destination in a column of the claimed ECCN's reasons for control (null: no claimed ECCN, an ECCN the CCL data does not hold or that the chart does not decide, or a row that points to part 746)";
     Eccn => "eccn": Text, "classification decided by the classification slot";
     LicenseRequired => "license_required": Bool, "licence requirement decided by its slot";
     ReviewPolicy => "review_policy": Text, "licence review policy decided by its slot";
@@ -215,6 +217,11 @@ pub struct ItemFacts {
     pub non_planar: Option<bool>,
     /// The designer's headquarters country.
     pub origin_country: Option<Country>,
+    /// The ECCN the vendor or user gives the item, if any: read only by
+    /// the Commerce Country Chart lookup (the engine's own classification
+    /// stays the classification slot's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eccn_claimed: Option<String>,
 }
 
 impl ItemFacts {
@@ -234,6 +241,7 @@ impl ItemFacts {
             datacenter: spec.datacenter,
             non_planar: Some(spec.non_planar),
             origin_country: spec.origin_country,
+            eccn_claimed: spec.eccn_claimed.clone(),
         }
     }
 }
@@ -266,6 +274,9 @@ pub struct Facts<'a> {
     pub subject_to_ear: Option<bool>,
     /// What screening the parties found.
     pub parties: &'a PartyFacts,
+    /// The Commerce Country Chart's answer for the claimed ECCN and the
+    /// destination (see [`Fact::ChartLicence`]).
+    pub chart_licence: Option<bool>,
     /// Group membership bitmasks (bit i = `Group::ALL[i]`) of the country
     /// facts on `date`, computed once per question.
     masks: [u8; 4],
@@ -315,6 +326,11 @@ impl<'a> Facts<'a> {
             license_required: None,
             review_policy: None,
             parties: &NO_PARTIES,
+            chart_licence: item.eccn_claimed.as_deref().and_then(|e| {
+                crate::country_chart::embedded()
+                    .ok()
+                    .and_then(|d| d.licence(e, destination))
+            }),
             subject_to_ear: if exported_from == Country::us()
                 || item.origin_country == Some(Country::us())
             {
@@ -359,6 +375,8 @@ impl<'a> Facts<'a> {
             Fact::LicenseRequired => self.license_required.map_or(Value::Null, Value::Bool),
             Fact::ReviewPolicy => self.review_policy.map_or(Value::Null, Value::Text),
             Fact::SubjectToEar => self.subject_to_ear.map_or(Value::Null, Value::Bool),
+            Fact::EccnClaimed => text(&self.item.eccn_claimed),
+            Fact::ChartLicence => self.chart_licence.map_or(Value::Null, Value::Bool),
             Fact::PartiesScreened => Value::Bool(self.parties.screened),
             Fact::PartyEntityList => self.parties.entity_list.map_or(Value::Null, Value::Bool),
             Fact::PartyFdpFootnote => num(self.parties.fdp_footnote),

@@ -11,6 +11,8 @@
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
 //! * [`headroom`]: how far a design can go before the answer changes;
 //! * [`conformance`]: every pack's own test cases;
+//! * [`country_chart`]: the Commerce Country Chart and the CCL's reasons
+//!   for control, as data (the fact `chart_licence`);
 //! * [`coverage`]: what the packs encode, and the gaps where an answer
 //!   is `outside_coverage`;
 //! * [`vocabulary`]: review policies, and the open vocabularies (buyer
@@ -26,6 +28,7 @@
 
 pub mod chart;
 pub mod conformance;
+pub mod country_chart;
 pub mod coverage;
 pub mod engine;
 pub mod explain;

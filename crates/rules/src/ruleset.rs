@@ -333,6 +333,11 @@ impl RuleSet {
         h.update(vocabulary.source_text().as_bytes());
         h.update([0]);
         h.update(groups_text.as_bytes());
+        // The chart and CCL data decide `chart_licence`: they are rules too.
+        h.update([0]);
+        h.update(crate::country_chart::CHART_JSON.as_bytes());
+        h.update([0]);
+        h.update(crate::country_chart::CCL_TOML.as_bytes());
         let hash = hex(&h.finalize());
         let id = format!(
             "chipexport-{}-{}",

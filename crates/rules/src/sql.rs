@@ -117,6 +117,8 @@ impl Lowering<'_> {
             // Ledgers carry no parties: not screened, nothing known.
             Expr::Fact(Fact::PartiesScreened) => "FALSE".to_string(),
             Expr::Fact(f) if f.is_party() => "NULL".to_string(),
+            // Ledgers carry no claimed classification either.
+            Expr::Fact(Fact::EccnClaimed | Fact::ChartLicence) => "NULL".to_string(),
             Expr::Fact(f) => quote_ident(f.name()),
             Expr::InGroup(f, g) => self.in_group(*f, *g),
             Expr::Not(x) => format!("(NOT {})", self.expr(x)),

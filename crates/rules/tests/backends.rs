@@ -115,6 +115,7 @@ fn row() -> impl Strategy<Value = Row> {
                     datacenter: dc,
                     non_planar: np,
                     origin_country: origin.and_then(|c| Country::parse(c).ok()),
+                    eccn_claimed: None,
                     model: model.map(String::from),
                     ..ItemFacts::default()
                 },
