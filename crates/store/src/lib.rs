@@ -24,6 +24,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 mod query;
+pub mod licences;
+pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 
 /// The hash before the first entry.
