@@ -13,6 +13,8 @@
 //! * [`rules`]: the packs, their test cases, the SQL export;
 //! * [`ledger`]: screening an order book and the impact of a rule change;
 //! * [`parties`]: restricted-party screening, and the parties of a check;
+//! * [`licences`]: export licences recorded, matched, drawn down and
+//!   accounted for, and the licences a rule change affects;
 //! * [`audit`]: the decision log (entries, listing and export,
 //!   verification, replay); [`logged`]: what an entry records; [`trail`]:
 //!   the entries listed, shown and exported;
@@ -31,6 +33,7 @@ pub mod compare;
 pub mod error;
 pub mod headroom;
 pub mod ledger;
+pub mod licences;
 pub mod logged;
 pub mod parties;
 pub mod question;
