@@ -118,6 +118,12 @@ pub enum Command {
     /// parties of a question.
     #[command(subcommand)]
     Parties(commands::parties::Command),
+    /// Export licences: record them (add), list and show them with their
+    /// balances, report what they owe, and list those a rule change
+    /// affects. `check --data DIR` matches a question to them; `screen
+    /// --licences DIR` draws a ledger down against them.
+    #[command(subcommand)]
+    Licences(commands::licences::Command),
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(commands::audit::Command),

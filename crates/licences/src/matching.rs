@@ -213,9 +213,21 @@ pub fn item_matches(line: &Line, item: &ItemFacts) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a classification reads as an ECCN (`3A090.a`, `5A992`,
+/// `EAR99`), rather than a description such as `not 3A090` or
+/// `undetermined`, which cannot be compared with a licence line's.
+pub fn is_eccn(s: &str) -> bool {
+    let s = s.trim();
+    s.eq_ignore_ascii_case("EAR99")
+        || (s.len() >= 5
+            && s.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && s.chars().nth(1).is_some_and(|c| c.is_ascii_alphabetic()))
+}
+
 fn eccn_matches(line: &Line, eccn: Option<&str>) -> bool {
     match eccn {
         None => true,
+        Some(e) if !is_eccn(e) => true,
         Some(e) if line.eccn.is_empty() => !e.is_empty(),
         Some(e) => line.eccn.iter().any(|l| {
             let (l, e) = (l.to_ascii_uppercase(), e.to_ascii_uppercase());

@@ -146,6 +146,31 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
         "?name=FILE: upload a ledger (needs the token); returns a job",
     ),
     ("get", "/api/v1/jobs/{id}", "a job's state and progress"),
+    (
+        "get",
+        "/api/v1/licences",
+        "the export licences recorded, with use and alerts",
+    ),
+    (
+        "post",
+        "/api/v1/licences",
+        "?format=json|toml: record the licence file in the body (needs the token)",
+    ),
+    (
+        "get",
+        "/api/v1/licences/report",
+        "every licence's account: drawn, owed per month, alerts",
+    ),
+    (
+        "get",
+        "/api/v1/licences/{number}",
+        "one licence with its account and drawdowns",
+    ),
+    (
+        "post",
+        "/api/v1/licences/drawdown",
+        "order, chip, to, on, units, value, consignee, end_user, customs_value: draw an order down, atomically (needs the token)",
+    ),
     ("get", "/api/v1/jobs/{id}/result", "the screened ledger"),
     (
         "get",
@@ -186,6 +211,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/jobs/{id}", get(jobs::status))
         .route("/api/v1/jobs/{id}/result", get(jobs::result))
         .route("/api/v1/jobs/{id}/impact", get(jobs::impact))
+        .route(
+            "/api/v1/licences",
+            get(routes::licences::list).post(routes::licences::add),
+        )
+        .route("/api/v1/licences/report", get(routes::licences::report))
+        .route("/api/v1/licences/drawdown", post(routes::licences::drawdown))
+        .route("/api/v1/licences/{number}", get(routes::licences::show))
         .route("/api/v1/{*rest}", axum::routing::any(routes::not_found));
     api.route("/", get(web::chart_page))
         .route("/chips/{id}", get(web::chip_page))
@@ -193,6 +225,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/rules", get(web::rules_page))
         .route("/rules/{id}", get(web::rule_page))
         .route("/ledger", get(web::ledger_page))
+        .route("/licences/{number}", get(web::licence_page))
         .route("/assets/{*path}", get(web::asset))
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

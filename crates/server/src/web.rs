@@ -73,6 +73,15 @@ const LEDGER: Page = Page {
     section: "ledger",
 };
 
+/// One licence (`/licences/{number}`): its usage bar, drawdowns over time
+/// and expiry; reached from the ledger section.
+const LICENCE: Page = Page {
+    body: "pages/licence.html",
+    title: "Licence",
+    script: "licence.js",
+    section: "ledger",
+};
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -207,6 +216,11 @@ pub async fn rule_page(Path(_id): Path<String>) -> Response {
 /// The ledger page (`/ledger`).
 pub async fn ledger_page() -> Response {
     page(&LEDGER)
+}
+
+/// A licence page (`/licences/{number}`).
+pub async fn licence_page(Path(_number): Path<String>) -> Response {
+    page(&LICENCE)
 }
 
 /// A static file under `/assets/`. The layout and the page bodies (every

@@ -91,10 +91,19 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
     let mut out = Vec::new();
     let (rb, ra) = (before.license_required, after.license_required);
     if rb == Some(true) && ra == Some(false) {
-        out.push(("no_longer_required", format!("no licence is required after: {}", after.verdict)));
+        out.push((
+            "no_longer_required",
+            format!("no licence is required after (ECCN {}): the line's items no longer need it", after.eccn),
+        ));
     }
     if rb == Some(false) && ra == Some(true) {
-        out.push(("newly_required", format!("a licence is required after, not before: {}", after.verdict)));
+        out.push((
+            "newly_required",
+            format!(
+                "a licence is required after, not before ({}): the licence now matters",
+                after.fired.first().map_or("", String::as_str)
+            ),
+        ));
     }
     if ra == Some(true) && denial(after.review_policy) && !denial(before.review_policy) {
         out.push((
@@ -161,7 +170,7 @@ impl App {
                         let mut found = compare(l, &db, &da);
                         if da.license_required == Some(true)
                             && !line.eccn.is_empty()
-                            && da.eccn != "undetermined"
+                            && chipexport_licences::matching::is_eccn(&da.eccn)
                             && !line.eccn.iter().any(|x| da.eccn.starts_with(x.as_str()) || x.starts_with(da.eccn.as_str()))
                         {
                             found.push(("eccn", format!("classified {} after; the line says {}", da.eccn, line.eccn.join(", "))));

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod headroom;
 pub mod impact;
 pub mod ledger;
+pub mod licences;
 pub mod metrics;
 pub mod parties;
 pub mod rules;
@@ -110,5 +111,6 @@ pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Serve(a) => serve::run(a, ctx),
         Command::Upcoming(a) => upcoming::run(a, ctx),
         Command::Parties(c) => parties::run(c, ctx),
+        Command::Licences(c) => licences::run(c, ctx),
     }
 }

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod check;
 pub mod chips;
 pub mod compare;
+pub mod licences;
 pub mod parties;
 pub mod rules;
 pub mod upcoming;
