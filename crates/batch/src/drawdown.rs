@@ -134,7 +134,9 @@ fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order
     let units: u64 = need("quantity")?
         .parse()
         .map_err(|_| "quantity: not a whole number of units".to_string())?;
-    let value = Decimal::from_str(&need("value")?).map_err(|e| format!("value: {e}"))?;
+    let value = Decimal::from_str(&need("value")?)
+        .map_err(|e| format!("value: {e}"))?
+        .normalize();
     let destination =
         Country::parse(&need("destination")?).map_err(|e| format!("destination: {e}"))?;
     Ok(Order {

@@ -10,6 +10,8 @@
 
 #[path = "cli/audit.rs"]
 mod audit;
+#[path = "cli/licences.rs"]
+mod licences;
 
 use std::path::PathBuf;
 use std::process::Command;

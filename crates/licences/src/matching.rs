@@ -6,11 +6,11 @@
 //!
 //! 1. the item (catalog id, model, spec constraints) and the ECCN;
 //! 2. the destination;
-//! 3. the date: from `valid_from` to `valid_to`, both included (15 CFR
+//! 3. the parties: a consignee or end user the licence names must be the
+//!    order's, compared by name after normalisation (see [`same_party`]);
+//! 4. the date: from `valid_from` to `valid_to`, both included (15 CFR
 //!    750.7: a licence is valid until the expiration date it shows; BIS
 //!    licences are generally valid for four years);
-//! 4. the parties: a consignee or end user the licence names must be the
-//!    order's, compared by name after normalisation (see [`same_party`]);
 //! 5. the quantity: units already drawn plus the order's may not exceed the
 //!    licensed quantity, and once the full quantity has shipped no further
 //!    shipment may be made (15 CFR 750.11(a)(1)); a line counted in
@@ -20,6 +20,9 @@
 //!    "Number" (750.11(b)(2)) and none for a line counted in "$ value"
 //!    (750.11(b)(1)).
 //!
+//! When no line covers the order, its status is the furthest any line got
+//! (so an order for a licence's own end user after that licence expired is
+//! `expired`, not the `party_mismatch` of another buyer's licence).
 //! Orders are never split: an order that does not fit whole is refused.
 //! Among the lines that cover an order, the one of the licence that
 //! expires first applies (ties: the lower licence number, then the first
@@ -97,10 +100,11 @@ pub struct Drawn {
 pub enum Status {
     /// No licence covers the item, the destination, or the date's start.
     NoLicence,
-    /// A licence covers item and destination but has expired on the date.
-    Expired,
-    /// A licence covers it but names other parties.
+    /// A licence covers item and destination but names other parties.
     PartyMismatch,
+    /// A licence covers item, destination and parties but has expired on
+    /// the date.
+    Expired,
     /// The licence's quantity (or, for a line licensed by value, its value)
     /// would be exceeded.
     Exhausted,
@@ -260,18 +264,6 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
             format!("the destination {} is not on the licence", o.destination),
         );
     }
-    if o.date < l.valid_from {
-        return t(
-            Status::NoLicence,
-            format!("not valid until {} (the order ships {})", l.valid_from, o.date),
-        );
-    }
-    if o.date > l.valid_to {
-        return t(
-            Status::Expired,
-            format!("expired on {} (the order ships {})", l.valid_to, o.date),
-        );
-    }
     for (role, named, given) in [
         ("consignee", &l.parties.consignee, &o.consignee),
         ("end user", &l.parties.end_user, &o.end_user),
@@ -293,6 +285,18 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
                 }
             }
         }
+    }
+    if o.date < l.valid_from {
+        return t(
+            Status::NoLicence,
+            format!("not valid until {} (the order ships {})", l.valid_from, o.date),
+        );
+    }
+    if o.date > l.valid_to {
+        return t(
+            Status::Expired,
+            format!("expired on {} (the order ships {})", l.valid_to, o.date),
+        );
     }
     if let Some(q) = line.quantity {
         if drawn.units >= q {
