@@ -30,7 +30,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_licences::{Drawdown, ItemFacts, Licence, Order, Status, determine, drawn};
+use chipexport_licences::{Drawdown, Drawn, ItemFacts, Licence, Order, Status, determine};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -184,9 +184,16 @@ pub fn plan(
     }
     pending.sort_by_key(|p| (p.date, p.row));
     let mut rows = vec![RowLicence::default(); row];
-    let mut draws: Vec<Drawdown> = before.to_vec();
+    // Running balances per licence line: one lookup per order, whatever
+    // the number of drawdowns (a balance is still their sum).
+    let mut balances: HashMap<(String, usize), Drawn> = HashMap::new();
+    for d in before {
+        let b = balances.entry((d.licence.clone(), d.line)).or_default();
+        b.units += d.units;
+        b.value += d.value;
+    }
+    let mut draws: Vec<Drawdown> = Vec::new();
     let mut summary = DrawSummary::default();
-    let first_new = draws.len();
     for p in pending {
         let Some(slot) = rows.get_mut(p.row) else { continue };
         let o = match p.order {
@@ -198,7 +205,11 @@ pub fn plan(
                 continue;
             }
         };
-        let m = determine(licences, &|n, l| drawn(&draws, n, l), &o);
+        let m = determine(
+            licences,
+            &|n, l| balances.get(&(n.to_string(), l)).copied().unwrap_or_default(),
+            &o,
+        );
         summary.matched += 1;
         *summary.by_status.entry(m.status.as_str().to_string()).or_default() += 1;
         slot.status = Some(m.status);
@@ -210,6 +221,9 @@ pub fn plan(
                 slot.reason = Some(format!("covered by {} line {}", a.number, a.line));
                 summary.units_drawn += o.units;
                 summary.value_drawn += o.value;
+                let b = balances.entry((a.number.clone(), a.line)).or_default();
+                b.units += o.units;
+                b.value += o.value;
                 draws.push(Drawdown {
                     licence: a.number.clone(),
                     line: a.line,
@@ -226,12 +240,11 @@ pub fn plan(
             (None, None) => slot.reason = Some("no licence is recorded".into()),
         }
     }
-    let drawdowns = draws.split_off(first_new);
     Ok(Plan {
         schema: typed,
         batches,
         rows,
-        drawdowns,
+        drawdowns: draws,
         summary,
     })
 }
