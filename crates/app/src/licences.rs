@@ -54,7 +54,9 @@ impl Book {
                 )
             };
             match e.kind.as_str() {
-                LICENCE => b.licences.push(serde_json::from_str(&e.body).map_err(damaged)?),
+                LICENCE => b
+                    .licences
+                    .push(serde_json::from_str(&e.body).map_err(damaged)?),
                 DRAWDOWN => b.drawdowns.push((
                     e.id,
                     e.recorded_at.clone(),
@@ -274,7 +276,11 @@ impl App {
         let (events, ()) = book.transact(Some(&l.number), |seen| {
             if seen.iter().any(|e| e.kind == LICENCE) {
                 return Err(Error::input(
-                    format!("licence `{}` is already recorded in `{}`", l.number, path.display()),
+                    format!(
+                        "licence `{}` is already recorded in `{}`",
+                        l.number,
+                        path.display()
+                    ),
                     "the licence book is append-only: a licence is recorded once",
                 )
                 .with_field("number"));
@@ -298,7 +304,12 @@ impl App {
 
     /// Draws an order down against the licences of `dir`, atomically: the
     /// balance is read and the drawdown written in one transaction.
-    pub fn licence_drawdown(&self, dir: &Path, req: &DrawdownRequest, now: &str) -> Result<DrawdownAnswer> {
+    pub fn licence_drawdown(
+        &self,
+        dir: &Path,
+        req: &DrawdownRequest,
+        now: &str,
+    ) -> Result<DrawdownAnswer> {
         let ask = Ask {
             to: req.to.clone(),
             on: Some(req.on.clone()),
@@ -360,9 +371,17 @@ impl App {
 
     /// The licence of `dir` that covers a checked question (no units drawn:
     /// does any licence still cover it?), or why none does.
-    pub fn licence_for_check(&self, dir: &Path, c: &Checked, ask: &Ask) -> Result<(Option<LicenceTerms>, Vec<String>)> {
+    pub fn licence_for_check(
+        &self,
+        dir: &Path,
+        c: &Checked,
+        ask: &Ask,
+    ) -> Result<(Option<LicenceTerms>, Vec<String>)> {
         if c.decision.license_required != Some(true) {
-            return Ok((None, vec!["no licence is required, so none is matched".into()]));
+            return Ok((
+                None,
+                vec!["no licence is required, so none is matched".into()],
+            ));
         }
         let b = read(dir)?;
         let draws = b.draws();
@@ -383,7 +402,12 @@ impl App {
             &|n, l| chipexport_licences::drawn(&draws, n, l),
             &order,
         );
-        let others: Vec<Tried> = m.tried.iter().skip(usize::from(m.applied.is_some())).cloned().collect();
+        let others: Vec<Tried> = m
+            .tried
+            .iter()
+            .skip(usize::from(m.applied.is_some()))
+            .cloned()
+            .collect();
         let mut why = reasons(&others);
         if b.licences.is_empty() {
             why.push(format!("no licence is recorded in `{}`", dir.display()));
@@ -403,7 +427,13 @@ impl App {
     /// Draws the orders of a screened ledger (`out`, screened from
     /// `ledger`) down against the licences of `dir`, and adds the licence
     /// columns to it. Every drawdown is recorded in one transaction.
-    pub fn licence_screen(&self, dir: &Path, ledger: &Path, out: &Path, now: &str) -> Result<chipexport_batch::drawdown::DrawSummary> {
+    pub fn licence_screen(
+        &self,
+        dir: &Path,
+        ledger: &Path,
+        out: &Path,
+        now: &str,
+    ) -> Result<chipexport_batch::drawdown::DrawSummary> {
         let input = chipexport_batch::io::open(ledger, 1)?.schema;
         let mut book = open(dir)?;
         let path = book.path.clone();
@@ -444,7 +474,12 @@ pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
                 destinations: l.destinations.clone(),
                 valid_from: l.valid_from,
                 expires: l.valid_to,
-                used_percent: a.lines.iter().map(|u| u.used_percent).max().unwrap_or_default(),
+                used_percent: a
+                    .lines
+                    .iter()
+                    .map(|u| u.used_percent)
+                    .max()
+                    .unwrap_or_default(),
                 alerts: a.alerts.iter().map(|x| x.message.clone()).collect(),
             }
         })
@@ -522,9 +557,11 @@ pub fn report_csv(r: &Report) -> Result<String> {
     };
     for a in &r.licences {
         for p in &a.periods {
-            w.serialize(row(&a.number, &p.period, &p.owed)).map_err(bug)?;
+            w.serialize(row(&a.number, &p.period, &p.owed))
+                .map_err(bug)?;
         }
-        w.serialize(row(&a.number, "total", &a.totals)).map_err(bug)?;
+        w.serialize(row(&a.number, "total", &a.totals))
+            .map_err(bug)?;
     }
     w.serialize(row("all", "total", &r.totals)).map_err(bug)?;
     let bytes = w

@@ -106,7 +106,11 @@ struct Pending {
     customs_value: Option<Decimal>,
 }
 
-fn item(cat: &Catalog, chip: &str, cache: &mut HashMap<String, Option<ItemFacts>>) -> Option<ItemFacts> {
+fn item(
+    cat: &Catalog,
+    chip: &str,
+    cache: &mut HashMap<String, Option<ItemFacts>>,
+) -> Option<ItemFacts> {
     cache
         .entry(chip.to_string())
         .or_insert_with(|| {
@@ -123,7 +127,9 @@ fn item(cat: &Catalog, chip: &str, cache: &mut HashMap<String, Option<ItemFacts>
 }
 
 fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order, String> {
-    let need = |n: &str| text(b, n, i).ok_or_else(|| format!("{n}: missing, needed to draw down a licence"));
+    let need = |n: &str| {
+        text(b, n, i).ok_or_else(|| format!("{n}: missing, needed to draw down a licence"))
+    };
     if let Some(c) = text(b, "currency", i)
         && !c.eq_ignore_ascii_case("USD")
     {
@@ -176,8 +182,14 @@ pub fn plan(
                 let facts = text(b, "chip", i).and_then(|c| item(cat, &c, &mut cache));
                 let order = order_of(b, i, facts);
                 let date = order.as_ref().map(|o| o.date).unwrap_or_default();
-                let customs_value = text(b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
-                pending.push(Pending { row, date, order, customs_value });
+                let customs_value =
+                    text(b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
+                pending.push(Pending {
+                    row,
+                    date,
+                    order,
+                    customs_value,
+                });
             }
             row += 1;
         }
@@ -195,7 +207,9 @@ pub fn plan(
     let mut draws: Vec<Drawdown> = Vec::new();
     let mut summary = DrawSummary::default();
     for p in pending {
-        let Some(slot) = rows.get_mut(p.row) else { continue };
+        let Some(slot) = rows.get_mut(p.row) else {
+            continue;
+        };
         let o = match p.order {
             Ok(o) => o,
             Err(reason) => {
@@ -207,11 +221,19 @@ pub fn plan(
         };
         let m = determine(
             licences,
-            &|n, l| balances.get(&(n.to_string(), l)).copied().unwrap_or_default(),
+            &|n, l| {
+                balances
+                    .get(&(n.to_string(), l))
+                    .copied()
+                    .unwrap_or_default()
+            },
             &o,
         );
         summary.matched += 1;
-        *summary.by_status.entry(m.status.as_str().to_string()).or_default() += 1;
+        *summary
+            .by_status
+            .entry(m.status.as_str().to_string())
+            .or_default() += 1;
         slot.status = Some(m.status);
         match (&m.applied, m.tried.first()) {
             (Some(a), _) => {
@@ -253,10 +275,19 @@ impl Plan {
     /// Writes the screened ledger back to `out` with its types and the
     /// licence columns.
     pub fn write(self, out: &Path) -> Result<(), BatchError> {
-        let mut fields: Vec<Field> = self.schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         fields.push(Field::new("licence", DataType::Utf8, true));
         fields.push(Field::new("licence_status", DataType::Utf8, true));
-        fields.push(Field::new("licence_remaining_units", DataType::UInt64, true));
+        fields.push(Field::new(
+            "licence_remaining_units",
+            DataType::UInt64,
+            true,
+        ));
         fields.push(Field::new("licence_remaining_value", DataType::Utf8, true));
         fields.push(Field::new("licence_reason", DataType::Utf8, true));
         let schema = Arc::new(Schema::new(fields));
@@ -284,7 +315,11 @@ impl Plan {
             };
             cols.push(strs(&|r| r.licence.clone()));
             cols.push(strs(&|r| r.status.map(|s| s.as_str().to_string())));
-            cols.push(Arc::new(rows.iter().map(|r| r.remaining_units).collect::<UInt64Array>()));
+            cols.push(Arc::new(
+                rows.iter()
+                    .map(|r| r.remaining_units)
+                    .collect::<UInt64Array>(),
+            ));
             cols.push(strs(&|r| r.remaining_value.map(|v| v.to_string())));
             cols.push(strs(&|r| r.reason.clone()));
             w.write(&RecordBatch::try_new(schema.clone(), cols).map_err(bug)?)?;

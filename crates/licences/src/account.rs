@@ -207,7 +207,11 @@ pub fn account(l: &Licence, draws: &[Drawdown], today: Date) -> Account {
     }
     let days = (l.valid_to - today).get_days().into();
     let mut alerts = Vec::new();
-    let max_used = lines.iter().map(|u| u.used_percent).max().unwrap_or_default();
+    let max_used = lines
+        .iter()
+        .map(|u| u.used_percent)
+        .max()
+        .unwrap_or_default();
     if let Some(t) = [100u32, 90, 80]
         .into_iter()
         .find(|t| max_used >= Decimal::from(*t))
@@ -299,7 +303,10 @@ mod tests {
             .collect();
         assert_eq!(
             months,
-            vec![("2025-09", Decimal::from(2_700_000)), ("2025-10", Decimal::from(12_600_000))]
+            vec![
+                ("2025-09", Decimal::from(2_700_000)),
+                ("2025-10", Decimal::from(12_600_000))
+            ]
         );
         assert_eq!(a.lines.first().and_then(|u| u.remaining_units), Some(1500));
         assert_eq!(

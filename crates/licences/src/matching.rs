@@ -289,7 +289,10 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
     if o.date < l.valid_from {
         return t(
             Status::NoLicence,
-            format!("not valid until {} (the order ships {})", l.valid_from, o.date),
+            format!(
+                "not valid until {} (the order ships {})",
+                l.valid_from, o.date
+            ),
         );
     }
     if o.date > l.valid_to {
@@ -344,11 +347,7 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
 
 /// Matches an order against licences, each with what each of its lines has
 /// drawn (`drawn(number, line)`).
-pub fn determine(
-    licences: &[Licence],
-    drawn: &dyn Fn(&str, usize) -> Drawn,
-    o: &Order,
-) -> Match {
+pub fn determine(licences: &[Licence], drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
     let mut tried: Vec<(Tried, Option<&Licence>)> = Vec::new();
     for l in licences {
         let mut item_reason = None;
@@ -385,10 +384,7 @@ pub fn determine(
     tried.sort_by(|(a, la), (b, lb)| {
         b.status
             .cmp(&a.status)
-            .then_with(|| {
-                la.map(|l| l.valid_to)
-                    .cmp(&lb.map(|l| l.valid_to))
-            })
+            .then_with(|| la.map(|l| l.valid_to).cmp(&lb.map(|l| l.valid_to)))
             .then_with(|| a.number.cmp(&b.number))
     });
     let applied = tried.first().and_then(|(t, l)| {
@@ -481,7 +477,11 @@ pub(crate) mod tests {
 
     fn run(units: u64, value: i64, on: &str, drawn: Drawn) -> Match {
         let ls = [h20_licence("D1", "2029-08-14")];
-        determine(&ls, &|_, _| drawn, &order(units, value, on, "ALIBABA CLOUD LIMITED"))
+        determine(
+            &ls,
+            &|_, _| drawn,
+            &order(units, value, on, "ALIBABA CLOUD LIMITED"),
+        )
     }
 
     #[test]
@@ -513,15 +513,31 @@ pub(crate) mod tests {
 
     #[test]
     fn expiry_parties_and_destination_are_checked() {
-        assert_eq!(run(1, 1, "2029-08-14", Drawn::default()).status, Status::Covered);
-        assert_eq!(run(1, 1, "2029-08-15", Drawn::default()).status, Status::Expired);
-        assert_eq!(run(1, 1, "2025-08-14", Drawn::default()).status, Status::NoLicence);
+        assert_eq!(
+            run(1, 1, "2029-08-14", Drawn::default()).status,
+            Status::Covered
+        );
+        assert_eq!(
+            run(1, 1, "2029-08-15", Drawn::default()).status,
+            Status::Expired
+        );
+        assert_eq!(
+            run(1, 1, "2025-08-14", Drawn::default()).status,
+            Status::NoLicence
+        );
         let ls = [h20_licence("D1", "2029-08-14")];
-        let m = determine(&ls, &|_, _| Drawn::default(), &order(1, 1, "2026-01-01", "Tencent"));
+        let m = determine(
+            &ls,
+            &|_, _| Drawn::default(),
+            &order(1, 1, "2026-01-01", "Tencent"),
+        );
         assert_eq!(m.status, Status::PartyMismatch);
         let mut o = order(1, 1, "2026-01-01", "Alibaba Cloud");
         o.destination = Country::parse("SG").unwrap_or_else(|_| Country::us());
-        assert_eq!(determine(&ls, &|_, _| Drawn::default(), &o).status, Status::NoLicence);
+        assert_eq!(
+            determine(&ls, &|_, _| Drawn::default(), &o).status,
+            Status::NoLicence
+        );
     }
 
     #[test]
@@ -531,13 +547,24 @@ pub(crate) mod tests {
             h20_licence("D1", "2027-01-01"),
             h20_licence("D3", "2025-12-31"),
         ];
-        let m = determine(&ls, &|_, _| Drawn::default(), &order(5, 60_000, "2026-03-01", "Alibaba Cloud Co Ltd"));
+        let m = determine(
+            &ls,
+            &|_, _| Drawn::default(),
+            &order(5, 60_000, "2026-03-01", "Alibaba Cloud Co Ltd"),
+        );
         assert_eq!(m.applied.as_ref().map(|a| a.number.as_str()), Some("D1"));
-        let statuses: Vec<(&str, Status)> =
-            m.tried.iter().map(|t| (t.number.as_str(), t.status)).collect();
+        let statuses: Vec<(&str, Status)> = m
+            .tried
+            .iter()
+            .map(|t| (t.number.as_str(), t.status))
+            .collect();
         assert_eq!(
             statuses,
-            vec![("D1", Status::Covered), ("D2", Status::Covered), ("D3", Status::Expired)]
+            vec![
+                ("D1", Status::Covered),
+                ("D2", Status::Covered),
+                ("D3", Status::Expired)
+            ]
         );
     }
 
@@ -549,12 +576,19 @@ pub(crate) mod tests {
         o.item.catalog_id = Some("nvidia-h100-sxm5-80gb".into());
         let m = determine(&ls, &|_, _| Drawn::default(), &o);
         assert_eq!(m.status, Status::NoLicence);
-        assert!(m.tried.first().is_some_and(|t| t.reason.contains("not on the line")));
+        assert!(
+            m.tried
+                .first()
+                .is_some_and(|t| t.reason.contains("not on the line"))
+        );
     }
 
     #[test]
     fn parties_match_after_normalisation_only() {
-        assert!(same_party("Alibaba Cloud Co., Ltd.", "ALIBABA CLOUD LIMITED"));
+        assert!(same_party(
+            "Alibaba Cloud Co., Ltd.",
+            "ALIBABA CLOUD LIMITED"
+        ));
         assert!(!same_party("Alibaba Cloud", "Alibaba Group"));
         assert!(!same_party("", ""));
     }

@@ -62,9 +62,7 @@ fn help_for(message: &str) -> String {
     } else if message.contains("missing field") {
         format!("add the missing key; {HELP}")
     } else if message.contains("invalid type") {
-        format!(
-            "numbers are plain numbers, dates are YYYY-MM-DD, names are quoted strings; {HELP}"
-        )
+        format!("numbers are plain numbers, dates are YYYY-MM-DD, names are quoted strings; {HELP}")
     } else {
         HELP.to_string()
     }
@@ -81,7 +79,11 @@ fn deserialize(file: &SourceFile) -> Result<Licence, Box<DataError>> {
                 Err(e) => {
                     let path = key_path(e.path());
                     let inner = e.into_inner();
-                    (path, inner.message().trim().replace('\n', " "), inner.span())
+                    (
+                        path,
+                        inner.message().trim().replace('\n', " "),
+                        inner.span(),
+                    )
                 }
             }
         }
@@ -171,7 +173,11 @@ fn check(file: &SourceFile, l: &Licence, known_item: &dyn Fn(&str) -> bool) -> E
         ("holder", &l.holder),
     ] {
         if v.trim().is_empty() {
-            err(&[key], format!("`{key}` is empty"), "give it as printed on the licence");
+            err(
+                &[key],
+                format!("`{key}` is empty"),
+                "give it as printed on the licence",
+            );
         }
     }
     if l.valid_to < l.valid_from {
@@ -231,7 +237,11 @@ fn check(file: &SourceFile, l: &Licence, known_item: &dyn Fn(&str) -> bool) -> E
         for (j, s) in line.spec.iter().enumerate() {
             if let Err(m) = Bound::parse(s) {
                 let j = j.to_string();
-                err(&["lines", &i, "spec", &j], m, "write a constraint such as `tpp < 4800`");
+                err(
+                    &["lines", &i, "spec", &j],
+                    m,
+                    "write a constraint such as `tpp < 4800`",
+                );
             }
         }
         match (line.unit, line.quantity) {
@@ -247,7 +257,11 @@ fn check(file: &SourceFile, l: &Licence, known_item: &dyn Fn(&str) -> bool) -> E
             (_, Some(0)) => {
                 let p = at("quantity");
                 let p: Vec<&str> = p.iter().map(String::as_str).collect();
-                err(&p, "`quantity` is zero".into(), "a line licenses at least one unit");
+                err(
+                    &p,
+                    "`quantity` is zero".into(),
+                    "a line licenses at least one unit",
+                );
             }
             _ => {}
         }
@@ -313,7 +327,9 @@ payee = "US government"
 "#;
 
     fn parse_text(name: &str, text: &str) -> Result<Licence, Errors> {
-        parse(&SourceFile::new(name, text), &|id| id == "nvidia-h20-hgx-96gb")
+        parse(&SourceFile::new(name, text), &|id| {
+            id == "nvidia-h20-hgx-96gb"
+        })
     }
 
     fn first(name: &str, text: &str) -> (String, Option<usize>, Option<String>) {

@@ -216,7 +216,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(routes::licences::list).post(routes::licences::add),
         )
         .route("/api/v1/licences/report", get(routes::licences::report))
-        .route("/api/v1/licences/drawdown", post(routes::licences::drawdown))
+        .route(
+            "/api/v1/licences/drawdown",
+            post(routes::licences::drawdown),
+        )
         .route("/api/v1/licences/{number}", get(routes::licences::show))
         .route("/api/v1/{*rest}", axum::routing::any(routes::not_found));
     api.route("/", get(web::chart_page))

@@ -53,7 +53,13 @@ fn service(name: &str) -> Service {
     }
 }
 
-async fn call(r: &Router, method: &str, uri: &str, body: Option<String>, token: bool) -> (StatusCode, Value) {
+async fn call(
+    r: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<String>,
+    token: bool,
+) -> (StatusCode, Value) {
     let mut req = Request::builder().method(method).uri(uri);
     if token {
         req = req.header("authorization", "Bearer test-token");
@@ -68,7 +74,10 @@ async fn call(r: &Router, method: &str, uri: &str, body: Option<String>, token: 
         .unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn order(i: usize, units: u64) -> String {
@@ -88,7 +97,14 @@ fn order(i: usize, units: u64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_drawdowns_never_overdraw() {
     let s = service("concurrent");
-    let (st, v) = call(&s.router, "POST", "/api/v1/licences?format=toml", Some(LICENCE.into()), true).await;
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(LICENCE.into()),
+        true,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["number"], "D1234567");
     // 30 orders of 400 units at once against 10,000 units: exactly 25 fit.
@@ -96,7 +112,14 @@ async fn concurrent_drawdowns_never_overdraw() {
     for i in 0..30 {
         let r = s.router.clone();
         tasks.push(tokio::spawn(async move {
-            call(&r, "POST", "/api/v1/licences/drawdown", Some(order(i, 400)), true).await
+            call(
+                &r,
+                "POST",
+                "/api/v1/licences/drawdown",
+                Some(order(i, 400)),
+                true,
+            )
+            .await
         }));
     }
     let mut covered = 0;
@@ -130,16 +153,40 @@ async fn concurrent_drawdowns_never_overdraw() {
 #[tokio::test]
 async fn writing_needs_the_token_and_bad_files_are_located() {
     let s = service("token");
-    let (st, _) = call(&s.router, "POST", "/api/v1/licences?format=toml", Some(LICENCE.into()), false).await;
+    let (st, _) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(LICENCE.into()),
+        false,
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let (st, _) = call(&s.router, "POST", "/api/v1/licences/drawdown", Some(order(1, 1)), false).await;
+    let (st, _) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences/drawdown",
+        Some(order(1, 1)),
+        false,
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let bad = LICENCE.replace("quantity = 10000", "quantty = 10000");
-    let (st, v) = call(&s.router, "POST", "/api/v1/licences?format=toml", Some(bad), true).await;
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(bad),
+        true,
+    )
+    .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "lines.0.quantty");
     let msg = v["error"]["message"].as_str().unwrap_or("");
-    assert!(msg.starts_with("request.toml:25:1: unknown field `quantty`"), "{msg}");
+    assert!(
+        msg.starts_with("request.toml:25:1: unknown field `quantty`"),
+        "{msg}"
+    );
     let (st, _) = call(&s.router, "GET", "/api/v1/licences/D999", None, false).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, list) = call(&s.router, "GET", "/api/v1/licences", None, false).await;

@@ -23,8 +23,8 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-mod query;
 pub mod licences;
+mod query;
 pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 

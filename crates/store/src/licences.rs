@@ -263,7 +263,8 @@ impl LicenceBook {
 fn select(conn: &Connection, licence: Option<&str>) -> rusqlite::Result<Vec<LicenceEvent>> {
     match licence {
         Some(l) => {
-            let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE licence = ?1 ORDER BY id"))?;
+            let mut stmt =
+                conn.prepare_cached(&format!("{SELECT} WHERE licence = ?1 ORDER BY id"))?;
             stmt.query_map([l], read)?.collect()
         }
         None => {
@@ -297,11 +298,18 @@ mod tests {
         let mut b = book(dir.path());
         let r: Result<_, StoreError> = b.transact(None, |seen| {
             assert!(seen.is_empty());
-            Ok((vec![ev("licence", "D1", "{}"), ev("drawdown", "D1", "{\"units\":5}")], ()))
+            Ok((
+                vec![
+                    ev("licence", "D1", "{}"),
+                    ev("drawdown", "D1", "{\"units\":5}"),
+                ],
+                (),
+            ))
         });
         assert!(r.is_ok());
-        let r: Result<_, StoreError> =
-            b.transact(Some("D1"), |seen| Ok((vec![ev("drawdown", "D1", "{\"units\":7}")], seen.len())));
+        let r: Result<_, StoreError> = b.transact(Some("D1"), |seen| {
+            Ok((vec![ev("drawdown", "D1", "{\"units\":7}")], seen.len()))
+        });
         assert_eq!(r.ok().map(|(e, n)| (e.len(), n)), Some((1, 2)));
         assert_eq!(b.verify().ok(), Some(Ok(3)));
         assert!(
@@ -309,7 +317,11 @@ mod tests {
                 .execute("UPDATE licence_events SET body = '{}' WHERE id = 2", [])
                 .is_err()
         );
-        assert!(b.conn.execute("DELETE FROM licence_events WHERE id = 2", []).is_err());
+        assert!(
+            b.conn
+                .execute("DELETE FROM licence_events WHERE id = 2", [])
+                .is_err()
+        );
         let bypass = "DROP TRIGGER licence_events_no_update; UPDATE licence_events SET body = '{\"units\":500}' WHERE id = 2;";
         assert!(b.conn.execute_batch(bypass).is_ok());
         assert_eq!(b.verify().ok().and_then(Result::err).map(|x| x.id), Some(2));

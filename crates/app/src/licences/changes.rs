@@ -93,7 +93,10 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
     if rb == Some(true) && ra == Some(false) {
         out.push((
             "no_longer_required",
-            format!("no licence is required after (ECCN {}): the line's items no longer need it", after.eccn),
+            format!(
+                "no licence is required after (ECCN {}): the line's items no longer need it",
+                after.eccn
+            ),
         ));
     }
     if rb == Some(false) && ra == Some(true) {
@@ -118,7 +121,9 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
         for (kind, pct) in money_conditions(after) {
             let rule = pct.and_then(Decimal::from_f64_retain);
             let held = licence_percent(l, &kind);
-            if held.is_none() || rule.is_some() && held.map(|h| h.to_f64()) != rule.map(|r| r.to_f64()) {
+            if held.is_none()
+                || rule.is_some() && held.map(|h| h.to_f64()) != rule.map(|r| r.to_f64())
+            {
                 out.push((
                     "condition",
                     format!(
@@ -135,7 +140,10 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
             if matches!(kind, "revenue_share" | "import_duty") && !attached {
                 out.push((
                     "condition",
-                    format!("the licence carries {}; the rules after attach no {kind}", c.describe()),
+                    format!(
+                        "the licence carries {}; the rules after attach no {kind}",
+                        c.describe()
+                    ),
                 ));
             }
         }
@@ -146,7 +154,12 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
 impl App {
     /// The licences of `dir` that the change of rules between `before` and
     /// `after` affects.
-    pub fn licences_affected(&self, dir: &std::path::Path, before: Date, after: Date) -> Result<Affected> {
+    pub fn licences_affected(
+        &self,
+        dir: &std::path::Path,
+        before: Date,
+        after: Date,
+    ) -> Result<Affected> {
         let b = read(dir)?;
         let mut findings = Vec::new();
         for l in &b.licences {
@@ -164,16 +177,26 @@ impl App {
                                 on: Some(on.to_string()),
                                 ..Ask::default()
                             };
-                            self.check_of(Item::of_entry(e), &ask, on).map(|c| c.decision)
+                            self.check_of(Item::of_entry(e), &ask, on)
+                                .map(|c| c.decision)
                         };
                         let (db, da) = (decide(before)?, decide(after)?);
                         let mut found = compare(l, &db, &da);
                         if da.license_required == Some(true)
                             && !line.eccn.is_empty()
                             && chipexport_licences::matching::is_eccn(&da.eccn)
-                            && !line.eccn.iter().any(|x| da.eccn.starts_with(x.as_str()) || x.starts_with(da.eccn.as_str()))
+                            && !line.eccn.iter().any(|x| {
+                                da.eccn.starts_with(x.as_str()) || x.starts_with(da.eccn.as_str())
+                            })
                         {
-                            found.push(("eccn", format!("classified {} after; the line says {}", da.eccn, line.eccn.join(", "))));
+                            found.push((
+                                "eccn",
+                                format!(
+                                    "classified {} after; the line says {}",
+                                    da.eccn,
+                                    line.eccn.join(", ")
+                                ),
+                            ));
                         }
                         findings.extend(found.into_iter().map(|(kind, detail)| Finding {
                             licence: l.number.clone(),

@@ -83,7 +83,9 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
                 licence_reasons,
             })?
         }
-        (OutFormat::Table, Some(l)) => format!("{}\n{}", table(a, d, &name, &app), licence_text(&l)),
+        (OutFormat::Table, Some(l)) => {
+            format!("{}\n{}", table(a, d, &name, &app), licence_text(&l))
+        }
         (format, None) => match format {
             OutFormat::Json => json(&c.answer())?,
             OutFormat::Table => table(a, d, &name, &app),

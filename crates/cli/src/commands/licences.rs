@@ -84,10 +84,14 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
                 )
             })
         }
-        Command::List { data } => render(ctx, &chipexport::licences::list(&data.data, today)?, list),
-        Command::Show { number, data } => {
-            render(ctx, &chipexport::licences::show(&data.data, number, today)?, show)
+        Command::List { data } => {
+            render(ctx, &chipexport::licences::list(&data.data, today)?, list)
         }
+        Command::Show { number, data } => render(
+            ctx,
+            &chipexport::licences::show(&data.data, number, today)?,
+            show,
+        ),
         Command::Report { csv, data } => {
             let r = chipexport::licences::report(&data.data, today)?;
             if *csv {
@@ -95,7 +99,11 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             }
             render(ctx, &r, report)
         }
-        Command::Affected { before, after, data } => {
+        Command::Affected {
+            before,
+            after,
+            data,
+        } => {
             let app = chipexport::App::embedded()?;
             let before = chipexport::question::date("before", before)?;
             let after = chipexport::question::date("after", after)?;
@@ -106,7 +114,11 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
                 )
                 .with_field("after"));
             }
-            render(ctx, &app.licences_affected(&data.data, before, after)?, affected)
+            render(
+                ctx,
+                &app.licences_affected(&data.data, before, after)?,
+                affected,
+            )
         }
     }
 }
@@ -145,7 +157,10 @@ fn show(s: &Shown) -> String {
     );
     let dest: Vec<&str> = l.destinations.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(o, "  destinations: {}", dest.join(", "));
-    for (role, p) in [("consignee", &l.parties.consignee), ("end user", &l.parties.end_user)] {
+    for (role, p) in [
+        ("consignee", &l.parties.consignee),
+        ("end user", &l.parties.end_user),
+    ] {
         if let Some(p) = p {
             let _ = writeln!(o, "  {role}: {p}");
         }
@@ -160,10 +175,14 @@ fn show(s: &Shown) -> String {
             .collect();
         let _ = writeln!(
             o,
-            "  line {}: {} [{}]\n    units {} of {} (left {}), value {} of {} (ceiling with tolerance {}), {}% used",
+            "  line {}: {}{}\n    units {} of {} (left {}), value {} of {} (ceiling with tolerance {}), {}% used",
             u.line,
             what.join(", "),
-            line.eccn.join(", "),
+            if line.eccn.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", line.eccn.join(", "))
+            },
             u.drawn_units,
             u.quantity.map_or("-".into(), |q| q.to_string()),
             u.remaining_units.map_or("-".into(), |q| q.to_string()),
@@ -195,7 +214,12 @@ fn show(s: &Shown) -> String {
         let _ = writeln!(
             o,
             "    #{} {} {} line {}: {} units, {} USD",
-            d.event, d.drawdown.date, d.drawdown.order, d.drawdown.line, d.drawdown.units, d.drawdown.value
+            d.event,
+            d.drawdown.date,
+            d.drawdown.order,
+            d.drawdown.line,
+            d.drawdown.units,
+            d.drawdown.value
         );
     }
     o

@@ -24,8 +24,18 @@ fn example(name: &str) -> String {
 }
 
 fn add_examples(data: &Path) {
-    for f in ["h20-alibaba-cloud.toml", "h20-tencent-2025.toml", "h200-bytedance.json"] {
-        let o = run(&["licences", "add", &example(f), "--data", data.to_str().unwrap()]);
+    for f in [
+        "h20-alibaba-cloud.toml",
+        "h20-tencent-2025.toml",
+        "h200-bytedance.json",
+    ] {
+        let o = run(&[
+            "licences",
+            "add",
+            &example(f),
+            "--data",
+            data.to_str().unwrap(),
+        ]);
         assert_eq!(o.code, 0, "{f}: {}", o.stderr);
     }
 }
@@ -66,7 +76,11 @@ fn screened(path: &Path) -> Vec<Vec<String>> {
     let mut rows = vec![cols.iter().map(|c| (*c).to_string()).collect()];
     for rec in r.records() {
         let rec = rec.unwrap();
-        rows.push(idx.iter().map(|i| rec.get(*i).unwrap_or("").to_string()).collect());
+        rows.push(
+            idx.iter()
+                .map(|i| rec.get(*i).unwrap_or("").to_string())
+                .collect(),
+        );
     }
     rows
 }
@@ -143,7 +157,17 @@ fn check_with_a_data_directory_names_the_licence_or_why_none() {
     let data = d.join("data");
     add_examples(&data);
     let d_arg = data.to_str().unwrap();
-    let args = ["check", "--chip", "H20", "--to", "CN", "--on", "2026-08-15", "--data", d_arg];
+    let args = [
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--on",
+        "2026-08-15",
+        "--data",
+        d_arg,
+    ];
     let v = json(&args);
     assert_eq!(v["licence"], Value::Null);
     let reasons: Vec<&str> = v["licence_reasons"]
@@ -152,16 +176,41 @@ fn check_with_a_data_directory_names_the_licence_or_why_none() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert!(reasons.iter().any(|r| r.starts_with("D1234567 (party_mismatch)")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.starts_with("D7654321 (party_mismatch)")), "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("D1234567 (party_mismatch)")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("D7654321 (party_mismatch)")),
+        "{reasons:?}"
+    );
     let mut named = args.to_vec();
-    named.extend(["--end-user", "Alibaba Cloud Co., Ltd.", "--consignee", "Alibaba Cloud Co., Ltd."]);
+    named.extend([
+        "--end-user",
+        "Alibaba Cloud Co., Ltd.",
+        "--consignee",
+        "Alibaba Cloud Co., Ltd.",
+    ]);
     let v = json(&named);
     assert_eq!(v["licence"]["number"], "D1234567");
     assert_eq!(v["licence"]["remaining_units"], 10_000);
     assert_eq!(v["licence"]["expires"], "2029-08-14");
     // A chip that needs no licence matches none.
-    let v = json(&["check", "--chip", "H20", "--to", "JP", "--on", "2026-08-15", "--data", d_arg]);
+    let v = json(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "JP",
+        "--on",
+        "2026-08-15",
+        "--data",
+        d_arg,
+    ]);
     assert_eq!(v["licence"], Value::Null);
 }
 
@@ -187,6 +236,11 @@ fn a_bad_licence_file_is_rejected_with_its_line_and_key() {
     v["errors"][0]["file"] = "bad-licence.toml".into();
     insta::assert_json_snapshot!("licences_bad_file", v);
     // Nothing was recorded.
-    let list = json(&["licences", "list", "--data", d.join("data").to_str().unwrap()]);
+    let list = json(&[
+        "licences",
+        "list",
+        "--data",
+        d.join("data").to_str().unwrap(),
+    ]);
     assert_eq!(list, Value::Array(vec![]));
 }

@@ -62,11 +62,13 @@ pub async fn show(
         .field("number")
     })?;
     let (data, today) = (s.data.clone(), s.clock.today());
-    let shown = blocking(move || match chipexport::licences::show(&data, &number, today) {
-        Ok(shown) => Ok(Ok(shown)),
-        Err(e) if e.field() == Some("number") => Ok(Err(e.message().to_string())),
-        Err(e) => Err(e),
-    })
+    let shown = blocking(
+        move || match chipexport::licences::show(&data, &number, today) {
+            Ok(shown) => Ok(Ok(shown)),
+            Err(e) if e.field() == Some("number") => Ok(Err(e.message().to_string())),
+            Err(e) => Err(e),
+        },
+    )
     .await?;
     match shown {
         Ok(shown) => json(&shown),
