@@ -30,7 +30,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_licences::{Drawdown, Drawn, ItemFacts, Licence, Order, Status, determine};
+use chipexport_licences::{Drawdown, Drawn, ItemFacts, Licence, Matcher, Order, Status};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -204,6 +204,7 @@ pub fn plan(
         b.units += d.units;
         b.value += d.value;
     }
+    let matcher = Matcher::new(licences);
     let mut draws: Vec<Drawdown> = Vec::new();
     let mut summary = DrawSummary::default();
     for p in pending {
@@ -219,8 +220,7 @@ pub fn plan(
                 continue;
             }
         };
-        let m = determine(
-            licences,
+        let m = matcher.determine(
             &|n, l| {
                 balances
                     .get(&(n.to_string(), l))

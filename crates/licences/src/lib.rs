@@ -22,6 +22,8 @@ pub mod model;
 pub mod parse;
 
 pub use account::{Account, Alert, Drawdown, Owed, account, drawn};
-pub use matching::{Applied, Drawn, ItemFacts, Match, Order, Status, Tried, determine, same_party};
+pub use matching::{
+    Applied, Drawn, ItemFacts, Match, Matcher, Order, Status, Tried, determine, same_party,
+};
 pub use model::{Condition, Licence, Line, Parties, Unit};
 pub use parse::parse;

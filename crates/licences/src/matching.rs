@@ -177,9 +177,24 @@ pub struct Match {
 /// an exact match of normal forms, not the fuzzy score of screening: a
 /// licence names a party exactly, and a near miss is a mismatch to review.
 pub fn same_party(a: &str, b: &str) -> bool {
-    use chipexport_parties::normalize::{compact, tokens};
-    let (x, y) = (compact(&tokens(a)), compact(&tokens(b)));
+    let (x, y) = (party_key(a), party_key(b));
     !x.is_empty() && x == y
+}
+
+/// A party name's normal form for [`same_party`].
+fn party_key(name: &str) -> String {
+    use chipexport_parties::normalize::{compact, tokens};
+    compact(&tokens(name))
+}
+
+/// The normal forms of a consignee and an end user.
+type Keys = [Option<String>; 2];
+
+fn keys(consignee: Option<&String>, end_user: Option<&String>) -> Keys {
+    [
+        consignee.map(|n| party_key(n)),
+        end_user.map(|n| party_key(n)),
+    ]
 }
 
 fn same_model(a: &str, b: &str) -> bool {
@@ -251,7 +266,13 @@ pub fn value_ceiling(line: &Line) -> Decimal {
 }
 
 /// One line against an order, with what it has drawn.
-fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Tried {
+fn try_line(
+    (l, lk): (&Licence, &Keys),
+    i: usize,
+    line: &Line,
+    (o, ok): (&Order, &Keys),
+    drawn: Drawn,
+) -> Tried {
     let t = |status, reason: String| Tried {
         number: l.number.clone(),
         line: Some(i),
@@ -264,25 +285,26 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
             format!("the destination {} is not on the licence", o.destination),
         );
     }
-    for (role, named, given) in [
-        ("consignee", &l.parties.consignee, &o.consignee),
-        ("end user", &l.parties.end_user, &o.end_user),
-    ] {
-        if let Some(named) = named {
-            match given {
-                Some(g) if same_party(named, g) => {}
-                Some(g) => {
-                    return t(
-                        Status::PartyMismatch,
-                        format!("the licence's {role} is {named}, the order's is {g}"),
-                    );
-                }
-                None => {
-                    return t(
-                        Status::PartyMismatch,
-                        format!("the licence names the {role} {named}; the order names none"),
-                    );
-                }
+    let named = [&l.parties.consignee, &l.parties.end_user];
+    let given = [&o.consignee, &o.end_user];
+    for (k, role) in ["consignee", "end user"].into_iter().enumerate() {
+        let (Some(Some(named)), Some(given)) = (named.get(k), given.get(k)) else {
+            continue;
+        };
+        let (lkey, okey) = (lk.get(k).cloned().flatten(), ok.get(k).cloned().flatten());
+        match given {
+            Some(_) if lkey.is_some_and(|x| !x.is_empty() && Some(&x) == okey.as_ref()) => {}
+            Some(g) => {
+                return t(
+                    Status::PartyMismatch,
+                    format!("the licence's {role} is {named}, the order's is {g}"),
+                );
+            }
+            None => {
+                return t(
+                    Status::PartyMismatch,
+                    format!("the licence names the {role} {named}; the order names none"),
+                );
             }
         }
     }
@@ -346,68 +368,120 @@ fn try_line(l: &Licence, i: usize, line: &Line, o: &Order, drawn: Drawn) -> Trie
 }
 
 /// Matches an order against licences, each with what each of its lines has
-/// drawn (`drawn(number, line)`).
+/// drawn (`drawn(number, line)`). To match many orders, prepare the
+/// licences once with [`Matcher`].
 pub fn determine(licences: &[Licence], drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
-    let mut tried: Vec<(Tried, Option<&Licence>)> = Vec::new();
-    for l in licences {
-        let mut item_reason = None;
-        let mut best: Option<Tried> = None;
-        for (i, line) in l.lines.iter().enumerate() {
-            if let Err(r) = item_matches(line, &o.item) {
-                item_reason.get_or_insert(r);
-                continue;
-            }
-            if !eccn_matches(line, o.eccn.as_deref()) {
-                item_reason.get_or_insert(format!(
-                    "the item's ECCN {} is not the line's ({})",
-                    o.eccn.as_deref().unwrap_or("?"),
-                    line.eccn.join(", ")
-                ));
-                continue;
-            }
-            let t = try_line(l, i, line, o, drawn(&l.number, i));
-            if best.as_ref().is_none_or(|b| t.status > b.status) {
-                best = Some(t);
-            }
+    Matcher::new(licences).determine(drawn, o)
+}
+
+/// Licences prepared for matching many orders: each licence's party names
+/// normalised once.
+#[derive(Debug, Clone)]
+pub struct Matcher<'a> {
+    licences: &'a [Licence],
+    keys: Vec<Keys>,
+    /// Orders' party names already normalised (ledgers repeat their
+    /// buyers); emptied when it reaches [`Matcher::CACHE`] names.
+    seen: std::cell::RefCell<std::collections::HashMap<String, String>>,
+}
+
+impl<'a> Matcher<'a> {
+    /// Prepares `licences`.
+    pub fn new(licences: &'a [Licence]) -> Matcher<'a> {
+        Matcher {
+            licences,
+            keys: licences
+                .iter()
+                .map(|l| keys(l.parties.consignee.as_ref(), l.parties.end_user.as_ref()))
+                .collect(),
+            seen: std::cell::RefCell::default(),
         }
-        tried.push((
-            best.unwrap_or_else(|| Tried {
-                number: l.number.clone(),
-                line: None,
-                status: Status::NoLicence,
-                reason: item_reason.unwrap_or_else(|| "the licence has no line".into()),
-            }),
-            Some(l),
-        ));
     }
-    // Covered first, the earliest expiry first; then the furthest status.
-    tried.sort_by(|(a, la), (b, lb)| {
-        b.status
-            .cmp(&a.status)
-            .then_with(|| la.map(|l| l.valid_to).cmp(&lb.map(|l| l.valid_to)))
-            .then_with(|| a.number.cmp(&b.number))
-    });
-    let applied = tried.first().and_then(|(t, l)| {
-        let (l, i) = (l.as_ref()?, t.line?);
-        if t.status != Status::Covered {
-            return None;
+
+    /// The most order party names kept normalised.
+    pub const CACHE: usize = 65_536;
+
+    fn key(&self, name: Option<&String>) -> Option<String> {
+        let name = name?;
+        let mut seen = self.seen.borrow_mut();
+        if let Some(k) = seen.get(name) {
+            return Some(k.clone());
         }
-        let line = l.lines.get(i)?;
-        let d = drawn(&l.number, i);
-        Some(Applied {
-            number: l.number.clone(),
-            line: i,
-            remaining_units: line.quantity.map(|q| q.saturating_sub(d.units + o.units)),
-            remaining_value: line.value - d.value - o.value,
-            expires: l.valid_to,
-            conditions: l.conditions.iter().map(|c| c.describe()).collect(),
-        })
-    });
-    let status = tried.first().map_or(Status::NoLicence, |(t, _)| t.status);
-    Match {
-        status,
-        applied,
-        tried: tried.into_iter().map(|(t, _)| t).collect(),
+        if seen.len() >= Matcher::CACHE {
+            seen.clear();
+        }
+        let k = party_key(name);
+        seen.insert(name.clone(), k.clone());
+        Some(k)
+    }
+
+    /// Matches an order, as [`determine`].
+    pub fn determine(&self, drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
+        let ok = [self.key(o.consignee.as_ref()), self.key(o.end_user.as_ref())];
+        let none: Keys = [None, None];
+        let licences = self.licences;
+        let mut tried: Vec<(Tried, Option<&Licence>)> = Vec::new();
+        for (li, l) in licences.iter().enumerate() {
+            let lk = self.keys.get(li).unwrap_or(&none);
+            let mut item_reason = None;
+            let mut best: Option<Tried> = None;
+            for (i, line) in l.lines.iter().enumerate() {
+                if let Err(r) = item_matches(line, &o.item) {
+                    item_reason.get_or_insert(r);
+                    continue;
+                }
+                if !eccn_matches(line, o.eccn.as_deref()) {
+                    item_reason.get_or_insert(format!(
+                        "the item's ECCN {} is not the line's ({})",
+                        o.eccn.as_deref().unwrap_or("?"),
+                        line.eccn.join(", ")
+                    ));
+                    continue;
+                }
+                let t = try_line((l, lk), i, line, (o, &ok), drawn(&l.number, i));
+                if best.as_ref().is_none_or(|b| t.status > b.status) {
+                    best = Some(t);
+                }
+            }
+            tried.push((
+                best.unwrap_or_else(|| Tried {
+                    number: l.number.clone(),
+                    line: None,
+                    status: Status::NoLicence,
+                    reason: item_reason.unwrap_or_else(|| "the licence has no line".into()),
+                }),
+                Some(l),
+            ));
+        }
+        // Covered first, the earliest expiry first; then the furthest status.
+        tried.sort_by(|(a, la), (b, lb)| {
+            b.status
+                .cmp(&a.status)
+                .then_with(|| la.map(|l| l.valid_to).cmp(&lb.map(|l| l.valid_to)))
+                .then_with(|| a.number.cmp(&b.number))
+        });
+        let applied = tried.first().and_then(|(t, l)| {
+            let (l, i) = (l.as_ref()?, t.line?);
+            if t.status != Status::Covered {
+                return None;
+            }
+            let line = l.lines.get(i)?;
+            let d = drawn(&l.number, i);
+            Some(Applied {
+                number: l.number.clone(),
+                line: i,
+                remaining_units: line.quantity.map(|q| q.saturating_sub(d.units + o.units)),
+                remaining_value: line.value - d.value - o.value,
+                expires: l.valid_to,
+                conditions: l.conditions.iter().map(|c| c.describe()).collect(),
+            })
+        });
+        let status = tried.first().map_or(Status::NoLicence, |(t, _)| t.status);
+        Match {
+            status,
+            applied,
+            tried: tried.into_iter().map(|(t, _)| t).collect(),
+        }
     }
 }
 
