@@ -417,7 +417,10 @@ impl<'a> Matcher<'a> {
 
     /// Matches an order, as [`determine`].
     pub fn determine(&self, drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
-        let ok = [self.key(o.consignee.as_ref()), self.key(o.end_user.as_ref())];
+        let ok = [
+            self.key(o.consignee.as_ref()),
+            self.key(o.end_user.as_ref()),
+        ];
         let none: Keys = [None, None];
         let licences = self.licences;
         let mut tried: Vec<(Tried, Option<&Licence>)> = Vec::new();
