@@ -863,6 +863,19 @@ fn the_cli_and_the_api_answer_every_request_alike() {
             &["licences", "report", "--data", &data],
             "/api/v1/licences/report",
         ),
+        (
+            &[
+                "licences",
+                "affected",
+                "--before",
+                "2025-04-01",
+                "--after",
+                "2025-09-01",
+                "--data",
+                &data,
+            ],
+            "/api/v1/licences/affected?before=2025-04-01&after=2025-09-01",
+        ),
     ];
     for (args, path) in licence_cases {
         let (status, _, text) = http(&srv.addr, "GET", path, "");

@@ -163,6 +163,11 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/licences/affected",
+        "?before=&after=: the licences a change of rules between two dates affects",
+    ),
+    (
+        "get",
         "/api/v1/licences/{number}",
         "one licence with its account and drawdowns",
     ),
@@ -216,6 +221,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(routes::licences::list).post(routes::licences::add),
         )
         .route("/api/v1/licences/report", get(routes::licences::report))
+        .route("/api/v1/licences/affected", get(routes::licences::affected))
         .route(
             "/api/v1/licences/drawdown",
             post(routes::licences::drawdown),

@@ -47,6 +47,35 @@ pub async fn report(State(s): State<Arc<AppState>>) -> Result<Response, ApiError
     json(&blocking(move || chipexport::licences::report(&data, today)).await?)
 }
 
+/// The query of `GET /api/v1/licences/affected`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedQuery {
+    /// The date before, `YYYY-MM-DD`.
+    before: String,
+    /// The date after, `YYYY-MM-DD`.
+    after: String,
+}
+
+/// `GET /api/v1/licences/affected?before=&after=`: the licences a change of
+/// rules between two dates affects, as `licences affected --format json`
+/// answers.
+pub async fn affected(
+    State(s): State<Arc<AppState>>,
+    q: Result<Query<AffectedQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q, "?before=2025-04-01&after=2025-09-01")?;
+    let state = s.clone();
+    json(
+        &blocking(move || {
+            let before = chipexport::question::date("before", &q.before)?;
+            let after = chipexport::question::date("after", &q.after)?;
+            state.app.licences_affected(&state.data, before, after)
+        })
+        .await?,
+    )
+}
+
 /// `GET /api/v1/licences/{number}`: one licence with its account and
 /// drawdowns, as `licences show NUMBER --format json` answers.
 pub async fn show(
