@@ -14,9 +14,9 @@
 //! * `policy`: the review policy after is a denial (presumption or policy),
 //!   and it was not before: the licence's terms conflict with the rules;
 //! * `eccn`: the classification after is not the line's ECCN;
-//! * `condition`: the rules after attach a revenue share or an import duty
-//!   the licence does not carry at that rate, or carry one it has and they
-//!   no longer attach.
+//! * `condition`: the rules after newly attach a revenue share or an
+//!   import duty the licence does not carry at that rate, or no longer
+//!   attach one the licence carries.
 
 use chipexport_domain::Date;
 use chipexport_licences::matching::item_matches;
@@ -118,9 +118,13 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
         ));
     }
     if ra == Some(true) {
-        for (kind, pct) in money_conditions(after) {
+        // Only what changed: a money condition the rules attach after and
+        // did not before, at a rate the licence does not carry; or one the
+        // licence carries that the rules attached before and no longer do.
+        let (was, now) = (money_conditions(before), money_conditions(after));
+        for (kind, pct) in now.iter().filter(|c| !was.contains(c)) {
             let rule = pct.and_then(Decimal::from_f64_retain);
-            let held = licence_percent(l, &kind);
+            let held = licence_percent(l, kind);
             if held.is_none()
                 || rule.is_some() && held.map(|h| h.to_f64()) != rule.map(|r| r.to_f64())
             {
@@ -136,8 +140,9 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
         }
         for c in &l.conditions {
             let kind = c.kind();
-            let attached = money_conditions(after).iter().any(|(k, _)| k == kind);
-            if matches!(kind, "revenue_share" | "import_duty") && !attached {
+            let attached = |cs: &[(String, Option<f64>)]| cs.iter().any(|(k, _)| k == kind);
+            if matches!(kind, "revenue_share" | "import_duty") && attached(&was) && !attached(&now)
+            {
                 out.push((
                     "condition",
                     format!(

@@ -244,3 +244,47 @@ fn a_bad_licence_file_is_rejected_with_its_line_and_key() {
     ]);
     assert_eq!(list, Value::Array(vec![]));
 }
+
+#[test]
+fn a_rule_change_lists_the_licences_it_affects() {
+    let d = tempdir("affected");
+    let data = d.join("data");
+    // An H20 licence with no revenue share, to China and Russia.
+    let text = "number = \"D0000042\"\nauthority = \"BIS\"\nholder = \"NVIDIA Corporation\"\n\
+        issued = 2025-04-20\nvalid_from = 2025-04-20\nvalid_to = 2029-04-19\n\
+        destinations = [\"CN\", \"RU\"]\n\n[[lines]]\nitems = [\"nvidia-h20-hgx-96gb\"]\n\
+        quantity = 1000\nvalue = 12000000\n";
+    let f = d.join("no-share.toml");
+    std::fs::write(&f, text).unwrap();
+    let d_arg = data.to_str().unwrap();
+    assert_eq!(
+        run(&["licences", "add", f.to_str().unwrap(), "--data", d_arg]).code,
+        0
+    );
+    let kinds = |before: &str, after: &str| -> Vec<String> {
+        let v = json(&[
+            "licences", "affected", "--before", before, "--after", after, "--data", d_arg,
+        ]);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["destination"].as_str().unwrap(),
+                    f["kind"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // The April 2025 letters made the licence necessary; from Aug 2025 the
+    // rules attach a 15% revenue share the licence does not carry.
+    assert_eq!(
+        kinds("2025-04-01", "2025-09-01"),
+        vec!["CN newly_required", "CN condition"]
+    );
+    // The Russia regime of 2022: applications meet a policy of denial.
+    assert_eq!(kinds("2022-01-01", "2022-05-01"), vec!["RU policy"]);
+    assert_eq!(kinds("2025-09-01", "2025-09-02"), Vec::<String>::new());
+}
