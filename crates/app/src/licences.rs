@@ -86,6 +86,23 @@ impl Book {
     }
 }
 
+/// Refuses a book whose chain does not hold.
+fn intact(events: &[LicenceEvent], path: &Path) -> Result<()> {
+    chipexport_store::verify_events(events)
+        .map(|_| ())
+        .map_err(|b| {
+            Error::environment(
+                format!(
+                    "the licence book `{}` is broken at event {}: {}",
+                    path.display(),
+                    b.id,
+                    b.reason
+                ),
+                "the book was edited outside chipexport; restore it from a backup",
+            )
+        })
+}
+
 fn open(dir: &Path) -> Result<LicenceBook> {
     Ok(LicenceBook::open(dir)?)
 }
@@ -93,18 +110,8 @@ fn open(dir: &Path) -> Result<LicenceBook> {
 /// Reads the book, after checking its chain.
 pub fn read(dir: &Path) -> Result<Book> {
     let mut book = open(dir)?;
-    if let Err(b) = book.verify()? {
-        return Err(Error::environment(
-            format!(
-                "the licence book `{}` is broken at event {}: {}",
-                book.path.display(),
-                b.id,
-                b.reason
-            ),
-            "the book was edited outside chipexport; restore it from a backup",
-        ));
-    }
     let events = book.events(None)?;
+    intact(&events, &book.path)?;
     Book::of(&events, &book.path)
 }
 
@@ -273,8 +280,12 @@ impl App {
             .map_err(|e| Error::bug(format!("cannot serialise a licence: {e}")))?;
         let mut book = open(dir)?;
         let path = book.path.clone();
-        let (events, ()) = book.transact(Some(&l.number), |seen| {
-            if seen.iter().any(|e| e.kind == LICENCE) {
+        let (events, ()) = book.transact(None, |seen| {
+            intact(seen, &path)?;
+            if seen
+                .iter()
+                .any(|e| e.kind == LICENCE && e.licence == l.number)
+            {
                 return Err(Error::input(
                     format!(
                         "licence `{}` is already recorded in `{}`",
@@ -333,6 +344,7 @@ impl App {
         let mut book = open(dir)?;
         let path = book.path.clone();
         let (events, m) = book.transact(None, |events| {
+            intact(events, &path)?;
             let b = Book::of(events, &path)?;
             let draws = b.draws();
             let m = chipexport_licences::determine(
@@ -439,6 +451,7 @@ impl App {
         let path = book.path.clone();
         let cat = self.catalog();
         let (_, plan) = book.transact(None, |events| {
+            intact(events, &path)?;
             let b = Book::of(events, &path)?;
             let plan = chipexport_batch::drawdown::plan(out, &input, cat, &b.licences, &b.draws())?;
             let mut new = Vec::with_capacity(plan.drawdowns.len());

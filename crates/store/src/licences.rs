@@ -225,39 +225,45 @@ impl LicenceBook {
 
     /// Checks the whole chain; `Ok(n)` is the number of events.
     pub fn verify(&mut self) -> Result<Result<u64, Broken>, StoreError> {
-        let events = self.events(None)?;
-        let mut prev = GENESIS.to_string();
-        let mut n = 0u64;
-        for (expect, e) in (1i64..).zip(&events) {
-            if e.id != expect {
-                return Ok(Err(Broken {
-                    id: expect,
-                    reason: format!("event {expect} is missing (the next event is {})", e.id),
-                }));
-            }
-            if e.prev_hash != prev {
-                return Ok(Err(Broken {
-                    id: e.id,
-                    reason: "its previous-hash does not match the event before it".into(),
-                }));
-            }
-            let new = NewLicenceEvent {
-                recorded_at: e.recorded_at.clone(),
-                kind: e.kind.clone(),
-                licence: e.licence.clone(),
-                body: e.body.clone(),
-            };
-            if event_hash(&prev, e.id, &new) != e.hash {
-                return Ok(Err(Broken {
-                    id: e.id,
-                    reason: "its content does not match its hash (it was edited)".into(),
-                }));
-            }
-            prev.clone_from(&e.hash);
-            n += 1;
-        }
-        Ok(Ok(n))
+        Ok(verify_events(&self.events(None)?))
     }
+}
+
+/// Checks a chain of events read in id order from the first (as
+/// [`LicenceBook::transact`] hands them over when it reads them all):
+/// `Ok(n)` is the number of events, `Err` the first that does not hold.
+pub fn verify_events(events: &[LicenceEvent]) -> Result<u64, Broken> {
+    let mut prev = GENESIS.to_string();
+    let mut n = 0u64;
+    for (expect, e) in (1i64..).zip(events) {
+        if e.id != expect {
+            return Err(Broken {
+                id: expect,
+                reason: format!("event {expect} is missing (the next event is {})", e.id),
+            });
+        }
+        if e.prev_hash != prev {
+            return Err(Broken {
+                id: e.id,
+                reason: "its previous-hash does not match the event before it".into(),
+            });
+        }
+        let new = NewLicenceEvent {
+            recorded_at: e.recorded_at.clone(),
+            kind: e.kind.clone(),
+            licence: e.licence.clone(),
+            body: e.body.clone(),
+        };
+        if event_hash(&prev, e.id, &new) != e.hash {
+            return Err(Broken {
+                id: e.id,
+                reason: "its content does not match its hash (it was edited)".into(),
+            });
+        }
+        prev.clone_from(&e.hash);
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn select(conn: &Connection, licence: Option<&str>) -> rusqlite::Result<Vec<LicenceEvent>> {

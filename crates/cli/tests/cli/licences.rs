@@ -149,6 +149,26 @@ fn a_ledger_is_drawn_down_in_date_order() {
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(status("A-1"), "exhausted");
+    // A drawdown edited outside chipexport breaks the chain: the book is
+    // refused, for reading and for drawing.
+    let db = rusqlite::Connection::open(data.join("decisions.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER licence_events_no_update;
+         UPDATE licence_events SET body = replace(body, '\"units\":6000', '\"units\":600') WHERE id = 4;",
+    )
+    .unwrap();
+    let o = run(&["licences", "report", "--data", d_arg]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("is broken at event 4"), "{}", o.stderr);
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        d_arg,
+    ]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
 }
 
 #[test]
