@@ -16,6 +16,8 @@
 //!   [`reviews`]: reviewers' decisions on its matches;
 //! * [`locate`]: where is the chip: signed delay measurements verified
 //!   against the fleet record, and the latest verification in a period;
+//! * [`licences`]: export licences recorded, matched, drawn down and
+//!   accounted for, and the licences a rule change affects;
 //! * [`audit`]: the decision log (entries, listing and export,
 //!   verification, replay); [`logged`]: what an entry records; [`trail`]:
 //!   the entries listed, shown and exported;
@@ -35,6 +37,7 @@ pub mod error;
 pub mod headroom;
 pub mod ledger;
 pub mod locate;
+pub mod licences;
 pub mod logged;
 pub mod parties;
 pub mod question;

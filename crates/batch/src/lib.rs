@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod drawdown;
 pub mod generate;
 pub mod impact;
 pub mod io;

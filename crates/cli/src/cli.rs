@@ -123,6 +123,12 @@ pub enum Command {
     /// the latest verification, simulate a fleet.
     #[command(subcommand)]
     Locate(commands::locate::Command),
+    /// Export licences: record them (add), list and show them with their
+    /// balances, report what they owe, and list those a rule change
+    /// affects. `check --data DIR` matches a question to them; `screen
+    /// --licences DIR` draws a ledger down against them.
+    #[command(subcommand)]
+    Licences(commands::licences::Command),
     /// The decision log: verify its hash chain, replay an entry.
     #[command(subcommand)]
     Audit(commands::audit::Command),

@@ -865,6 +865,43 @@ fn the_cli_and_the_api_answer_every_request_alike() {
         let api: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(api, cli_json(args), "{args:?} and GET {path} differ");
     }
+    // Licences: one recorded by the CLI in the service's data directory,
+    // then read both ways.
+    let licence = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/licences/examples/h20-alibaba-cloud.toml"
+    );
+    cli_json(&["licences", "add", licence, "--data", &data]);
+    let licence_cases: &[(&[&str], &str)] = &[
+        (&["licences", "list", "--data", &data], "/api/v1/licences"),
+        (
+            &["licences", "show", "D1234567", "--data", &data],
+            "/api/v1/licences/D1234567",
+        ),
+        (
+            &["licences", "report", "--data", &data],
+            "/api/v1/licences/report",
+        ),
+        (
+            &[
+                "licences",
+                "affected",
+                "--before",
+                "2025-04-01",
+                "--after",
+                "2025-09-01",
+                "--data",
+                &data,
+            ],
+            "/api/v1/licences/affected?before=2025-04-01&after=2025-09-01",
+        ),
+    ];
+    for (args, path) in licence_cases {
+        let (status, _, text) = http(&srv.addr, "GET", path, "");
+        assert_eq!(status, 200, "{path}: {text}");
+        let api: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(api, cli_json(args), "{args:?} and GET {path} differ");
+    }
 }
 
 /// Issue 13, reviewers' decisions: the API records a decision only with

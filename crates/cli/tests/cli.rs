@@ -14,6 +14,8 @@ mod audit;
 mod parties;
 #[path = "cli/locate.rs"]
 mod locate;
+#[path = "cli/licences.rs"]
+mod licences;
 
 use std::path::PathBuf;
 use std::process::Command;

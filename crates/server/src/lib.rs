@@ -161,6 +161,36 @@ pub const API_ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/locate/status",
         "?serial=|licence=&from=&to=: the latest location verification within a period",
     ),
+    (
+        "get",
+        "/api/v1/licences",
+        "the export licences recorded, with use and alerts",
+    ),
+    (
+        "post",
+        "/api/v1/licences",
+        "?format=json|toml: record the licence file in the body (needs the token)",
+    ),
+    (
+        "get",
+        "/api/v1/licences/report",
+        "every licence's account: drawn, owed per month, alerts",
+    ),
+    (
+        "get",
+        "/api/v1/licences/affected",
+        "?before=&after=: the licences a change of rules between two dates affects",
+    ),
+    (
+        "get",
+        "/api/v1/licences/{number}",
+        "one licence with its account and drawdowns",
+    ),
+    (
+        "post",
+        "/api/v1/licences/drawdown",
+        "order, chip, to, on, units, value, consignee, end_user, customs_value: draw an order down, atomically (needs the token)",
+    ),
     ("get", "/api/v1/jobs/{id}/result", "the screened ledger"),
     (
         "get",
@@ -204,6 +234,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/locate/status", get(routes::locate::status))
         .route("/api/v1/jobs/{id}/result", get(jobs::result))
         .route("/api/v1/jobs/{id}/impact", get(jobs::impact))
+        .route(
+            "/api/v1/licences",
+            get(routes::licences::list).post(routes::licences::add),
+        )
+        .route("/api/v1/licences/report", get(routes::licences::report))
+        .route("/api/v1/licences/affected", get(routes::licences::affected))
+        .route(
+            "/api/v1/licences/drawdown",
+            post(routes::licences::drawdown),
+        )
+        .route("/api/v1/licences/{number}", get(routes::licences::show))
         .route("/api/v1/{*rest}", axum::routing::any(routes::not_found));
     api.route("/", get(web::chart_page))
         .route("/chips/{id}", get(web::chip_page))
@@ -213,6 +254,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ledger", get(web::ledger_page))
         .route("/parties", get(web::parties_page))
         .route("/locate", get(web::locate_page))
+        .route("/licences/{number}", get(web::licence_page))
         .route("/assets/{*path}", get(web::asset))
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

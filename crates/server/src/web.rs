@@ -86,6 +86,15 @@ const LOCATE: Page = Page {
     section: "locate",
 };
 
+/// One licence (`/licences/{number}`): its usage bar, drawdowns over time
+/// and expiry; reached from the ledger section.
+const LICENCE: Page = Page {
+    body: "pages/licence.html",
+    title: "Licence",
+    script: "licence.js",
+    section: "ledger",
+};
+
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -230,6 +239,11 @@ pub async fn ledger_page() -> Response {
 /// The location-verification page (`/locate`).
 pub async fn locate_page() -> Response {
     page(&LOCATE)
+}
+
+/// A licence page (`/licences/{number}`).
+pub async fn licence_page(Path(_number): Path<String>) -> Response {
+    page(&LICENCE)
 }
 
 /// A static file under `/assets/`. The layout and the page bodies (every

@@ -24,7 +24,9 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 pub mod fleet;
+pub mod licences;
 mod query;
+pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent, verify_events};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 
 /// The hash before the first entry.

@@ -53,6 +53,11 @@ pub struct Args {
     /// or TOML `[[owner]]` tables), beside any --owner.
     #[arg(long = "owners", value_name = "FILE")]
     owners_file: Option<PathBuf>,
+    /// Match the question to the licences recorded in this data directory:
+    /// the answer adds `licence` (the one that covers it, with what is
+    /// left) or `licence: null` with `licence_reasons`.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 /// Runs `check`.
@@ -80,10 +85,25 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         let id = chipexport::audit::record_check(dir, &app, &c, &notes)?;
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
-    let text = match ctx.format {
-        OutFormat::Json => json(&c.answer())?,
-        OutFormat::Table if a.brief => super::brief::memo(d, &name, app.rules().vocabulary()),
-        OutFormat::Table => explain::memo(d, &name),
+    let licence = match &a.data {
+        Some(dir) => Some(app.licence_for_check(dir, &c, &a.question.ask())?),
+        None => None,
+    };
+    let text = match (ctx.format, licence) {
+        (OutFormat::Json, Some((licence, licence_reasons))) => {
+            json(&chipexport::licences::CheckWithLicence {
+                answer: c.answer(),
+                licence,
+                licence_reasons,
+            })?
+        }
+        (OutFormat::Table, Some(l)) => {
+            format!("{}\n{}", table(a, d, &name, &app), licence_text(&l))
+        }
+        (format, None) => match format {
+            OutFormat::Json => json(&c.answer())?,
+            OutFormat::Table => table(a, d, &name, &app),
+        },
     };
     let text = match ctx.format {
         OutFormat::Table if !c.parties.is_empty() => format!("{text}\n{}", parties(&c.parties)),
@@ -97,6 +117,38 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         LicenseStatus::OutsideCoverage => EXIT_OUTSIDE_COVERAGE,
     };
     Ok(Output::text(text).with_code(code))
+}
+
+fn table(a: &Args, d: &chipexport::Decision, name: &str, app: &chipexport::App) -> String {
+    if a.brief {
+        super::brief::memo(d, name, app.rules().vocabulary())
+    } else {
+        explain::memo(d, name)
+    }
+}
+
+/// The licence that covers the question, or why none does.
+fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<String>)) -> String {
+    let mut o = String::from("LICENCE\n");
+    match l {
+        Some(l) => {
+            o.push_str(&format!(
+                "  {}: {} units and {} USD left, valid to {}\n",
+                l.number,
+                l.remaining_units.map_or("-".into(), |u| u.to_string()),
+                l.remaining_value,
+                l.expires
+            ));
+            for c in &l.conditions {
+                o.push_str(&format!("  condition: {c}\n"));
+            }
+        }
+        None => o.push_str("  none covers this question\n"),
+    }
+    for w in why {
+        o.push_str(&format!("  {w}\n"));
+    }
+    o
 }
 
 /// The parties screened, one line each with its best matches.

@@ -13,6 +13,7 @@ pub mod headroom;
 pub mod impact;
 pub mod ledger;
 pub mod locate;
+pub mod licences;
 pub mod metrics;
 pub mod parties;
 pub mod rules;
@@ -112,5 +113,6 @@ pub fn run(command: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Upcoming(a) => upcoming::run(a, ctx),
         Command::Parties(c) => parties::run(c, ctx),
         Command::Locate(c) => locate::run(c, ctx),
+        Command::Licences(c) => licences::run(c, ctx),
     }
 }

@@ -56,6 +56,12 @@ pub struct Args {
     /// directory, else the embedded list without decisions].
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Draw the orders that need a licence down against the licences of
+    /// this data directory, in ship-date order, recording each drawdown;
+    /// adds the columns licence, licence_status, licence_remaining_units,
+    /// licence_remaining_value and licence_reason (native engine only).
+    #[arg(long, value_name = "DIR", conflicts_with = "compare_with")]
+    pub licences: Option<PathBuf>,
 }
 
 /// The engine that screens.
@@ -72,12 +78,12 @@ pub enum Engine {
 /// Runs `screen`.
 pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     if a.engine != Engine::Native || a.compare_with.is_some() {
-        if a.log.is_some() {
+        if a.log.is_some() || a.licences.is_some() {
             return Err(chipexport::Error::input(
-                "--log records native screening runs only",
+                "--log and --licences work with native screening only",
                 "drop --log, or screen with --engine native",
             )
-            .with_field("log"));
+            .with_field(if a.log.is_some() { "log" } else { "licences" }));
         }
         return super::engine::run(a, ctx);
     }
@@ -100,6 +106,10 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     let bar = crate::progress::bar();
     let r = app.screen(&req, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
+    if let Some(dir) = &a.licences {
+        let d = app.licence_screen(dir, &a.ledger, &a.out, &chipexport::clock::now_rfc3339())?;
+        eprintln!("{}", super::licences::drawn_text(&d, dir));
+    }
     if let Some(dir) = &a.log {
         let name = a.ledger.file_name().map_or_else(
             || a.ledger.display().to_string(),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod chips;
 pub mod compare;
 pub mod locate;
+pub mod licences;
 pub mod parties;
 pub mod rules;
 pub mod upcoming;

@@ -53,6 +53,13 @@ async fn pages() -> Vec<(
             "ledger.js",
             "ledger",
         ),
+        (
+            "/licences/{number}",
+            licence_page(Path("D1234567".into())).await,
+            "Licence",
+            "licence.js",
+            "ledger",
+        ),
     ]
 }
 
@@ -110,6 +117,7 @@ fn each_page_body_has_its_own_elements() {
         (&CHECK, "id=\"check-form\""),
         (&RULES, "id=\"rules-root\""),
         (&LEDGER, "id=\"upload-form\""),
+        (&LICENCE, "id=\"draws\""),
     ] {
         let html = render(p).unwrap();
         assert!(html.contains(id), "{}: {id}", p.body);
@@ -178,7 +186,7 @@ async fn unknown_assets_the_layout_and_page_bodies_are_404() {
 #[test]
 fn every_page_script_is_embedded() {
     let files = files();
-    for p in [&CHART, &CHIP, &CHECK, &RULES, &LEDGER] {
+    for p in [&CHART, &CHIP, &CHECK, &RULES, &LEDGER, &LICENCE] {
         assert!(files.iter().any(|f| f == p.script), "{}", p.script);
         assert!(files.iter().any(|f| f == p.body), "{}", p.body);
     }

@@ -1,0 +1,584 @@
+//! Export licences: recording them, matching orders and checks to them,
+//! drawing them down, and accounting for them (see `docs/licences.md`).
+//!
+//! Licences and drawdowns live in the licence book of a data directory
+//! ([`chipexport_store::LicenceBook`]: append-only, hash-chained, in the
+//! same SQLite file as the decision log). A balance is always the sum of
+//! the drawdowns read in the same transaction that appends a new one, so
+//! concurrent drawdowns never overdraw.
+
+pub mod changes;
+
+use std::path::{Path, PathBuf};
+
+use chipexport_domain::{Country, Date, SourceFile};
+use chipexport_licences::{
+    Account, Applied, Drawdown, ItemFacts, Licence, Order, Owed, Status, Tried,
+};
+use chipexport_store::{LicenceBook, LicenceEvent, NewLicenceEvent};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+use crate::check::Checked;
+use crate::error::{Error, Result};
+use crate::question::Ask;
+
+/// The kind of a licence event in the book.
+const LICENCE: &str = "licence";
+/// The kind of a drawdown event.
+const DRAWDOWN: &str = "drawdown";
+
+/// A licence and its drawdowns as recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    /// The licences, in the order recorded.
+    pub licences: Vec<Licence>,
+    /// Every drawdown, in the order recorded, with its event id.
+    pub drawdowns: Vec<(i64, String, Drawdown)>,
+}
+
+impl Book {
+    fn of(events: &[LicenceEvent], path: &Path) -> Result<Book> {
+        let mut b = Book::default();
+        for e in events {
+            let damaged = |err: serde_json::Error| {
+                Error::environment(
+                    format!(
+                        "the licence book `{}` is damaged: event {} does not read as a {}: {err}",
+                        path.display(),
+                        e.id,
+                        e.kind
+                    ),
+                    "restore the data directory from a backup; `licences list` verifies the chain",
+                )
+            };
+            match e.kind.as_str() {
+                LICENCE => b
+                    .licences
+                    .push(serde_json::from_str(&e.body).map_err(damaged)?),
+                DRAWDOWN => b.drawdowns.push((
+                    e.id,
+                    e.recorded_at.clone(),
+                    serde_json::from_str(&e.body).map_err(damaged)?,
+                )),
+                _ => {}
+            }
+        }
+        Ok(b)
+    }
+
+    fn draws(&self) -> Vec<Drawdown> {
+        self.drawdowns.iter().map(|(_, _, d)| d.clone()).collect()
+    }
+
+    fn licence(&self, number: &str) -> Result<&Licence> {
+        self.licences
+            .iter()
+            .find(|l| l.number == number)
+            .ok_or_else(|| {
+                Error::input(
+                    format!("no licence numbered `{number}` is recorded"),
+                    "`chipexport licences list` shows the licences recorded",
+                )
+                .with_field("number")
+            })
+    }
+}
+
+/// Refuses a book whose chain does not hold.
+fn intact(events: &[LicenceEvent], path: &Path) -> Result<()> {
+    chipexport_store::verify_events(events)
+        .map(|_| ())
+        .map_err(|b| {
+            Error::environment(
+                format!(
+                    "the licence book `{}` is broken at event {}: {}",
+                    path.display(),
+                    b.id,
+                    b.reason
+                ),
+                "the book was edited outside chipexport; restore it from a backup",
+            )
+        })
+}
+
+fn open(dir: &Path) -> Result<LicenceBook> {
+    Ok(LicenceBook::open(dir)?)
+}
+
+/// Reads the book, after checking its chain.
+pub fn read(dir: &Path) -> Result<Book> {
+    let mut book = open(dir)?;
+    let events = book.events(None)?;
+    intact(&events, &book.path)?;
+    Book::of(&events, &book.path)
+}
+
+/// A licence recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    /// The licence number.
+    pub number: String,
+    /// The event id it was recorded as.
+    pub event: i64,
+    /// Where.
+    pub book: PathBuf,
+}
+
+/// A licence in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The licence number.
+    pub number: String,
+    /// The authority.
+    pub authority: String,
+    /// The holder.
+    pub holder: String,
+    /// Its destinations.
+    pub destinations: Vec<Country>,
+    /// First valid day.
+    pub valid_from: Date,
+    /// Last valid day.
+    pub expires: Date,
+    /// The most used line's use, in percent.
+    pub used_percent: Decimal,
+    /// Its alerts, in words.
+    pub alerts: Vec<String>,
+}
+
+/// One licence in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    /// The licence as recorded.
+    pub licence: Licence,
+    /// Its account on today's date.
+    pub account: Account,
+    /// Its drawdowns, in the order recorded.
+    pub drawdowns: Vec<Drawn>,
+}
+
+/// A recorded drawdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drawn {
+    /// Its event id in the book.
+    pub event: i64,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// The drawdown.
+    #[serde(flatten)]
+    pub drawdown: Drawdown,
+}
+
+/// Every licence's account, and the sum of all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The date the alerts are computed on.
+    pub on: Date,
+    /// Each licence's account.
+    pub licences: Vec<Account>,
+    /// All drawdowns of all licences together.
+    pub totals: Owed,
+}
+
+/// A drawdown asked for (`POST /api/v1/licences/drawdown`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawdownRequest {
+    /// The order's reference.
+    pub order: String,
+    /// The chip: a catalog id or name.
+    pub chip: String,
+    /// The destination (ISO 3166 alpha-2).
+    pub to: String,
+    /// The ship date, `YYYY-MM-DD`.
+    pub on: String,
+    /// Units shipped.
+    pub units: u64,
+    /// The sale value, US dollars.
+    pub value: Decimal,
+    /// The consignee, when the licence names one.
+    #[serde(default)]
+    pub consignee: Option<String>,
+    /// The end user, when the licence names one.
+    #[serde(default)]
+    pub end_user: Option<String>,
+    /// The customs value on import, for an import duty.
+    #[serde(default)]
+    pub customs_value: Option<Decimal>,
+}
+
+/// What a drawdown did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrawdownAnswer {
+    /// The order.
+    pub order: String,
+    /// `covered` (drawn down) or why not.
+    pub licence_status: Status,
+    /// The licence line drawn, and what is left.
+    pub licence: Option<Applied>,
+    /// The event id of the drawdown; `None` when refused.
+    pub event: Option<i64>,
+    /// Every licence tried, with its reason.
+    pub tried: Vec<Tried>,
+}
+
+/// The licence terms a check adds (`check --data DIR`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenceTerms {
+    /// The licence number.
+    pub number: String,
+    /// Units left on the line (`None`: licensed by value).
+    pub remaining_units: Option<u64>,
+    /// Value left on the line, US dollars, before the shipping tolerance.
+    pub remaining_value: Decimal,
+    /// Its last valid day.
+    pub expires: Date,
+    /// Its conditions, in words.
+    pub conditions: Vec<String>,
+}
+
+/// A check's answer with the licence that covers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckWithLicence<'a> {
+    /// The check's answer.
+    #[serde(flatten)]
+    pub answer: crate::check::CheckAnswer<'a>,
+    /// The licence that covers the question; `None` when none does.
+    pub licence: Option<LicenceTerms>,
+    /// Why no licence covers it, or why each other licence does not.
+    pub licence_reasons: Vec<String>,
+}
+
+fn facts_of(spec: &chipexport_domain::ChipSpec, m: &chipexport_domain::Metrics) -> ItemFacts {
+    ItemFacts {
+        catalog_id: spec.id.clone(),
+        model: spec.name.clone(),
+        tpp: m.tpp,
+        performance_density: m.performance_density,
+        memory_bandwidth_gbps: m.memory_bandwidth_gbps,
+        interconnect_gbps: m.interconnect_gbps,
+    }
+}
+
+fn reasons(tried: &[Tried]) -> Vec<String> {
+    tried
+        .iter()
+        .map(|t| format!("{} ({}): {}", t.number, t.status.as_str(), t.reason))
+        .collect()
+}
+
+impl App {
+    /// Records a licence file in `dir`'s licence book. The file is checked
+    /// first (errors located to line and key); a number already recorded
+    /// is refused (a licence is recorded once: the book is append-only).
+    pub fn licence_add(&self, dir: &Path, file: &SourceFile, now: &str) -> Result<Added> {
+        let cat = self.catalog();
+        let l = chipexport_licences::parse(file, &|id| cat.get(id).is_some())
+            .map_err(Error::located)?;
+        let body = serde_json::to_string(&l)
+            .map_err(|e| Error::bug(format!("cannot serialise a licence: {e}")))?;
+        let mut book = open(dir)?;
+        let path = book.path.clone();
+        let (events, ()) = book.transact(None, |seen| {
+            intact(seen, &path)?;
+            if seen
+                .iter()
+                .any(|e| e.kind == LICENCE && e.licence == l.number)
+            {
+                return Err(Error::input(
+                    format!(
+                        "licence `{}` is already recorded in `{}`",
+                        l.number,
+                        path.display()
+                    ),
+                    "the licence book is append-only: a licence is recorded once",
+                )
+                .with_field("number"));
+            }
+            Ok((
+                vec![NewLicenceEvent {
+                    recorded_at: now.to_string(),
+                    kind: LICENCE.into(),
+                    licence: l.number.clone(),
+                    body,
+                }],
+                (),
+            ))
+        })?;
+        Ok(Added {
+            number: l.number.clone(),
+            event: events.first().map_or(0, |e| e.id),
+            book: path,
+        })
+    }
+
+    /// Draws an order down against the licences of `dir`, atomically: the
+    /// balance is read and the drawdown written in one transaction.
+    pub fn licence_drawdown(
+        &self,
+        dir: &Path,
+        req: &DrawdownRequest,
+        now: &str,
+    ) -> Result<DrawdownAnswer> {
+        let ask = Ask {
+            to: req.to.clone(),
+            on: Some(req.on.clone()),
+            ..Ask::default()
+        };
+        let item = crate::question::Item::lookup(self.catalog(), &req.chip)
+            .map_err(|e| e.with_field("chip"))?;
+        let checked = self.check_of(item, &ask, Date::default())?;
+        let q = &checked.resolved.question;
+        let order = Order {
+            id: req.order.clone(),
+            date: q.on,
+            item: facts_of(&checked.resolved.item.spec, &checked.resolved.item.metrics),
+            eccn: Some(checked.decision.eccn.clone()).filter(|e| e != "undetermined"),
+            destination: q.destination,
+            consignee: req.consignee.clone(),
+            end_user: req.end_user.clone(),
+            units: req.units,
+            value: req.value,
+        };
+        let mut book = open(dir)?;
+        let path = book.path.clone();
+        let (events, m) = book.transact(None, |events| {
+            intact(events, &path)?;
+            let b = Book::of(events, &path)?;
+            let draws = b.draws();
+            let m = chipexport_licences::determine(
+                &b.licences,
+                &|n, l| chipexport_licences::drawn(&draws, n, l),
+                &order,
+            );
+            let new = match &m.applied {
+                Some(a) => vec![NewLicenceEvent {
+                    recorded_at: now.to_string(),
+                    kind: DRAWDOWN.into(),
+                    licence: a.number.clone(),
+                    body: serde_json::to_string(&Drawdown {
+                        licence: a.number.clone(),
+                        line: a.line,
+                        order: order.id.clone(),
+                        date: order.date,
+                        units: order.units,
+                        value: order.value,
+                        customs_value: req.customs_value,
+                    })
+                    .map_err(|e| Error::bug(format!("cannot serialise a drawdown: {e}")))?,
+                }],
+                None => Vec::new(),
+            };
+            Ok::<_, Error>((new, m))
+        })?;
+        Ok(DrawdownAnswer {
+            order: req.order.clone(),
+            licence_status: m.status,
+            licence: m.applied,
+            event: events.first().map(|e| e.id),
+            tried: m.tried,
+        })
+    }
+
+    /// The licence of `dir` that covers a checked question (no units drawn:
+    /// does any licence still cover it?), or why none does.
+    pub fn licence_for_check(
+        &self,
+        dir: &Path,
+        c: &Checked,
+        ask: &Ask,
+    ) -> Result<(Option<LicenceTerms>, Vec<String>)> {
+        if c.decision.license_required != Some(true) {
+            return Ok((
+                None,
+                vec!["no licence is required, so none is matched".into()],
+            ));
+        }
+        let b = read(dir)?;
+        let draws = b.draws();
+        let q = &c.resolved.question;
+        let order = Order {
+            id: "check".into(),
+            date: q.on,
+            item: facts_of(&c.resolved.item.spec, &c.resolved.item.metrics),
+            eccn: Some(c.decision.eccn.clone()).filter(|e| e != "undetermined"),
+            destination: q.destination,
+            consignee: ask.consignee.clone(),
+            end_user: ask.end_user.clone(),
+            units: 0,
+            value: Decimal::ZERO,
+        };
+        let m = chipexport_licences::determine(
+            &b.licences,
+            &|n, l| chipexport_licences::drawn(&draws, n, l),
+            &order,
+        );
+        let others: Vec<Tried> = m
+            .tried
+            .iter()
+            .skip(usize::from(m.applied.is_some()))
+            .cloned()
+            .collect();
+        let mut why = reasons(&others);
+        if b.licences.is_empty() {
+            why.push(format!("no licence is recorded in `{}`", dir.display()));
+        }
+        Ok((
+            m.applied.map(|a| LicenceTerms {
+                number: a.number,
+                remaining_units: a.remaining_units,
+                remaining_value: a.remaining_value,
+                expires: a.expires,
+                conditions: a.conditions,
+            }),
+            why,
+        ))
+    }
+
+    /// Draws the orders of a screened ledger (`out`, screened from
+    /// `ledger`) down against the licences of `dir`, and adds the licence
+    /// columns to it. Every drawdown is recorded in one transaction.
+    pub fn licence_screen(
+        &self,
+        dir: &Path,
+        ledger: &Path,
+        out: &Path,
+        now: &str,
+    ) -> Result<chipexport_batch::drawdown::DrawSummary> {
+        let input = chipexport_batch::io::open(ledger, 1)?.schema;
+        let mut book = open(dir)?;
+        let path = book.path.clone();
+        let cat = self.catalog();
+        let (_, plan) = book.transact(None, |events| {
+            intact(events, &path)?;
+            let b = Book::of(events, &path)?;
+            let plan = chipexport_batch::drawdown::plan(out, &input, cat, &b.licences, &b.draws())?;
+            let mut new = Vec::with_capacity(plan.drawdowns.len());
+            for d in &plan.drawdowns {
+                new.push(NewLicenceEvent {
+                    recorded_at: now.to_string(),
+                    kind: DRAWDOWN.into(),
+                    licence: d.licence.clone(),
+                    body: serde_json::to_string(d)
+                        .map_err(|e| Error::bug(format!("cannot serialise a drawdown: {e}")))?,
+                });
+            }
+            Ok::<_, Error>((new, plan))
+        })?;
+        let summary = plan.summary.clone();
+        plan.write(out)?;
+        Ok(summary)
+    }
+}
+
+/// The licences recorded, each with its use and alerts on `today`.
+pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
+    let b = read(dir)?;
+    let draws = b.draws();
+    Ok(b.licences
+        .iter()
+        .map(|l| {
+            let a = chipexport_licences::account(l, &draws, today);
+            Summary {
+                number: l.number.clone(),
+                authority: l.authority.clone(),
+                holder: l.holder.clone(),
+                destinations: l.destinations.clone(),
+                valid_from: l.valid_from,
+                expires: l.valid_to,
+                used_percent: a
+                    .lines
+                    .iter()
+                    .map(|u| u.used_percent)
+                    .max()
+                    .unwrap_or_default(),
+                alerts: a.alerts.iter().map(|x| x.message.clone()).collect(),
+            }
+        })
+        .collect())
+}
+
+/// One licence with its account and drawdowns on `today`.
+pub fn show(dir: &Path, number: &str, today: Date) -> Result<Shown> {
+    let b = read(dir)?;
+    let l = b.licence(number)?.clone();
+    let account = chipexport_licences::account(&l, &b.draws(), today);
+    let drawdowns = b
+        .drawdowns
+        .into_iter()
+        .filter(|(_, _, d)| d.licence == number)
+        .map(|(event, recorded_at, drawdown)| Drawn {
+            event,
+            recorded_at,
+            drawdown,
+        })
+        .collect();
+    Ok(Shown {
+        licence: l,
+        account,
+        drawdowns,
+    })
+}
+
+/// Every licence's account on `today`, and the totals of all drawdowns.
+pub fn report(dir: &Path, today: Date) -> Result<Report> {
+    let b = read(dir)?;
+    let draws = b.draws();
+    let licences: Vec<Account> = b
+        .licences
+        .iter()
+        .map(|l| chipexport_licences::account(l, &draws, today))
+        .collect();
+    let totals = licences.iter().fold(Owed::default(), |mut t, a| {
+        t.units += a.totals.units;
+        t.value += a.totals.value;
+        t.revenue_share += a.totals.revenue_share;
+        t.duty += a.totals.duty;
+        t
+    });
+    Ok(Report {
+        on: today,
+        licences,
+        totals,
+    })
+}
+
+/// One row of the CSV report.
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    licence: &'a str,
+    period: &'a str,
+    units: u64,
+    value: Decimal,
+    revenue_share_owed: Decimal,
+    duty_owed: Decimal,
+}
+
+/// The report as CSV: one row per licence and month, one `total` row per
+/// licence, and an `all` row.
+pub fn report_csv(r: &Report) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let bug = |e: csv::Error| Error::bug(format!("cannot write the report as CSV: {e}"));
+    let row = |licence, period, o: &Owed| CsvRow {
+        licence,
+        period,
+        units: o.units,
+        value: o.value,
+        revenue_share_owed: o.revenue_share,
+        duty_owed: o.duty,
+    };
+    for a in &r.licences {
+        for p in &a.periods {
+            w.serialize(row(&a.number, &p.period, &p.owed))
+                .map_err(bug)?;
+        }
+        w.serialize(row(&a.number, "total", &a.totals))
+            .map_err(bug)?;
+    }
+    w.serialize(row("all", "total", &r.totals)).map_err(bug)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::bug(format!("cannot finish the CSV report: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::bug(format!("the CSV report is not UTF-8: {e}")))
+}

@@ -1,0 +1,329 @@
+//! Drawing a screened ledger down against licences (`screen --licences`):
+//! the orders that need a licence are taken in ship-date order (file order
+//! within a day), each is matched against the licences with what earlier
+//! orders drew, and the one that fits draws it down.
+//!
+//! Columns added to the screened ledger:
+//!
+//! * `licence`: the licence number that covers the order;
+//! * `licence_status`: `covered`, `no_licence`, `exhausted`, `expired`,
+//!   `party_mismatch` or `over_tolerance`; null when the order needs no
+//!   licence (or its answer is not a plain "required", or the row has an
+//!   error);
+//! * `licence_remaining_units`, `licence_remaining_value`: what is left on
+//!   the licence line after the order;
+//! * `licence_reason`: why, in words (the licence that came closest when
+//!   none covers it).
+//!
+//! The drawdown uses each order's `ship_date` (even under `screen --on`),
+//! its `quantity` and its `value` (US dollars: an order in another
+//! `currency` is not drawn down and says so), `end_user` and, when the
+//! ledger has one, `consignee`; an import duty is computed on
+//! `customs_value` when the ledger has that column.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use chipexport_catalog::Catalog;
+use chipexport_domain::{Country, Date};
+use chipexport_licences::{Drawdown, Drawn, ItemFacts, Licence, Matcher, Order, Status};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::BatchError;
+use crate::io::{LedgerWriter, open};
+
+/// The columns `screen --licences` adds.
+pub const LICENCE_COLUMNS: &[&str] = &[
+    "licence",
+    "licence_status",
+    "licence_remaining_units",
+    "licence_remaining_value",
+    "licence_reason",
+];
+
+/// One row's licence columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RowLicence {
+    licence: Option<String>,
+    status: Option<Status>,
+    remaining_units: Option<u64>,
+    remaining_value: Option<Decimal>,
+    reason: Option<String>,
+}
+
+/// What the drawdown did, by status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DrawSummary {
+    /// Orders that needed a licence and were matched.
+    pub matched: u64,
+    /// Orders by licence status.
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Orders that needed a licence but could not be drawn down (another
+    /// currency, a missing quantity or value), by reason.
+    pub not_drawn: std::collections::BTreeMap<String, u64>,
+    /// Units drawn in this run.
+    pub units_drawn: u64,
+    /// Value drawn in this run, US dollars.
+    pub value_drawn: Decimal,
+}
+
+/// A screened ledger read back, with the drawdowns decided for it; written
+/// by [`Plan::write`].
+pub struct Plan {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    rows: Vec<RowLicence>,
+    /// The new drawdowns, in the order decided.
+    pub drawdowns: Vec<Drawdown>,
+    /// What the drawdown did.
+    pub summary: DrawSummary,
+}
+
+fn col<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
+    b.schema()
+        .index_of(name)
+        .ok()
+        .and_then(|i| b.column(i).as_any().downcast_ref::<StringArray>())
+}
+
+fn text(b: &RecordBatch, name: &str, i: usize) -> Option<String> {
+    col(b, name)
+        .filter(|c| c.is_valid(i))
+        .map(|c| c.value(i).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// One order that needs a licence, read from the screened ledger.
+struct Pending {
+    row: usize,
+    date: Date,
+    order: Result<Order, String>,
+    customs_value: Option<Decimal>,
+}
+
+fn item(
+    cat: &Catalog,
+    chip: &str,
+    cache: &mut HashMap<String, Option<ItemFacts>>,
+) -> Option<ItemFacts> {
+    cache
+        .entry(chip.to_string())
+        .or_insert_with(|| {
+            cat.lookup(chip).ok().map(|e| ItemFacts {
+                catalog_id: Some(e.id.clone()),
+                model: e.spec.name.clone(),
+                tpp: e.metrics.tpp,
+                performance_density: e.metrics.performance_density,
+                memory_bandwidth_gbps: e.metrics.memory_bandwidth_gbps,
+                interconnect_gbps: e.metrics.interconnect_gbps,
+            })
+        })
+        .clone()
+}
+
+fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order, String> {
+    let need = |n: &str| {
+        text(b, n, i).ok_or_else(|| format!("{n}: missing, needed to draw down a licence"))
+    };
+    if let Some(c) = text(b, "currency", i)
+        && !c.eq_ignore_ascii_case("USD")
+    {
+        return Err(format!(
+            "currency: {c}; licence values are in US dollars, convert the order first"
+        ));
+    }
+    let units: u64 = need("quantity")?
+        .parse()
+        .map_err(|_| "quantity: not a whole number of units".to_string())?;
+    let value = Decimal::from_str(&need("value")?)
+        .map_err(|e| format!("value: {e}"))?
+        .normalize();
+    let destination =
+        Country::parse(&need("destination")?).map_err(|e| format!("destination: {e}"))?;
+    Ok(Order {
+        id: need("order_id")?,
+        date: chipexport_domain::parse_date(&need("ship_date")?)
+            .map_err(|e| format!("ship_date: {e}"))?,
+        item: facts.ok_or_else(|| "chip: not in the catalog".to_string())?,
+        eccn: text(b, "eccn", i).filter(|e| e != "undetermined"),
+        destination,
+        consignee: text(b, "consignee", i),
+        end_user: text(b, "end_user", i),
+        units,
+        value,
+    })
+}
+
+/// Reads the screened ledger at `out` (screened from a ledger whose columns
+/// were `input`) and decides every drawdown against `licences`, starting
+/// from the drawdowns `before`.
+pub fn plan(
+    out: &Path,
+    input: &Schema,
+    cat: &Catalog,
+    licences: &[Licence],
+    before: &[Drawdown],
+) -> Result<Plan, BatchError> {
+    let typed = crate::screen::output_schema(input);
+    let batches: Vec<RecordBatch> = open(out, 8192)?.collect::<Result<_, _>>()?;
+    let mut cache = HashMap::new();
+    let mut pending = Vec::new();
+    let mut row = 0usize;
+    for b in &batches {
+        for i in 0..b.num_rows() {
+            let required = text(b, "license_required", i).as_deref() == Some("true")
+                && text(b, "error", i).is_none();
+            if required {
+                let facts = text(b, "chip", i).and_then(|c| item(cat, &c, &mut cache));
+                let order = order_of(b, i, facts);
+                let date = order.as_ref().map(|o| o.date).unwrap_or_default();
+                let customs_value =
+                    text(b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
+                pending.push(Pending {
+                    row,
+                    date,
+                    order,
+                    customs_value,
+                });
+            }
+            row += 1;
+        }
+    }
+    pending.sort_by_key(|p| (p.date, p.row));
+    let mut rows = vec![RowLicence::default(); row];
+    // Running balances per licence line: one lookup per order, whatever
+    // the number of drawdowns (a balance is still their sum).
+    let mut balances: HashMap<(String, usize), Drawn> = HashMap::new();
+    for d in before {
+        let b = balances.entry((d.licence.clone(), d.line)).or_default();
+        b.units += d.units;
+        b.value += d.value;
+    }
+    let matcher = Matcher::new(licences);
+    let mut draws: Vec<Drawdown> = Vec::new();
+    let mut summary = DrawSummary::default();
+    for p in pending {
+        let Some(slot) = rows.get_mut(p.row) else {
+            continue;
+        };
+        let o = match p.order {
+            Ok(o) => o,
+            Err(reason) => {
+                let key = reason.split(':').next().unwrap_or("").to_string();
+                *summary.not_drawn.entry(key).or_default() += 1;
+                slot.reason = Some(reason);
+                continue;
+            }
+        };
+        let m = matcher.determine(
+            &|n, l| {
+                balances
+                    .get(&(n.to_string(), l))
+                    .copied()
+                    .unwrap_or_default()
+            },
+            &o,
+        );
+        summary.matched += 1;
+        *summary
+            .by_status
+            .entry(m.status.as_str().to_string())
+            .or_default() += 1;
+        slot.status = Some(m.status);
+        match (&m.applied, m.tried.first()) {
+            (Some(a), _) => {
+                slot.licence = Some(a.number.clone());
+                slot.remaining_units = a.remaining_units;
+                slot.remaining_value = Some(a.remaining_value);
+                slot.reason = Some(format!("covered by {} line {}", a.number, a.line));
+                summary.units_drawn += o.units;
+                summary.value_drawn += o.value;
+                let b = balances.entry((a.number.clone(), a.line)).or_default();
+                b.units += o.units;
+                b.value += o.value;
+                draws.push(Drawdown {
+                    licence: a.number.clone(),
+                    line: a.line,
+                    order: o.id.clone(),
+                    date: o.date,
+                    units: o.units,
+                    value: o.value,
+                    customs_value: p.customs_value,
+                });
+            }
+            (None, Some(t)) => {
+                slot.reason = Some(format!("{}: {}", t.number, t.reason));
+            }
+            (None, None) => slot.reason = Some("no licence is recorded".into()),
+        }
+    }
+    Ok(Plan {
+        schema: typed,
+        batches,
+        rows,
+        drawdowns: draws,
+        summary,
+    })
+}
+
+impl Plan {
+    /// Writes the screened ledger back to `out` with its types and the
+    /// licence columns.
+    pub fn write(self, out: &Path) -> Result<(), BatchError> {
+        let mut fields: Vec<Field> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.push(Field::new("licence", DataType::Utf8, true));
+        fields.push(Field::new("licence_status", DataType::Utf8, true));
+        fields.push(Field::new(
+            "licence_remaining_units",
+            DataType::UInt64,
+            true,
+        ));
+        fields.push(Field::new("licence_remaining_value", DataType::Utf8, true));
+        fields.push(Field::new("licence_reason", DataType::Utf8, true));
+        let schema = Arc::new(Schema::new(fields));
+        let mut w = LedgerWriter::create(out, schema.clone())?;
+        let mut at = 0usize;
+        let bug = |e: arrow::error::ArrowError| {
+            BatchError::new(
+                chipexport_domain::Fault::Bug,
+                out,
+                format!("cannot add the licence columns to `{}`", out.display()),
+                "this is a bug in chipexport; please report it",
+            )
+            .caused_by(e)
+        };
+        for b in &self.batches {
+            let n = b.num_rows();
+            let rows = self.rows.get(at..at + n).unwrap_or(&[]);
+            at += n;
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            for (c, f) in b.columns().iter().zip(self.schema.fields()) {
+                cols.push(arrow::compute::cast(c, f.data_type()).map_err(bug)?);
+            }
+            let strs = |f: &dyn Fn(&RowLicence) -> Option<String>| -> ArrayRef {
+                Arc::new(rows.iter().map(f).collect::<StringArray>())
+            };
+            cols.push(strs(&|r| r.licence.clone()));
+            cols.push(strs(&|r| r.status.map(|s| s.as_str().to_string())));
+            cols.push(Arc::new(
+                rows.iter()
+                    .map(|r| r.remaining_units)
+                    .collect::<UInt64Array>(),
+            ));
+            cols.push(strs(&|r| r.remaining_value.map(|v| v.to_string())));
+            cols.push(strs(&|r| r.reason.clone()));
+            w.write(&RecordBatch::try_new(schema.clone(), cols).map_err(bug)?)?;
+        }
+        w.finish()
+    }
+}

@@ -1,0 +1,292 @@
+//! `chipexport licences`: record export licences in a data directory, list
+//! and show them with their balances, report what they owe, and list those
+//! a rule change affects.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chipexport::licences::changes::Affected;
+use chipexport::licences::{Report, Shown, Summary};
+use chipexport::{Error, Result};
+
+use super::{Ctx, Output, render};
+
+/// The data directory whose licence book is used.
+#[derive(clap::Args, Clone)]
+pub struct DataArg {
+    /// The data directory (created on first use).
+    #[arg(long, default_value = "chipexport-data")]
+    pub data: PathBuf,
+}
+
+/// The `licences` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Record a licence file (TOML, or JSON for .json); it is checked first,
+    /// and a licence number is recorded once.
+    Add {
+        /// The licence file.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// The licences, with use and alerts.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// One licence: its terms, lines, balance, drawdowns, what it owes.
+    Show {
+        /// The licence number.
+        number: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Every licence's account: units and value drawn, revenue share and
+    /// duty owed, per licence and per month, and alerts (80/90/100% use;
+    /// 90/60/30 days before expiry). `--format json` for JSON.
+    Report {
+        /// Write the report as CSV (one row per licence and month, a total
+        /// row per licence, an `all` row) to standard output.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// The licences a change of rules between two dates affects: items no
+    /// longer needing a licence, and terms that conflict with the new rules.
+    Affected {
+        /// The date before (YYYY-MM-DD).
+        #[arg(long)]
+        before: String,
+        /// The date after (YYYY-MM-DD).
+        #[arg(long)]
+        after: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+/// Runs a `licences` subcommand.
+pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
+    let today = ctx.clock.today();
+    match c {
+        Command::Add { file, data } => {
+            let app = chipexport::App::embedded()?;
+            let f = chipexport_domain::SourceFile::read(file)?;
+            let a = app.licence_add(&data.data, &f, &chipexport::clock::now_rfc3339())?;
+            render(ctx, &a, |a| {
+                format!(
+                    "recorded licence {} as event {} in {}",
+                    a.number,
+                    a.event,
+                    a.book.display()
+                )
+            })
+        }
+        Command::List { data } => {
+            render(ctx, &chipexport::licences::list(&data.data, today)?, list)
+        }
+        Command::Show { number, data } => render(
+            ctx,
+            &chipexport::licences::show(&data.data, number, today)?,
+            show,
+        ),
+        Command::Report { csv, data } => {
+            let r = chipexport::licences::report(&data.data, today)?;
+            if *csv {
+                return Ok(Output::text(chipexport::licences::report_csv(&r)?));
+            }
+            render(ctx, &r, report)
+        }
+        Command::Affected {
+            before,
+            after,
+            data,
+        } => {
+            let app = chipexport::App::embedded()?;
+            let before = chipexport::question::date("before", before)?;
+            let after = chipexport::question::date("after", after)?;
+            if after < before {
+                return Err(Error::input(
+                    "--after is before --before",
+                    "give the earlier date as --before",
+                )
+                .with_field("after"));
+            }
+            render(
+                ctx,
+                &app.licences_affected(&data.data, before, after)?,
+                affected,
+            )
+        }
+    }
+}
+
+fn list(ls: &Vec<Summary>) -> String {
+    if ls.is_empty() {
+        return "no licence is recorded (chipexport licences add FILE)\n".into();
+    }
+    let mut o = String::new();
+    for l in ls {
+        let dest: Vec<&str> = l.destinations.iter().map(|c| c.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "{:<14} {:<5} {:<28} to {:<9} {} .. {}  {:>6}% used",
+            l.number,
+            l.authority,
+            l.holder,
+            dest.join(","),
+            l.valid_from,
+            l.expires,
+            l.used_percent
+        );
+        for a in &l.alerts {
+            let _ = writeln!(o, "    alert: {a}");
+        }
+    }
+    o
+}
+
+fn show(s: &Shown) -> String {
+    let l = &s.licence;
+    let a = &s.account;
+    let mut o = format!(
+        "LICENCE {} ({}), held by {}\n  valid {} .. {} ({} days left)\n",
+        l.number, l.authority, l.holder, l.valid_from, l.valid_to, a.days_to_expiry
+    );
+    let dest: Vec<&str> = l.destinations.iter().map(|c| c.as_str()).collect();
+    let _ = writeln!(o, "  destinations: {}", dest.join(", "));
+    for (role, p) in [
+        ("consignee", &l.parties.consignee),
+        ("end user", &l.parties.end_user),
+    ] {
+        if let Some(p) = p {
+            let _ = writeln!(o, "  {role}: {p}");
+        }
+    }
+    for (u, line) in a.lines.iter().zip(&l.lines) {
+        let what: Vec<String> = line
+            .items
+            .iter()
+            .chain(&line.models)
+            .chain(&line.spec)
+            .cloned()
+            .collect();
+        let _ = writeln!(
+            o,
+            "  line {}: {}{}\n    units {} of {} (left {}), value {} of {} (ceiling with tolerance {}), {}% used",
+            u.line,
+            what.join(", "),
+            if line.eccn.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", line.eccn.join(", "))
+            },
+            u.drawn_units,
+            u.quantity.map_or("-".into(), |q| q.to_string()),
+            u.remaining_units.map_or("-".into(), |q| q.to_string()),
+            u.drawn_value,
+            u.value,
+            u.value_ceiling,
+            u.used_percent
+        );
+    }
+    for c in &a.conditions {
+        let _ = writeln!(o, "  condition: {c}");
+    }
+    for c in &a.unchecked {
+        let _ = writeln!(o, "  not checked: {c}");
+    }
+    for p in &l.provisos {
+        let _ = writeln!(o, "  proviso: {p}");
+    }
+    let _ = writeln!(
+        o,
+        "  owed: revenue share {}, duty {}",
+        a.totals.revenue_share, a.totals.duty
+    );
+    for al in &a.alerts {
+        let _ = writeln!(o, "  alert: {}", al.message);
+    }
+    let _ = writeln!(o, "  drawdowns: {}", s.drawdowns.len());
+    for d in &s.drawdowns {
+        let _ = writeln!(
+            o,
+            "    #{} {} {} line {}: {} units, {} USD",
+            d.event,
+            d.drawdown.date,
+            d.drawdown.order,
+            d.drawdown.line,
+            d.drawdown.units,
+            d.drawdown.value
+        );
+    }
+    o
+}
+
+fn report(r: &Report) -> String {
+    let mut o = format!("LICENCE REPORT on {}\n", r.on);
+    let _ = writeln!(
+        o,
+        "{:<14} {:<8} {:>9} {:>18} {:>18} {:>18}",
+        "licence", "period", "units", "value", "revenue share", "duty"
+    );
+    let mut line = |n: &str, p: &str, t: &chipexport_licences::Owed| {
+        let _ = writeln!(
+            o,
+            "{n:<14} {p:<8} {:>9} {:>18} {:>18} {:>18}",
+            t.units, t.value, t.revenue_share, t.duty
+        );
+    };
+    for a in &r.licences {
+        for p in &a.periods {
+            line(&a.number, &p.period, &p.owed);
+        }
+        line(&a.number, "total", &a.totals);
+    }
+    line("all", "total", &r.totals);
+    for a in &r.licences {
+        for al in &a.alerts {
+            let _ = writeln!(o, "alert {}: {}", a.number, al.message);
+        }
+    }
+    o
+}
+
+fn affected(r: &Affected) -> String {
+    let mut o = format!(
+        "LICENCES AFFECTED by the rule changes from {} to {} ({} licences examined)\n",
+        r.before, r.after, r.licences
+    );
+    if r.findings.is_empty() {
+        o.push_str("  none\n");
+    }
+    for f in &r.findings {
+        let _ = writeln!(
+            o,
+            "  {} line {} {} to {}: {}: {}",
+            f.licence, f.line, f.item, f.destination, f.kind, f.detail
+        );
+    }
+    o
+}
+
+/// What `screen --licences` drew down, in a few lines (on standard error,
+/// beside the screening summary).
+pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, dir: &std::path::Path) -> String {
+    let mut o = format!(
+        "licences ({}): {} orders needing a licence matched; {} units, {} USD drawn",
+        dir.display(),
+        d.matched,
+        d.units_drawn,
+        d.value_drawn
+    );
+    for (k, v) in &d.by_status {
+        let _ = write!(o, "\n  {k}: {v}");
+    }
+    for (k, v) in &d.not_drawn {
+        let _ = write!(o, "\n  not drawn ({k}): {v}");
+    }
+    o
+}

@@ -1,0 +1,310 @@
+//! Export licences end to end (a module of the `cli` test binary): a ledger
+//! screened with drawdown (unit 10,001 refused, an order under an expired
+//! licence refused), the report's totals against the drawdowns, a bad
+//! licence file located to its line and key. Time is frozen with
+//! CHIPEXPORT_TODAY.
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{json, run};
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("chipexport-lic-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn example(name: &str) -> String {
+    format!(
+        "{}/../../data/licences/examples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn add_examples(data: &Path) {
+    for f in [
+        "h20-alibaba-cloud.toml",
+        "h20-tencent-2025.toml",
+        "h200-bytedance.json",
+    ] {
+        let o = run(&[
+            "licences",
+            "add",
+            &example(f),
+            "--data",
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(o.code, 0, "{f}: {}", o.stderr);
+    }
+}
+
+/// The orders, out of date order on purpose: screening takes them by ship
+/// date. Alibaba's licence has 10,000 units; Tencent's expired on 31 Dec
+/// 2025.
+const LEDGER: &str = "\
+order_id,chip,destination,ship_date,quantity,unit_price,currency,end_user,consignee
+A-3,H20,CN,2025-11-03,1,12000,USD,Alibaba Cloud Co. Ltd,Alibaba Cloud Co. Ltd
+A-1,H20,CN,2025-09-01,6000,12000,USD,Alibaba Cloud Co. Ltd,Alibaba Cloud Co. Ltd
+A-2,H20,CN,2025-10-01,4000,12000,USD,ALIBABA CLOUD LIMITED,Alibaba Cloud Co. Ltd
+T-1,H20,CN,2025-09-15,100,12000,USD,\"Tencent Cloud Computing (Beijing) Co., Ltd.\",
+T-2,H20,CN,2026-01-15,100,12000,USD,\"Tencent Cloud Computing (Beijing) Co., Ltd.\",
+X-1,H20,CN,2025-09-20,50,12000,USD,Some Other Cloud Co,
+N-1,H100,CN,2025-09-20,8,30000,USD,Alibaba Cloud Co. Ltd,Alibaba Cloud Co. Ltd
+J-1,H20,JP,2025-09-20,10,12000,USD,Sakura Internet,
+";
+
+fn screened(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let cols = [
+        "order_id",
+        "ship_date",
+        "quantity",
+        "licence",
+        "licence_status",
+        "licence_remaining_units",
+        "licence_remaining_value",
+        "licence_reason",
+    ];
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap())
+        .collect();
+    let mut rows = vec![cols.iter().map(|c| (*c).to_string()).collect()];
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        rows.push(
+            idx.iter()
+                .map(|i| rec.get(*i).unwrap_or("").to_string())
+                .collect(),
+        );
+    }
+    rows
+}
+
+#[test]
+fn a_ledger_is_drawn_down_in_date_order() {
+    let d = tempdir("ledger");
+    let data = d.join("data");
+    add_examples(&data);
+    let ledger = d.join("orders.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let out = d.join("screened.csv");
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let table: Vec<String> = screened(&out).iter().map(|r| r.join(" | ")).collect();
+    insta::assert_snapshot!("licences_screened_ledger", table.join("\n"));
+    // Unit 10,001 (A-3, after A-1 and A-2 drew 10,000) is refused, and so
+    // is T-2 under the licence that expired.
+    let status = |id: &str| {
+        screened(&out)
+            .into_iter()
+            .find(|r| r[0] == id)
+            .map(|r| r[4].clone())
+            .unwrap()
+    };
+    assert_eq!(status("A-3"), "exhausted");
+    assert_eq!(status("T-2"), "expired");
+    assert_eq!(status("A-2"), "covered");
+
+    // The report's totals are the sums of the recorded drawdowns.
+    let d_arg = data.to_str().unwrap();
+    let report = json(&["licences", "report", "--data", d_arg]);
+    let mut units = 0u64;
+    let mut value = 0f64;
+    for n in ["D1234567", "D7654321", "D2000001"] {
+        let shown = json(&["licences", "show", n, "--data", d_arg]);
+        for dd in shown["drawdowns"].as_array().unwrap() {
+            units += dd["units"].as_u64().unwrap();
+            value += dd["value"].as_str().unwrap().parse::<f64>().unwrap();
+        }
+    }
+    assert_eq!(report["totals"]["units"].as_u64(), Some(units));
+    assert_eq!(units, 10_100);
+    let reported: f64 = report["totals"]["value"].as_str().unwrap().parse().unwrap();
+    assert!((reported - value).abs() < 1e-6, "{reported} != {value}");
+    // 15% of the H20 revenue drawn: 10,100 units at 12,000.
+    assert_eq!(report["totals"]["revenue_share"], "18180000");
+    let csv = run(&["licences", "report", "--csv", "--data", d_arg]);
+    let all = csv.stdout.lines().last().unwrap().to_string();
+    assert_eq!(all, "all,total,10100,121200000,18180000,0");
+    // Screening again draws nothing more from the exhausted licence.
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        d_arg,
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(status("A-1"), "exhausted");
+    // A drawdown edited outside chipexport breaks the chain: the book is
+    // refused, for reading and for drawing.
+    let db = rusqlite::Connection::open(data.join("decisions.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER licence_events_no_update;
+         UPDATE licence_events SET body = replace(body, '\"units\":6000', '\"units\":600') WHERE id = 4;",
+    )
+    .unwrap();
+    let o = run(&["licences", "report", "--data", d_arg]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("is broken at event 4"), "{}", o.stderr);
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        d_arg,
+    ]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+}
+
+#[test]
+fn check_with_a_data_directory_names_the_licence_or_why_none() {
+    let d = tempdir("check");
+    let data = d.join("data");
+    add_examples(&data);
+    let d_arg = data.to_str().unwrap();
+    let args = [
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "CN",
+        "--on",
+        "2026-08-15",
+        "--data",
+        d_arg,
+    ];
+    let v = json(&args);
+    assert_eq!(v["licence"], Value::Null);
+    let reasons: Vec<&str> = v["licence_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("D1234567 (party_mismatch)")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("D7654321 (party_mismatch)")),
+        "{reasons:?}"
+    );
+    let mut named = args.to_vec();
+    named.extend([
+        "--end-user",
+        "Alibaba Cloud Co., Ltd.",
+        "--consignee",
+        "Alibaba Cloud Co., Ltd.",
+    ]);
+    let v = json(&named);
+    assert_eq!(v["licence"]["number"], "D1234567");
+    assert_eq!(v["licence"]["remaining_units"], 10_000);
+    assert_eq!(v["licence"]["expires"], "2029-08-14");
+    // A chip that needs no licence matches none.
+    let v = json(&[
+        "check",
+        "--chip",
+        "H20",
+        "--to",
+        "JP",
+        "--on",
+        "2026-08-15",
+        "--data",
+        d_arg,
+    ]);
+    assert_eq!(v["licence"], Value::Null);
+}
+
+#[test]
+fn a_bad_licence_file_is_rejected_with_its_line_and_key() {
+    let d = tempdir("bad");
+    let text = std::fs::read_to_string(example("h20-alibaba-cloud.toml"))
+        .unwrap()
+        .replace("quantity = 10000", "quantity = \"10,000\"");
+    let bad = d.join("bad-licence.toml");
+    std::fs::write(&bad, text).unwrap();
+    let o = run(&[
+        "licences",
+        "add",
+        bad.to_str().unwrap(),
+        "--data",
+        d.join("data").to_str().unwrap(),
+        "--error-format",
+        "json",
+    ]);
+    assert_eq!(o.code, 1);
+    let mut v: Value = serde_json::from_str(&o.stderr).unwrap();
+    v["errors"][0]["file"] = "bad-licence.toml".into();
+    insta::assert_json_snapshot!("licences_bad_file", v);
+    // Nothing was recorded.
+    let list = json(&[
+        "licences",
+        "list",
+        "--data",
+        d.join("data").to_str().unwrap(),
+    ]);
+    assert_eq!(list, Value::Array(vec![]));
+}
+
+#[test]
+fn a_rule_change_lists_the_licences_it_affects() {
+    let d = tempdir("affected");
+    let data = d.join("data");
+    // An H20 licence with no revenue share, to China and Russia.
+    let text = "number = \"D0000042\"\nauthority = \"BIS\"\nholder = \"NVIDIA Corporation\"\n\
+        issued = 2025-04-20\nvalid_from = 2025-04-20\nvalid_to = 2029-04-19\n\
+        destinations = [\"CN\", \"RU\"]\n\n[[lines]]\nitems = [\"nvidia-h20-hgx-96gb\"]\n\
+        quantity = 1000\nvalue = 12000000\n";
+    let f = d.join("no-share.toml");
+    std::fs::write(&f, text).unwrap();
+    let d_arg = data.to_str().unwrap();
+    assert_eq!(
+        run(&["licences", "add", f.to_str().unwrap(), "--data", d_arg]).code,
+        0
+    );
+    let kinds = |before: &str, after: &str| -> Vec<String> {
+        let v = json(&[
+            "licences", "affected", "--before", before, "--after", after, "--data", d_arg,
+        ]);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["destination"].as_str().unwrap(),
+                    f["kind"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // The April 2025 letters made the licence necessary; from Aug 2025 the
+    // rules attach a 15% revenue share the licence does not carry.
+    assert_eq!(
+        kinds("2025-04-01", "2025-09-01"),
+        vec!["CN newly_required", "CN condition"]
+    );
+    // The Russia regime of 2022: applications meet a policy of denial.
+    assert_eq!(kinds("2022-01-01", "2022-05-01"), vec!["RU policy"]);
+    assert_eq!(kinds("2025-09-01", "2025-09-02"), Vec::<String>::new());
+}

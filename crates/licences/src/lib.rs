@@ -1,0 +1,29 @@
+//! Export licences for chipexport: the record, matching an order to a
+//! licence, drawdown with the shipping tolerance of 15 CFR 750.11, and
+//! accounting for what a licence's conditions owe.
+//!
+//! * [`model`]: the licence record as a file holds it (TOML or JSON):
+//!   number, authority, holder, dates, destinations, parties, lines with
+//!   items and limits, conditions, provisos;
+//! * [`parse`]: reading a licence file, every error located to its line
+//!   and key;
+//! * [`matching`]: which licences cover an order, which one applies, and
+//!   why each of the others does not;
+//! * [`account`]: drawdowns, balances (the sum of drawdowns, never a stored
+//!   number), what is owed per licence and per month, and alerts.
+//!
+//! No storage, no clock, no rules engine: the store keeps licences and
+//! drawdowns, the application layer supplies "today" and the decision.
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod matching;
+pub mod model;
+pub mod parse;
+
+pub use account::{Account, Alert, Drawdown, Owed, account, drawn};
+pub use matching::{
+    Applied, Drawn, ItemFacts, Match, Matcher, Order, Status, Tried, determine, same_party,
+};
+pub use model::{Condition, Licence, Line, Parties, Unit};
+pub use parse::parse;

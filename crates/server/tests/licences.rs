@@ -1,0 +1,194 @@
+//! The licence routes in-process: recording a licence (token, located
+//! errors), concurrent drawdowns that never overdraw, the report's totals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chipexport::audit::LogLocation;
+use chipexport::{App, Clock, Date};
+use chipexport_server::{AppState, LogWriter, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const LICENCE: &str = include_str!("../../../data/licences/examples/h20-alibaba-cloud.toml");
+
+struct Service {
+    router: Router,
+    data: std::path::PathBuf,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn service(name: &str) -> Service {
+    let data =
+        std::env::temp_dir().join(format!("chipexport-licences-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let at = LogLocation::dir(&data);
+    let state = Arc::new(AppState {
+        app: App::embedded().unwrap(),
+        clock: Clock::Fixed(Date::constant(2026, 11, 29)),
+        log: LogWriter::start(at.open().unwrap()),
+        log_location: at,
+        data: data.clone(),
+        token: "test-token".into(),
+        jobs: chipexport_server::jobs::Jobs::default(),
+        upload_limit: 1 << 20,
+    });
+    Service {
+        router: router(state),
+        data,
+    }
+}
+
+async fn call(
+    r: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<String>,
+    token: bool,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if token {
+        req = req.header("authorization", "Bearer test-token");
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let resp = r
+        .clone()
+        .oneshot(req.body(body.map_or_else(Body::empty, Body::from)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn order(i: usize, units: u64) -> String {
+    json!({
+        "order": format!("o-{i:03}"),
+        "chip": "H20",
+        "to": "CN",
+        "on": "2026-03-01",
+        "units": units,
+        "value": (units * 12_000).to_string(),
+        "consignee": "Alibaba Cloud Co., Ltd.",
+        "end_user": "ALIBABA CLOUD LIMITED",
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_drawdowns_never_overdraw() {
+    let s = service("concurrent");
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(LICENCE.into()),
+        true,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["number"], "D1234567");
+    // 30 orders of 400 units at once against 10,000 units: exactly 25 fit.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let r = s.router.clone();
+        tasks.push(tokio::spawn(async move {
+            call(
+                &r,
+                "POST",
+                "/api/v1/licences/drawdown",
+                Some(order(i, 400)),
+                true,
+            )
+            .await
+        }));
+    }
+    let mut covered = 0;
+    let mut exhausted = 0;
+    for t in tasks {
+        let (st, v) = t.await.unwrap();
+        assert_eq!(st, StatusCode::OK, "{v}");
+        match v["licence_status"].as_str() {
+            Some("covered") => covered += 1,
+            Some("exhausted") => exhausted += 1,
+            other => panic!("unexpected status {other:?}: {v}"),
+        }
+    }
+    assert_eq!((covered, exhausted), (25, 5));
+    let (_, shown) = call(&s.router, "GET", "/api/v1/licences/D1234567", None, false).await;
+    assert_eq!(shown["account"]["lines"][0]["drawn_units"], 10_000);
+    assert_eq!(shown["account"]["lines"][0]["remaining_units"], 0);
+    assert_eq!(shown["drawdowns"].as_array().map(Vec::len), Some(25));
+    // The report's totals are the sum of the drawdowns.
+    let (_, report) = call(&s.router, "GET", "/api/v1/licences/report", None, false).await;
+    let sum: u64 = shown["drawdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["units"].as_u64().unwrap())
+        .sum();
+    assert_eq!(report["totals"]["units"].as_u64(), Some(sum));
+    assert_eq!(report["totals"]["revenue_share"], "18000000");
+}
+
+#[tokio::test]
+async fn writing_needs_the_token_and_bad_files_are_located() {
+    let s = service("token");
+    let (st, _) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(LICENCE.into()),
+        false,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences/drawdown",
+        Some(order(1, 1)),
+        false,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let bad = LICENCE.replace("quantity = 10000", "quantty = 10000");
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(bad),
+        true,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "lines.0.quantty");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        msg.starts_with("request.toml:25:1: unknown field `quantty`"),
+        "{msg}"
+    );
+    let (st, _) = call(&s.router, "GET", "/api/v1/licences/D999", None, false).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, list) = call(&s.router, "GET", "/api/v1/licences", None, false).await;
+    assert_eq!((st, list), (StatusCode::OK, json!([])));
+}
