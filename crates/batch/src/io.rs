@@ -381,17 +381,29 @@ impl LedgerWriter {
     pub fn finish(mut self) -> Result<(), BatchError> {
         let target = self.target.clone();
         let message = || format!("cannot finish `{}`", target.display());
+        // Every byte is on disk (fsync) before the rename makes the file
+        // visible, and the rename is on disk before `finish` returns: a
+        // crash or power loss leaves either no output or the whole output.
+        let fail = |e: BatchError| {
+            let _ = std::fs::remove_file(&self.tmp);
+            e
+        };
+        let err = |e| unwritable(&target, message(), e);
         match self.sink.take() {
-            Some(Sink::Csv(w)) => drop((*w).into_inner()),
-            Some(Sink::Parquet(w)) => {
-                w.close().map_err(|e| unwritable(&target, message(), e))?;
-            }
-            Some(Sink::Json(mut w)) => {
-                w.finish().map_err(|e| unwritable(&target, message(), e))?;
-            }
-            None => {}
+            Some(Sink::Csv(w)) => (*w).into_inner().sync_all().map_err(err),
+            Some(Sink::Parquet(mut w)) => match w.finish() {
+                Ok(_) => w.inner().sync_all().map_err(err),
+                Err(e) => Err(unwritable(&target, message(), e)),
+            },
+            Some(Sink::Json(mut w)) => match w.finish() {
+                Ok(()) => w.into_inner().sync_all().map_err(err),
+                Err(e) => Err(unwritable(&target, message(), e)),
+            },
+            None => Ok(()),
         }
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| unwritable(&target, message(), e))
+        .and_then(|()| std::fs::rename(&self.tmp, &self.target).map_err(err))
+        .map_err(fail)?;
+        sync_dir(&self.target).map_err(|e| unwritable(&target, message(), e))
     }
 }
 
@@ -401,6 +413,20 @@ impl Drop for LedgerWriter {
             self.sink = None;
             let _ = std::fs::remove_file(&self.tmp);
         }
+    }
+}
+
+/// Makes a rename or a new file in `path`'s folder durable (fsync of the
+/// folder). Does nothing where folders cannot be opened (not Unix).
+pub fn sync_dir(path: &Path) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()
+    } else {
+        Ok(())
     }
 }
 

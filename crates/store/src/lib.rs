@@ -23,7 +23,9 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+pub mod jobs;
 mod query;
+pub use jobs::{JobRecord, JobStatus, JobStore};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 
 /// The hash before the first entry.
