@@ -242,51 +242,61 @@ fn job_of(s: &AppState, r: JobRecord) -> Job {
     }
 }
 
-/// Writes the upload and the job's record, both durably; on error, removes
-/// what was written.
+/// Writes the upload and the job's record, both durably, then calls
+/// `start`; on error, removes what was written. All of it runs to the end
+/// even if the client goes away meanwhile: a recorded job always runs.
 pub(crate) async fn store_upload(
     s: &Arc<AppState>,
     job: &Arc<Job>,
     body: Bytes,
+    start: impl FnOnce() + Send + 'static,
 ) -> Result<(), ApiError> {
     let (state, j) = (s.clone(), job.clone());
     let stored = tokio::task::spawn_blocking(move || {
-        let rel = |p: PathBuf| {
-            p.strip_prefix(&state.data)
-                .unwrap_or(&p)
-                .display()
-                .to_string()
-        };
-        crate::durable::create_dir_durably(&j.dir)
-            .and_then(|()| crate::durable::write_durably(&j.input(), &body))
-            .map_err(|e| {
-                chipexport::Error::environment(
-                    format!("cannot store the upload: {e}"),
-                    "check the free space in the data directory",
-                )
-                .with_source(e)
-            })?;
-        if let Some(book) = state.jobs.book() {
-            book.insert(&JobRecord {
-                id: j.id.clone(),
-                name: j.name.clone(),
-                input: rel(j.input()),
-                input_sha256: chipexport_store::sha256_hex(&body),
-                output: rel(j.output()),
-                created_at: now_rfc3339(),
-                finished_at: None,
-                rows_done: 0,
-                status: JobStatus::Running,
-            })?;
+        let stored = store(&state, &j, &body);
+        match &stored {
+            Ok(()) => start(),
+            Err(_) => {
+                let _ = std::fs::remove_dir_all(&j.dir);
+            }
         }
-        Ok::<(), chipexport::Error>(())
+        stored
     })
     .await
     .map_err(|e| ApiError::bug(e.to_string()))?;
-    if stored.is_err() {
-        let _ = std::fs::remove_dir_all(&job.dir);
-    }
     Ok(stored?)
+}
+
+fn store(state: &AppState, j: &Job, body: &[u8]) -> Result<(), chipexport::Error> {
+    let rel = |p: PathBuf| {
+        p.strip_prefix(&state.data)
+            .unwrap_or(&p)
+            .display()
+            .to_string()
+    };
+    create_dir_durably(&j.dir)
+        .and_then(|()| write_durably(&j.input(), body))
+        .map_err(|e| {
+            chipexport::Error::environment(
+                format!("cannot store the upload: {e}"),
+                "check the free space in the data directory",
+            )
+            .with_source(e)
+        })?;
+    if let Some(book) = state.jobs.book() {
+        book.insert(&JobRecord {
+            id: j.id.clone(),
+            name: j.name.clone(),
+            input: rel(j.input()),
+            input_sha256: chipexport_store::sha256_hex(body),
+            output: rel(j.output()),
+            created_at: now_rfc3339(),
+            finished_at: None,
+            rows_done: 0,
+            status: JobStatus::Running,
+        })?;
+    }
+    Ok(())
 }
 
 /// A running job, or a recorded one (read off the async runtime: the

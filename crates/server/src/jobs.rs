@@ -272,13 +272,15 @@ pub async fn upload(
         rows_done: AtomicU64::new(0),
         state: Mutex::new(JobState::Running),
     });
-    crate::durable::store_upload(&s, &job, body).await?;
-    if let Ok(mut m) = s.jobs.jobs.lock() {
-        m.insert(id.clone(), job.clone());
-    }
     let (state, worker) = (s.clone(), job.clone());
     let rt = tokio::runtime::Handle::current();
-    std::thread::spawn(move || run(&state, &worker, &rt));
+    crate::durable::store_upload(&s, &job, body, move || {
+        if let Ok(mut m) = state.jobs.jobs.lock() {
+            m.insert(worker.id.clone(), worker.clone());
+        }
+        std::thread::spawn(move || run(&state, &worker, &rt));
+    })
+    .await?;
     let mut r = (StatusCode::ACCEPTED, Json(job.view())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
         r.headers_mut().insert(header::LOCATION, v);
