@@ -489,7 +489,6 @@ pub fn first_line(path: &Path) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

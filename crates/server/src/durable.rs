@@ -325,7 +325,6 @@ pub(crate) async fn find(s: &Arc<AppState>, id: &str) -> Result<Arc<Job>, ApiErr
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

@@ -327,7 +327,6 @@ fn columns(s: &JobStatus) -> (Option<&str>, Option<i64>, Option<&str>, Option<&s
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
