@@ -318,9 +318,10 @@ fn kill_9_during_concurrent_log_appends_loses_no_acknowledged_decision() {
     let data = Data::new("appends");
     let srv = Server::start(&data.0);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..4)
         .map(|w| {
-            let (addr, stop) = (srv.addr.clone(), stop.clone());
+            let (addr, stop, count) = (srv.addr.clone(), stop.clone(), count.clone());
             std::thread::spawn(move || {
                 let mut acked = Vec::new();
                 let body = format!(
@@ -344,6 +345,7 @@ fn kill_9_during_concurrent_log_appends_loses_no_acknowledged_decision() {
                                 })
                                 .unwrap();
                             acked.push(id.trim().parse::<i64>().unwrap());
+                            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         Some((status, _, body)) => {
                             panic!("{status}: {}", String::from_utf8_lossy(&body))
@@ -356,14 +358,19 @@ fn kill_9_during_concurrent_log_appends_loses_no_acknowledged_decision() {
         })
         .collect();
     // Let the appends run, then kill the service in the middle of them.
-    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    while count.load(std::sync::atomic::Ordering::Relaxed) < 50
+        && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     srv.kill_9();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acked: Vec<i64> = workers
         .into_iter()
         .flat_map(|w| w.join().unwrap())
         .collect();
-    assert!(acked.len() > 20, "only {} acknowledged", acked.len());
+    assert!(acked.len() >= 50, "only {} acknowledged", acked.len());
     let entries = verify(&data.0);
     let max = *acked.iter().max().unwrap();
     assert!(
