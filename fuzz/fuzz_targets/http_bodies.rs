@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
     match route % 6 {
         0 => {
             if let Ok(req) = serde_json::from_slice::<chipexport::CheckRequest>(body) {
-                answered(app.check(&req, today).map(|c| c.answer()));
+                match app.check(&req, today) {
+                    Ok(c) => answered(Ok(c.answer())),
+                    Err(e) => answered::<()>(Err(e)),
+                }
             }
         }
         1 => {

@@ -356,6 +356,10 @@ pub struct LedgerWriter {
     tmp: PathBuf,
     target: PathBuf,
     failed: Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
+    /// The schema, and whether a batch was written: a CSV of no rows still
+    /// gets its header.
+    schema: SchemaRef,
+    written: bool,
 }
 
 impl LedgerWriter {
@@ -381,9 +385,9 @@ impl LedgerWriter {
                     .build(file),
             )),
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
-                ArrowWriter::try_new(file, schema, Some(parquet_properties())).map_err(|e| {
-                    unwritable(path, format!("cannot write `{}`", path.display()), e)
-                })?,
+                ArrowWriter::try_new(file, schema.clone(), Some(parquet_properties())).map_err(
+                    |e| unwritable(path, format!("cannot write `{}`", path.display()), e),
+                )?,
             )),
             LedgerFormat::JsonLines => Sink::Json(arrow::json::LineDelimitedWriter::new(file)),
         };
@@ -392,11 +396,14 @@ impl LedgerWriter {
             tmp,
             target: path.to_path_buf(),
             failed,
+            schema,
+            written: false,
         })
     }
 
     /// Writes a batch of the writer's schema.
     pub fn write(&mut self, b: &RecordBatch) -> Result<(), BatchError> {
+        self.written = true;
         let target = &self.target;
         let message = || format!("cannot write `{}`", target.display());
         // The file's own I/O error, when the writer hid it in text.
@@ -428,6 +435,12 @@ impl LedgerWriter {
 
     /// Flushes and renames the file into place.
     pub fn finish(mut self) -> Result<(), BatchError> {
+        if !self.written && matches!(self.sink, Some(Sink::Csv(_))) {
+            // Regression (found by fuzzing): a ledger of a header and no
+            // orders was screened to an empty file, without a header, that
+            // no reader opens.
+            self.write(&RecordBatch::new_empty(self.schema.clone()))?;
+        }
         let target = self.target.clone();
         let message = || format!("cannot finish `{}`", target.display());
         // Every byte is on disk (fsync) before the rename makes the file
@@ -522,6 +535,8 @@ mod tests {
             tmp: dir.path().join(".out.csv.partial"),
             target: dir.path().join("out.csv"),
             failed,
+            schema: batch(1).schema(),
+            written: false,
         };
         let e = w.write(&batch(1000)).unwrap_err();
         assert_eq!(e.fault(), Fault::Environment, "{e:?}");
@@ -551,5 +566,21 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["out.csv", "out.jsonl", "out.parquet"]);
+    }
+
+    #[test]
+    fn a_ledger_of_a_header_and_no_orders_is_screened_to_a_file_with_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = batch(0);
+        for name in ["out.csv", "out.parquet"] {
+            let path = dir.path().join(name);
+            LedgerWriter::create(&path, b.schema())
+                .unwrap()
+                .finish()
+                .unwrap();
+            let r = open(&path, 100).unwrap();
+            assert_eq!(r.schema.fields().len(), 1, "{name}");
+            assert_eq!(r.map(|b| b.unwrap().num_rows()).sum::<usize>(), 0);
+        }
     }
 }
