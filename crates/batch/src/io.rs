@@ -293,9 +293,38 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
 }
 
 enum Sink {
-    Csv(Box<arrow::csv::Writer<File>>),
-    Parquet(Box<ArrowWriter<File>>),
-    Json(arrow::json::LineDelimitedWriter<File>),
+    Csv(Box<arrow::csv::Writer<Tracked>>),
+    Parquet(Box<ArrowWriter<Tracked>>),
+    Json(arrow::json::LineDelimitedWriter<Tracked>),
+}
+
+/// The output file, keeping the kind of the last I/O error it returned:
+/// arrow's CSV writer turns I/O errors into text, and the kind (a full
+/// disk, a permission) decides whose fault the error is.
+struct Tracked {
+    file: File,
+    failed: Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
+}
+
+impl Tracked {
+    fn keep<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let (Err(e), Ok(mut f)) = (&r, self.failed.lock()) {
+            *f = Some(e.kind());
+        }
+        r
+    }
+}
+
+impl std::io::Write for Tracked {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.file.write(buf);
+        self.keep(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.file.flush();
+        self.keep(r)
+    }
 }
 
 /// Output columns of free text (explanations, lists) whose min/max
@@ -326,6 +355,11 @@ pub struct LedgerWriter {
     sink: Option<Sink>,
     tmp: PathBuf,
     target: PathBuf,
+    failed: Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
+    /// The schema, and whether a batch was written: a CSV of no rows still
+    /// gets its header.
+    schema: SchemaRef,
+    written: bool,
 }
 
 impl LedgerWriter {
@@ -338,8 +372,12 @@ impl LedgerWriter {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let file = File::create(&tmp)
-            .map_err(|e| unwritable(path, format!("cannot write `{}`", path.display()), e))?;
+        let failed = Arc::default();
+        let file = Tracked {
+            file: File::create(&tmp)
+                .map_err(|e| unwritable(path, format!("cannot write `{}`", path.display()), e))?,
+            failed: Arc::clone(&failed),
+        };
         let sink = match fmt {
             LedgerFormat::Csv => Sink::Csv(Box::new(
                 arrow::csv::WriterBuilder::new()
@@ -347,9 +385,9 @@ impl LedgerWriter {
                     .build(file),
             )),
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
-                ArrowWriter::try_new(file, schema, Some(parquet_properties())).map_err(|e| {
-                    unwritable(path, format!("cannot write `{}`", path.display()), e)
-                })?,
+                ArrowWriter::try_new(file, schema.clone(), Some(parquet_properties())).map_err(
+                    |e| unwritable(path, format!("cannot write `{}`", path.display()), e),
+                )?,
             )),
             LedgerFormat::JsonLines => Sink::Json(arrow::json::LineDelimitedWriter::new(file)),
         };
@@ -357,17 +395,35 @@ impl LedgerWriter {
             sink: Some(sink),
             tmp,
             target: path.to_path_buf(),
+            failed,
+            schema,
+            written: false,
         })
     }
 
     /// Writes a batch of the writer's schema.
     pub fn write(&mut self, b: &RecordBatch) -> Result<(), BatchError> {
+        self.written = true;
         let target = &self.target;
         let message = || format!("cannot write `{}`", target.display());
+        // The file's own I/O error, when the writer hid it in text.
+        let io = |e: &dyn std::error::Error| {
+            let kind = self.failed.lock().ok().and_then(|mut k| k.take());
+            kind.map(|k| std::io::Error::new(k, e.to_string()))
+        };
         match self.sink.as_mut() {
-            Some(Sink::Csv(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
-            Some(Sink::Parquet(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
-            Some(Sink::Json(w)) => w.write(b).map_err(|e| unwritable(target, message(), e)),
+            Some(Sink::Csv(w)) => w.write(b).map_err(|e| match io(&e) {
+                Some(io) => unwritable(target, message(), io),
+                None => unwritable(target, message(), e),
+            }),
+            Some(Sink::Parquet(w)) => w.write(b).map_err(|e| match io(&e) {
+                Some(io) => unwritable(target, message(), io),
+                None => unwritable(target, message(), e),
+            }),
+            Some(Sink::Json(w)) => w.write(b).map_err(|e| match io(&e) {
+                Some(io) => unwritable(target, message(), io),
+                None => unwritable(target, message(), e),
+            }),
             None => Err(BatchError::new(
                 Fault::Bug,
                 target,
@@ -379,19 +435,37 @@ impl LedgerWriter {
 
     /// Flushes and renames the file into place.
     pub fn finish(mut self) -> Result<(), BatchError> {
+        if !self.written && matches!(self.sink, Some(Sink::Csv(_))) {
+            // Regression (found by fuzzing): a ledger of a header and no
+            // orders was screened to an empty file, without a header, that
+            // no reader opens.
+            self.write(&RecordBatch::new_empty(self.schema.clone()))?;
+        }
         let target = self.target.clone();
         let message = || format!("cannot finish `{}`", target.display());
+        // Every byte is on disk (fsync) before the rename makes the file
+        // visible, and the rename is on disk before `finish` returns: a
+        // crash or power loss leaves either no output or the whole output.
+        let fail = |e: BatchError| {
+            let _ = std::fs::remove_file(&self.tmp);
+            e
+        };
+        let err = |e| unwritable(&target, message(), e);
         match self.sink.take() {
-            Some(Sink::Csv(w)) => drop((*w).into_inner()),
-            Some(Sink::Parquet(w)) => {
-                w.close().map_err(|e| unwritable(&target, message(), e))?;
-            }
-            Some(Sink::Json(mut w)) => {
-                w.finish().map_err(|e| unwritable(&target, message(), e))?;
-            }
-            None => {}
+            Some(Sink::Csv(w)) => (*w).into_inner().file.sync_all().map_err(err),
+            Some(Sink::Parquet(mut w)) => match w.finish() {
+                Ok(_) => w.inner().file.sync_all().map_err(err),
+                Err(e) => Err(unwritable(&target, message(), e)),
+            },
+            Some(Sink::Json(mut w)) => match w.finish() {
+                Ok(()) => w.into_inner().file.sync_all().map_err(err),
+                Err(e) => Err(unwritable(&target, message(), e)),
+            },
+            None => Ok(()),
         }
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| unwritable(&target, message(), e))
+        .and_then(|()| std::fs::rename(&self.tmp, &self.target).map_err(err))
+        .map_err(fail)?;
+        sync_dir(&self.target).map_err(|e| unwritable(&target, message(), e))
     }
 }
 
@@ -404,6 +478,20 @@ impl Drop for LedgerWriter {
     }
 }
 
+/// Makes a rename or a new file in `path`'s folder durable (fsync of the
+/// folder). Does nothing where folders cannot be opened (not Unix).
+pub fn sync_dir(path: &Path) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()
+    } else {
+        Ok(())
+    }
+}
+
 /// Reads the first line of a file, for error messages.
 pub fn first_line(path: &Path) -> String {
     File::open(path)
@@ -411,4 +499,88 @@ pub fn first_line(path: &Path) -> String {
         .and_then(|f| BufReader::new(f).lines().next())
         .and_then(Result::ok)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(rows: usize) -> RecordBatch {
+        let schema = text_schema(["note".to_string()]);
+        let col: ArrayRef = Arc::new(arrow::array::StringArray::from(vec!["x".repeat(100); rows]));
+        RecordBatch::try_new(schema, vec![col]).unwrap()
+    }
+
+    /// Regression: arrow's CSV writer hides the I/O error in text, and a
+    /// full disk during `screen` was reported as a bug in chipexport (exit
+    /// 4) instead of the machine's fault with "free space" (exit 5).
+    #[test]
+    fn a_full_disk_while_writing_csv_is_the_machines_fault_not_a_bug() {
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("skipped: no /dev/full on this machine");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let failed = Arc::default();
+        let file = Tracked {
+            file: full,
+            failed: Arc::clone(&failed),
+        };
+        let mut w = LedgerWriter {
+            sink: Some(Sink::Csv(Box::new(
+                arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(file),
+            ))),
+            tmp: dir.path().join(".out.csv.partial"),
+            target: dir.path().join("out.csv"),
+            failed,
+            schema: batch(1).schema(),
+            written: false,
+        };
+        let e = w.write(&batch(1000)).unwrap_err();
+        assert_eq!(e.fault(), Fault::Environment, "{e:?}");
+        assert!(e.help().contains("free space"), "{}", e.help());
+        drop(w);
+        assert!(!dir.path().join("out.csv").exists());
+    }
+
+    #[test]
+    fn a_finished_ledger_is_in_place_and_no_temporary_file_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["out.csv", "out.parquet", "out.jsonl"] {
+            let path = dir.path().join(name);
+            let b = batch(10);
+            let mut w = LedgerWriter::create(&path, b.schema()).unwrap();
+            w.write(&b).unwrap();
+            w.finish().unwrap();
+            let rows: usize = open(&path, 100)
+                .unwrap()
+                .map(|b| b.unwrap().num_rows())
+                .sum();
+            assert_eq!(rows, 10, "{name}");
+        }
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["out.csv", "out.jsonl", "out.parquet"]);
+    }
+
+    #[test]
+    fn a_ledger_of_a_header_and_no_orders_is_screened_to_a_file_with_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = batch(0);
+        for name in ["out.csv", "out.parquet"] {
+            let path = dir.path().join(name);
+            LedgerWriter::create(&path, b.schema())
+                .unwrap()
+                .finish()
+                .unwrap();
+            let r = open(&path, 100).unwrap();
+            assert_eq!(r.schema.fields().len(), 1, "{name}");
+            assert_eq!(r.map(|b| b.unwrap().num_rows()).sum::<usize>(), 0);
+        }
+    }
 }

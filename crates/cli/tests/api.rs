@@ -976,6 +976,8 @@ fn a_reviewer_confirms_a_possible_match_through_the_api_and_screenings_cite_it()
     assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
     let (_, _, text) = http(&srv.addr, "GET", "/api/v1/audit/verify", "");
     assert!(text.contains("\"intact\":true"), "{text}");
+}
+
 /// `POST /api/v1/locate` needs the token, answers as `locate verify`, and
 /// refuses a replayed batch; `locate status` then finds the verification.
 #[test]

@@ -6,6 +6,11 @@
 //! output in the same format. Uploading needs the service's token. A
 //! finished run is recorded in the decision log (kind `screen`), and the
 //! job names its entry (`decision_id`).
+//!
+//! Jobs are durable ([`crate::durable`]): an upload is acknowledged once it
+//! and the job's record are on disk; a finished job is served from its
+//! record after a restart; a job running when the service stopped is
+//! `interrupted`. Only running jobs are held in memory.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,7 +24,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use chipexport::clock::now_rfc3339;
+
 use crate::AppState;
+use crate::durable::JobBook;
 use crate::error::ApiError;
 use crate::token::{constant_time_eq, random_hex};
 
@@ -43,6 +51,13 @@ pub enum JobState {
         /// What to do about it.
         help: String,
     },
+    /// The service stopped while the job ran.
+    Interrupted {
+        /// What happened.
+        error: String,
+        /// What to do about it.
+        help: String,
+    },
 }
 
 /// A screening job.
@@ -60,11 +75,11 @@ pub struct Job {
 }
 
 impl Job {
-    fn input(&self) -> PathBuf {
+    pub(crate) fn input(&self) -> PathBuf {
         self.dir.join(format!("input.{}", ext(&self.name)))
     }
 
-    fn output(&self) -> PathBuf {
+    pub(crate) fn output(&self) -> PathBuf {
         self.dir.join(format!("screened.{}", ext(&self.name)))
     }
 
@@ -91,10 +106,12 @@ impl Job {
     }
 }
 
-/// Every job of this run of the service.
+/// The running jobs, and the records of every job.
 #[derive(Default)]
 pub struct Jobs {
-    jobs: Mutex<HashMap<String, Arc<Job>>>,
+    pub(crate) jobs: Mutex<HashMap<String, Arc<Job>>>,
+    /// The records; `None` keeps jobs in memory only (for tests).
+    pub(crate) book: Option<Arc<JobBook>>,
 }
 
 fn ext(name: &str) -> String {
@@ -152,20 +169,6 @@ fn file_name(given: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Records a finished screening in the decision log (kind `screen`: the
-/// upload's name and sha256, the output's sha256, the rule set, the
-/// summary); returns the entry's id.
-fn record(
-    state: &AppState,
-    j: &Job,
-    req: &chipexport::ledger::ScreenRequest,
-    report: &chipexport::ledger::ScreenReport,
-    rt: &tokio::runtime::Handle,
-) -> Result<i64, chipexport::Error> {
-    let entry = chipexport::audit::screen_entry(&state.app, req, &j.name, report)?;
-    Ok(rt.block_on(state.log.append(entry))?.id)
-}
-
 /// Screens a job's upload, records the run in the decision log, and
 /// records how the job ended.
 fn run(state: &AppState, j: &Job, rt: &tokio::runtime::Handle) {
@@ -180,7 +183,7 @@ fn run(state: &AppState, j: &Job, rt: &tokio::runtime::Handle) {
     let r = state
         .app
         .screen(&req, &mut |n| j.rows_done.store(n, Ordering::Relaxed))
-        .and_then(|report| Ok((record(state, j, &req, &report, rt)?, report)));
+        .and_then(|report| Ok((crate::durable::record(state, j, &req, &report, rt)?, report)));
     let next = match r {
         Ok((decision_id, report)) => JobState::Done {
             summary: serde_json::to_value(&report.summary).unwrap_or_default(),
@@ -195,8 +198,32 @@ fn run(state: &AppState, j: &Job, rt: &tokio::runtime::Handle) {
             help: e.help().to_string(),
         },
     };
+    // The job shows its end only once the end is recorded; if it cannot
+    // be, the job shows that (and a restart finds it interrupted).
+    let next = match state.jobs.book() {
+        None => next,
+        Some(book) => {
+            let rows = j.rows_done.load(Ordering::Relaxed);
+            match book.finish(&j.id, &crate::durable::status(&next), rows, &now_rfc3339()) {
+                Ok(_) => next,
+                Err(e) => JobState::Failed {
+                    error: format!(
+                        "the job ended but its record cannot be written: {}",
+                        e.message()
+                    ),
+                    help: e.help().to_string(),
+                },
+            }
+        }
+    };
     if let Ok(mut st) = j.state.lock() {
         *st = next;
+    }
+    // Recorded: the record answers from now on, and memory is freed.
+    if state.jobs.book().is_some()
+        && let Ok(mut m) = state.jobs.jobs.lock()
+    {
+        m.remove(&j.id);
     }
 }
 
@@ -246,23 +273,15 @@ pub async fn upload(
         rows_done: AtomicU64::new(0),
         state: Mutex::new(JobState::Running),
     });
-    std::fs::create_dir_all(&job.dir)
-        .and_then(|()| std::fs::write(job.input(), &body))
-        .map_err(|e| {
-            ApiError::from(
-                chipexport::Error::environment(
-                    format!("cannot store the upload: {e}"),
-                    "check the free space in the data directory",
-                )
-                .with_source(e),
-            )
-        })?;
-    if let Ok(mut m) = s.jobs.jobs.lock() {
-        m.insert(id.clone(), job.clone());
-    }
     let (state, worker) = (s.clone(), job.clone());
     let rt = tokio::runtime::Handle::current();
-    std::thread::spawn(move || run(&state, &worker, &rt));
+    crate::durable::store_upload(&s, &job, body, move || {
+        if let Ok(mut m) = state.jobs.jobs.lock() {
+            m.insert(worker.id.clone(), worker.clone());
+        }
+        std::thread::spawn(move || run(&state, &worker, &rt));
+    })
+    .await?;
     let mut r = (StatusCode::ACCEPTED, Json(job.view())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{id}")) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -270,27 +289,12 @@ pub async fn upload(
     Ok(r)
 }
 
-fn find(s: &AppState, id: &str) -> Result<Arc<Job>, ApiError> {
-    s.jobs
-        .jobs
-        .lock()
-        .ok()
-        .and_then(|m| m.get(id).cloned())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no job `{id}`"),
-                "jobs are kept while the service runs; upload the ledger again",
-            )
-        })
-}
-
 /// `GET /api/v1/jobs/{id}`.
 pub async fn status(
     State(s): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(find(&s, &id)?.view()))
+    Ok(Json(crate::durable::find(&s, &id).await?.view()))
 }
 
 fn done(job: &Job) -> Result<(), ApiError> {
@@ -300,6 +304,14 @@ fn done(job: &Job) -> Result<(), ApiError> {
             StatusCode::CONFLICT,
             format!("job `{}` is still running", job.id),
             "poll GET /api/v1/jobs/{id} until its state is `done`",
+        )),
+        Ok(JobState::Interrupted { .. }) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "job `{}` was interrupted: the service stopped while it ran",
+                job.id
+            ),
+            "upload the ledger again",
         )),
         _ => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -314,7 +326,7 @@ pub async fn result(
     State(s): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = find(&s, &id)?;
+    let job = crate::durable::find(&s, &id).await?;
     done(&job)?;
     let path = job.output();
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
@@ -358,7 +370,7 @@ pub async fn impact(
     q: Result<Query<ImpactQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = crate::error::query(q, "?before=2025-04-01&after=2025-05-01")?;
-    let job = find(&s, &id)?;
+    let job = crate::durable::find(&s, &id).await?;
     done(&job)?;
     let date = chipexport::question::date;
     let (before, after) = (date("before", &q.before)?, date("after", &q.after)?);

@@ -14,6 +14,7 @@
 //! ([`jobs`]); endpoints that write (uploads) need the service's token.
 #![warn(missing_docs, clippy::too_many_lines)]
 
+pub mod durable;
 pub mod error;
 pub mod jobs;
 pub mod log;

@@ -70,10 +70,10 @@ function renderJob(j) {
   const total = j.summary && j.summary.rows;
   const head = el('p', { id: 'job-state', 'data-state': j.state },
     el('strong', {}, j.name || j.id), ': ',
-    running ? `screening… ${fmt(j.rows_done || 0, 0)} rows done` : j.state === 'done' ? `done, ${fmt(j.rows_done, 0)} rows screened` : `failed`);
+    running ? `screening… ${fmt(j.rows_done || 0, 0)} rows done` : j.state === 'done' ? `done, ${fmt(j.rows_done, 0)} rows screened` : j.state === 'interrupted' ? 'interrupted' : `failed`);
   const bar = running ? el('progress', { 'aria-label': 'Rows screened', ...(total ? { max: total, value: j.rows_done } : {}) }) : null;
   const parts = [head, bar];
-  if (j.state === 'failed') parts.push(errorBox({ message: j.error || 'The job failed.' }));
+  if (j.state === 'failed' || j.state === 'interrupted') parts.push(errorBox({ message: j.error || 'The job failed.', help: j.help }));
   if (j.state === 'done') {
     parts.push(summary(j.summary || {}));
     parts.push(el('p', {},

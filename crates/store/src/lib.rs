@@ -27,6 +27,9 @@ pub mod fleet;
 pub mod licences;
 mod query;
 pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent, verify_events};
+pub mod jobs;
+mod query;
+pub use jobs::{JobRecord, JobStatus, JobStore};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 
 /// The hash before the first entry.

@@ -34,6 +34,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         )
         .with_source(e)
     })?;
+    let (jobs, recovery) = chipexport_server::jobs::Jobs::open(data)?;
     let state = std::sync::Arc::new(chipexport_server::AppState {
         app: chipexport::App::embedded()?
             .with_screening_data(data)
@@ -43,7 +44,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         log_location: a.log.location(),
         data: data.clone(),
         token: token.clone(),
-        jobs: chipexport_server::jobs::Jobs::default(),
+        jobs,
         upload_limit: a.max_upload_mib.saturating_mul(1024 * 1024),
     });
     let rt = super::runtime(None)?;
@@ -57,6 +58,14 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
             "chipexport {} serving http://{bound}/?token={token}\n  open that address in a browser; the API is at http://{bound}/api/v1 (described at /api/v1/openapi.json)\n  decision log in {data_dir}; uploads need the token above (kept in {data_dir}/token); Ctrl-C stops",
             env!("CARGO_PKG_VERSION")
         );
+        if !recovery.interrupted.is_empty() || !recovery.removed.is_empty() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "  jobs: {} interrupted by the last stop (marked so), {} unacknowledged uploads removed",
+                recovery.interrupted.len(),
+                recovery.removed.len()
+            );
+        }
     }))
     .map_err(|e| {
         Error::environment(format!("cannot serve on `{addr}`: {e}"), "is the address free? try another with --addr")

@@ -100,6 +100,10 @@ fn a_ledger_is_drawn_down_in_date_order() {
         out.to_str().unwrap(),
         "--licences",
         data.to_str().unwrap(),
+        // The orders of 2025 predate the screening list in use (31 Jul
+        // 2026), so their parties cannot be screened with it; this test is
+        // about the drawdown (which matches the names to the licences).
+        "--no-parties",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let table: Vec<String> = screened(&out).iter().map(|r| r.join(" | ")).collect();
