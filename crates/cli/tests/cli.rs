@@ -10,12 +10,12 @@
 
 #[path = "cli/audit.rs"]
 mod audit;
-#[path = "cli/parties.rs"]
-mod parties;
-#[path = "cli/locate.rs"]
-mod locate;
 #[path = "cli/licences.rs"]
 mod licences;
+#[path = "cli/locate.rs"]
+mod locate;
+#[path = "cli/parties.rs"]
+mod parties;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -24,12 +24,11 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 pub mod fleet;
+pub mod jobs;
 pub mod licences;
 mod query;
-pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent, verify_events};
-pub mod jobs;
-mod query;
 pub use jobs::{JobRecord, JobStatus, JobStore};
+pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent, verify_events};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
 
 /// The hash before the first entry.

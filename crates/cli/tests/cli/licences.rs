@@ -150,6 +150,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
         out.to_str().unwrap(),
         "--licences",
         d_arg,
+        "--no-parties",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(status("A-1"), "exhausted");
