@@ -152,16 +152,8 @@ fn verification(r: &rusqlite::Row<'_>) -> rusqlite::Result<VerificationRow> {
 impl Fleet {
     /// Opens (creating as needed) the fleet tables in `dir`.
     pub fn open(dir: &Path) -> Result<Fleet, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let path = dir.join("decisions.sqlite");
+        let (conn, path) = crate::open_database(dir)?;
         let err = |e| sqlite_error(&path, DEFAULT_BUSY_TIMEOUT, e);
-        let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(DEFAULT_BUSY_TIMEOUT).map_err(err)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         Ok(Fleet { conn, path })
     }

@@ -137,18 +137,11 @@ impl JobStore {
     /// Opens (creating as needed) the jobs' table in `DIR/decisions.sqlite`,
     /// waiting at most [`DEFAULT_BUSY_TIMEOUT`] for another process's lock.
     pub fn open(dir: &Path) -> Result<JobStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let path = dir.join("decisions.sqlite");
+        let (conn, path) = crate::open_database(dir)?;
         let waited = DEFAULT_BUSY_TIMEOUT;
         let err = |e| sqlite_error(&path, waited, e);
-        let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(waited).map_err(err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-             CREATE TABLE IF NOT EXISTS jobs (
+            "CREATE TABLE IF NOT EXISTS jobs (
                  id TEXT PRIMARY KEY,
                  name TEXT NOT NULL,
                  input TEXT NOT NULL,

@@ -325,21 +325,32 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Opens (creating it and its directory as needed) the data directory's
+/// database, `DIR/decisions.sqlite`, which holds the decision log, the
+/// licence book, the jobs and the fleet: WAL journal, `synchronous = FULL`
+/// (an acknowledged write survives a crash), and a busy timeout of
+/// [`DEFAULT_BUSY_TIMEOUT`]. Each store then creates its own tables.
+pub(crate) fn open_database(dir: &Path) -> Result<(Connection, PathBuf), StoreError> {
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let path = dir.join("decisions.sqlite");
+    let err = |e| sqlite_error(&path, DEFAULT_BUSY_TIMEOUT, e);
+    let conn = Connection::open(&path).map_err(err)?;
+    conn.busy_timeout(DEFAULT_BUSY_TIMEOUT).map_err(err)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .map_err(err)?;
+    Ok((conn, path))
+}
+
 impl DecisionLog {
     /// Opens (creating and migrating as needed) the log in `dir`, with a
     /// busy timeout of [`DEFAULT_BUSY_TIMEOUT`].
     pub fn open(dir: &Path) -> Result<DecisionLog, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let path = dir.join("decisions.sqlite");
+        let (conn, path) = open_database(dir)?;
         let waited = DEFAULT_BUSY_TIMEOUT;
         let err = |e| sqlite_error(&path, waited, e);
-        let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(waited).map_err(err)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            .map_err(err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err)?;

@@ -101,18 +101,11 @@ impl LicenceBook {
     /// Opens (creating as needed) the book in `dir`'s database, with a busy
     /// timeout of [`DEFAULT_BUSY_TIMEOUT`].
     pub fn open(dir: &Path) -> Result<LicenceBook, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let path = dir.join("decisions.sqlite");
+        let (conn, path) = crate::open_database(dir)?;
         let waited = DEFAULT_BUSY_TIMEOUT;
         let err = |e| sqlite_error(&path, waited, e);
-        let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(waited).map_err(err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-             BEGIN IMMEDIATE;
+            "BEGIN IMMEDIATE;
              CREATE TABLE IF NOT EXISTS licence_events (
                  id INTEGER PRIMARY KEY,
                  recorded_at TEXT NOT NULL,
