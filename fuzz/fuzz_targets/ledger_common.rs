@@ -39,6 +39,8 @@ pub fn screen(ext: &str, bytes: &[u8]) {
         on: None,
         mode: chipexport::Mode::Enforced,
         with_packs: Vec::new(),
+        // Screen the names in `customer`, `end_user` and `consignee` too.
+        parties: true,
     };
     match app().screen(&req, &mut |_| {}) {
         Ok(report) => {
