@@ -15,6 +15,17 @@ fn app() -> &'static App {
     APP.get_or_init(|| App::embedded().expect("the embedded rules load"))
 }
 
+/// A data directory for the routes that write (one per process).
+fn scratch() -> std::path::PathBuf {
+    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("chipexport-fuzz-http-{}", std::process::id()));
+        std::fs::create_dir_all(&d).expect("the scratch directory is made");
+        d
+    })
+    .clone()
+}
+
 /// Serialises an answer, or checks that an error is not a bug.
 fn answered<T: serde::Serialize>(r: chipexport::Result<T>) {
     match r {
@@ -31,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let today = chipexport_domain::parse_date("2026-11-29").expect("a date");
     let app = app();
-    match route % 6 {
+    match route % 9 {
         0 => {
             if let Ok(req) = serde_json::from_slice::<chipexport::CheckRequest>(body) {
                 match app.check(&req, today) {
@@ -58,6 +69,29 @@ fuzz_target!(|data: &[u8]| {
         4 => {
             if let Ok(req) = serde_json::from_slice::<chipexport::parties::ScreenRequest>(body) {
                 answered(app.screen_party(&req, today));
+            }
+        }
+        5 => {
+            // POST /api/v1/licences/drawdown, against an empty licence book.
+            if let Ok(req) = serde_json::from_slice::<chipexport::licences::DrawdownRequest>(body) {
+                answered(app.licence_drawdown(&scratch(), &req, "2026-11-29T00:00:00Z"));
+            }
+        }
+        6 => {
+            // POST /api/v1/parties/review: the entry it would record.
+            if let Ok(req) = serde_json::from_slice::<chipexport::reviews::ReviewRequest>(body) {
+                answered(app.review_entry(&req, today).map(|(e, _)| e.request));
+            }
+        }
+        7 => {
+            // POST /api/v1/locate, against an empty fleet record.
+            if let Ok(req) = serde_json::from_slice::<chipexport::locate::VerifyRequest>(body) {
+                let log = chipexport::audit::LogLocation {
+                    data: scratch(),
+                    database_url: None,
+                };
+                let now = "2026-11-29T10:05:00Z".parse().expect("a time");
+                answered(chipexport::locate::verify(&scratch(), &log, &req, now));
             }
         }
         _ => {
