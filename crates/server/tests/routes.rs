@@ -20,6 +20,9 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "routes/licences.rs"]
+mod licences;
+
 struct Service {
     router: Router,
     data: std::path::PathBuf,

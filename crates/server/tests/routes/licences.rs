@@ -1,57 +1,16 @@
 //! The licence routes in-process: recording a licence (token, located
 //! errors), concurrent drawdowns that never overdraw, the report's totals.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chipexport::audit::LogLocation;
-use chipexport::{App, Clock, Date};
-use chipexport_server::{AppState, LogWriter, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const LICENCE: &str = include_str!("../../../data/licences/examples/h20-alibaba-cloud.toml");
+use super::service;
 
-struct Service {
-    router: Router,
-    data: std::path::PathBuf,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
-
-fn service(name: &str) -> Service {
-    let data =
-        std::env::temp_dir().join(format!("chipexport-licences-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let at = LogLocation::dir(&data);
-    let state = Arc::new(AppState {
-        app: App::embedded().unwrap(),
-        clock: Clock::Fixed(Date::constant(2026, 11, 29)),
-        log: LogWriter::start(at.open().unwrap()),
-        log_location: at,
-        data: data.clone(),
-        token: "test-token".into(),
-        jobs: chipexport_server::jobs::Jobs::default(),
-        upload_limit: 1 << 20,
-    });
-    Service {
-        router: router(state),
-        data,
-    }
-}
+const LICENCE: &str = include_str!("../../../../data/licences/examples/h20-alibaba-cloud.toml");
 
 async fn call(
     r: &Router,
