@@ -248,6 +248,12 @@ pub struct CheckWithLicence<'a> {
     pub licence: Option<LicenceTerms>,
     /// Why no licence covers it, or why each other licence does not.
     pub licence_reasons: Vec<String>,
+    /// The location-verification conditions of the decision and of the
+    /// licence, each met or not by the fleet's verifications
+    /// ([`crate::locate::conditions::for_check`]); left out when there are
+    /// none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub location_verification: Vec<crate::locate::conditions::ConditionStatus>,
 }
 
 fn facts_of(spec: &chipexport_domain::ChipSpec, m: &chipexport_domain::Metrics) -> ItemFacts {

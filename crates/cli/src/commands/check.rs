@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chipexport::Result;
+use chipexport::locate::conditions::{ConditionStatus, for_check};
 use chipexport::logged::Annotation;
 use chipexport_rules::{LicenseStatus, explain};
 
@@ -58,6 +59,13 @@ pub struct Args {
     /// left) or `licence: null` with `licence_reasons`.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// With --data: the chip's serial, registered in that directory's
+    /// fleet (`locate register`). Location-verification conditions (the
+    /// Chip Security Act's, when the bill is chosen, and the covering
+    /// licence's) are then judged on this chip's latest verification within
+    /// the licence's period; without it, on any chip of the licence.
+    #[arg(long, requires = "data", value_name = "SERIAL")]
+    serial: Option<String>,
 }
 
 /// Runs `check`.
@@ -86,19 +94,29 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
     let licence = match &a.data {
-        Some(dir) => Some(app.licence_for_check(dir, &c, &a.question.ask())?),
+        Some(dir) => {
+            let l = app.licence_for_check(dir, &c, &a.question.ask())?;
+            let number = l.0.as_ref().map(|t| t.number.as_str());
+            let located = for_check(dir, &c, number, a.serial.as_deref())?;
+            Some((l, located))
+        }
         None => None,
     };
     let text = match (ctx.format, licence) {
-        (OutFormat::Json, Some((licence, licence_reasons))) => {
+        (OutFormat::Json, Some(((licence, licence_reasons), location_verification))) => {
             json(&chipexport::licences::CheckWithLicence {
                 answer: c.answer(),
                 licence,
                 licence_reasons,
+                location_verification,
             })?
         }
-        (OutFormat::Table, Some(l)) => {
-            format!("{}\n{}", table(a, d, &name, &app), licence_text(&l))
+        (OutFormat::Table, Some((l, located))) => {
+            let mut t = format!("{}\n{}", table(a, d, &name, &app), licence_text(&l));
+            if !located.is_empty() {
+                t.push_str(&location_text(&located));
+            }
+            t
         }
         (format, None) => match format {
             OutFormat::Json => json(&c.answer())?,
@@ -147,6 +165,42 @@ fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<Stri
     }
     for w in why {
         o.push_str(&format!("  {w}\n"));
+    }
+    o
+}
+
+/// The location-verification conditions, each met or not, with the
+/// verification that decided it.
+fn location_text(cs: &[ConditionStatus]) -> String {
+    let mut o = String::from("LOCATION VERIFICATION\n");
+    for c in cs {
+        o.push_str(&format!(
+            "  {}: {} ({})\n",
+            c.rule,
+            if c.met { "met" } else { "NOT MET" },
+            c.instrument
+        ));
+        if let Some(t) = &c.text {
+            o.push_str(&format!("    condition: {t}\n"));
+        }
+        if let Some(p) = &c.period {
+            o.push_str(&format!("    period: {p}\n"));
+        }
+        o.push_str(&format!("    {}\n", c.reason));
+        if let Some(v) = c.status.as_ref().and_then(|s| s.latest.as_ref()) {
+            o.push_str(&format!(
+                "    latest: chip {} (licence {}): {} ({}), decision {}\n",
+                v.serial,
+                v.licence,
+                v.outcome,
+                if v.countries.is_empty() {
+                    "-".into()
+                } else {
+                    v.countries.join(", ")
+                },
+                v.logged
+            ));
+        }
     }
     o
 }

@@ -95,3 +95,79 @@ fn locate_simulate_is_deterministic() {
     assert_eq!(a.stdout, run(&args).stdout);
     insta::assert_snapshot!("locate_simulate", a.stdout);
 }
+
+/// `check --data DIR --serial SN`: the Chip Security Act's condition (the
+/// bill chosen with --with-pack) is judged on the chip's latest
+/// verification up to the question's date.
+#[test]
+fn check_judges_the_location_condition_on_the_named_chip() {
+    let data = std::env::temp_dir().join(format!("chipexport-locate-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let data = data.to_str().unwrap().to_string();
+    let reg = run(&[
+        "locate",
+        "register",
+        &format!("{EX}/fleet.toml"),
+        "--data",
+        &data,
+    ]);
+    assert_eq!(reg.code, 0, "{}", reg.stderr);
+    let check = |format: &str| {
+        let o = run(&[
+            "check",
+            "--chip",
+            "H100",
+            "--to",
+            "SG",
+            "--on",
+            "2026-11-29",
+            "--with-pack",
+            "us-2025-05-15-chip-security-act",
+            "--data",
+            &data,
+            "--serial",
+            "SN-SG-0001",
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        o.stdout.replace(&data, "DATA")
+    };
+    let section = |t: String| t[t.find("LOCATION VERIFICATION").unwrap()..].to_string();
+    let before = section(check("table"));
+    assert!(before.contains("NOT MET"), "{before}");
+    let verified = run(&[
+        "locate",
+        "verify",
+        &format!("{EX}/sg-verified.jsonl"),
+        "--data",
+        &data,
+        "--at",
+        "2026-11-29T10:05:00Z",
+    ]);
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+    let after = section(check("table"));
+    assert!(after.contains(": met ("), "{after}");
+    insta::assert_snapshot!("check_location_not_met", before);
+    insta::assert_snapshot!("check_location_met", after);
+    let j: serde_json::Value = serde_json::from_str(&check("json")).unwrap();
+    let lv = &j["location_verification"][0];
+    assert_eq!(lv["met"], true);
+    assert_eq!(
+        lv["rule"],
+        "us-2025-05-15-chip-security-act#location-verification"
+    );
+    assert_eq!(lv["status"]["latest"]["countries"][0], "SG");
+    // --serial needs a data directory.
+    let alone = run(&[
+        "check",
+        "--chip",
+        "H100",
+        "--to",
+        "SG",
+        "--serial",
+        "SN-SG-0001",
+    ]);
+    assert_eq!(alone.code, 2, "{}", alone.stderr);
+    let _ = std::fs::remove_dir_all(&data);
+}
