@@ -12,7 +12,11 @@ const WIDTH: f64 = 720.0;
 /// Raster columns of the country layer.
 const COLS: usize = 144;
 
+/// The drawing's window. Longitudes are unwrapped around `center` (the
+/// first point's), so a region across the 180th meridian (Fiji, say) is
+/// drawn as one piece rather than across the whole world.
 struct View {
+    center: f64,
     lat0: f64,
     lat1: f64,
     lon0: f64,
@@ -20,25 +24,36 @@ struct View {
     height: f64,
 }
 
+/// A longitude brought into [-180, 180).
+fn wrap(lon: f64) -> f64 {
+    (lon + 180.0).rem_euclid(360.0) - 180.0
+}
+
 impl View {
     fn around(points: &[LatLon]) -> View {
+        let center = points.first().map_or(0.0, |p| wrap(p.lon));
+        let unwrap = |lon: f64| center + wrap(lon - center);
         let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
         for p in points {
             lat0 = lat0.min(p.lat);
             lat1 = lat1.max(p.lat);
-            lon0 = lon0.min(p.lon);
-            lon1 = lon1.max(p.lon);
+            lon0 = lon0.min(unwrap(p.lon));
+            lon1 = lon1.max(unwrap(p.lon));
         }
         if lat0 > lat1 {
-            (lat0, lat1, lon0, lon1) = (-60.0, 75.0, -180.0, 180.0);
+            (lat0, lat1, lon0, lon1) = (-60.0, 75.0, center - 180.0, center + 180.0);
         }
         let pad_lat = ((lat1 - lat0) * 0.15).max(0.15);
         let pad_lon = ((lon1 - lon0) * 0.15).max(0.15);
         let (lat0, lat1) = ((lat0 - pad_lat).max(-85.0), (lat1 + pad_lat).min(85.0));
-        let (lon0, lon1) = ((lon0 - pad_lon).max(-180.0), (lon1 + pad_lon).min(180.0));
+        let (lon0, lon1) = (
+            (lon0 - pad_lon).max(center - 180.0),
+            (lon1 + pad_lon).min(center + 180.0),
+        );
         let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.2);
         let height = (WIDTH * (lat1 - lat0) / ((lon1 - lon0) * k)).clamp(200.0, 720.0);
         View {
+            center,
             lat0,
             lat1,
             lon0,
@@ -49,7 +64,7 @@ impl View {
 
     fn xy(&self, p: &LatLon) -> (f64, f64) {
         (
-            (p.lon - self.lon0) / (self.lon1 - self.lon0) * WIDTH,
+            (self.center + wrap(p.lon - self.center) - self.lon0) / (self.lon1 - self.lon0) * WIDTH,
             (self.lat1 - p.lat) / (self.lat1 - self.lat0) * self.height,
         )
     }
@@ -117,7 +132,9 @@ pub fn svg(v: &Verdict) -> String {
                 .then(|| {
                     country_at(&LatLon {
                         lat,
-                        lon: view.lon0 + (c as f64 + 0.5) / COLS as f64 * (view.lon1 - view.lon0),
+                        lon: wrap(
+                            view.lon0 + (c as f64 + 0.5) / COLS as f64 * (view.lon1 - view.lon0),
+                        ),
                     })
                 })
                 .flatten();
@@ -191,4 +208,45 @@ pub fn svg(v: &Verdict) -> String {
         }
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_across_the_180th_meridian_is_narrow_and_holds_its_points() {
+        // Suva (Fiji) and a landmark just east of the meridian.
+        let pts = [
+            LatLon {
+                lat: -18.14,
+                lon: 178.44,
+            },
+            LatLon {
+                lat: -16.5,
+                lon: -179.9,
+            },
+        ];
+        let v = View::around(&pts);
+        assert!(v.lon1 - v.lon0 < 5.0, "{} .. {}", v.lon0, v.lon1);
+        for p in &pts {
+            let (x, y) = v.xy(p);
+            assert!(
+                (0.0..=WIDTH).contains(&x) && (0.0..=v.height).contains(&y),
+                "{x}, {y}"
+            );
+        }
+        assert!(
+            v.xy(&pts[1]).0 > v.xy(&pts[0]).0,
+            "east of the meridian is drawn east"
+        );
+        // Singapore's window is unchanged by the unwrapping.
+        let sg = View::around(&[LatLon {
+            lat: 1.335,
+            lon: 103.888,
+        }]);
+        assert!(sg.lon0 < 103.888 && 103.888 < sg.lon1);
+        assert_eq!(wrap(180.0), -180.0);
+        assert_eq!(wrap(-190.0), 170.0);
+    }
 }
