@@ -86,6 +86,48 @@ impl miette::Diagnostic for LookupError {
 pub struct Catalog {
     /// Every entry, sorted by id.
     pub entries: Vec<Entry>,
+    /// Each entry's names compacted ([`norm`]), in the order of `entries`:
+    /// computed once at load, so a lookup folds only the query.
+    keys: Vec<Keys>,
+}
+
+/// An entry's names as a lookup compares them: compacted.
+#[derive(Debug, Clone)]
+struct Keys {
+    id: String,
+    /// The aliases, each with its compacted form.
+    aliases: Vec<(String, String)>,
+    name: String,
+    /// `vendor model` for each of the vendor's forms, with its compacted
+    /// form.
+    vendor_models: Vec<(String, String)>,
+    vendor: Option<String>,
+}
+
+impl Keys {
+    fn of(e: &Entry) -> Keys {
+        let pair = |n: String| {
+            let k = norm(&n);
+            (n, k)
+        };
+        Keys {
+            id: norm(&e.id),
+            aliases: e.spec.aliases.iter().cloned().map(pair).collect(),
+            name: norm(&e.spec.name),
+            vendor_models: e
+                .spec
+                .vendor
+                .as_deref()
+                .map(|v| {
+                    vendor_forms(v)
+                        .into_iter()
+                        .map(|v| pair(format!("{v} {}", e.spec.name)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            vendor: e.spec.vendor.as_deref().map(norm),
+        }
+    }
 }
 
 /// How a lookup found its entry.
@@ -343,7 +385,8 @@ impl Catalog {
         }
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         if errors.is_empty() {
-            Ok(Catalog { entries })
+            let keys = entries.iter().map(Keys::of).collect();
+            Ok(Catalog { entries, keys })
         } else {
             Err(errors)
         }
@@ -409,17 +452,23 @@ impl Catalog {
         if q.is_empty() {
             return Err(self.not_found(given));
         }
-        if let Some(e) = self.entries.iter().find(|e| norm(&e.id) == q) {
+        if let Some((e, _)) = self.keyed().find(|(_, k)| k.id == q) {
             return Ok(resolution(e, MatchedBy::Id, &e.id));
         }
-        let hits: Vec<(&Entry, MatchedBy, String)> = self
-            .entries
-            .iter()
-            .filter_map(|e| Catalog::name_match(e, &q).map(|(by, n)| (e, by, n)))
+        let hits: Vec<(usize, MatchedBy, String)> = self
+            .keyed()
+            .enumerate()
+            .filter_map(|(i, (e, k))| Catalog::name_match(e, k, &q).map(|(by, n)| (i, by, n)))
             .collect();
-        let mut fits: Vec<&Entry> = hits.iter().map(|(e, _, _)| *e).collect();
-        for (e, by, name) in &hits {
-            for s in self.siblings(e) {
+        let mut fits: Vec<&Entry> = hits
+            .iter()
+            .filter_map(|(i, _, _)| self.entries.get(*i))
+            .collect();
+        for (i, by, name) in &hits {
+            let Some(e) = self.entries.get(*i) else {
+                continue;
+            };
+            for s in self.siblings(*i) {
                 let fits_s = *by != MatchedBy::Alias || alias_fits(name, e, s);
                 if fits_s && !fits.iter().any(|x| x.id == s.id) {
                     fits.push(s);
@@ -429,7 +478,7 @@ impl Catalog {
         fits.sort_by(|a, b| a.id.cmp(&b.id));
         let hit_of = |e: &Entry| {
             hits.iter()
-                .find(|(h, _, _)| h.id == e.id)
+                .find(|(h, _, _)| self.entries.get(*h).is_some_and(|h| h.id == e.id))
                 .map_or((MatchedBy::Alias, e.spec.name.clone()), |(_, by, n)| {
                     (*by, n.clone())
                 })
@@ -474,30 +523,37 @@ impl Catalog {
         }
     }
 
-    /// How `e` has the name `q` (compacted): an alias, the model name, or
-    /// vendor plus model name, in that order, with the catalog's spelling.
-    fn name_match(e: &Entry, q: &str) -> Option<(MatchedBy, String)> {
-        if let Some(a) = e.spec.aliases.iter().find(|a| norm(a) == q) {
-            return Some((MatchedBy::Alias, a.clone()));
-        }
-        if norm(&e.spec.name) == q {
-            return Some((MatchedBy::ModelName, e.spec.name.clone()));
-        }
-        let vendor = e.spec.vendor.as_deref()?;
-        vendor_forms(vendor)
-            .into_iter()
-            .map(|v| format!("{v} {}", e.spec.name))
-            .find(|n| norm(n) == q)
-            .map(|n| (MatchedBy::VendorModel, n))
+    /// Each entry with its compacted names.
+    fn keyed(&self) -> impl Iterator<Item = (&Entry, &Keys)> {
+        self.entries.iter().zip(&self.keys)
     }
 
-    /// The other entries of `e`'s model: the same vendor and model name.
-    fn siblings<'s>(&'s self, e: &'s Entry) -> impl Iterator<Item = &'s Entry> + 's {
-        self.entries.iter().filter(move |s| {
-            s.id != e.id
-                && norm(&s.spec.name) == norm(&e.spec.name)
-                && s.spec.vendor.as_deref().map(norm) == e.spec.vendor.as_deref().map(norm)
-        })
+    /// How entry `e`, of keys `k`, has the name `q` (compacted): an alias,
+    /// the model name, or vendor plus model name, in that order, with the
+    /// catalog's spelling.
+    fn name_match(e: &Entry, k: &Keys, q: &str) -> Option<(MatchedBy, String)> {
+        if let Some((a, _)) = k.aliases.iter().find(|(_, n)| n == q) {
+            return Some((MatchedBy::Alias, a.clone()));
+        }
+        if k.name == q {
+            return Some((MatchedBy::ModelName, e.spec.name.clone()));
+        }
+        k.vendor_models
+            .iter()
+            .find(|(_, n)| n == q)
+            .map(|(n, _)| (MatchedBy::VendorModel, n.clone()))
+    }
+
+    /// The other entries of entry `i`'s model: the same vendor and model
+    /// name.
+    fn siblings(&self, i: usize) -> impl Iterator<Item = &Entry> + '_ {
+        let own = self.keys.get(i);
+        self.keyed()
+            .enumerate()
+            .filter(move |(j, (_, k))| {
+                *j != i && own.is_some_and(|o| o.name == k.name && o.vendor == k.vendor)
+            })
+            .map(|(_, (s, _))| s)
     }
 
     /// The error for a name that matches nothing, with the nearest names:
