@@ -3,7 +3,7 @@
 use chipexport_domain::{ChipSpec, Confidence, Country, Date, Metrics};
 use serde::Serialize;
 
-use crate::expr::{self, Atom, CmpOp, Expr, Lit};
+use crate::expr::{self, CmpOp, Expr, Lit};
 use crate::facts::{Fact, Facts, ItemFacts};
 use crate::pack::{Outcome, Rule, Slot};
 use crate::provision::{Provision, Terms};
@@ -1023,13 +1023,8 @@ fn deciding_facts(undetermined: &[Undetermined]) -> Vec<String> {
 }
 
 pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
-    let mut atoms: Vec<Atom> = Vec::new();
-    expr::atoms(&r.predicate, facts, &mut atoms);
-    let evidence = atoms
-        .into_iter()
-        .filter(|a| a.holds == Some(true))
-        .map(|a| format!("{} ({})", a.test, a.actual))
-        .collect();
+    let mut evidence = Vec::new();
+    expr::holding_atoms(&r.predicate, &r.atom_tests, facts, &mut evidence);
     let p = rs.pack_of(r);
     Reason {
         rule: r.id.clone(),

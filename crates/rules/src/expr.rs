@@ -852,39 +852,78 @@ pub struct Atom {
 
 /// The atomic tests of a predicate with the facts' values.
 pub fn atoms(e: &Expr, facts: &Facts<'_>, out: &mut Vec<Atom>) {
+    each_atom(e, &mut |a| {
+        out.push(Atom {
+            test: render(a),
+            actual: actual(a, facts),
+            holds: eval_bool(a, facts),
+        });
+    });
+}
+
+/// The atomic tests of a predicate that hold on the facts, each as
+/// `test (actual)`: what [`atoms`] gives, filtered to those that hold,
+/// without rendering the others. `tests` are the predicate's
+/// [`atom_tests`], rendered once; when they do not fit the predicate, each
+/// test is rendered here.
+pub fn holding_atoms(e: &Expr, tests: &[String], facts: &Facts<'_>, out: &mut Vec<String>) {
+    let mut n = 0;
+    each_atom(e, &mut |_| n += 1);
+    let fits = n == tests.len();
+    let mut i = 0;
+    each_atom(e, &mut |a| {
+        if eval_bool(a, facts) == Some(true) {
+            let actual = actual(a, facts);
+            match tests.get(i).filter(|_| fits) {
+                Some(t) => out.push(format!("{t} ({actual})")),
+                None => out.push(format!("{} ({actual})", render(a))),
+            }
+        }
+        i += 1;
+    });
+}
+
+/// The atomic tests of a predicate rendered, in the order [`atoms`] lists
+/// them.
+pub fn atom_tests(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    each_atom(e, &mut |a| out.push(render(a)));
+    out
+}
+
+/// Calls `f` on each atomic test of `e` (below `AND`, `OR` and `NOT`), in
+/// order.
+fn each_atom<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     match e {
         Expr::And(a, b) | Expr::Or(a, b) => {
-            atoms(a, facts, out);
-            atoms(b, facts, out);
+            each_atom(a, f);
+            each_atom(b, f);
         }
-        Expr::Not(x) => atoms(x, facts, out),
-        _ => {
-            let mut fs = Vec::new();
-            facts_of(e, &mut fs);
-            let actual = fs
-                .iter()
-                .map(|f| match e {
-                    Expr::InGroup(_, g) => format!(
-                        "{} = {} ({}in {g})",
-                        f.name(),
-                        facts.get(*f),
-                        if facts.in_group(*f, *g) == Some(true) {
-                            ""
-                        } else {
-                            "not "
-                        }
-                    ),
-                    _ => format!("{} = {}", f.name(), facts.get(*f)),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            out.push(Atom {
-                test: render(e),
-                actual,
-                holds: eval_bool(e, facts),
-            });
-        }
+        Expr::Not(x) => each_atom(x, f),
+        _ => f(e),
     }
+}
+
+/// The values of the facts an atomic test reads (`tpp = 2368`).
+fn actual(e: &Expr, facts: &Facts<'_>) -> String {
+    let mut fs = Vec::new();
+    facts_of(e, &mut fs);
+    fs.iter()
+        .map(|f| match e {
+            Expr::InGroup(_, g) => format!(
+                "{} = {} ({}in {g})",
+                f.name(),
+                facts.get(*f),
+                if facts.in_group(*f, *g) == Some(true) {
+                    ""
+                } else {
+                    "not "
+                }
+            ),
+            _ => format!("{} = {}", f.name(), facts.get(*f)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -923,6 +962,52 @@ mod tests {
             let text = format!("(tpp >= {a} OR NOT performance_density < {b}) AND destination NOT IN ('{c}') AND tpp / die_area_mm2 BETWEEN -{b} AND {a} AND in_group(end_user_hq, 'D:5') AND datacenter IS NOT NULL AND date >= DATE '2025-01-13'");
             let e = parse_predicate(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e:?}")))?;
             proptest::prop_assert_eq!(parse_predicate(&render(&e)).ok(), Some(e));
+        }
+    }
+
+    #[test]
+    fn holding_atoms_are_the_atoms_that_hold() {
+        let e = parse_predicate(
+            "tpp >= 4800 AND (in_group(destination, 'D:5') OR destination IN ('MO', 'SG')) AND NOT tpp < 1",
+        )
+        .unwrap_or_else(|e| unreachable!("{e:?}"));
+        let groups =
+            chipexport_domain::CountryGroups::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        for (tpp, to) in [(4800.0, "CN"), (100.0, "SG"), (5000.0, "DE")] {
+            let item = crate::facts::ItemFacts {
+                tpp: Some(tpp),
+                ..crate::facts::ItemFacts::default()
+            };
+            let dest =
+                chipexport_domain::Country::parse(to).unwrap_or_else(|e| unreachable!("{e}"));
+            let cn =
+                chipexport_domain::Country::parse("CN").unwrap_or_else(|e| unreachable!("{e}"));
+            let on =
+                chipexport_domain::parse_date("2025-09-01").unwrap_or_else(|e| unreachable!("{e}"));
+            let facts = Facts::new(
+                &item,
+                &groups,
+                dest,
+                cn,
+                chipexport_domain::Country::us(),
+                on,
+                None,
+                None,
+            );
+            let mut all = Vec::new();
+            atoms(&e, &facts, &mut all);
+            let want: Vec<String> = all
+                .into_iter()
+                .filter(|a| a.holds == Some(true))
+                .map(|a| format!("{} ({})", a.test, a.actual))
+                .collect();
+            let mut got = Vec::new();
+            holding_atoms(&e, &atom_tests(&e), &facts, &mut got);
+            assert_eq!(got, want, "{tpp} {to}");
+            let mut unrendered = Vec::new();
+            holding_atoms(&e, &[], &facts, &mut unrendered);
+            assert_eq!(unrendered, want, "{tpp} {to}");
+            assert!(!got.is_empty());
         }
     }
 

@@ -26,6 +26,10 @@ pub(crate) fn nearest_lines(
     // The item with one fact moved across a line; cloned once, restored
     // after each probe.
     let mut scratch = facts.item.clone();
+    // The lines listed so far, exactly: a line seen again is skipped before
+    // its text is formatted (the text comparison below still catches two
+    // thresholds that print alike).
+    let mut seen: Vec<(Fact, CmpOp, u64)> = Vec::new();
     for (ri, r) in rs.rules.iter().enumerate() {
         if !matches!(
             r.slot,
@@ -38,6 +42,9 @@ pub(crate) fn nearest_lines(
             let crate::facts::Value::Num(value) = facts.get(fact) else {
                 continue;
             };
+            if seen.contains(&(fact, op, threshold.to_bits())) {
+                continue;
+            }
             let test = format!("{} {} {}", fact.name(), op.symbol(), fmt_num(threshold));
             if out.iter().any(|(_, n)| n.test == test) {
                 continue;
@@ -76,6 +83,7 @@ pub(crate) fn nearest_lines(
                     fmt_num(gap.abs())
                 )
             };
+            seen.push((fact, op, threshold.to_bits()));
             out.push((
                 fired.contains(&ri),
                 NearestLine {

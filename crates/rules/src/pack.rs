@@ -404,6 +404,11 @@ pub struct Rule {
     /// answer".
     #[serde(skip)]
     pub thresholds: Vec<(crate::facts::Fact, crate::expr::CmpOp, f64)>,
+    /// The predicate's atomic tests rendered, in order (set when the rule
+    /// set loads): the evidence's text, rendered once rather than on every
+    /// explanation.
+    #[serde(skip)]
+    pub atom_tests: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -783,6 +788,7 @@ impl Pack {
                     note: r.note,
                     pack_idx: 0,
                     thresholds: Vec::new(),
+                    atom_tests: Vec::new(),
                 });
             }
         }

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::coverage::Coverage;
 use crate::engine::{self, Decision, Determination, Interval, Plan, Question, QuestionError};
 use crate::pack::{Pack, Rule, Slot, Status};
-use crate::sat;
 use crate::vocabulary::Vocabulary;
+use crate::{expr, sat};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_packs.rs"));
@@ -166,6 +166,7 @@ impl RuleSet {
                 p.rules.iter().cloned().map(move |mut r| {
                     r.pack_idx = pi;
                     engine::numeric_atoms(&r.predicate, &mut r.thresholds);
+                    r.atom_tests = expr::atom_tests(&r.predicate);
                     r
                 })
             })
