@@ -17,6 +17,12 @@ use clap::Parser;
 
 use crate::cli::{Cli, ErrorFormat};
 
+/// mimalloc instead of the system allocator: explanations, answers and
+/// ledgers allocate many small strings, and glibc's malloc was a fifth of
+/// the service's CPU time (see bench/RESULTS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn report(e: &Error, fmt: ErrorFormat) {
     let mut err = std::io::stderr().lock();
     if fmt == ErrorFormat::Json {
