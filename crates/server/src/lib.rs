@@ -14,6 +14,7 @@
 //! ([`jobs`]); endpoints that write (uploads) need the service's token.
 #![warn(missing_docs, clippy::too_many_lines)]
 
+pub mod answers;
 pub mod durable;
 pub mod error;
 pub mod jobs;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub jobs: jobs::Jobs,
     /// The largest upload accepted, in bytes.
     pub upload_limit: usize,
+    /// Answers to item questions, kept (see [`answers`]).
+    pub answers: answers::Answers,
 }
 
 /// Every API route: (method, path, what it does), as the OpenAPI document

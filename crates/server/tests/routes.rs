@@ -48,6 +48,7 @@ fn service(name: &str) -> Service {
         token: "test-token".into(),
         jobs: chipexport_server::jobs::Jobs::default(),
         upload_limit: 1 << 20,
+        answers: chipexport_server::answers::Answers::default(),
     });
     Service {
         router: router(state),
@@ -318,6 +319,40 @@ async fn a_get_check_answers_as_post_and_logs_nothing() {
     ] {
         let (st, v) = call(&s, "GET", path, "").await;
         insta::assert_json_snapshot!(format!("get_check_{name}"), (st.as_u16(), v));
+    }
+}
+
+/// A question asked again is answered from the kept answer: the same body
+/// as when it was decided, each ask logged with its own annotation, and
+/// the replay of each log entry agrees.
+#[tokio::test]
+async fn a_repeated_question_gets_the_kept_answer_and_is_logged_each_time() {
+    let s = service("kept");
+    let ask = |reviewer: &str| {
+        format!(r#"{{"chip": "H20", "to": "CN", "on": "2025-09-01", "reviewer": "{reviewer}"}}"#)
+    };
+    let (st, h1, first) = call_with_headers(&s, "POST", "/api/v1/check", &ask("ana")).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, h2, again) = call_with_headers(&s, "POST", "/api/v1/check", &ask("bo")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(first, again);
+    let id = |h: &axum::http::HeaderMap| h["x-decision-id"].to_str().unwrap().to_string();
+    assert_ne!(id(&h1), id(&h2));
+    // A fresh service decides it anew, to the same answer.
+    let fresh = service("kept-fresh");
+    let (_, anew) = call(&fresh, "POST", "/api/v1/check", &ask("cy")).await;
+    assert_eq!(first, anew);
+    for (h, reviewer) in [(&h1, "ana"), (&h2, "bo")] {
+        let (st, e) = call(&s, "GET", &format!("/api/v1/audit/{}", id(h)), "").await;
+        assert_eq!(st, StatusCode::OK, "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!(r#""reviewer":"{reviewer}""#)),
+            "{e}"
+        );
+        let (st, r) = call(&s, "GET", &format!("/api/v1/audit/{}/replay", id(h)), "").await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["same"], true, "{r}");
     }
 }
 

@@ -46,6 +46,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         token: token.clone(),
         jobs,
         upload_limit: a.max_upload_mib.saturating_mul(1024 * 1024),
+        answers: chipexport_server::answers::Answers::default(),
     });
     let rt = super::runtime(None)?;
     let data_dir = data.display().to_string();

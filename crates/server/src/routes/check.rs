@@ -7,28 +7,54 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chipexport::CheckRequest;
 use chipexport::timeline::TimelineRequest;
 
 use super::json;
 use crate::AppState;
+use crate::answers::{Answer, Answers};
 use crate::error::{ApiError, body, query};
 
 /// `POST /api/v1/check`: the CLI's check options as JSON, plus the
 /// optional `reviewer`, `order_ref` and `note` kept in the log; the answer
 /// of `check --format json`. The decision is logged before the reply; its
-/// id is in `X-Decision-Id`.
+/// id is in `X-Decision-Id`. A question without parties or owners is
+/// decided once and its answer kept ([`crate::answers`]).
 pub async fn check(
     State(s): State<Arc<AppState>>,
     req: Result<Json<CheckRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
-    let c = s.app.check(&req, s.clock.today())?;
+    let today = s.clock.today();
+    let key = Answers::key(&req, today);
+    let answer = match key.as_deref().and_then(|k| s.answers.get(k)) {
+        Some(kept) => kept,
+        None => {
+            let checked = s.app.check(&req, today)?;
+            let body = serde_json::to_vec(&checked.answer())
+                .map_err(|e| ApiError::bug(format!("cannot serialise the answer: {e}")))?;
+            let a = Arc::new(Answer {
+                checked,
+                body: body.into(),
+            });
+            if let Some(k) = key {
+                s.answers.put(k, Arc::clone(&a));
+            }
+            a
+        }
+    };
     // The log keeps the outcome record (as `check --log` does); the caller
-    // gets the whole answer, serialised once.
-    let entry = chipexport::audit::check_entry(&s.app, &c, &req.annotation)?;
-    let mut resp = json(&c.answer())?;
+    // gets the whole answer, serialised once per question.
+    let entry = chipexport::audit::check_entry(&s.app, &answer.checked, &req.annotation)?;
+    let mut resp = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        answer.body.clone(),
+    )
+        .into_response();
     let logged = s.log.append(entry).await?;
     if let Ok(v) = HeaderValue::from_str(&logged.id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);
