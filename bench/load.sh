@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Load test of POST /api/v1/check on loopback with wrk (Debian package).
+# Load test of POST /api/v1/check on loopback with wrk (Debian package), every
+# decision logged durably: one fixed question (answered from the service's
+# kept answers after the first) and mixed questions (bench/check-mixed.lua:
+# ~170k chip x destination x date combinations, nearly all decided anew), at
+# CONNECTIONS and at 64 connections.
 # Usage: bench/load.sh [SECONDS] [CONNECTIONS]. Bounded in time; loopback only.
+# BIN=path/to/chipexport measures another build (e.g. an older one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-20}
 CONNS=${2:-16}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet -p chipexport-cli
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet -p chipexport-cli
+  BIN=${CARGO_TARGET_DIR:-target}/release/chipexport
+fi
 DATA=$(mktemp -d)
 # Port 0: the system picks a free port, which serve prints.
-target/release/chipexport serve --addr 127.0.0.1:0 --data "$DATA" 2>"$DATA/serve.log" &
+"$BIN" serve --addr 127.0.0.1:0 --data "$DATA" 2>"$DATA/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 ADDR=
@@ -18,5 +26,10 @@ for _ in $(seq 50); do
   [ -n "$ADDR" ] && curl -sf -o /dev/null "$ADDR/api/v1" && break
   sleep 0.1
 done
-wrk -t 2 -c "$CONNS" -d "${SECS}s" --latency -s bench/check.lua "$ADDR/api/v1/check" | tail -1
-echo "decisions logged: $(target/release/chipexport audit verify --data "$DATA")"
+for c in "$CONNS" 64; do
+  for script in check check-mixed; do
+    printf '%-12s %3s connections: ' "$script" "$c"
+    wrk -t 2 -c "$c" -d "${SECS}s" --latency -s "bench/$script.lua" "$ADDR/api/v1/check" | tail -1
+  done
+done
+echo "decisions logged: $("$BIN" audit verify --data "$DATA")"
