@@ -102,6 +102,10 @@ pub struct AuditEntry {
     /// Why the entry's request could not be read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// Another kind's entry in a few words: a reviewer's decision on a
+    /// possible match (`party_review`), a location verdict (`locate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// One entry in full.
@@ -135,6 +139,42 @@ fn json_or_text(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string()))
 }
 
+/// A `party_review` or `locate` entry in a few words, from what it
+/// recorded; `None` for another kind, or when the fields are not there.
+fn about(kind: &str, request: &serde_json::Value, response: &serde_json::Value) -> Option<String> {
+    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+    match kind {
+        crate::reviews::KIND => {
+            let mut out = format!("{} {}", s(request, "action")?, s(request, "name")?);
+            if let Some(id) = s(request, "entry_id") {
+                out.push_str(&format!(" ~ {id}"));
+                if let Some(list) = s(response, "entry_list") {
+                    out.push_str(&format!(" ({list})"));
+                }
+            }
+            Some(out)
+        }
+        "locate" => {
+            let countries: Vec<&str> = response
+                .get("countries")
+                .and_then(|c| c.as_array())
+                .map(|a| a.iter().filter_map(|c| c.as_str()).collect())
+                .unwrap_or_default();
+            let mut out = format!("chip {}: {}", s(response, "chip")?, s(response, "outcome")?);
+            match countries.len() {
+                0 => {}
+                n if n > 4 => out.push_str(&format!(
+                    " ({}, … {n} countries)",
+                    countries.get(..4).unwrap_or_default().join(", ")
+                )),
+                _ => out.push_str(&format!(" ({})", countries.join(", "))),
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 /// An entry read: in short and in full.
 fn read(e: LogEntry) -> AuditEntryDetail {
     let response = json_or_text(&e.response);
@@ -149,6 +189,7 @@ fn read(e: LogEntry) -> AuditEntryDetail {
         rule_set_hash: e.rule_set_hash,
         hash: e.hash,
         unreadable: None,
+        about: None,
     };
     let (mut version, mut extra_packs, mut request) = (None, Vec::new(), json_or_text(&e.request));
     match entry.kind.as_str() {
@@ -183,7 +224,7 @@ fn read(e: LogEntry) -> AuditEntryDetail {
             }
             Err(err) => entry.unreadable = Some(err.message().to_string()),
         },
-        _ => {}
+        kind => entry.about = about(kind, &request, &response),
     }
     AuditEntryDetail {
         entry,

@@ -188,7 +188,11 @@ fn summary(e: &AuditEntry) -> (String, String) {
     let question = match (&e.question, &e.screen) {
         (Some(q), _) => format!("{} to {} on {}", q.chip, q.destination, q.on),
         (None, Some(s)) => format!("ledger {}", s.input),
-        (None, None) => e.unreadable.clone().unwrap_or_default(),
+        (None, None) => e
+            .about
+            .clone()
+            .or_else(|| e.unreadable.clone())
+            .unwrap_or_default(),
     };
     let outcome = match (&e.outcome, &e.screen) {
         (Some(o), _) => {

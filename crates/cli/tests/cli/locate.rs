@@ -75,6 +75,18 @@ fn locate_verify_the_shipped_examples() {
     assert!(status.stdout.contains("not met"), "{}", status.stdout);
     let audit = run(&["audit", "verify", "--data", &data]);
     assert_eq!(audit.code, 0, "{}", audit.stdout);
+    // The trail says what each verdict was.
+    let list = run(&["audit", "list", "--data", &data]);
+    assert!(
+        list.stdout.contains("chip SN-SG-0001: verified_in (SG)"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout.contains("chip SN-SG-0001: inconsistent"),
+        "{}",
+        list.stdout
+    );
     let _ = std::fs::remove_dir_all(&data);
 }
 

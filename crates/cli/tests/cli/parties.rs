@@ -208,6 +208,13 @@ fn a_cleared_match_is_cited_in_the_ledger_from_its_date_on() {
     assert_eq!(r["log_id"], 1);
     assert_eq!(r["review"]["decided_on"], "2026-11-29");
     insta::assert_json_snapshot!("party_review_recorded", r);
+    // The trail says what was decided.
+    let list = run(&["audit", "list", "--data", d]);
+    assert!(
+        list.stdout.contains(&format!("clear {MOORE} ~ {entry} (")),
+        "{}",
+        list.stdout
+    );
     // The next screening of the name cites the decision.
     let o = run(&[
         "parties",
