@@ -1,11 +1,12 @@
 //! Export licences: recording them, matching orders and checks to them,
 //! drawing them down, and accounting for them (see `docs/licences.md`).
 //!
-//! Licences and drawdowns live in the licence book of a data directory
+//! Licences and drawdowns live in the licence book beside the decision log
 //! ([`chipexport_store::LicenceBook`]: append-only, hash-chained, in the
-//! same SQLite file as the decision log). A balance is always the sum of
+//! data directory's SQLite file, or in PostgreSQL when a
+//! [`LogLocation`] names a database URL). A balance is always the sum of
 //! the drawdowns read in the same transaction that appends a new one, so
-//! concurrent drawdowns never overdraw.
+//! concurrent drawdowns never overdraw, on either backend.
 
 pub mod changes;
 
@@ -20,6 +21,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::App;
+use crate::audit::LogLocation;
 use crate::check::Checked;
 use crate::error::{Error, Result};
 use crate::question::Ask;
@@ -50,7 +52,7 @@ impl Book {
                         e.id,
                         e.kind
                     ),
-                    "restore the data directory from a backup; `licences list` verifies the chain",
+                    "restore the licence book (the data directory or the database) from a backup; `licences list` verifies the chain",
                 )
             };
             match e.kind.as_str() {
@@ -103,13 +105,13 @@ fn intact(events: &[LicenceEvent], path: &Path) -> Result<()> {
         })
 }
 
-fn open(dir: &Path) -> Result<LicenceBook> {
-    Ok(LicenceBook::open(dir)?)
+fn open(at: &LogLocation) -> Result<LicenceBook> {
+    at.licence_book()
 }
 
-/// Reads the book, after checking its chain.
-pub fn read(dir: &Path) -> Result<Book> {
-    let mut book = open(dir)?;
+/// Reads the book at `at`, after checking its chain.
+pub fn read(at: &LogLocation) -> Result<Book> {
+    let mut book = open(at)?;
     let events = book.events(None)?;
     intact(&events, &book.path)?;
     Book::of(&events, &book.path)
@@ -122,7 +124,7 @@ pub struct Added {
     pub number: String,
     /// The event id it was recorded as.
     pub event: i64,
-    /// Where.
+    /// Where: the SQLite file, or the database URL without its password.
     pub book: PathBuf,
 }
 
@@ -269,16 +271,17 @@ fn reasons(tried: &[Tried]) -> Vec<String> {
 }
 
 impl App {
-    /// Records a licence file in `dir`'s licence book. The file is checked
-    /// first (errors located to line and key); a number already recorded
-    /// is refused (a licence is recorded once: the book is append-only).
-    pub fn licence_add(&self, dir: &Path, file: &SourceFile, now: &str) -> Result<Added> {
+    /// Records a licence file in the licence book at `at`. The file is
+    /// checked first (errors located to line and key); a number already
+    /// recorded is refused (a licence is recorded once: the book is
+    /// append-only).
+    pub fn licence_add(&self, at: &LogLocation, file: &SourceFile, now: &str) -> Result<Added> {
         let cat = self.catalog();
         let l = chipexport_licences::parse(file, &|id| cat.get(id).is_some())
             .map_err(Error::located)?;
         let body = serde_json::to_string(&l)
             .map_err(|e| Error::bug(format!("cannot serialise a licence: {e}")))?;
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let (events, ()) = book.transact(None, |seen| {
             intact(seen, &path)?;
@@ -313,11 +316,12 @@ impl App {
         })
     }
 
-    /// Draws an order down against the licences of `dir`, atomically: the
-    /// balance is read and the drawdown written in one transaction.
+    /// Draws an order down against the licences of the book at `at`,
+    /// atomically: the balance is read and the drawdown written in one
+    /// transaction that excludes every other writer.
     pub fn licence_drawdown(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         req: &DrawdownRequest,
         now: &str,
     ) -> Result<DrawdownAnswer> {
@@ -341,7 +345,7 @@ impl App {
             units: req.units,
             value: req.value,
         };
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let (events, m) = book.transact(None, |events| {
             intact(events, &path)?;
@@ -381,11 +385,11 @@ impl App {
         })
     }
 
-    /// The licence of `dir` that covers a checked question (no units drawn:
-    /// does any licence still cover it?), or why none does.
+    /// The licence of the book at `at` that covers a checked question (no
+    /// units drawn: does any licence still cover it?), or why none does.
     pub fn licence_for_check(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         c: &Checked,
         ask: &Ask,
     ) -> Result<(Option<LicenceTerms>, Vec<String>)> {
@@ -395,7 +399,7 @@ impl App {
                 vec!["no licence is required, so none is matched".into()],
             ));
         }
-        let b = read(dir)?;
+        let b = read(at)?;
         let draws = b.draws();
         let q = &c.resolved.question;
         let order = Order {
@@ -422,7 +426,10 @@ impl App {
             .collect();
         let mut why = reasons(&others);
         if b.licences.is_empty() {
-            why.push(format!("no licence is recorded in `{}`", dir.display()));
+            why.push(format!(
+                "no licence is recorded in `{}`",
+                at.describe_licences()
+            ));
         }
         Ok((
             m.applied.map(|a| LicenceTerms {
@@ -437,17 +444,17 @@ impl App {
     }
 
     /// Draws the orders of a screened ledger (`out`, screened from
-    /// `ledger`) down against the licences of `dir`, and adds the licence
-    /// columns to it. Every drawdown is recorded in one transaction.
+    /// `ledger`) down against the licences of the book at `at`, and adds the
+    /// licence columns to it. Every drawdown is recorded in one transaction.
     pub fn licence_screen(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         ledger: &Path,
         out: &Path,
         now: &str,
     ) -> Result<chipexport_batch::drawdown::DrawSummary> {
         let input = chipexport_batch::io::open(ledger, 1)?.schema;
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let cat = self.catalog();
         let (_, plan) = book.transact(None, |events| {
@@ -472,9 +479,9 @@ impl App {
     }
 }
 
-/// The licences recorded, each with its use and alerts on `today`.
-pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
-    let b = read(dir)?;
+/// The licences recorded at `at`, each with its use and alerts on `today`.
+pub fn list(at: &LogLocation, today: Date) -> Result<Vec<Summary>> {
+    let b = read(at)?;
     let draws = b.draws();
     Ok(b.licences
         .iter()
@@ -499,9 +506,10 @@ pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
         .collect())
 }
 
-/// One licence with its account and drawdowns on `today`.
-pub fn show(dir: &Path, number: &str, today: Date) -> Result<Shown> {
-    let b = read(dir)?;
+/// One licence of the book at `at` with its account and drawdowns on
+/// `today`.
+pub fn show(at: &LogLocation, number: &str, today: Date) -> Result<Shown> {
+    let b = read(at)?;
     let l = b.licence(number)?.clone();
     let account = chipexport_licences::account(&l, &b.draws(), today);
     let drawdowns = b
@@ -521,9 +529,10 @@ pub fn show(dir: &Path, number: &str, today: Date) -> Result<Shown> {
     })
 }
 
-/// Every licence's account on `today`, and the totals of all drawdowns.
-pub fn report(dir: &Path, today: Date) -> Result<Report> {
-    let b = read(dir)?;
+/// Every licence's account in the book at `at` on `today`, and the totals
+/// of all drawdowns.
+pub fn report(at: &LogLocation, today: Date) -> Result<Report> {
+    let b = read(at)?;
     let draws = b.draws();
     let licences: Vec<Account> = b
         .licences

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chipexport::Result;
+use chipexport::audit::LogLocation;
 use chipexport::logged::Annotation;
 use chipexport_rules::{LicenseStatus, explain};
 
@@ -58,6 +59,11 @@ pub struct Args {
     /// left) or `licence: null` with `licence_reasons`.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// With --data: the licence book is in PostgreSQL at this URL instead
+    /// of the directory (needs a build with `--features postgres`). The
+    /// decision log of --log stays in its directory.
+    #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
 }
 
 /// Runs `check`.
@@ -86,7 +92,10 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
     let licence = match &a.data {
-        Some(dir) => Some(app.licence_for_check(dir, &c, &a.question.ask())?),
+        Some(dir) => {
+            let at = LogLocation::dir(dir).with_database_url(a.database_url.clone());
+            Some(app.licence_for_check(&at, &c, &a.question.ask())?)
+        }
         None => None,
     };
     let text = match (ctx.format, licence) {

@@ -10,14 +10,7 @@ use chipexport::licences::{Report, Shown, Summary};
 use chipexport::{Error, Result};
 
 use super::{Ctx, Output, render};
-
-/// The data directory whose licence book is used.
-#[derive(clap::Args, Clone)]
-pub struct DataArg {
-    /// The data directory (created on first use).
-    #[arg(long, default_value = "chipexport-data")]
-    pub data: PathBuf,
-}
+use crate::args::LogArgs;
 
 /// The `licences` subcommands.
 #[derive(clap::Subcommand)]
@@ -28,19 +21,19 @@ pub enum Command {
         /// The licence file.
         file: PathBuf,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// The licences, with use and alerts.
     List {
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// One licence: its terms, lines, balance, drawdowns, what it owes.
     Show {
         /// The licence number.
         number: String,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// Every licence's account: units and value drawn, revenue share and
     /// duty owed, per licence and per month, and alerts (80/90/100% use;
@@ -51,7 +44,7 @@ pub enum Command {
         #[arg(long)]
         csv: bool,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// The licences a change of rules between two dates affects: items no
     /// longer needing a licence, and terms that conflict with the new rules.
@@ -63,7 +56,7 @@ pub enum Command {
         #[arg(long)]
         after: String,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
 }
 
@@ -74,7 +67,7 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Add { file, data } => {
             let app = chipexport::App::embedded()?;
             let f = chipexport_domain::SourceFile::read(file)?;
-            let a = app.licence_add(&data.data, &f, &chipexport::clock::now_rfc3339())?;
+            let a = app.licence_add(&data.location(), &f, &chipexport::clock::now_rfc3339())?;
             render(ctx, &a, |a| {
                 format!(
                     "recorded licence {} as event {} in {}",
@@ -84,16 +77,18 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
                 )
             })
         }
-        Command::List { data } => {
-            render(ctx, &chipexport::licences::list(&data.data, today)?, list)
-        }
+        Command::List { data } => render(
+            ctx,
+            &chipexport::licences::list(&data.location(), today)?,
+            list,
+        ),
         Command::Show { number, data } => render(
             ctx,
-            &chipexport::licences::show(&data.data, number, today)?,
+            &chipexport::licences::show(&data.location(), number, today)?,
             show,
         ),
         Command::Report { csv, data } => {
-            let r = chipexport::licences::report(&data.data, today)?;
+            let r = chipexport::licences::report(&data.location(), today)?;
             if *csv {
                 return Ok(Output::text(chipexport::licences::report_csv(&r)?));
             }
@@ -116,7 +111,7 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             }
             render(
                 ctx,
-                &app.licences_affected(&data.data, before, after)?,
+                &app.licences_affected(&data.location(), before, after)?,
                 affected,
             )
         }
@@ -272,15 +267,13 @@ fn affected(r: &Affected) -> String {
     o
 }
 
-/// What `screen --licences` drew down, in a few lines (on standard error,
+/// What `screen --licences` drew down from the book `book` (its data
+/// directory, or the PostgreSQL book), in a few lines (on standard error,
 /// beside the screening summary).
-pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, dir: &std::path::Path) -> String {
+pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, book: &str) -> String {
     let mut o = format!(
-        "licences ({}): {} orders needing a licence matched; {} units, {} USD drawn",
-        dir.display(),
-        d.matched,
-        d.units_drawn,
-        d.value_drawn
+        "licences ({book}): {} orders needing a licence matched; {} units, {} USD drawn",
+        d.matched, d.units_drawn, d.value_drawn
     );
     for (k, v) in &d.by_status {
         let _ = write!(o, "\n  {k}: {v}");

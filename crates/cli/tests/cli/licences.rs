@@ -23,21 +23,31 @@ fn example(name: &str) -> String {
     )
 }
 
-fn add_examples(data: &Path) {
+/// Records the three example licences; `db` is added to every command
+/// (`--database-url URL`, or nothing).
+fn add_examples(data: &Path, db: &[&str]) {
     for f in [
         "h20-alibaba-cloud.toml",
         "h20-tencent-2025.toml",
         "h200-bytedance.json",
     ] {
-        let o = run(&[
-            "licences",
-            "add",
-            &example(f),
-            "--data",
-            data.to_str().unwrap(),
-        ]);
+        let o = run(&with(
+            &[
+                "licences",
+                "add",
+                &example(f),
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            db,
+        ));
         assert_eq!(o.code, 0, "{f}: {}", o.stderr);
     }
+}
+
+/// `args` followed by `more`.
+fn with<'a>(args: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    args.iter().chain(more).copied().collect()
 }
 
 /// The orders, out of date order on purpose: screening takes them by ship
@@ -85,29 +95,56 @@ fn screened(path: &Path) -> Vec<Vec<String>> {
     rows
 }
 
+/// What a drawdown run gives: the screened table, the report as JSON and
+/// as CSV.
+struct Drawn {
+    table: Vec<String>,
+    report: Value,
+    csv: String,
+}
+
+/// Records the examples in `data`, screens [`LEDGER`] (written to `d`) with
+/// drawdown against them, and reports; `db` is added to every command.
+fn screen_and_report(d: &Path, data: &Path, db: &[&str]) -> Drawn {
+    add_examples(data, db);
+    let ledger = d.join("orders.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let out = d.join("screened.csv");
+    let o = run(&with(
+        &[
+            "screen",
+            ledger.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--licences",
+            data.to_str().unwrap(),
+            // The orders of 2025 predate the screening list in use (31 Jul
+            // 2026), so their parties cannot be screened with it; this test
+            // is about the drawdown (which matches the names to the
+            // licences).
+            "--no-parties",
+        ],
+        db,
+    ));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let d_arg = data.to_str().unwrap();
+    let csv = run(&with(&["licences", "report", "--csv", "--data", d_arg], db));
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    Drawn {
+        table: screened(&out).iter().map(|r| r.join(" | ")).collect(),
+        report: json(&with(&["licences", "report", "--data", d_arg], db)),
+        csv: csv.stdout,
+    }
+}
+
 #[test]
 fn a_ledger_is_drawn_down_in_date_order() {
     let d = tempdir("ledger");
     let data = d.join("data");
-    add_examples(&data);
+    let drawn = screen_and_report(&d, &data, &[]);
+    insta::assert_snapshot!("licences_screened_ledger", drawn.table.join("\n"));
     let ledger = d.join("orders.csv");
-    std::fs::write(&ledger, LEDGER).unwrap();
     let out = d.join("screened.csv");
-    let o = run(&[
-        "screen",
-        ledger.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--licences",
-        data.to_str().unwrap(),
-        // The orders of 2025 predate the screening list in use (31 Jul
-        // 2026), so their parties cannot be screened with it; this test is
-        // about the drawdown (which matches the names to the licences).
-        "--no-parties",
-    ]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let table: Vec<String> = screened(&out).iter().map(|r| r.join(" | ")).collect();
-    insta::assert_snapshot!("licences_screened_ledger", table.join("\n"));
     // Unit 10,001 (A-3, after A-1 and A-2 drew 10,000) is refused, and so
     // is T-2 under the licence that expired.
     let status = |id: &str| {
@@ -123,7 +160,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
 
     // The report's totals are the sums of the recorded drawdowns.
     let d_arg = data.to_str().unwrap();
-    let report = json(&["licences", "report", "--data", d_arg]);
+    let report = &drawn.report;
     let mut units = 0u64;
     let mut value = 0f64;
     for n in ["D1234567", "D7654321", "D2000001"] {
@@ -139,8 +176,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
     assert!((reported - value).abs() < 1e-6, "{reported} != {value}");
     // 15% of the H20 revenue drawn: 10,100 units at 12,000.
     assert_eq!(report["totals"]["revenue_share"], "18180000");
-    let csv = run(&["licences", "report", "--csv", "--data", d_arg]);
-    let all = csv.stdout.lines().last().unwrap().to_string();
+    let all = drawn.csv.lines().last().unwrap().to_string();
     assert_eq!(all, "all,total,10100,121200000,18180000,0");
     // Screening again draws nothing more from the exhausted licence.
     let o = run(&[
@@ -180,7 +216,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
 fn check_with_a_data_directory_names_the_licence_or_why_none() {
     let d = tempdir("check");
     let data = d.join("data");
-    add_examples(&data);
+    add_examples(&data, &[]);
     let d_arg = data.to_str().unwrap();
     let args = [
         "check",
@@ -312,4 +348,101 @@ fn a_rule_change_lists_the_licences_it_affects() {
     // The Russia regime of 2022: applications meet a policy of denial.
     assert_eq!(kinds("2022-01-01", "2022-05-01"), vec!["RU policy"]);
     assert_eq!(kinds("2025-09-01", "2025-09-02"), Vec::<String>::new());
+}
+
+/// A new, empty database on the test server (scripts/with-postgres starts
+/// one and sets CHIPEXPORT_TEST_DATABASE_URL); returns its URL.
+#[cfg(feature = "postgres")]
+fn fresh_database(name: &str) -> String {
+    let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL")
+        .expect("set CHIPEXPORT_TEST_DATABASE_URL (scripts/test starts a server)");
+    let base = base.trim_end_matches('/');
+    let db = format!("chipexport_cli_{name}_{}", std::process::id());
+    psql(
+        &format!("{base}/postgres"),
+        &format!("DROP DATABASE IF EXISTS {db}"),
+    );
+    psql(
+        &format!("{base}/postgres"),
+        &format!("CREATE DATABASE {db}"),
+    );
+    format!("{base}/{db}")
+}
+
+/// Runs SQL with `psql` against `url`, as a tool outside chipexport would.
+#[cfg(feature = "postgres")]
+fn psql(url: &str, sql: &str) {
+    let o = std::process::Command::new("psql")
+        .args([url, "-qc", sql])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// With `--database-url`, the licence commands, `screen --licences` and
+/// `check --data` keep the book in PostgreSQL, and answer exactly as with
+/// the book in a data directory.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_licence_book_can_live_in_postgresql() {
+    let url = fresh_database("licences");
+    let db = ["--database-url", url.as_str()];
+    let pg = tempdir("pg");
+    let pg_data = pg.join("data");
+    let on_pg = screen_and_report(&pg, &pg_data, &db);
+    // Nothing went to the data directory.
+    assert!(!pg_data.exists());
+    let sq = tempdir("pg-sqlite");
+    let sq_data = sq.join("data");
+    let on_sqlite = screen_and_report(&sq, &sq_data, &[]);
+    assert_eq!(on_pg.table, on_sqlite.table);
+    assert_eq!(on_pg.report, on_sqlite.report);
+    assert_eq!(on_pg.csv, on_sqlite.csv);
+    assert_eq!(on_pg.report["totals"]["units"], 10_100);
+
+    // A licence number is recorded once.
+    let pg_arg = pg_data.to_str().unwrap();
+    let f = example("h20-alibaba-cloud.toml");
+    let o = run(&with(&["licences", "add", &f, "--data", pg_arg], &db));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("is already recorded"), "{}", o.stderr);
+
+    // `check --data` matches against the same book.
+    let check = |data: &str, more: &[&str]| {
+        let v = json(&with(
+            &[
+                "check",
+                "--chip",
+                "H200",
+                "--to",
+                "CN",
+                "--on",
+                "2026-09-01",
+                "--end-user",
+                "Beijing Volcano Engine Technology Co., Ltd.",
+                "--data",
+                data,
+            ],
+            more,
+        ));
+        (v["licence"].clone(), v["licence_reasons"].clone())
+    };
+    let (licence, reasons) = check(pg_arg, &db);
+    assert_eq!(
+        (licence.clone(), reasons.clone()),
+        check(sq_data.to_str().unwrap(), &[])
+    );
+    assert_eq!(licence["number"], "D2000001", "{reasons}");
+    assert_eq!(licence["remaining_units"], 2000);
+
+    // A drawdown edited outside chipexport breaks the chain: the book is
+    // refused.
+    psql(
+        &url,
+        "ALTER TABLE licence_events DISABLE TRIGGER USER; \
+         UPDATE licence_events SET body = replace(body, '\"units\":6000', '\"units\":600') WHERE id = 4;",
+    );
+    let o = run(&with(&["licences", "report", "--data", pg_arg], &db));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("is broken at event 4"), "{}", o.stderr);
 }
