@@ -37,12 +37,10 @@ pub enum Command {
     },
     /// Every licence's account: units and value drawn, revenue share and
     /// duty owed, per licence and per month, and alerts (80/90/100% use;
-    /// 90/60/30 days before expiry). `--format json` for JSON.
+    /// 90/60/30 days before expiry). `--format json` for JSON; `--format
+    /// csv` for CSV (one row per licence and month, a total row per
+    /// licence, an `all` row; no alerts).
     Report {
-        /// Write the report as CSV (one row per licence and month, a total
-        /// row per licence, an `all` row) to standard output.
-        #[arg(long)]
-        csv: bool,
         #[command(flatten)]
         data: LogArgs,
     },
@@ -87,9 +85,9 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             &chipexport::licences::show(&data.location(), number, today)?,
             show,
         ),
-        Command::Report { csv, data } => {
+        Command::Report { data } => {
             let r = chipexport::licences::report(&data.location(), today)?;
-            if *csv {
+            if ctx.csv {
                 return Ok(Output::text(chipexport::licences::report_csv(&r)?));
             }
             render(ctx, &r, report)

@@ -128,7 +128,10 @@ fn screen_and_report(d: &Path, data: &Path, db: &[&str]) -> Drawn {
     ));
     assert_eq!(o.code, 0, "{}", o.stderr);
     let d_arg = data.to_str().unwrap();
-    let csv = run(&with(&["licences", "report", "--csv", "--data", d_arg], db));
+    let csv = run(&with(
+        &["licences", "report", "--format", "csv", "--data", d_arg],
+        db,
+    ));
     assert_eq!(csv.code, 0, "{}", csv.stderr);
     Drawn {
         table: screened(&out).iter().map(|r| r.join(" | ")).collect(),
@@ -176,6 +179,9 @@ fn a_ledger_is_drawn_down_in_date_order() {
     assert!((reported - value).abs() < 1e-6, "{reported} != {value}");
     // 15% of the H20 revenue drawn: 10,100 units at 12,000.
     assert_eq!(report["totals"]["revenue_share"], "18180000");
+    // The CSV report: a row per licence and month, a total per licence, and
+    // the `all` row with the same totals.
+    insta::assert_snapshot!("licences_report_csv", drawn.csv);
     let all = drawn.csv.lines().last().unwrap().to_string();
     assert_eq!(all, "all,total,10100,121200000,18180000,0");
     // Screening again draws nothing more from the exhausted licence.
@@ -348,6 +354,44 @@ fn a_rule_change_lists_the_licences_it_affects() {
     // The Russia regime of 2022: applications meet a policy of denial.
     assert_eq!(kinds("2022-01-01", "2022-05-01"), vec!["RU policy"]);
     assert_eq!(kinds("2025-09-01", "2025-09-02"), Vec::<String>::new());
+}
+
+#[test]
+fn format_csv_is_for_the_report_only_and_refused_before_anything_is_recorded() {
+    let d = tempdir("csv");
+    let d_arg = d.join("data");
+    let d_arg = d_arg.to_str().unwrap();
+    let f = example("h20-alibaba-cloud.toml");
+    for args in [
+        vec!["licences", "add", &f, "--data", d_arg],
+        vec!["licences", "list", "--data", d_arg],
+        vec!["metrics", "--chip", "H20"],
+    ] {
+        let o = run(&with(&args, &["--format", "csv"]));
+        assert_eq!(o.code, 1, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("--format csv is for `licences report` only"),
+            "{}",
+            o.stderr
+        );
+    }
+    assert_eq!(
+        json(&["licences", "list", "--data", d_arg]),
+        Value::Array(vec![])
+    );
+    // An empty book reports the `all` row alone.
+    let o = run(&["licences", "report", "--format", "csv", "--data", d_arg]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "licence,period,units,value,revenue_share_owed,duty_owed\nall,total,0,0,0,0\n"
+    );
+    // `--csv` is gone: `--format csv` says it.
+    assert_eq!(
+        run(&["licences", "report", "--csv", "--data", d_arg]).code,
+        2
+    );
 }
 
 /// A new, empty database on the test server (scripts/with-postgres starts
