@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use chipexport_domain::{Country, Date, SourceFile};
 use chipexport_licences::{
-    Account, Applied, Drawdown, ItemFacts, Licence, Order, Owed, Status, Tried,
+    Account, Applied, Drawdown, Drawdowns, ItemFacts, Licence, Order, Owed, Status, Tried,
+    UsShipments,
 };
 use chipexport_store::{LicenceBook, LicenceEvent, NewLicenceEvent};
 use rust_decimal::Decimal;
@@ -30,6 +31,10 @@ use crate::question::Ask;
 const LICENCE: &str = "licence";
 /// The kind of a drawdown event.
 const DRAWDOWN: &str = "drawdown";
+/// The kind of an event recording the holder's US shipments of a model
+/// over a period (its licence number is empty: it is about no one
+/// licence).
+const US_SHIPMENTS: &str = "us_shipments";
 
 /// A licence and its drawdowns as recorded.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +43,10 @@ pub struct Book {
     pub licences: Vec<Licence>,
     /// Every drawdown, in the order recorded, with its event id.
     pub drawdowns: Vec<(i64, String, Drawdown)>,
+    /// The holder's US shipments, in the order recorded, with their event
+    /// ids and times (a later record of a model and period corrects an
+    /// earlier one).
+    pub us_shipments: Vec<(i64, String, UsShipments)>,
 }
 
 impl Book {
@@ -64,6 +73,11 @@ impl Book {
                     e.recorded_at.clone(),
                     serde_json::from_str(&e.body).map_err(damaged)?,
                 )),
+                US_SHIPMENTS => b.us_shipments.push((
+                    e.id,
+                    e.recorded_at.clone(),
+                    serde_json::from_str(&e.body).map_err(damaged)?,
+                )),
                 _ => {}
             }
         }
@@ -72,6 +86,41 @@ impl Book {
 
     fn draws(&self) -> Vec<Drawdown> {
         self.drawdowns.iter().map(|(_, _, d)| d.clone()).collect()
+    }
+
+    /// The US shipments recorded, in the order recorded.
+    fn us(&self) -> Vec<UsShipments> {
+        self.us_shipments
+            .iter()
+            .map(|(_, _, u)| u.clone())
+            .collect()
+    }
+
+    /// Every US-shipments record, with the records it corrects and that
+    /// correct it.
+    fn us_records(&self) -> Vec<UsShipmentsRecord> {
+        let same = |a: &UsShipments, b: &UsShipments| {
+            chipexport_licences::same_model(&a.model, &b.model) && a.from == b.from && a.to == b.to
+        };
+        self.us_shipments
+            .iter()
+            .enumerate()
+            .map(|(i, (event, at, u))| {
+                let before = self.us_shipments.get(..i).unwrap_or(&[]);
+                let after = self.us_shipments.get(i + 1..).unwrap_or(&[]);
+                UsShipmentsRecord {
+                    event: *event,
+                    recorded_at: at.clone(),
+                    shipments: u.clone(),
+                    corrects: before
+                        .iter()
+                        .rev()
+                        .find(|(_, _, x)| same(x, u))
+                        .map(|x| x.0),
+                    corrected_by: after.iter().find(|(_, _, x)| same(x, u)).map(|x| x.0),
+                }
+            })
+            .collect()
     }
 
     fn licence(&self, number: &str) -> Result<&Licence> {
@@ -238,6 +287,42 @@ pub struct LicenceTerms {
     pub expires: Date,
     /// Its conditions, in words.
     pub conditions: Vec<String>,
+    /// Conditions that could not be checked for the question, and why (a
+    /// volume cap without US shipments recorded for its date).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<String>,
+}
+
+/// The holder's shipments of a model to US customers over a period, to
+/// record (`licences us-shipments`): the base of a volume cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsShipmentsRequest {
+    /// The model, as the catalog names it (`H200`; any case or spacing).
+    pub model: String,
+    /// The period's first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The period's last day, included, `YYYY-MM-DD`.
+    pub to: String,
+    /// Units of the model shipped to US customers in the period.
+    pub units: u64,
+}
+
+/// A record of US shipments in the licence book.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsShipmentsRecord {
+    /// Its event id in the book.
+    pub event: i64,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// The model, the period and the units.
+    #[serde(flatten)]
+    pub shipments: UsShipments,
+    /// The latest earlier record of the same model and period, which this
+    /// one corrects.
+    pub corrects: Option<i64>,
+    /// The next record of the same model and period, which corrects this
+    /// one; `None` for the record in force.
+    pub corrected_by: Option<i64>,
 }
 
 /// A check's answer with the licence that covers it.
@@ -351,11 +436,8 @@ impl App {
             intact(events, &path)?;
             let b = Book::of(events, &path)?;
             let draws = b.draws();
-            let m = chipexport_licences::determine(
-                &b.licences,
-                &|n, l| chipexport_licences::drawn(&draws, n, l),
-                &order,
-            );
+            let m =
+                chipexport_licences::determine(&b.licences, &b.us(), &Drawdowns(&draws), &order);
             let new = match &m.applied {
                 Some(a) => vec![NewLicenceEvent {
                     recorded_at: now.to_string(),
@@ -369,6 +451,7 @@ impl App {
                         units: order.units,
                         value: order.value,
                         customs_value: req.customs_value,
+                        model: Some(order.item.model.clone()),
                     })
                     .map_err(|e| Error::bug(format!("cannot serialise a drawdown: {e}")))?,
                 }],
@@ -413,11 +496,7 @@ impl App {
             units: 0,
             value: Decimal::ZERO,
         };
-        let m = chipexport_licences::determine(
-            &b.licences,
-            &|n, l| chipexport_licences::drawn(&draws, n, l),
-            &order,
-        );
+        let m = chipexport_licences::determine(&b.licences, &b.us(), &Drawdowns(&draws), &order);
         let others: Vec<Tried> = m
             .tried
             .iter()
@@ -438,6 +517,7 @@ impl App {
                 remaining_value: a.remaining_value,
                 expires: a.expires,
                 conditions: a.conditions,
+                unchecked: a.unchecked,
             }),
             why,
         ))
@@ -460,7 +540,13 @@ impl App {
         let (_, plan) = book.transact(None, |events| {
             intact(events, &path)?;
             let b = Book::of(events, &path)?;
-            let plan = chipexport_batch::drawdown::plan(out, &input, cat, &b.licences, &b.draws())?;
+            let plan = chipexport_batch::drawdown::plan(
+                out,
+                &input,
+                cat,
+                (&b.licences, &b.us()),
+                &b.draws(),
+            )?;
             let mut new = Vec::with_capacity(plan.drawdowns.len());
             for d in &plan.drawdowns {
                 new.push(NewLicenceEvent {
@@ -477,6 +563,90 @@ impl App {
         plan.write(out)?;
         Ok(summary)
     }
+}
+
+impl App {
+    /// Records the holder's shipments of a model to US customers over a
+    /// period in the licence book at `at`, for volume caps. The model must
+    /// be a catalog model (kept as the catalog names it); a later record of
+    /// the same model and period corrects an earlier one (both stay in the
+    /// book).
+    pub fn licence_us_shipments(
+        &self,
+        at: &LogLocation,
+        req: &UsShipmentsRequest,
+        now: &str,
+    ) -> Result<UsShipmentsRecord> {
+        let model = self
+            .catalog()
+            .entries
+            .iter()
+            .map(|e| &e.spec.name)
+            .find(|n| chipexport_licences::same_model(n, &req.model))
+            .ok_or_else(|| {
+                Error::input(
+                    format!("no catalog chip is the model `{}`", req.model),
+                    "give a model as `chipexport chips list` names it, such as H200",
+                )
+                .with_field("model")
+            })?
+            .clone();
+        let from = crate::question::date("from", &req.from)?;
+        let to = crate::question::date("to", &req.to)?;
+        if to < from {
+            return Err(Error::input(
+                format!("the period ends ({to}) before it starts ({from})"),
+                "give the period's first day as --from and its last as --to",
+            )
+            .with_field("to"));
+        }
+        let shipments = UsShipments {
+            model,
+            from,
+            to,
+            units: req.units,
+        };
+        let body = serde_json::to_string(&shipments)
+            .map_err(|e| Error::bug(format!("cannot serialise US shipments: {e}")))?;
+        let mut book = open(at)?;
+        let path = book.path.clone();
+        let (events, corrects) = book.transact(None, |seen| {
+            intact(seen, &path)?;
+            let corrects = Book::of(seen, &path)?
+                .us_records()
+                .into_iter()
+                .rev()
+                .find(|r| {
+                    let u = &r.shipments;
+                    chipexport_licences::same_model(&u.model, &shipments.model)
+                        && u.from == from
+                        && u.to == to
+                })
+                .map(|r| r.event);
+            Ok::<_, Error>((
+                vec![NewLicenceEvent {
+                    recorded_at: now.to_string(),
+                    kind: US_SHIPMENTS.into(),
+                    licence: String::new(),
+                    body,
+                }],
+                corrects,
+            ))
+        })?;
+        Ok(UsShipmentsRecord {
+            event: events.first().map_or(0, |e| e.id),
+            recorded_at: now.to_string(),
+            shipments,
+            corrects,
+            corrected_by: None,
+        })
+    }
+}
+
+/// Every record of US shipments in the book at `at`, in the order
+/// recorded, each with the records it corrects and that correct it.
+pub fn us_shipments(at: &LogLocation) -> Result<Vec<UsShipmentsRecord>> {
+    Ok(read(at)?.us_records())
 }
 
 /// The licences recorded at `at`, each with its use and alerts on `today`.

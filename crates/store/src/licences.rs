@@ -43,10 +43,11 @@ pub struct LicenceEvent {
     pub id: i64,
     /// When it was recorded (RFC 3339 by convention).
     pub recorded_at: String,
-    /// `licence` or `drawdown` (by convention; the book reads it only to
-    /// refuse a second `licence` event of one number).
+    /// `licence`, `drawdown` or `us_shipments` (by convention; the book
+    /// reads it only to refuse a second `licence` event of one number).
     pub kind: String,
-    /// The licence number it is about.
+    /// The licence number it is about; empty for an event about no one
+    /// licence (the holder's US shipments).
     pub licence: String,
     /// The licence record or the drawdown, as JSON.
     pub body: String,

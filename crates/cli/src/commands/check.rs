@@ -151,6 +151,9 @@ fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<Stri
             for c in &l.conditions {
                 o.push_str(&format!("  condition: {c}\n"));
             }
+            for c in &l.unchecked {
+                o.push_str(&format!("  not checked: {c}\n"));
+            }
         }
         None => o.push_str("  none covers this question\n"),
     }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chipexport::licences::changes::Affected;
-use chipexport::licences::{Report, Shown, Summary};
+use chipexport::licences::{Report, Shown, Summary, UsShipmentsRecord, UsShipmentsRequest};
 use chipexport::{Error, Result};
 
 use super::{Ctx, Output, render};
@@ -41,6 +41,26 @@ pub enum Command {
     /// csv` for CSV (one row per licence and month, a total row per
     /// licence, an `all` row; no alerts).
     Report {
+        #[command(flatten)]
+        data: LogArgs,
+    },
+    /// The holder's shipments of a model to US customers over a period, the
+    /// base of a volume cap: with --model, --from, --to and --units, record
+    /// them (a later record of the same model and period corrects an
+    /// earlier one); without, list the records.
+    UsShipments {
+        /// The model, as the catalog names it (e.g. H200).
+        #[arg(long, requires_all = ["from", "to", "units"])]
+        model: Option<String>,
+        /// The period's first day (YYYY-MM-DD).
+        #[arg(long, requires_all = ["model", "to", "units"])]
+        from: Option<String>,
+        /// The period's last day, included (YYYY-MM-DD).
+        #[arg(long, requires_all = ["model", "from", "units"])]
+        to: Option<String>,
+        /// Units of the model shipped to US customers in the period.
+        #[arg(long, requires_all = ["model", "from", "to"])]
+        units: Option<u64>,
         #[command(flatten)]
         data: LogArgs,
     },
@@ -91,6 +111,24 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
                 return Ok(Output::text(chipexport::licences::report_csv(&r)?));
             }
             render(ctx, &r, report)
+        }
+        Command::UsShipments {
+            model,
+            from,
+            to,
+            units,
+            data,
+        } => {
+            let req = match (model, from, to, units) {
+                (Some(model), Some(from), Some(to), Some(units)) => Some(UsShipmentsRequest {
+                    model: model.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    units: *units,
+                }),
+                _ => None,
+            };
+            record_us_shipments(req.as_ref(), data, ctx)
         }
         Command::Affected {
             before,
@@ -247,6 +285,44 @@ fn report(r: &Report) -> String {
     o
 }
 
+/// Records US shipments (`req`), or lists the records.
+fn record_us_shipments(
+    req: Option<&UsShipmentsRequest>,
+    data: &LogArgs,
+    ctx: &Ctx,
+) -> Result<Output> {
+    let Some(req) = req else {
+        let rs = chipexport::licences::us_shipments(&data.location())?;
+        return render(ctx, &rs, |rs| us_shipments(rs));
+    };
+    let app = chipexport::App::embedded()?;
+    let r = app.licence_us_shipments(&data.location(), req, &chipexport::clock::now_rfc3339())?;
+    render(ctx, &r, |r| us_shipments(std::slice::from_ref(r)))
+}
+
+fn us_shipments(rs: &[UsShipmentsRecord]) -> String {
+    if rs.is_empty() {
+        return "no US shipments are recorded (chipexport licences us-shipments --model M --from D --to D --units N)\n".into();
+    }
+    let mut o = String::new();
+    for r in rs {
+        let u = &r.shipments;
+        let _ = write!(
+            o,
+            "#{} {} {} .. {}: {} units shipped to US customers",
+            r.event, u.model, u.from, u.to, u.units
+        );
+        if let Some(c) = r.corrects {
+            let _ = write!(o, " (corrects #{c})");
+        }
+        if let Some(c) = r.corrected_by {
+            let _ = write!(o, " (corrected by #{c})");
+        }
+        o.push('\n');
+    }
+    o
+}
+
 fn affected(r: &Affected) -> String {
     let mut o = format!(
         "LICENCES AFFECTED by the rule changes from {} to {} ({} licences examined)\n",
@@ -278,6 +354,13 @@ pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, book: &str) -> St
     }
     for (k, v) in &d.not_drawn {
         let _ = write!(o, "\n  not drawn ({k}): {v}");
+    }
+    if d.cap_unchecked > 0 {
+        let _ = write!(
+            o,
+            "\n  drawn without checking a volume cap (no US shipments recorded for their date; see licence_reason): {}",
+            d.cap_unchecked
+        );
     }
     o
 }

@@ -479,6 +479,29 @@ fn the_licence_book_can_live_in_postgresql() {
     assert_eq!(licence["number"], "D2000001", "{reasons}");
     assert_eq!(licence["remaining_units"], 2000);
 
+    // US shipments are recorded in the same book.
+    let o = run(&with(
+        &[
+            "licences",
+            "us-shipments",
+            "--model",
+            "H200",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-31",
+            "--units",
+            "10",
+            "--data",
+            pg_arg,
+        ],
+        &db,
+    ));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let list = json(&with(&["licences", "us-shipments", "--data", pg_arg], &db));
+    assert_eq!(list[0]["model"], "H200");
+    assert!(!pg_data.exists());
+
     // A drawdown edited outside chipexport breaks the chain: the book is
     // refused.
     psql(
@@ -489,4 +512,168 @@ fn the_licence_book_can_live_in_postgresql() {
     let o = run(&with(&["licences", "report", "--data", pg_arg], &db));
     assert_eq!(o.code, 5, "{}", o.stderr);
     assert!(o.stderr.contains("is broken at event 4"), "{}", o.stderr);
+}
+
+/// H200 orders under the ByteDance licence (a 50% volume cap), out of date
+/// order on purpose.
+const H200_LEDGER: &str = "\
+order_id,chip,destination,ship_date,quantity,unit_price,currency,end_user
+V-4,H200,CN,2026-04-10,100,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-1,H200,CN,2026-03-05,300,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-3,H200,CN,2026-03-25,1,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-2,H200,CN,2026-03-20,200,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+";
+
+/// The volume cap: 1,000 H200s shipped to US customers in March allow 500
+/// under the licence in March; unit 501 is refused with the numbers, and an
+/// April order (no US shipments recorded for April) is drawn with a note
+/// that the cap could not be checked. A later record of a period corrects
+/// it.
+#[test]
+fn the_volume_cap_refuses_what_exceeds_it_and_says_when_it_cannot_be_checked() {
+    let d = tempdir("cap");
+    let data = d.join("data");
+    let d_arg = data.to_str().unwrap();
+    add_examples(&data, &[]);
+    let record = |model: &str, from: &str, to: &str, units: &str| {
+        run(&[
+            "licences",
+            "us-shipments",
+            "--model",
+            model,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--units",
+            units,
+            "--data",
+            d_arg,
+        ])
+    };
+    let o = record("H200", "2026-03-01", "2026-03-31", "1000");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "#4 H200 2026-03-01 .. 2026-03-31: 1000 units shipped to US customers\n"
+    );
+    // An unknown model, a period backwards and a partial record are refused.
+    let o = record("H2000", "2026-03-01", "2026-03-31", "1000");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no catalog chip is the model `H2000`"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(record("H200", "2026-03-31", "2026-03-01", "1").code, 1);
+    assert_eq!(
+        run(&[
+            "licences",
+            "us-shipments",
+            "--model",
+            "H200",
+            "--data",
+            d_arg
+        ])
+        .code,
+        2
+    );
+
+    let ledger = d.join("h200.csv");
+    std::fs::write(&ledger, H200_LEDGER).unwrap();
+    let out = d.join("screened.csv");
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        d_arg,
+        "--no-parties",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("over_volume_cap: 1")
+            && o.stderr.contains("drawn without checking a volume cap")
+            && o.stderr.contains("see licence_reason): 1"),
+        "{}",
+        o.stderr
+    );
+    let rows = screened(&out);
+    let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
+    assert_eq!(row("V-1")[4], "covered");
+    assert_eq!(row("V-2")[4], "covered");
+    assert_eq!(row("V-3")[4], "over_volume_cap");
+    assert_eq!(
+        row("V-3")[7],
+        "D2000001: 500 units of H200 shipped under the licence from 2026-03-01 to 2026-03-31, plus the 1 ordered, would be 501: over the volume cap of 50% of the 1000 units shipped to US customers in that period (500)"
+    );
+    assert_eq!(row("V-4")[4], "covered");
+    assert_eq!(
+        row("V-4")[7],
+        "covered by D2000001 line 0; the volume cap (50% of shipments to US customers) cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-04-10 (chipexport licences us-shipments)"
+    );
+    // The drawdowns keep their model.
+    let shown = json(&["licences", "show", "D2000001", "--data", d_arg]);
+    let models: Vec<&str> = shown["drawdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["H200", "H200", "H200"]);
+
+    // A later record of March corrects the first; both are kept.
+    let o = record("h200", "2026-03-01", "2026-03-31", "2000");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("(corrects #4)"), "{}", o.stdout);
+    let list = json(&["licences", "us-shipments", "--data", d_arg]);
+    let list: Vec<(i64, u64, Value, Value)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["event"].as_i64().unwrap(),
+                r["units"].as_u64().unwrap(),
+                r["corrects"].clone(),
+                r["corrected_by"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        list,
+        [
+            (4, 1000, Value::Null, Value::from(8)),
+            (8, 2000, Value::from(4), Value::Null)
+        ]
+    );
+
+    // `check --data` says the cap cannot be checked on a date without a
+    // record, and not once August is recorded.
+    let check = || {
+        json(&[
+            "check",
+            "--chip",
+            "H200",
+            "--to",
+            "CN",
+            "--on",
+            "2026-08-10",
+            "--end-user",
+            "Beijing Volcano Engine Technology Co., Ltd.",
+            "--data",
+            d_arg,
+        ])
+    };
+    let v = check();
+    assert_eq!(v["licence"]["number"], "D2000001");
+    assert_eq!(
+        v["licence"]["unchecked"][0],
+        "the volume cap (50% of shipments to US customers) cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-08-10 (chipexport licences us-shipments)"
+    );
+    assert_eq!(record("H200", "2026-08-01", "2026-08-31", "10").code, 0);
+    let v = check();
+    assert_eq!(v["licence"]["number"], "D2000001");
+    assert_eq!(v["licence"].get("unchecked"), None);
 }
