@@ -278,7 +278,7 @@ pub fn account(l: &Licence, draws: &[Drawdown], today: Date) -> Account {
         .filter(|c| matches!(c, Condition::VolumeCap { .. }))
         .map(|c| {
             format!(
-                "{}: checked at each drawdown against the holder's US shipments recorded for the order's period (`licences us-shipments`); an order in a period without a record is drawn with a note that the cap could not be checked",
+                "{}: not in this account; each drawdown checks it against the holder's US shipments recorded for its period (licences us-shipments), and says so when none is recorded",
                 c.describe()
             )
         })

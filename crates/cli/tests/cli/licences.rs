@@ -622,6 +622,10 @@ fn the_volume_cap_refuses_what_exceeds_it_and_says_when_it_cannot_be_checked() {
         .map(|d| d["model"].as_str().unwrap())
         .collect();
     assert_eq!(models, ["H200", "H200", "H200"]);
+    assert_eq!(
+        shown["account"]["unchecked"][0],
+        "volume cap 50% of shipments to US customers: not in this account; each drawdown checks it against the holder's US shipments recorded for its period (licences us-shipments), and says so when none is recorded"
+    );
 
     // A later record of March corrects the first; both are kept.
     let o = record("h200", "2026-03-01", "2026-03-31", "2000");
