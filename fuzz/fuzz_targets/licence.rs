@@ -3,7 +3,7 @@
 //! licence it accepts can be matched and accounted for.
 #![no_main]
 use chipexport_domain::{Country, SourceFile};
-use chipexport_licences::{Drawn, ItemFacts, Order};
+use chipexport_licences::{Drawdowns, ItemFacts, Order, UsShipments};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
@@ -28,7 +28,15 @@ fuzz_target!(|data: &str| {
                     units: 1,
                     value: 1.into(),
                 };
-                let _ = chipexport_licences::determine(std::slice::from_ref(&l), &|_, _| Drawn::default(), &order);
+                // A record of US shipments over the licence's validity, so
+                // that a volume cap is checked too.
+                let us = [UsShipments {
+                    model: order.item.model.clone(),
+                    from: l.valid_from,
+                    to: l.valid_to,
+                    units: 3,
+                }];
+                let _ = chipexport_licences::determine(std::slice::from_ref(&l), &us, &Drawdowns(&[]), &order);
                 let _ = chipexport_licences::account(&l, &[], l.valid_to);
             }
             Err(errors) => assert!(!errors.is_empty()),

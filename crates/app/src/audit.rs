@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chipexport_store::{DecisionLog, NewLogEntry};
+use chipexport_store::{DecisionLog, LicenceBook, NewLogEntry};
 use serde::Serialize;
 
 use chipexport_rules::OutcomeRecord;
@@ -15,14 +15,28 @@ use crate::error::{Error, Result};
 use crate::ledger::{ScreenReport, ScreenRequest};
 use crate::logged::{Annotation, LOGGED_VERSION, LoggedPack, LoggedRequest, LoggedScreen, PackRef};
 
-/// Where the decision log lives: a data directory (SQLite), or a
-/// PostgreSQL URL.
+/// Where the decision log and the licence book live: a data directory
+/// (SQLite, `DIR/decisions.sqlite`), or a PostgreSQL URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLocation {
     /// The data directory.
     pub data: PathBuf,
     /// A PostgreSQL URL, used instead of the data directory when given.
     pub database_url: Option<String>,
+}
+
+/// An error opening a PostgreSQL location, with what to do about it: check
+/// the URL and the server, or build with PostgreSQL.
+fn database_error(e: chipexport_store::StoreError) -> Error {
+    let help = if cfg!(feature = "postgres") {
+        "check the URL (postgresql://USER@HOST:PORT/DATABASE) and that the server is up"
+    } else {
+        "this chipexport was built without PostgreSQL: cargo build --release -p chipexport-cli --features postgres"
+    };
+    let e = Error::from(e);
+    Error::environment(e.message().to_string(), help)
+        .with_field("database_url")
+        .with_source(e)
 }
 
 impl LogLocation {
@@ -34,22 +48,26 @@ impl LogLocation {
         }
     }
 
+    /// The same place, with a PostgreSQL URL when one is given.
+    #[must_use]
+    pub fn with_database_url(mut self, url: Option<String>) -> LogLocation {
+        self.database_url = url;
+        self
+    }
+
     /// Opens (creating as needed) the log.
     pub fn open(&self) -> Result<DecisionLog> {
         match &self.database_url {
             None => Ok(DecisionLog::open(&self.data)?),
-            Some(u) => DecisionLog::open_location(u).map_err(|e| {
-                let postgres = cfg!(feature = "postgres");
-                let help = if postgres {
-                    "check the URL (postgresql://USER@HOST:PORT/DATABASE) and that the server is up"
-                } else {
-                    "this chipexport was built without PostgreSQL: cargo build --release -p chipexport-cli --features postgres"
-                };
-                let e = Error::from(e);
-                Error::environment(e.message().to_string(), help)
-                    .with_field("database_url")
-                    .with_source(e)
-            }),
+            Some(u) => DecisionLog::open_location(u).map_err(database_error),
+        }
+    }
+
+    /// Opens (creating as needed) the licence book, beside the log.
+    pub fn licence_book(&self) -> Result<LicenceBook> {
+        match &self.database_url {
+            None => Ok(LicenceBook::open(&self.data)?),
+            Some(u) => LicenceBook::open_location(u).map_err(database_error),
         }
     }
 
@@ -57,6 +75,15 @@ impl LogLocation {
     pub fn describe(&self) -> String {
         match &self.database_url {
             Some(_) => "the PostgreSQL decision log".to_string(),
+            None => self.data.display().to_string(),
+        }
+    }
+
+    /// Where the licence book is, for messages: the data directory, or the
+    /// PostgreSQL database.
+    pub fn describe_licences(&self) -> String {
+        match &self.database_url {
+            Some(_) => "the PostgreSQL licence book".to_string(),
             None => self.data.display().to_string(),
         }
     }

@@ -1,11 +1,12 @@
 //! Export licences: recording them, matching orders and checks to them,
 //! drawing them down, and accounting for them (see `docs/licences.md`).
 //!
-//! Licences and drawdowns live in the licence book of a data directory
+//! Licences and drawdowns live in the licence book beside the decision log
 //! ([`chipexport_store::LicenceBook`]: append-only, hash-chained, in the
-//! same SQLite file as the decision log). A balance is always the sum of
+//! data directory's SQLite file, or in PostgreSQL when a
+//! [`LogLocation`] names a database URL). A balance is always the sum of
 //! the drawdowns read in the same transaction that appends a new one, so
-//! concurrent drawdowns never overdraw.
+//! concurrent drawdowns never overdraw, on either backend.
 
 pub mod changes;
 
@@ -13,13 +14,15 @@ use std::path::{Path, PathBuf};
 
 use chipexport_domain::{Country, Date, SourceFile};
 use chipexport_licences::{
-    Account, Applied, Drawdown, ItemFacts, Licence, Order, Owed, Status, Tried,
+    Account, Applied, Drawdown, Drawdowns, ItemFacts, Licence, Order, Owed, Status, Tried,
+    UsShipments,
 };
 use chipexport_store::{LicenceBook, LicenceEvent, NewLicenceEvent};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::App;
+use crate::audit::LogLocation;
 use crate::check::Checked;
 use crate::error::{Error, Result};
 use crate::question::Ask;
@@ -28,6 +31,10 @@ use crate::question::Ask;
 const LICENCE: &str = "licence";
 /// The kind of a drawdown event.
 const DRAWDOWN: &str = "drawdown";
+/// The kind of an event recording the holder's US shipments of a model
+/// over a period (its licence number is empty: it is about no one
+/// licence).
+const US_SHIPMENTS: &str = "us_shipments";
 
 /// A licence and its drawdowns as recorded.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +43,10 @@ pub struct Book {
     pub licences: Vec<Licence>,
     /// Every drawdown, in the order recorded, with its event id.
     pub drawdowns: Vec<(i64, String, Drawdown)>,
+    /// The holder's US shipments, in the order recorded, with their event
+    /// ids and times (a later record of a model and period corrects an
+    /// earlier one).
+    pub us_shipments: Vec<(i64, String, UsShipments)>,
 }
 
 impl Book {
@@ -50,7 +61,7 @@ impl Book {
                         e.id,
                         e.kind
                     ),
-                    "restore the data directory from a backup; `licences list` verifies the chain",
+                    "restore the licence book (the data directory or the database) from a backup; `licences list` verifies the chain",
                 )
             };
             match e.kind.as_str() {
@@ -58,6 +69,11 @@ impl Book {
                     .licences
                     .push(serde_json::from_str(&e.body).map_err(damaged)?),
                 DRAWDOWN => b.drawdowns.push((
+                    e.id,
+                    e.recorded_at.clone(),
+                    serde_json::from_str(&e.body).map_err(damaged)?,
+                )),
+                US_SHIPMENTS => b.us_shipments.push((
                     e.id,
                     e.recorded_at.clone(),
                     serde_json::from_str(&e.body).map_err(damaged)?,
@@ -70,6 +86,41 @@ impl Book {
 
     fn draws(&self) -> Vec<Drawdown> {
         self.drawdowns.iter().map(|(_, _, d)| d.clone()).collect()
+    }
+
+    /// The US shipments recorded, in the order recorded.
+    fn us(&self) -> Vec<UsShipments> {
+        self.us_shipments
+            .iter()
+            .map(|(_, _, u)| u.clone())
+            .collect()
+    }
+
+    /// Every US-shipments record, with the records it corrects and that
+    /// correct it.
+    fn us_records(&self) -> Vec<UsShipmentsRecord> {
+        let same = |a: &UsShipments, b: &UsShipments| {
+            chipexport_licences::same_model(&a.model, &b.model) && a.from == b.from && a.to == b.to
+        };
+        self.us_shipments
+            .iter()
+            .enumerate()
+            .map(|(i, (event, at, u))| {
+                let before = self.us_shipments.get(..i).unwrap_or(&[]);
+                let after = self.us_shipments.get(i + 1..).unwrap_or(&[]);
+                UsShipmentsRecord {
+                    event: *event,
+                    recorded_at: at.clone(),
+                    shipments: u.clone(),
+                    corrects: before
+                        .iter()
+                        .rev()
+                        .find(|(_, _, x)| same(x, u))
+                        .map(|x| x.0),
+                    corrected_by: after.iter().find(|(_, _, x)| same(x, u)).map(|x| x.0),
+                }
+            })
+            .collect()
     }
 
     fn licence(&self, number: &str) -> Result<&Licence> {
@@ -103,13 +154,13 @@ fn intact(events: &[LicenceEvent], path: &Path) -> Result<()> {
         })
 }
 
-fn open(dir: &Path) -> Result<LicenceBook> {
-    Ok(LicenceBook::open(dir)?)
+fn open(at: &LogLocation) -> Result<LicenceBook> {
+    at.licence_book()
 }
 
-/// Reads the book, after checking its chain.
-pub fn read(dir: &Path) -> Result<Book> {
-    let mut book = open(dir)?;
+/// Reads the book at `at`, after checking its chain.
+pub fn read(at: &LogLocation) -> Result<Book> {
+    let mut book = open(at)?;
     let events = book.events(None)?;
     intact(&events, &book.path)?;
     Book::of(&events, &book.path)
@@ -122,7 +173,7 @@ pub struct Added {
     pub number: String,
     /// The event id it was recorded as.
     pub event: i64,
-    /// Where.
+    /// Where: the SQLite file, or the database URL without its password.
     pub book: PathBuf,
 }
 
@@ -236,6 +287,42 @@ pub struct LicenceTerms {
     pub expires: Date,
     /// Its conditions, in words.
     pub conditions: Vec<String>,
+    /// Conditions that could not be checked for the question, and why (a
+    /// volume cap without US shipments recorded for its date).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<String>,
+}
+
+/// The holder's shipments of a model to US customers over a period, to
+/// record (`licences us-shipments`): the base of a volume cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsShipmentsRequest {
+    /// The model, as the catalog names it (`H200`; any case or spacing).
+    pub model: String,
+    /// The period's first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The period's last day, included, `YYYY-MM-DD`.
+    pub to: String,
+    /// Units of the model shipped to US customers in the period.
+    pub units: u64,
+}
+
+/// A record of US shipments in the licence book.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsShipmentsRecord {
+    /// Its event id in the book.
+    pub event: i64,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// The model, the period and the units.
+    #[serde(flatten)]
+    pub shipments: UsShipments,
+    /// The latest earlier record of the same model and period, which this
+    /// one corrects.
+    pub corrects: Option<i64>,
+    /// The next record of the same model and period, which corrects this
+    /// one; `None` for the record in force.
+    pub corrected_by: Option<i64>,
 }
 
 /// A check's answer with the licence that covers it.
@@ -275,16 +362,17 @@ fn reasons(tried: &[Tried]) -> Vec<String> {
 }
 
 impl App {
-    /// Records a licence file in `dir`'s licence book. The file is checked
-    /// first (errors located to line and key); a number already recorded
-    /// is refused (a licence is recorded once: the book is append-only).
-    pub fn licence_add(&self, dir: &Path, file: &SourceFile, now: &str) -> Result<Added> {
+    /// Records a licence file in the licence book at `at`. The file is
+    /// checked first (errors located to line and key); a number already
+    /// recorded is refused (a licence is recorded once: the book is
+    /// append-only).
+    pub fn licence_add(&self, at: &LogLocation, file: &SourceFile, now: &str) -> Result<Added> {
         let cat = self.catalog();
         let l = chipexport_licences::parse(file, &|id| cat.get(id).is_some())
             .map_err(Error::located)?;
         let body = serde_json::to_string(&l)
             .map_err(|e| Error::bug(format!("cannot serialise a licence: {e}")))?;
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let (events, ()) = book.transact(None, |seen| {
             intact(seen, &path)?;
@@ -319,11 +407,12 @@ impl App {
         })
     }
 
-    /// Draws an order down against the licences of `dir`, atomically: the
-    /// balance is read and the drawdown written in one transaction.
+    /// Draws an order down against the licences of the book at `at`,
+    /// atomically: the balance is read and the drawdown written in one
+    /// transaction that excludes every other writer.
     pub fn licence_drawdown(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         req: &DrawdownRequest,
         now: &str,
     ) -> Result<DrawdownAnswer> {
@@ -347,17 +436,14 @@ impl App {
             units: req.units,
             value: req.value,
         };
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let (events, m) = book.transact(None, |events| {
             intact(events, &path)?;
             let b = Book::of(events, &path)?;
             let draws = b.draws();
-            let m = chipexport_licences::determine(
-                &b.licences,
-                &|n, l| chipexport_licences::drawn(&draws, n, l),
-                &order,
-            );
+            let m =
+                chipexport_licences::determine(&b.licences, &b.us(), &Drawdowns(&draws), &order);
             let new = match &m.applied {
                 Some(a) => vec![NewLicenceEvent {
                     recorded_at: now.to_string(),
@@ -371,6 +457,7 @@ impl App {
                         units: order.units,
                         value: order.value,
                         customs_value: req.customs_value,
+                        model: Some(order.item.model.clone()),
                     })
                     .map_err(|e| Error::bug(format!("cannot serialise a drawdown: {e}")))?,
                 }],
@@ -387,11 +474,11 @@ impl App {
         })
     }
 
-    /// The licence of `dir` that covers a checked question (no units drawn:
-    /// does any licence still cover it?), or why none does.
+    /// The licence of the book at `at` that covers a checked question (no
+    /// units drawn: does any licence still cover it?), or why none does.
     pub fn licence_for_check(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         c: &Checked,
         ask: &Ask,
     ) -> Result<(Option<LicenceTerms>, Vec<String>)> {
@@ -401,7 +488,7 @@ impl App {
                 vec!["no licence is required, so none is matched".into()],
             ));
         }
-        let b = read(dir)?;
+        let b = read(at)?;
         let draws = b.draws();
         let q = &c.resolved.question;
         let order = Order {
@@ -415,11 +502,7 @@ impl App {
             units: 0,
             value: Decimal::ZERO,
         };
-        let m = chipexport_licences::determine(
-            &b.licences,
-            &|n, l| chipexport_licences::drawn(&draws, n, l),
-            &order,
-        );
+        let m = chipexport_licences::determine(&b.licences, &b.us(), &Drawdowns(&draws), &order);
         let others: Vec<Tried> = m
             .tried
             .iter()
@@ -428,7 +511,10 @@ impl App {
             .collect();
         let mut why = reasons(&others);
         if b.licences.is_empty() {
-            why.push(format!("no licence is recorded in `{}`", dir.display()));
+            why.push(format!(
+                "no licence is recorded in `{}`",
+                at.describe_licences()
+            ));
         }
         Ok((
             m.applied.map(|a| LicenceTerms {
@@ -437,29 +523,36 @@ impl App {
                 remaining_value: a.remaining_value,
                 expires: a.expires,
                 conditions: a.conditions,
+                unchecked: a.unchecked,
             }),
             why,
         ))
     }
 
     /// Draws the orders of a screened ledger (`out`, screened from
-    /// `ledger`) down against the licences of `dir`, and adds the licence
-    /// columns to it. Every drawdown is recorded in one transaction.
+    /// `ledger`) down against the licences of the book at `at`, and adds the
+    /// licence columns to it. Every drawdown is recorded in one transaction.
     pub fn licence_screen(
         &self,
-        dir: &Path,
+        at: &LogLocation,
         ledger: &Path,
         out: &Path,
         now: &str,
     ) -> Result<chipexport_batch::drawdown::DrawSummary> {
         let input = chipexport_batch::io::open(ledger, 1)?.schema;
-        let mut book = open(dir)?;
+        let mut book = open(at)?;
         let path = book.path.clone();
         let cat = self.catalog();
         let (_, plan) = book.transact(None, |events| {
             intact(events, &path)?;
             let b = Book::of(events, &path)?;
-            let plan = chipexport_batch::drawdown::plan(out, &input, cat, &b.licences, &b.draws())?;
+            let plan = chipexport_batch::drawdown::plan(
+                out,
+                &input,
+                cat,
+                (&b.licences, &b.us()),
+                &b.draws(),
+            )?;
             let mut new = Vec::with_capacity(plan.drawdowns.len());
             for d in &plan.drawdowns {
                 new.push(NewLicenceEvent {
@@ -478,9 +571,93 @@ impl App {
     }
 }
 
-/// The licences recorded, each with its use and alerts on `today`.
-pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
-    let b = read(dir)?;
+impl App {
+    /// Records the holder's shipments of a model to US customers over a
+    /// period in the licence book at `at`, for volume caps. The model must
+    /// be a catalog model (kept as the catalog names it); a later record of
+    /// the same model and period corrects an earlier one (both stay in the
+    /// book).
+    pub fn licence_us_shipments(
+        &self,
+        at: &LogLocation,
+        req: &UsShipmentsRequest,
+        now: &str,
+    ) -> Result<UsShipmentsRecord> {
+        let model = self
+            .catalog()
+            .entries
+            .iter()
+            .map(|e| &e.spec.name)
+            .find(|n| chipexport_licences::same_model(n, &req.model))
+            .ok_or_else(|| {
+                Error::input(
+                    format!("no catalog chip is the model `{}`", req.model),
+                    "give a model as `chipexport chips list` names it, such as H200",
+                )
+                .with_field("model")
+            })?
+            .clone();
+        let from = crate::question::date("from", &req.from)?;
+        let to = crate::question::date("to", &req.to)?;
+        if to < from {
+            return Err(Error::input(
+                format!("the period ends ({to}) before it starts ({from})"),
+                "give the period's first day as --from and its last as --to",
+            )
+            .with_field("to"));
+        }
+        let shipments = UsShipments {
+            model,
+            from,
+            to,
+            units: req.units,
+        };
+        let body = serde_json::to_string(&shipments)
+            .map_err(|e| Error::bug(format!("cannot serialise US shipments: {e}")))?;
+        let mut book = open(at)?;
+        let path = book.path.clone();
+        let (events, corrects) = book.transact(None, |seen| {
+            intact(seen, &path)?;
+            let corrects = Book::of(seen, &path)?
+                .us_records()
+                .into_iter()
+                .rev()
+                .find(|r| {
+                    let u = &r.shipments;
+                    chipexport_licences::same_model(&u.model, &shipments.model)
+                        && u.from == from
+                        && u.to == to
+                })
+                .map(|r| r.event);
+            Ok::<_, Error>((
+                vec![NewLicenceEvent {
+                    recorded_at: now.to_string(),
+                    kind: US_SHIPMENTS.into(),
+                    licence: String::new(),
+                    body,
+                }],
+                corrects,
+            ))
+        })?;
+        Ok(UsShipmentsRecord {
+            event: events.first().map_or(0, |e| e.id),
+            recorded_at: now.to_string(),
+            shipments,
+            corrects,
+            corrected_by: None,
+        })
+    }
+}
+
+/// Every record of US shipments in the book at `at`, in the order
+/// recorded, each with the records it corrects and that correct it.
+pub fn us_shipments(at: &LogLocation) -> Result<Vec<UsShipmentsRecord>> {
+    Ok(read(at)?.us_records())
+}
+
+/// The licences recorded at `at`, each with its use and alerts on `today`.
+pub fn list(at: &LogLocation, today: Date) -> Result<Vec<Summary>> {
+    let b = read(at)?;
     let draws = b.draws();
     Ok(b.licences
         .iter()
@@ -505,9 +682,10 @@ pub fn list(dir: &Path, today: Date) -> Result<Vec<Summary>> {
         .collect())
 }
 
-/// One licence with its account and drawdowns on `today`.
-pub fn show(dir: &Path, number: &str, today: Date) -> Result<Shown> {
-    let b = read(dir)?;
+/// One licence of the book at `at` with its account and drawdowns on
+/// `today`.
+pub fn show(at: &LogLocation, number: &str, today: Date) -> Result<Shown> {
+    let b = read(at)?;
     let l = b.licence(number)?.clone();
     let account = chipexport_licences::account(&l, &b.draws(), today);
     let drawdowns = b
@@ -527,9 +705,10 @@ pub fn show(dir: &Path, number: &str, today: Date) -> Result<Shown> {
     })
 }
 
-/// Every licence's account on `today`, and the totals of all drawdowns.
-pub fn report(dir: &Path, today: Date) -> Result<Report> {
-    let b = read(dir)?;
+/// Every licence's account in the book at `at` on `today`, and the totals
+/// of all drawdowns.
+pub fn report(at: &LogLocation, today: Date) -> Result<Report> {
+    let b = read(at)?;
     let draws = b.draws();
     let licences: Vec<Account> = b
         .licences

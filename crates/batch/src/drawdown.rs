@@ -7,13 +7,14 @@
 //!
 //! * `licence`: the licence number that covers the order;
 //! * `licence_status`: `covered`, `no_licence`, `exhausted`, `expired`,
-//!   `party_mismatch` or `over_tolerance`; null when the order needs no
-//!   licence (or its answer is not a plain "required", or the row has an
-//!   error);
+//!   `party_mismatch`, `over_tolerance` or `over_volume_cap`; null when the
+//!   order needs no licence (or its answer is not a plain "required", or the
+//!   row has an error);
 //! * `licence_remaining_units`, `licence_remaining_value`: what is left on
 //!   the licence line after the order;
 //! * `licence_reason`: why, in words (the licence that came closest when
-//!   none covers it).
+//!   none covers it); for a covered order under a volume cap that cannot be
+//!   checked (no US shipments recorded for its date), that too.
 //!
 //! The drawdown uses each order's `ship_date` (even under `screen --on`),
 //! its `quantity` and its `value` (US dollars: an order in another
@@ -21,7 +22,7 @@
 //! ledger has one, `consignee`; an import duty is computed on
 //! `customs_value` when the ledger has that column.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -30,7 +31,9 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_licences::{Drawdown, Drawn, ItemFacts, Licence, Matcher, Order, Status};
+use chipexport_licences::{
+    Drawdown, Drawn, History, ItemFacts, Licence, Matcher, Order, Status, UsShipments, same_model,
+};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -66,6 +69,9 @@ pub struct DrawSummary {
     /// Orders that needed a licence but could not be drawn down (another
     /// currency, a missing quantity or value), by reason.
     pub not_drawn: std::collections::BTreeMap<String, u64>,
+    /// Orders drawn down although a volume cap of their licence could not
+    /// be checked (no US shipments recorded for their date).
+    pub cap_unchecked: u64,
     /// Units drawn in this run.
     pub units_drawn: u64,
     /// Value drawn in this run, US dollars.
@@ -159,14 +165,63 @@ fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order
     })
 }
 
+/// The drawdowns so far, kept as running sums as orders are drawn: per
+/// licence line (units and value), and per licence and ship date (units,
+/// with the model) for volume caps. Every figure is still a sum of
+/// drawdowns.
+#[derive(Default)]
+struct Running {
+    lines: HashMap<(String, usize), Drawn>,
+    days: HashMap<String, Days>,
+}
+
+/// One licence's drawdowns by ship date: each with its model (when known)
+/// and units.
+type Days = BTreeMap<Date, Vec<(Option<String>, u64)>>;
+
+impl Running {
+    fn add(&mut self, d: &Drawdown) {
+        let b = self.lines.entry((d.licence.clone(), d.line)).or_default();
+        b.units += d.units;
+        b.value += d.value;
+        self.days
+            .entry(d.licence.clone())
+            .or_default()
+            .entry(d.date)
+            .or_default()
+            .push((d.model.clone(), d.units));
+    }
+}
+
+impl History for Running {
+    fn drawn(&self, licence: &str, line: usize) -> Drawn {
+        self.lines
+            .get(&(licence.to_string(), line))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    // As `chipexport_licences::shipped`: a drawdown without a model counts.
+    fn shipped(&self, licence: &str, model: &str, from: Date, to: Date) -> u64 {
+        self.days.get(licence).map_or(0, |days| {
+            days.range(from..=to)
+                .flat_map(|(_, ds)| ds)
+                .filter(|(m, _)| m.as_deref().is_none_or(|m| same_model(m, model)))
+                .map(|(_, u)| u)
+                .sum()
+        })
+    }
+}
+
 /// Reads the screened ledger at `out` (screened from a ledger whose columns
 /// were `input`) and decides every drawdown against `licences`, starting
-/// from the drawdowns `before`.
+/// from the drawdowns `before`, with the holder's US shipments `us` (in the
+/// order recorded) for volume caps.
 pub fn plan(
     out: &Path,
     input: &Schema,
     cat: &Catalog,
-    licences: &[Licence],
+    (licences, us): (&[Licence], &[UsShipments]),
     before: &[Drawdown],
 ) -> Result<Plan, BatchError> {
     let typed = crate::screen::output_schema(input);
@@ -198,13 +253,11 @@ pub fn plan(
     let mut rows = vec![RowLicence::default(); row];
     // Running balances per licence line: one lookup per order, whatever
     // the number of drawdowns (a balance is still their sum).
-    let mut balances: HashMap<(String, usize), Drawn> = HashMap::new();
+    let mut running = Running::default();
     for d in before {
-        let b = balances.entry((d.licence.clone(), d.line)).or_default();
-        b.units += d.units;
-        b.value += d.value;
+        running.add(d);
     }
-    let matcher = Matcher::new(licences);
+    let matcher = Matcher::new(licences, us);
     let mut draws: Vec<Drawdown> = Vec::new();
     let mut summary = DrawSummary::default();
     for p in pending {
@@ -220,15 +273,7 @@ pub fn plan(
                 continue;
             }
         };
-        let m = matcher.determine(
-            &|n, l| {
-                balances
-                    .get(&(n.to_string(), l))
-                    .copied()
-                    .unwrap_or_default()
-            },
-            &o,
-        );
+        let m = matcher.determine(&running, &o);
         summary.matched += 1;
         *summary
             .by_status
@@ -240,13 +285,16 @@ pub fn plan(
                 slot.licence = Some(a.number.clone());
                 slot.remaining_units = a.remaining_units;
                 slot.remaining_value = Some(a.remaining_value);
-                slot.reason = Some(format!("covered by {} line {}", a.number, a.line));
+                let mut reason = format!("covered by {} line {}", a.number, a.line);
+                for u in &a.unchecked {
+                    reason.push_str("; ");
+                    reason.push_str(u);
+                }
+                slot.reason = Some(reason);
                 summary.units_drawn += o.units;
                 summary.value_drawn += o.value;
-                let b = balances.entry((a.number.clone(), a.line)).or_default();
-                b.units += o.units;
-                b.value += o.value;
-                draws.push(Drawdown {
+                summary.cap_unchecked += u64::from(!a.unchecked.is_empty());
+                let d = Drawdown {
                     licence: a.number.clone(),
                     line: a.line,
                     order: o.id.clone(),
@@ -254,7 +302,10 @@ pub fn plan(
                     units: o.units,
                     value: o.value,
                     customs_value: p.customs_value,
-                });
+                    model: Some(o.item.model.clone()),
+                };
+                running.add(&d);
+                draws.push(d);
             }
             (None, Some(t)) => {
                 slot.reason = Some(format!("{}: {}", t.number, t.reason));

@@ -186,20 +186,21 @@ impl RulesArgs {
     }
 }
 
-/// Where the decision log lives.
+/// Where the decision log and the licence book live.
 #[derive(clap::Args, Clone)]
 pub struct LogArgs {
     /// The data directory (created on first use).
     #[arg(long, default_value = "chipexport-data")]
     pub data: PathBuf,
-    /// Keep the decision log in PostgreSQL at this URL instead of the data
-    /// directory (needs a build with `--features postgres`).
+    /// Keep the decision log and the licence book in PostgreSQL at this URL
+    /// instead of the data directory (needs a build with `--features
+    /// postgres`).
     #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
 }
 
 impl LogArgs {
-    /// The log's location.
+    /// The location of the log and the licence book.
     pub fn location(&self) -> chipexport::audit::LogLocation {
         chipexport::audit::LogLocation {
             data: self.data.clone(),

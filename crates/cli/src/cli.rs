@@ -42,8 +42,8 @@ EXAMPLES:
 #[command(name = "chipexport", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = OutFormat::Table)]
-    pub format: OutFormat,
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
     /// How errors are printed on standard error.
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
     pub error_format: ErrorFormat,
@@ -52,8 +52,20 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Output format.
+/// The output format asked for with `--format`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Text for people.
+    Table,
+    /// The JSON document the API returns for the same request.
+    Json,
+    /// CSV, for an answer that is a table: `licences report` only.
+    Csv,
+}
+
+/// The format a command renders its answer in (`--format csv` reaches only
+/// the command that writes CSV, as [`crate::commands::Ctx::csv`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum OutFormat {
     /// Text for people.
     Table,

@@ -63,15 +63,9 @@ fn report(e: &Error, fmt: ErrorFormat) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let run = Clock::from_env().and_then(|clock| {
-        commands::run(
-            &cli.command,
-            &commands::Ctx {
-                format: cli.format,
-                clock,
-            },
-        )
-    });
+    let run = Clock::from_env()
+        .and_then(|clock| commands::Ctx::new(&cli.command, cli.format, clock))
+        .and_then(|ctx| commands::run(&cli.command, &ctx));
     match run {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();

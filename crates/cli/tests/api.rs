@@ -554,14 +554,14 @@ fn the_pages_are_served_from_the_binary() {
     assert_eq!(status, 404);
 }
 
-/// With `--features postgres` and a server (scripts/test starts one): the
-/// service keeps its log in PostgreSQL, and `audit` reads it there.
+/// A new, empty database on the test server (scripts/test starts one and
+/// sets CHIPEXPORT_TEST_DATABASE_URL); returns its URL.
 #[cfg(feature = "postgres")]
-#[test]
-fn the_decision_log_can_live_in_postgresql() {
+fn fresh_database(name: &str) -> String {
     let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL")
         .expect("set CHIPEXPORT_TEST_DATABASE_URL (scripts/test starts a server)");
-    let db = format!("chipexport_cli_{}", std::process::id());
+    let base = base.trim_end_matches('/');
+    let db = format!("chipexport_cli_{name}{}", std::process::id());
     for sql in [
         format!("DROP DATABASE IF EXISTS {db}"),
         format!("CREATE DATABASE {db}"),
@@ -572,7 +572,15 @@ fn the_decision_log_can_live_in_postgresql() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let url = format!("{base}/{db}");
+    format!("{base}/{db}")
+}
+
+/// With `--features postgres` and a server (scripts/test starts one): the
+/// service keeps its log in PostgreSQL, and `audit` reads it there.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_decision_log_can_live_in_postgresql() {
+    let url = fresh_database("");
     let srv = start_with("postgres", &["--database-url", &url]);
     let addr = srv.addr.clone();
     for to in ["CN", "SG"] {
@@ -599,6 +607,86 @@ fn the_decision_log_can_live_in_postgresql() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&replay.stdout).contains("the same answer today"));
+}
+
+/// With `--features postgres`: the service keeps its licence book in
+/// PostgreSQL too. A licence recorded over the API, then 30 drawdowns of
+/// 400 units at once against its 10,000: exactly 25 are covered, and the
+/// CLI reads the same book.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_service_keeps_its_licence_book_in_postgresql_and_never_overdraws() {
+    let url = fresh_database("licences_");
+    let srv = start_with("postgres-licences", &["--database-url", &url]);
+    let token = std::fs::read_to_string(srv.data.join("token")).unwrap();
+    let auth = format!("Bearer {}", token.trim());
+    let licence = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/licences/examples/h20-alibaba-cloud.toml"
+    ))
+    .unwrap();
+    let (status, _, body) = http_raw(
+        &srv.addr,
+        "POST",
+        "/api/v1/licences?format=toml",
+        &[("Authorization", &auth)],
+        &licence,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let threads: Vec<_> = (0..30)
+        .map(|i| {
+            let (addr, auth) = (srv.addr.clone(), auth.clone());
+            std::thread::spawn(move || {
+                let order = serde_json::json!({
+                    "order": format!("o-{i:03}"),
+                    "chip": "H20",
+                    "to": "CN",
+                    "on": "2026-03-01",
+                    "units": 400,
+                    "value": "4800000",
+                    "consignee": "Alibaba Cloud Co., Ltd.",
+                    "end_user": "ALIBABA CLOUD LIMITED",
+                });
+                let (status, _, body) = http_raw(
+                    &addr,
+                    "POST",
+                    "/api/v1/licences/drawdown",
+                    &[
+                        ("Authorization", &auth),
+                        ("Content-Type", "application/json"),
+                    ],
+                    order.to_string().as_bytes(),
+                );
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                let v: Value = serde_json::from_slice(&body).unwrap();
+                v["licence_status"].as_str().unwrap().to_string()
+            })
+        })
+        .collect();
+    let statuses: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let count = |s: &str| statuses.iter().filter(|x| *x == s).count();
+    assert_eq!(
+        (count("covered"), count("exhausted")),
+        (25, 5),
+        "{statuses:?}"
+    );
+    let (_, _, shown) = http(&srv.addr, "GET", "/api/v1/licences/D1234567", "");
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["account"]["lines"][0]["drawn_units"], 10_000);
+    assert_eq!(shown["drawdowns"].as_array().map(Vec::len), Some(25));
+    // The CLI reads the same book; the data directory's SQLite file (the
+    // jobs) has no licence book.
+    let report = cli_json(&["licences", "report", "--database-url", &url]);
+    assert_eq!(report["totals"]["units"], 10_000);
+    let db = rusqlite::Connection::open(srv.data.join("decisions.sqlite")).unwrap();
+    let tables: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'licence_events'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
 }
 
 /// Runs the CLI with `--format json` and frozen time.

@@ -7,7 +7,7 @@ use chipexport_domain::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::matching::Drawn;
+use crate::matching::{Drawn, History, same_model};
 use crate::model::{Condition, Licence, Unit};
 
 /// One drawdown: an order shipped under a licence line.
@@ -31,6 +31,11 @@ pub struct Drawdown {
     /// differs from the sale value; `None` uses the sale value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customs_value: Option<Decimal>,
+    /// The model shipped (`H200`), for a volume cap; `None` in drawdowns
+    /// recorded before chipexport kept it, which a volume cap counts as
+    /// the model of every order (the cautious reading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// What a line has drawn: the sum of its drawdowns.
@@ -42,6 +47,33 @@ pub fn drawn(draws: &[Drawdown], number: &str, line: usize) -> Drawn {
             units: acc.units + d.units,
             value: acc.value + d.value,
         })
+}
+
+/// Units of `model` drawn under licence `number` (every line) with ship
+/// dates from `from` to `to`, both included: the sum of those drawdowns. A
+/// drawdown without a model counts (see [`Drawdown::model`]).
+pub fn shipped(draws: &[Drawdown], number: &str, model: &str, from: Date, to: Date) -> u64 {
+    draws
+        .iter()
+        .filter(|d| d.licence == number && from <= d.date && d.date <= to)
+        .filter(|d| d.model.as_deref().is_none_or(|m| same_model(m, model)))
+        .map(|d| d.units)
+        .sum()
+}
+
+/// Recorded drawdowns as the [`History`] matching reads: every figure is a
+/// sum over them.
+#[derive(Debug, Clone, Copy)]
+pub struct Drawdowns<'a>(pub &'a [Drawdown]);
+
+impl History for Drawdowns<'_> {
+    fn drawn(&self, licence: &str, line: usize) -> Drawn {
+        drawn(self.0, licence, line)
+    }
+
+    fn shipped(&self, licence: &str, model: &str, from: Date, to: Date) -> u64 {
+        shipped(self.0, licence, model, from, to)
+    }
 }
 
 /// What a set of drawdowns owes under a licence's conditions.
@@ -144,7 +176,8 @@ pub struct Account {
     pub alerts: Vec<Alert>,
     /// The conditions, in words.
     pub conditions: Vec<String>,
-    /// Conditions this account cannot check, with the reason.
+    /// Conditions the account does not check, with where they are checked
+    /// or why they are not.
     pub unchecked: Vec<String>,
 }
 
@@ -245,7 +278,7 @@ pub fn account(l: &Licence, draws: &[Drawdown], today: Date) -> Account {
         .filter(|c| matches!(c, Condition::VolumeCap { .. }))
         .map(|c| {
             format!(
-                "{}: needs the holder's shipments to US customers, which chipexport does not hold",
+                "{}: not in this account; each drawdown checks it against the holder's US shipments recorded for its period (licences us-shipments), and says so when none is recorded",
                 c.describe()
             )
         })
@@ -283,6 +316,7 @@ mod tests {
             units,
             value: Decimal::from(value),
             customs_value: None,
+            model: None,
         }
     }
 

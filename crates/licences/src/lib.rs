@@ -10,20 +10,24 @@
 //! * [`matching`]: which licences cover an order, which one applies, and
 //!   why each of the others does not;
 //! * [`account`]: drawdowns, balances (the sum of drawdowns, never a stored
-//!   number), what is owed per licence and per month, and alerts.
+//!   number), what is owed per licence and per month, and alerts;
+//! * [`cap`]: the volume cap, against the holder's US shipments as
+//!   recorded.
 //!
 //! No storage, no clock, no rules engine: the store keeps licences and
 //! drawdowns, the application layer supplies "today" and the decision.
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod cap;
 pub mod matching;
 pub mod model;
 pub mod parse;
 
-pub use account::{Account, Alert, Drawdown, Owed, account, drawn};
+pub use account::{Account, Alert, Drawdown, Drawdowns, Owed, account, drawn, shipped};
 pub use matching::{
-    Applied, Drawn, ItemFacts, Match, Matcher, Order, Status, Tried, determine, same_party,
+    Applied, Drawn, History, ItemFacts, Match, Matcher, Order, Status, Tried, determine,
+    same_model, same_party,
 };
-pub use model::{Condition, Licence, Line, Parties, Unit};
+pub use model::{Condition, Licence, Line, Parties, Unit, UsShipments};
 pub use parse::parse;

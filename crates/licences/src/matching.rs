@@ -18,7 +18,13 @@
 //! 6. the value: value drawn plus the order's may not exceed the licensed
 //!    value by more than the shipping tolerance, 25% for a line counted in
 //!    "Number" (750.11(b)(2)) and none for a line counted in "$ value"
-//!    (750.11(b)(1)).
+//!    (750.11(b)(1));
+//! 7. the volume cap, when the licence has one ([`crate::cap`]): the units
+//!    of the order's model shipped under the licence in each period for
+//!    which the holder recorded its US shipments of that model, plus the
+//!    order's, may not exceed the cap's percentage of those shipments. A
+//!    cap without a recorded period for the order's date cannot be
+//!    checked: the line still covers the order, and says so.
 //!
 //! When no line covers the order, its status is the furthest any line got
 //! (so an order for a licence's own end user after that licence expired is
@@ -32,7 +38,7 @@ use chipexport_domain::{Country, Date};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::model::{Bound, Licence, Line, Metric, Unit};
+use crate::model::{Bound, Licence, Line, Metric, Unit, UsShipments};
 
 /// What an order is about, for matching against licence lines.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,6 +91,16 @@ pub struct Order {
     pub value: Decimal,
 }
 
+/// What the licences have drawn so far, as matching reads it: every figure
+/// is a sum of drawdowns (see [`crate::account::Drawdowns`]).
+pub trait History {
+    /// What a licence line has drawn.
+    fn drawn(&self, licence: &str, line: usize) -> Drawn;
+    /// Units of `model` drawn under a licence (every line) with ship dates
+    /// from `from` to `to`, both included.
+    fn shipped(&self, licence: &str, model: &str, from: Date, to: Date) -> u64;
+}
+
 /// What has been drawn from a licence line so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Drawn {
@@ -110,6 +126,9 @@ pub enum Status {
     Exhausted,
     /// The value would exceed the licence's value plus the 750.11 tolerance.
     OverTolerance,
+    /// The units of the model shipped under the licence in a recorded
+    /// period would exceed the licence's volume cap.
+    OverVolumeCap,
     /// A licence covers it, with enough left.
     Covered,
 }
@@ -123,6 +142,7 @@ impl Status {
             Status::PartyMismatch => "party_mismatch",
             Status::Exhausted => "exhausted",
             Status::OverTolerance => "over_tolerance",
+            Status::OverVolumeCap => "over_volume_cap",
             Status::Covered => "covered",
         }
     }
@@ -157,6 +177,10 @@ pub struct Applied {
     pub expires: Date,
     /// The licence's conditions, in words.
     pub conditions: Vec<String>,
+    /// Conditions that could not be checked for this order, and why (a
+    /// volume cap without US shipments recorded for the order's date).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<String>,
 }
 
 /// The outcome of matching an order.
@@ -197,7 +221,9 @@ fn keys(consignee: Option<&String>, end_user: Option<&String>) -> Keys {
     ]
 }
 
-fn same_model(a: &str, b: &str) -> bool {
+/// Whether two model names are the same model, ignoring case, spaces and
+/// punctuation (`H200` is `h-200`).
+pub fn same_model(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
         s.chars()
             .filter(|c| c.is_alphanumeric())
@@ -265,14 +291,16 @@ pub fn value_ceiling(line: &Line) -> Decimal {
     }
 }
 
-/// One line against an order, with what it has drawn.
+/// One line against an order, with what it has drawn and, for a volume
+/// cap, the US shipments recorded and the licence's history.
 fn try_line(
     (l, lk): (&Licence, &Keys),
     i: usize,
     line: &Line,
     (o, ok): (&Order, &Keys),
-    drawn: Drawn,
+    (us, history): (&[&UsShipments], &dyn History),
 ) -> Tried {
+    let drawn = history.drawn(&l.number, i);
     let t = |status, reason: String| Tried {
         number: l.number.clone(),
         line: Some(i),
@@ -364,21 +392,37 @@ fn try_line(
             ),
         };
     }
-    t(Status::Covered, "covers the order".into())
+    let cap = crate::cap::check(l, o, us, history);
+    if let Some(over) = cap.over {
+        return t(Status::OverVolumeCap, over);
+    }
+    let mut reason = String::from("covers the order");
+    for u in &cap.unchecked {
+        reason.push_str("; ");
+        reason.push_str(u);
+    }
+    t(Status::Covered, reason)
 }
 
-/// Matches an order against licences, each with what each of its lines has
-/// drawn (`drawn(number, line)`). To match many orders, prepare the
-/// licences once with [`Matcher`].
-pub fn determine(licences: &[Licence], drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
-    Matcher::new(licences).determine(drawn, o)
+/// Matches an order against licences, with the holder's US shipments as
+/// recorded (in the order recorded: see [`crate::cap::current`]) and what
+/// the licences have drawn. To match many orders, prepare the licences
+/// once with [`Matcher`].
+pub fn determine(
+    licences: &[Licence],
+    us: &[UsShipments],
+    history: &dyn History,
+    o: &Order,
+) -> Match {
+    Matcher::new(licences, us).determine(history, o)
 }
 
 /// Licences prepared for matching many orders: each licence's party names
-/// normalised once.
+/// normalised once, and the US shipments in force for volume caps.
 #[derive(Debug, Clone)]
 pub struct Matcher<'a> {
     licences: &'a [Licence],
+    us: Vec<&'a UsShipments>,
     keys: Vec<Keys>,
     /// Orders' party names already normalised (ledgers repeat their
     /// buyers); emptied when it reaches [`Matcher::CACHE`] names.
@@ -386,10 +430,13 @@ pub struct Matcher<'a> {
 }
 
 impl<'a> Matcher<'a> {
-    /// Prepares `licences`.
-    pub fn new(licences: &'a [Licence]) -> Matcher<'a> {
+    /// Prepares `licences`, with the holder's US shipments as recorded (in
+    /// the order recorded; a later record of a model and period corrects
+    /// an earlier one).
+    pub fn new(licences: &'a [Licence], us: &'a [UsShipments]) -> Matcher<'a> {
         Matcher {
             licences,
+            us: crate::cap::current(us),
             keys: licences
                 .iter()
                 .map(|l| keys(l.parties.consignee.as_ref(), l.parties.end_user.as_ref()))
@@ -416,7 +463,7 @@ impl<'a> Matcher<'a> {
     }
 
     /// Matches an order, as [`determine`].
-    pub fn determine(&self, drawn: &dyn Fn(&str, usize) -> Drawn, o: &Order) -> Match {
+    pub fn determine(&self, history: &dyn History, o: &Order) -> Match {
         let ok = [
             self.key(o.consignee.as_ref()),
             self.key(o.end_user.as_ref()),
@@ -441,7 +488,7 @@ impl<'a> Matcher<'a> {
                     ));
                     continue;
                 }
-                let t = try_line((l, lk), i, line, (o, &ok), drawn(&l.number, i));
+                let t = try_line((l, lk), i, line, (o, &ok), (&self.us, history));
                 if best.as_ref().is_none_or(|b| t.status > b.status) {
                     best = Some(t);
                 }
@@ -469,7 +516,7 @@ impl<'a> Matcher<'a> {
                 return None;
             }
             let line = l.lines.get(i)?;
-            let d = drawn(&l.number, i);
+            let d = history.drawn(&l.number, i);
             Some(Applied {
                 number: l.number.clone(),
                 line: i,
@@ -477,6 +524,7 @@ impl<'a> Matcher<'a> {
                 remaining_value: line.value - d.value - o.value,
                 expires: l.valid_to,
                 conditions: l.conditions.iter().map(|c| c.describe()).collect(),
+                unchecked: crate::cap::check(l, o, &self.us, history).unchecked,
             })
         });
         let status = tried.first().map_or(Status::NoLicence, |(t, _)| t.status);
@@ -492,6 +540,19 @@ impl<'a> Matcher<'a> {
 pub(crate) mod tests {
     use super::*;
     use crate::model::{Condition, Parties};
+
+    /// A history in which every line has drawn the same, and no volume cap
+    /// has shipped anything.
+    pub(crate) struct Fixed(pub(crate) Drawn);
+
+    impl History for Fixed {
+        fn drawn(&self, _: &str, _: usize) -> Drawn {
+            self.0
+        }
+        fn shipped(&self, _: &str, _: &str, _: Date, _: Date) -> u64 {
+            0
+        }
+    }
 
     fn date(s: &str) -> Date {
         chipexport_domain::parse_date(s).unwrap_or_default()
@@ -556,7 +617,8 @@ pub(crate) mod tests {
         let ls = [h20_licence("D1", "2029-08-14")];
         determine(
             &ls,
-            &|_, _| drawn,
+            &[],
+            &Fixed(drawn),
             &order(units, value, on, "ALIBABA CLOUD LIMITED"),
         )
     }
@@ -605,14 +667,15 @@ pub(crate) mod tests {
         let ls = [h20_licence("D1", "2029-08-14")];
         let m = determine(
             &ls,
-            &|_, _| Drawn::default(),
+            &[],
+            &Fixed(Drawn::default()),
             &order(1, 1, "2026-01-01", "Tencent"),
         );
         assert_eq!(m.status, Status::PartyMismatch);
         let mut o = order(1, 1, "2026-01-01", "Alibaba Cloud");
         o.destination = Country::parse("SG").unwrap_or_else(|_| Country::us());
         assert_eq!(
-            determine(&ls, &|_, _| Drawn::default(), &o).status,
+            determine(&ls, &[], &Fixed(Drawn::default()), &o).status,
             Status::NoLicence
         );
     }
@@ -626,7 +689,8 @@ pub(crate) mod tests {
         ];
         let m = determine(
             &ls,
-            &|_, _| Drawn::default(),
+            &[],
+            &Fixed(Drawn::default()),
             &order(5, 60_000, "2026-03-01", "Alibaba Cloud Co Ltd"),
         );
         assert_eq!(m.applied.as_ref().map(|a| a.number.as_str()), Some("D1"));
@@ -651,7 +715,7 @@ pub(crate) mod tests {
         let mut o = order(1, 1, "2026-01-01", "Alibaba Cloud");
         o.item.model = "H100".into();
         o.item.catalog_id = Some("nvidia-h100-sxm5-80gb".into());
-        let m = determine(&ls, &|_, _| Drawn::default(), &o);
+        let m = determine(&ls, &[], &Fixed(Drawn::default()), &o);
         assert_eq!(m.status, Status::NoLicence);
         assert!(
             m.tried

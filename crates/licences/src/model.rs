@@ -122,7 +122,10 @@ pub enum Condition {
         basis: Option<String>,
     },
     /// A cap on units shipped under the licence relative to the holder's
-    /// shipments of the same product to US customers.
+    /// shipments of the same product to US customers: in every period for
+    /// which the holder recorded its US shipments of a model ([`UsShipments`]),
+    /// the units of that model shipped under the licence may not exceed the
+    /// percentage of them (see [`crate::cap`]).
     VolumeCap {
         /// The cap, in percent of US shipments.
         percent_of_us_shipments: Decimal,
@@ -181,6 +184,24 @@ impl Condition {
             },
         }
     }
+}
+
+/// The holder's shipments of a model to US customers over a period, as the
+/// holder recorded them (`licences us-shipments`): the base a
+/// [`Condition::VolumeCap`] is a percentage of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsShipments {
+    /// The model, such as `H200` (every catalog variant of it).
+    pub model: String,
+    /// The period's first day.
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub from: Date,
+    /// The period's last day, included.
+    #[serde(deserialize_with = "chipexport_domain::serde_date::date")]
+    pub to: Date,
+    /// Units of the model shipped to US customers in the period.
+    pub units: u64,
 }
 
 /// A spec metric a line may constrain.

@@ -44,9 +44,12 @@ pub struct AppState {
     pub clock: Clock,
     /// The decision log's writer.
     pub log: LogWriter,
-    /// Where the decision log is (for the read-only audit routes).
+    /// Where the decision log is (for the read-only audit routes), and the
+    /// licence book beside it (for the licence routes).
     pub log_location: LogLocation,
-    /// The data directory (decision log, token, jobs).
+    /// The data directory (decision log, licence book, token, jobs; the log
+    /// and the book are in PostgreSQL instead when `log_location` names a
+    /// database URL).
     pub data: std::path::PathBuf,
     /// The bearer token that write endpoints require.
     pub token: String,

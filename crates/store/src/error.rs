@@ -325,3 +325,18 @@ pub(crate) fn postgres_error(path: &Path, e: postgres::Error) -> StoreError {
         _ => StoreError::Unexpected { path, source },
     }
 }
+
+/// Classifies the error of taking a table lock on PostgreSQL: a lock not
+/// granted within `lock_timeout` is [`StoreError::Busy`] with the time
+/// waited; anything else as [`postgres_error`] does.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres_lock_error(path: &Path, waited: Duration, e: postgres::Error) -> StoreError {
+    match postgres_error(path, e) {
+        StoreError::Busy { path, source, .. } => StoreError::Busy {
+            path,
+            waited: Some(waited),
+            source,
+        },
+        other => other,
+    }
+}

@@ -12,7 +12,8 @@
 //! The log lives in SQLite in a data directory by default
 //! ([`DecisionLog::open`]); with the `postgres` feature it can live in a
 //! PostgreSQL database instead ([`DecisionLog::connect`]), with the same
-//! chain, the same triggers and the same checks.
+//! chain, the same triggers and the same checks. The licence book
+//! ([`licences`]) is kept the same way, in the same database.
 
 #![warn(missing_docs)]
 
@@ -43,10 +44,10 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 mod error;
-#[cfg(feature = "postgres")]
-use error::postgres_error;
 use error::sqlite_error;
 pub use error::{Cause, StoreError};
+#[cfg(feature = "postgres")]
+use error::{postgres_error, postgres_lock_error};
 
 /// One recorded decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +345,34 @@ pub(crate) fn open_database(dir: &Path) -> Result<(Connection, PathBuf), StoreEr
     Ok((conn, path))
 }
 
+/// Connects to a PostgreSQL database for the decision log or the licence
+/// book: parses the URL (an error of input, shown without its password),
+/// connects, and sets `lock_timeout` to [`DEFAULT_BUSY_TIMEOUT`]. Returns
+/// the client and the URL without its password. Each store then creates
+/// its own tables.
+#[cfg(feature = "postgres")]
+pub(crate) fn connect_postgres(url: &str) -> Result<(postgres::Client, PathBuf), StoreError> {
+    let shown = PathBuf::from(redact(url));
+    let config: postgres::Config = url.parse().map_err(|e: postgres::Error| StoreError::Url {
+        url: redact(url),
+        source: e.into(),
+    })?;
+    let err = |e| postgres_error(&shown, e);
+    let mut client = config.connect(postgres::NoTls).map_err(err)?;
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = {}",
+            DEFAULT_BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(err)?;
+    Ok((client, shown))
+}
+
+/// True when a location is a PostgreSQL URL rather than a data directory.
+fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
 impl DecisionLog {
     /// Opens (creating and migrating as needed) the log in `dir`, with a
     /// busy timeout of [`DEFAULT_BUSY_TIMEOUT`].
@@ -392,7 +421,7 @@ impl DecisionLog {
     /// Opens the log at a location: a `postgres://` or `postgresql://` URL
     /// (needs the `postgres` feature), or else a data directory.
     pub fn open_location(location: &str) -> Result<DecisionLog, StoreError> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        if is_postgres_url(location) {
             #[cfg(feature = "postgres")]
             return DecisionLog::connect(location);
             #[cfg(not(feature = "postgres"))]
@@ -408,21 +437,13 @@ impl DecisionLog {
     /// for another appender's lock (PostgreSQL's `lock_timeout`).
     #[cfg(feature = "postgres")]
     pub fn connect(url: &str) -> Result<DecisionLog, StoreError> {
-        let shown = PathBuf::from(redact(url));
-        let config: postgres::Config =
-            url.parse().map_err(|e: postgres::Error| StoreError::Url {
-                url: redact(url),
-                source: e.into(),
-            })?;
+        let (mut client, shown) = connect_postgres(url)?;
         let err = |e| postgres_error(&shown, e);
-        let mut client = config.connect(postgres::NoTls).map_err(err)?;
         let waited = DEFAULT_BUSY_TIMEOUT;
         client
-            .batch_execute(&format!(
-                "SET lock_timeout = {};
-                 CREATE TABLE IF NOT EXISTS chipexport_schema (version BIGINT NOT NULL);",
-                waited.as_millis()
-            ))
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS chipexport_schema (version BIGINT NOT NULL);",
+            )
             .map_err(err)?;
         let version: Option<i64> = match client
             .query_opt("SELECT max(version) FROM chipexport_schema", &[])
@@ -569,14 +590,7 @@ impl DecisionLog {
                 let mut tx = client.transaction().map_err(err)?;
                 // One appender at a time, across every connection.
                 tx.batch_execute("LOCK TABLE decisions IN SHARE ROW EXCLUSIVE MODE")
-                    .map_err(|e| match postgres_error(path, e) {
-                        StoreError::Busy { path, source, .. } => StoreError::Busy {
-                            path,
-                            waited: Some(waited),
-                            source,
-                        },
-                        other => other,
-                    })?;
+                    .map_err(|e| postgres_lock_error(path, waited, e))?;
                 let last = tx
                     .query_opt(
                         "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1",
@@ -702,3 +716,8 @@ mod tests;
 /// starts a throwaway server and sets it. Each test makes its own database.
 #[cfg(all(test, feature = "postgres"))]
 mod pg_tests;
+
+/// The licence book on PostgreSQL, and the same events hashed alike on
+/// SQLite and PostgreSQL; the server as for [`pg_tests`].
+#[cfg(all(test, feature = "postgres"))]
+mod pg_licence_tests;

@@ -3,7 +3,9 @@
 use super::*;
 use chipexport_domain::Fault;
 
-fn fresh(name: &str) -> String {
+/// A new, empty database on the test server, named after the test and this
+/// process; returns its URL.
+pub(crate) fn fresh(name: &str) -> String {
     let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL").expect(
         "set CHIPEXPORT_TEST_DATABASE_URL to a PostgreSQL server URL (scripts/test starts one)",
     );

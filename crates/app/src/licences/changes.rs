@@ -157,15 +157,15 @@ fn compare(l: &Licence, before: &Decision, after: &Decision) -> Vec<(&'static st
 }
 
 impl App {
-    /// The licences of `dir` that the change of rules between `before` and
-    /// `after` affects.
+    /// The licences of the book at `at` that the change of rules between
+    /// `before` and `after` affects.
     pub fn licences_affected(
         &self,
-        dir: &std::path::Path,
+        at: &crate::audit::LogLocation,
         before: Date,
         after: Date,
     ) -> Result<Affected> {
-        let b = read(dir)?;
+        let b = read(at)?;
         let mut findings = Vec::new();
         for l in &b.licences {
             for (i, line) in l.lines.iter().enumerate() {

@@ -28,6 +28,7 @@ use chipexport_store::fleet::Fleet;
 use serde::Serialize;
 
 use super::{LocationStatus, StatusRequest, status};
+use crate::audit::LogLocation;
 use crate::check::Checked;
 use crate::error::Result;
 
@@ -124,7 +125,8 @@ pub fn location_conditions(
 }
 
 /// The location-verification conditions of a checked question, judged with
-/// the fleet and the licence book of `data`: the decision's (the Chip
+/// the fleet of `data` and the licence book at `book` (in `data`, or in
+/// PostgreSQL): the decision's (the Chip
 /// Security Act's, when the bill is chosen) and those of `licence`, the
 /// licence that covers the question (from the licence match), each met or
 /// not by the latest verification of `serial` (or, without one, of any
@@ -132,13 +134,14 @@ pub fn location_conditions(
 /// date. Empty when neither carries such a condition.
 pub fn for_check(
     data: &Path,
+    book: &LogLocation,
     c: &Checked,
     licence: Option<&str>,
     serial: Option<&str>,
 ) -> Result<Vec<ConditionStatus>> {
     let on = c.resolved.question.on;
     let mut wanted: Vec<Wanted> = of_decision(&c.decision.conditions).collect();
-    let book = crate::licences::read(data)?;
+    let book = crate::licences::read(book)?;
     let find = |n: &str| book.licences.iter().find(|l| l.number == n);
     let covering = licence.and_then(find);
     if let Some(l) = covering {
@@ -153,6 +156,17 @@ pub fn for_check(
             .map(|w| w.judged(false, reason.clone(), None))
             .collect()
     };
+    // The fleet is kept in the data directory's database; without one there
+    // is no verification to look up (and none is created by asking).
+    if !data.join("decisions.sqlite").exists() {
+        return Ok(unmet(
+            wanted,
+            format!(
+                "no fleet is registered in `{}` (chipexport locate register), so no verification can meet it",
+                data.display()
+            ),
+        ));
+    }
     // The subject, and the licence whose period applies.
     let chip = match serial {
         Some(s) => match Fleet::open(data)?.chip(s)? {
@@ -390,7 +404,7 @@ mod for_check_tests {
             )
         };
         let c = on("2026-11-29")?;
-        let before = for_check(&d, &c, None, Some("SN-SG-0001"))?;
+        let before = for_check(&d, &LogLocation::dir(&d), &c, None, Some("SN-SG-0001"))?;
         assert_eq!(before.len(), 1);
         assert!(!before[0].met, "{before:?}");
         assert!(
@@ -399,7 +413,7 @@ mod for_check_tests {
                 .contains("no verification of chip SN-SG-0001")
         );
         verify_sg(&d)?;
-        let after = for_check(&d, &c, None, Some("SN-SG-0001"))?;
+        let after = for_check(&d, &LogLocation::dir(&d), &c, None, Some("SN-SG-0001"))?;
         assert!(after[0].met, "{after:?}");
         assert!(after[0].reason.starts_with("verified in SG"));
         // No licence is recorded: every verification up to the date counts,
@@ -412,17 +426,23 @@ mod for_check_tests {
             "{after:?}"
         );
         // Asked as of the day before, the verification was not yet made.
-        let earlier = for_check(&d, &on("2026-11-28")?, None, Some("SN-SG-0001"))?;
+        let earlier = for_check(
+            &d,
+            &LogLocation::dir(&d),
+            &on("2026-11-28")?,
+            None,
+            Some("SN-SG-0001"),
+        )?;
         assert!(!earlier[0].met, "{earlier:?}");
         // No subject: not met, and the reason says what to give.
-        let nobody = for_check(&d, &c, None, None)?;
+        let nobody = for_check(&d, &LogLocation::dir(&d), &c, None, None)?;
         assert!(!nobody[0].met && nobody[0].reason.contains("--serial"));
         // An unregistered chip.
-        let stranger = for_check(&d, &c, None, Some("SN-XX-9999"))?;
+        let stranger = for_check(&d, &LogLocation::dir(&d), &c, None, Some("SN-XX-9999"))?;
         assert!(!stranger[0].met && stranger[0].reason.contains("not registered"));
         // Without the bill, no condition.
         let plain = check(&app, r#"{"chip": "H100", "to": "SG", "on": "2026-11-29"}"#)?;
-        assert!(for_check(&d, &plain, None, Some("SN-SG-0001"))?.is_empty());
+        assert!(for_check(&d, &LogLocation::dir(&d), &plain, None, Some("SN-SG-0001"))?.is_empty());
         let _ = std::fs::remove_dir_all(&d);
         Ok(())
     }
@@ -431,36 +451,59 @@ mod for_check_tests {
     fn a_licence_condition_is_judged_on_its_chips_within_its_period() -> Result<()> {
         let d = dir("licence");
         let app = App::embedded()?;
+        let nowhere = dir("licence-nowhere");
         let file = chipexport_domain::SourceFile::read(
             &examples().join("licences/examples/h200-bytedance.json"),
         )
         .map_err(|e| Error::located(vec![*e]))?;
-        app.licence_add(&d, &file, "2026-11-29T00:00:00Z")?;
+        app.licence_add(&LogLocation::dir(&d), &file, "2026-11-29T00:00:00Z")?;
         let json = r#"{"chip": "H200", "to": "CN", "on": "2026-11-29", "end_user": "Beijing Volcano Engine Technology Co., Ltd."}"#;
         let c = check(&app, json)?;
         let req: CheckRequest =
             serde_json::from_str(json).map_err(|e| Error::bug(e.to_string()))?;
-        let (terms, why) = app.licence_for_check(&d, &c, &req.ask)?;
+        let (terms, why) = app.licence_for_check(&LogLocation::dir(&d), &c, &req.ask)?;
         let number = terms.map(|t| t.number);
         assert_eq!(number.as_deref(), Some("D2000001"), "{why:?}");
+        // Before any fleet is registered: not met, and nothing is created.
+        let none = for_check(&nowhere, &LogLocation::dir(&d), &c, number.as_deref(), None)?;
+        assert!(
+            !none[0].met && none[0].reason.contains("no fleet is registered"),
+            "{none:?}"
+        );
+        assert!(!nowhere.exists());
         fleet(&d, "D2000001")?;
-        let before = for_check(&d, &c, number.as_deref(), None)?;
+        let before = for_check(&d, &LogLocation::dir(&d), &c, number.as_deref(), None)?;
         assert_eq!(before.len(), 1, "{before:?}");
         assert_eq!(before[0].rule, "licence D2000001");
         assert!(!before[0].met);
         verify_sg(&d)?;
-        let after = for_check(&d, &c, number.as_deref(), None)?;
+        let after = for_check(&d, &LogLocation::dir(&d), &c, number.as_deref(), None)?;
         assert!(after[0].met, "{after:?}");
         assert_eq!(
             after[0].period.as_deref(),
             Some("licence D2000001's period, 2026-02-02 to 2026-11-29 (the question's date)")
         );
         // The chip is judged too, and must be under the covering licence.
-        assert!(for_check(&d, &c, number.as_deref(), Some("SN-SG-0001"))?[0].met);
+        assert!(
+            for_check(
+                &d,
+                &LogLocation::dir(&d),
+                &c,
+                number.as_deref(),
+                Some("SN-SG-0001")
+            )?[0]
+                .met
+        );
         let other = dir("licence-other");
         fleet(&other, "D1234567")?;
-        app.licence_add(&other, &file, "2026-11-29T00:00:00Z")?;
-        let wrong = for_check(&other, &c, number.as_deref(), Some("SN-SG-0001"))?;
+        app.licence_add(&LogLocation::dir(&other), &file, "2026-11-29T00:00:00Z")?;
+        let wrong = for_check(
+            &other,
+            &LogLocation::dir(&other),
+            &c,
+            number.as_deref(),
+            Some("SN-SG-0001"),
+        )?;
         assert!(
             !wrong[0].met
                 && wrong[0]

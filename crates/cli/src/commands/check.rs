@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chipexport::Result;
+use chipexport::audit::LogLocation;
 use chipexport::locate::conditions::{ConditionStatus, for_check};
 use chipexport::logged::Annotation;
 use chipexport_rules::{LicenseStatus, explain};
@@ -59,6 +60,11 @@ pub struct Args {
     /// left) or `licence: null` with `licence_reasons`.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// With --data: the licence book is in PostgreSQL at this URL instead
+    /// of the directory (needs a build with `--features postgres`). The
+    /// decision log of --log stays in its directory.
+    #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
     /// With --data: the chip's serial, registered in that directory's
     /// fleet (`locate register`). Location-verification conditions (the
     /// Chip Security Act's, when the bill is chosen, and the covering
@@ -95,9 +101,10 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     }
     let licence = match &a.data {
         Some(dir) => {
-            let l = app.licence_for_check(dir, &c, &a.question.ask())?;
+            let at = LogLocation::dir(dir).with_database_url(a.database_url.clone());
+            let l = app.licence_for_check(&at, &c, &a.question.ask())?;
             let number = l.0.as_ref().map(|t| t.number.as_str());
-            let located = for_check(dir, &c, number, a.serial.as_deref())?;
+            let located = for_check(dir, &at, &c, number, a.serial.as_deref())?;
             Some((l, located))
         }
         None => None,
@@ -159,6 +166,9 @@ fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<Stri
             ));
             for c in &l.conditions {
                 o.push_str(&format!("  condition: {c}\n"));
+            }
+            for c in &l.unchecked {
+                o.push_str(&format!("  not checked: {c}\n"));
             }
         }
         None => o.push_str("  none covers this question\n"),

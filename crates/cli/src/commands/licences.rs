@@ -6,18 +6,11 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chipexport::licences::changes::Affected;
-use chipexport::licences::{Report, Shown, Summary};
+use chipexport::licences::{Report, Shown, Summary, UsShipmentsRecord, UsShipmentsRequest};
 use chipexport::{Error, Result};
 
 use super::{Ctx, Output, render};
-
-/// The data directory whose licence book is used.
-#[derive(clap::Args, Clone)]
-pub struct DataArg {
-    /// The data directory (created on first use).
-    #[arg(long, default_value = "chipexport-data")]
-    pub data: PathBuf,
-}
+use crate::args::LogArgs;
 
 /// The `licences` subcommands.
 #[derive(clap::Subcommand)]
@@ -28,30 +21,48 @@ pub enum Command {
         /// The licence file.
         file: PathBuf,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// The licences, with use and alerts.
     List {
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// One licence: its terms, lines, balance, drawdowns, what it owes.
     Show {
         /// The licence number.
         number: String,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
     /// Every licence's account: units and value drawn, revenue share and
     /// duty owed, per licence and per month, and alerts (80/90/100% use;
-    /// 90/60/30 days before expiry). `--format json` for JSON.
+    /// 90/60/30 days before expiry). `--format json` for JSON; `--format
+    /// csv` for CSV (one row per licence and month, a total row per
+    /// licence, an `all` row; no alerts).
     Report {
-        /// Write the report as CSV (one row per licence and month, a total
-        /// row per licence, an `all` row) to standard output.
-        #[arg(long)]
-        csv: bool,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
+    },
+    /// The holder's shipments of a model to US customers over a period, the
+    /// base of a volume cap: with --model, --from, --to and --units, record
+    /// them (a later record of the same model and period corrects an
+    /// earlier one); without, list the records.
+    UsShipments {
+        /// The model, as the catalog names it (e.g. H200).
+        #[arg(long, requires_all = ["from", "to", "units"])]
+        model: Option<String>,
+        /// The period's first day (YYYY-MM-DD).
+        #[arg(long, requires_all = ["model", "to", "units"])]
+        from: Option<String>,
+        /// The period's last day, included (YYYY-MM-DD).
+        #[arg(long, requires_all = ["model", "from", "units"])]
+        to: Option<String>,
+        /// Units of the model shipped to US customers in the period.
+        #[arg(long, requires_all = ["model", "from", "to"])]
+        units: Option<u64>,
+        #[command(flatten)]
+        data: LogArgs,
     },
     /// The licences a change of rules between two dates affects: items no
     /// longer needing a licence, and terms that conflict with the new rules.
@@ -63,7 +74,7 @@ pub enum Command {
         #[arg(long)]
         after: String,
         #[command(flatten)]
-        data: DataArg,
+        data: LogArgs,
     },
 }
 
@@ -74,7 +85,7 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
         Command::Add { file, data } => {
             let app = chipexport::App::embedded()?;
             let f = chipexport_domain::SourceFile::read(file)?;
-            let a = app.licence_add(&data.data, &f, &chipexport::clock::now_rfc3339())?;
+            let a = app.licence_add(&data.location(), &f, &chipexport::clock::now_rfc3339())?;
             render(ctx, &a, |a| {
                 format!(
                     "recorded licence {} as event {} in {}",
@@ -84,20 +95,40 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
                 )
             })
         }
-        Command::List { data } => {
-            render(ctx, &chipexport::licences::list(&data.data, today)?, list)
-        }
+        Command::List { data } => render(
+            ctx,
+            &chipexport::licences::list(&data.location(), today)?,
+            list,
+        ),
         Command::Show { number, data } => render(
             ctx,
-            &chipexport::licences::show(&data.data, number, today)?,
+            &chipexport::licences::show(&data.location(), number, today)?,
             show,
         ),
-        Command::Report { csv, data } => {
-            let r = chipexport::licences::report(&data.data, today)?;
-            if *csv {
+        Command::Report { data } => {
+            let r = chipexport::licences::report(&data.location(), today)?;
+            if ctx.csv {
                 return Ok(Output::text(chipexport::licences::report_csv(&r)?));
             }
             render(ctx, &r, report)
+        }
+        Command::UsShipments {
+            model,
+            from,
+            to,
+            units,
+            data,
+        } => {
+            let req = match (model, from, to, units) {
+                (Some(model), Some(from), Some(to), Some(units)) => Some(UsShipmentsRequest {
+                    model: model.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    units: *units,
+                }),
+                _ => None,
+            };
+            record_us_shipments(req.as_ref(), data, ctx)
         }
         Command::Affected {
             before,
@@ -116,7 +147,7 @@ pub fn run(c: &Command, ctx: &Ctx) -> Result<Output> {
             }
             render(
                 ctx,
-                &app.licences_affected(&data.data, before, after)?,
+                &app.licences_affected(&data.location(), before, after)?,
                 affected,
             )
         }
@@ -254,6 +285,44 @@ fn report(r: &Report) -> String {
     o
 }
 
+/// Records US shipments (`req`), or lists the records.
+fn record_us_shipments(
+    req: Option<&UsShipmentsRequest>,
+    data: &LogArgs,
+    ctx: &Ctx,
+) -> Result<Output> {
+    let Some(req) = req else {
+        let rs = chipexport::licences::us_shipments(&data.location())?;
+        return render(ctx, &rs, |rs| us_shipments(rs));
+    };
+    let app = chipexport::App::embedded()?;
+    let r = app.licence_us_shipments(&data.location(), req, &chipexport::clock::now_rfc3339())?;
+    render(ctx, &r, |r| us_shipments(std::slice::from_ref(r)))
+}
+
+fn us_shipments(rs: &[UsShipmentsRecord]) -> String {
+    if rs.is_empty() {
+        return "no US shipments are recorded (chipexport licences us-shipments --model M --from D --to D --units N)\n".into();
+    }
+    let mut o = String::new();
+    for r in rs {
+        let u = &r.shipments;
+        let _ = write!(
+            o,
+            "#{} {} {} .. {}: {} units shipped to US customers",
+            r.event, u.model, u.from, u.to, u.units
+        );
+        if let Some(c) = r.corrects {
+            let _ = write!(o, " (corrects #{c})");
+        }
+        if let Some(c) = r.corrected_by {
+            let _ = write!(o, " (corrected by #{c})");
+        }
+        o.push('\n');
+    }
+    o
+}
+
 fn affected(r: &Affected) -> String {
     let mut o = format!(
         "LICENCES AFFECTED by the rule changes from {} to {} ({} licences examined)\n",
@@ -272,21 +341,26 @@ fn affected(r: &Affected) -> String {
     o
 }
 
-/// What `screen --licences` drew down, in a few lines (on standard error,
+/// What `screen --licences` drew down from the book `book` (its data
+/// directory, or the PostgreSQL book), in a few lines (on standard error,
 /// beside the screening summary).
-pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, dir: &std::path::Path) -> String {
+pub fn drawn_text(d: &chipexport_batch::drawdown::DrawSummary, book: &str) -> String {
     let mut o = format!(
-        "licences ({}): {} orders needing a licence matched; {} units, {} USD drawn",
-        dir.display(),
-        d.matched,
-        d.units_drawn,
-        d.value_drawn
+        "licences ({book}): {} orders needing a licence matched; {} units, {} USD drawn",
+        d.matched, d.units_drawn, d.value_drawn
     );
     for (k, v) in &d.by_status {
         let _ = write!(o, "\n  {k}: {v}");
     }
     for (k, v) in &d.not_drawn {
         let _ = write!(o, "\n  not drawn ({k}): {v}");
+    }
+    if d.cap_unchecked > 0 {
+        let _ = write!(
+            o,
+            "\n  drawn without checking a volume cap (no US shipments recorded for their date; see licence_reason): {}",
+            d.cap_unchecked
+        );
     }
     o
 }

@@ -25,14 +25,39 @@ pub mod upcoming;
 use chipexport::{Clock, Error, Result};
 use serde::Serialize;
 
-use crate::cli::{Command, OutFormat};
+use crate::cli::{Command, FormatArg, OutFormat};
 
 /// What every command gets.
 pub struct Ctx {
-    /// The output format.
+    /// The output format (`Table` with `--format csv`).
     pub format: OutFormat,
+    /// `--format csv`, which only the commands that write CSV (`licences
+    /// report`) are given: [`Ctx::new`] refuses it for any other.
+    pub csv: bool,
     /// Where "today" comes from.
     pub clock: Clock,
+}
+
+impl Ctx {
+    /// The context of `command` with the `--format` asked for; `--format
+    /// csv` for a command that writes no CSV is refused here, before the
+    /// command runs (and records anything).
+    pub fn new(command: &Command, format: FormatArg, clock: Clock) -> Result<Ctx> {
+        let writes_csv = matches!(command, Command::Licences(licences::Command::Report { .. }));
+        let (format, csv) = match format {
+            FormatArg::Table => (OutFormat::Table, false),
+            FormatArg::Json => (OutFormat::Json, false),
+            FormatArg::Csv if writes_csv => (OutFormat::Table, true),
+            FormatArg::Csv => {
+                return Err(Error::input(
+                    "--format csv is for `licences report` only",
+                    "give this command --format table or --format json",
+                )
+                .with_field("format"));
+            }
+        };
+        Ok(Ctx { format, csv, clock })
+    }
 }
 
 /// What a command prints on standard output, and its exit code.

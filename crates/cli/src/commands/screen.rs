@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chipexport::Result;
+use chipexport::audit::LogLocation;
 use chipexport::ledger::{ScreenReport, ScreenRequest};
 
 use super::{Ctx, Output, render};
@@ -62,6 +63,11 @@ pub struct Args {
     /// licence_remaining_value and licence_reason (native engine only).
     #[arg(long, value_name = "DIR", conflicts_with = "compare_with")]
     pub licences: Option<PathBuf>,
+    /// With --licences: the licence book is in PostgreSQL at this URL
+    /// instead of the directory (needs a build with `--features
+    /// postgres`). The decision log of --log stays in its directory.
+    #[arg(long, env = "CHIPEXPORT_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 /// The engine that screens.
@@ -107,8 +113,12 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
     let r = app.screen(&req, &mut |n| bar.set_position(n))?;
     bar.finish_and_clear();
     if let Some(dir) = &a.licences {
-        let d = app.licence_screen(dir, &a.ledger, &a.out, &chipexport::clock::now_rfc3339())?;
-        eprintln!("{}", super::licences::drawn_text(&d, dir));
+        let at = LogLocation::dir(dir).with_database_url(a.database_url.clone());
+        let d = app.licence_screen(&at, &a.ledger, &a.out, &chipexport::clock::now_rfc3339())?;
+        eprintln!(
+            "{}",
+            super::licences::drawn_text(&d, &at.describe_licences())
+        );
     }
     if let Some(dir) = &a.log {
         let name = a.ledger.file_name().map_or_else(
@@ -116,7 +126,7 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
             |n| n.to_string_lossy().into_owned(),
         );
         let entry = chipexport::audit::screen_entry(&app, &req, &name, &r)?;
-        let id = chipexport::audit::record(&chipexport::audit::LogLocation::dir(dir), vec![entry])?;
+        let id = chipexport::audit::record(&LogLocation::dir(dir), vec![entry])?;
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
     render(ctx, &r, table)

@@ -23,21 +23,31 @@ fn example(name: &str) -> String {
     )
 }
 
-fn add_examples(data: &Path) {
+/// Records the three example licences; `db` is added to every command
+/// (`--database-url URL`, or nothing).
+fn add_examples(data: &Path, db: &[&str]) {
     for f in [
         "h20-alibaba-cloud.toml",
         "h20-tencent-2025.toml",
         "h200-bytedance.json",
     ] {
-        let o = run(&[
-            "licences",
-            "add",
-            &example(f),
-            "--data",
-            data.to_str().unwrap(),
-        ]);
+        let o = run(&with(
+            &[
+                "licences",
+                "add",
+                &example(f),
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            db,
+        ));
         assert_eq!(o.code, 0, "{f}: {}", o.stderr);
     }
+}
+
+/// `args` followed by `more`.
+fn with<'a>(args: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    args.iter().chain(more).copied().collect()
 }
 
 /// The orders, out of date order on purpose: screening takes them by ship
@@ -85,29 +95,59 @@ fn screened(path: &Path) -> Vec<Vec<String>> {
     rows
 }
 
+/// What a drawdown run gives: the screened table, the report as JSON and
+/// as CSV.
+struct Drawn {
+    table: Vec<String>,
+    report: Value,
+    csv: String,
+}
+
+/// Records the examples in `data`, screens [`LEDGER`] (written to `d`) with
+/// drawdown against them, and reports; `db` is added to every command.
+fn screen_and_report(d: &Path, data: &Path, db: &[&str]) -> Drawn {
+    add_examples(data, db);
+    let ledger = d.join("orders.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    let out = d.join("screened.csv");
+    let o = run(&with(
+        &[
+            "screen",
+            ledger.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--licences",
+            data.to_str().unwrap(),
+            // The orders of 2025 predate the screening list in use (31 Jul
+            // 2026), so their parties cannot be screened with it; this test
+            // is about the drawdown (which matches the names to the
+            // licences).
+            "--no-parties",
+        ],
+        db,
+    ));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let d_arg = data.to_str().unwrap();
+    let csv = run(&with(
+        &["licences", "report", "--format", "csv", "--data", d_arg],
+        db,
+    ));
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    Drawn {
+        table: screened(&out).iter().map(|r| r.join(" | ")).collect(),
+        report: json(&with(&["licences", "report", "--data", d_arg], db)),
+        csv: csv.stdout,
+    }
+}
+
 #[test]
 fn a_ledger_is_drawn_down_in_date_order() {
     let d = tempdir("ledger");
     let data = d.join("data");
-    add_examples(&data);
+    let drawn = screen_and_report(&d, &data, &[]);
+    insta::assert_snapshot!("licences_screened_ledger", drawn.table.join("\n"));
     let ledger = d.join("orders.csv");
-    std::fs::write(&ledger, LEDGER).unwrap();
     let out = d.join("screened.csv");
-    let o = run(&[
-        "screen",
-        ledger.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--licences",
-        data.to_str().unwrap(),
-        // The orders of 2025 predate the screening list in use (31 Jul
-        // 2026), so their parties cannot be screened with it; this test is
-        // about the drawdown (which matches the names to the licences).
-        "--no-parties",
-    ]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let table: Vec<String> = screened(&out).iter().map(|r| r.join(" | ")).collect();
-    insta::assert_snapshot!("licences_screened_ledger", table.join("\n"));
     // Unit 10,001 (A-3, after A-1 and A-2 drew 10,000) is refused, and so
     // is T-2 under the licence that expired.
     let status = |id: &str| {
@@ -123,7 +163,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
 
     // The report's totals are the sums of the recorded drawdowns.
     let d_arg = data.to_str().unwrap();
-    let report = json(&["licences", "report", "--data", d_arg]);
+    let report = &drawn.report;
     let mut units = 0u64;
     let mut value = 0f64;
     for n in ["D1234567", "D7654321", "D2000001"] {
@@ -139,8 +179,10 @@ fn a_ledger_is_drawn_down_in_date_order() {
     assert!((reported - value).abs() < 1e-6, "{reported} != {value}");
     // 15% of the H20 revenue drawn: 10,100 units at 12,000.
     assert_eq!(report["totals"]["revenue_share"], "18180000");
-    let csv = run(&["licences", "report", "--csv", "--data", d_arg]);
-    let all = csv.stdout.lines().last().unwrap().to_string();
+    // The CSV report: a row per licence and month, a total per licence, and
+    // the `all` row with the same totals.
+    insta::assert_snapshot!("licences_report_csv", drawn.csv);
+    let all = drawn.csv.lines().last().unwrap().to_string();
     assert_eq!(all, "all,total,10100,121200000,18180000,0");
     // Screening again draws nothing more from the exhausted licence.
     let o = run(&[
@@ -180,7 +222,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
 fn check_with_a_data_directory_names_the_licence_or_why_none() {
     let d = tempdir("check");
     let data = d.join("data");
-    add_examples(&data);
+    add_examples(&data, &[]);
     let d_arg = data.to_str().unwrap();
     let args = [
         "check",
@@ -312,4 +354,330 @@ fn a_rule_change_lists_the_licences_it_affects() {
     // The Russia regime of 2022: applications meet a policy of denial.
     assert_eq!(kinds("2022-01-01", "2022-05-01"), vec!["RU policy"]);
     assert_eq!(kinds("2025-09-01", "2025-09-02"), Vec::<String>::new());
+}
+
+#[test]
+fn format_csv_is_for_the_report_only_and_refused_before_anything_is_recorded() {
+    let d = tempdir("csv");
+    let d_arg = d.join("data");
+    let d_arg = d_arg.to_str().unwrap();
+    let f = example("h20-alibaba-cloud.toml");
+    for args in [
+        vec!["licences", "add", &f, "--data", d_arg],
+        vec!["licences", "list", "--data", d_arg],
+        vec!["metrics", "--chip", "H20"],
+    ] {
+        let o = run(&with(&args, &["--format", "csv"]));
+        assert_eq!(o.code, 1, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("--format csv is for `licences report` only"),
+            "{}",
+            o.stderr
+        );
+    }
+    assert_eq!(
+        json(&["licences", "list", "--data", d_arg]),
+        Value::Array(vec![])
+    );
+    // An empty book reports the `all` row alone.
+    let o = run(&["licences", "report", "--format", "csv", "--data", d_arg]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "licence,period,units,value,revenue_share_owed,duty_owed\nall,total,0,0,0,0\n"
+    );
+    // `--csv` is gone: `--format csv` says it.
+    assert_eq!(
+        run(&["licences", "report", "--csv", "--data", d_arg]).code,
+        2
+    );
+}
+
+/// A new, empty database on the test server (scripts/with-postgres starts
+/// one and sets CHIPEXPORT_TEST_DATABASE_URL); returns its URL.
+#[cfg(feature = "postgres")]
+fn fresh_database(name: &str) -> String {
+    let base = std::env::var("CHIPEXPORT_TEST_DATABASE_URL")
+        .expect("set CHIPEXPORT_TEST_DATABASE_URL (scripts/test starts a server)");
+    let base = base.trim_end_matches('/');
+    let db = format!("chipexport_cli_{name}_{}", std::process::id());
+    psql(
+        &format!("{base}/postgres"),
+        &format!("DROP DATABASE IF EXISTS {db}"),
+    );
+    psql(
+        &format!("{base}/postgres"),
+        &format!("CREATE DATABASE {db}"),
+    );
+    format!("{base}/{db}")
+}
+
+/// Runs SQL with `psql` against `url`, as a tool outside chipexport would.
+#[cfg(feature = "postgres")]
+fn psql(url: &str, sql: &str) {
+    let o = std::process::Command::new("psql")
+        .args([url, "-qc", sql])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// With `--database-url`, the licence commands, `screen --licences` and
+/// `check --data` keep the book in PostgreSQL, and answer exactly as with
+/// the book in a data directory.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_licence_book_can_live_in_postgresql() {
+    let url = fresh_database("licences");
+    let db = ["--database-url", url.as_str()];
+    let pg = tempdir("pg");
+    let pg_data = pg.join("data");
+    let on_pg = screen_and_report(&pg, &pg_data, &db);
+    // Nothing went to the data directory.
+    assert!(!pg_data.exists());
+    let sq = tempdir("pg-sqlite");
+    let sq_data = sq.join("data");
+    let on_sqlite = screen_and_report(&sq, &sq_data, &[]);
+    assert_eq!(on_pg.table, on_sqlite.table);
+    assert_eq!(on_pg.report, on_sqlite.report);
+    assert_eq!(on_pg.csv, on_sqlite.csv);
+    assert_eq!(on_pg.report["totals"]["units"], 10_100);
+
+    // A licence number is recorded once.
+    let pg_arg = pg_data.to_str().unwrap();
+    let f = example("h20-alibaba-cloud.toml");
+    let o = run(&with(&["licences", "add", &f, "--data", pg_arg], &db));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("is already recorded"), "{}", o.stderr);
+
+    // `check --data` matches against the same book.
+    let check = |data: &str, more: &[&str]| {
+        let v = json(&with(
+            &[
+                "check",
+                "--chip",
+                "H200",
+                "--to",
+                "CN",
+                "--on",
+                "2026-09-01",
+                "--end-user",
+                "Beijing Volcano Engine Technology Co., Ltd.",
+                "--data",
+                data,
+            ],
+            more,
+        ));
+        (v["licence"].clone(), v["licence_reasons"].clone())
+    };
+    let (licence, reasons) = check(pg_arg, &db);
+    assert_eq!(
+        (licence.clone(), reasons.clone()),
+        check(sq_data.to_str().unwrap(), &[])
+    );
+    assert_eq!(licence["number"], "D2000001", "{reasons}");
+    assert_eq!(licence["remaining_units"], 2000);
+
+    // US shipments are recorded in the same book.
+    let o = run(&with(
+        &[
+            "licences",
+            "us-shipments",
+            "--model",
+            "H200",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-31",
+            "--units",
+            "10",
+            "--data",
+            pg_arg,
+        ],
+        &db,
+    ));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let list = json(&with(&["licences", "us-shipments", "--data", pg_arg], &db));
+    assert_eq!(list[0]["model"], "H200");
+    assert!(!pg_data.exists());
+
+    // A drawdown edited outside chipexport breaks the chain: the book is
+    // refused.
+    psql(
+        &url,
+        "ALTER TABLE licence_events DISABLE TRIGGER USER; \
+         UPDATE licence_events SET body = replace(body, '\"units\":6000', '\"units\":600') WHERE id = 4;",
+    );
+    let o = run(&with(&["licences", "report", "--data", pg_arg], &db));
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("is broken at event 4"), "{}", o.stderr);
+}
+
+/// H200 orders under the ByteDance licence (a 50% volume cap), out of date
+/// order on purpose.
+const H200_LEDGER: &str = "\
+order_id,chip,destination,ship_date,quantity,unit_price,currency,end_user
+V-4,H200,CN,2026-04-10,100,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-1,H200,CN,2026-03-05,300,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-3,H200,CN,2026-03-25,1,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+V-2,H200,CN,2026-03-20,200,30000,USD,Beijing Volcano Engine Technology Co. Ltd
+";
+
+/// The volume cap: 1,000 H200s shipped to US customers in March allow 500
+/// under the licence in March; unit 501 is refused with the numbers, and an
+/// April order (no US shipments recorded for April) is drawn with a note
+/// that the cap could not be checked. A later record of a period corrects
+/// it.
+#[test]
+fn the_volume_cap_refuses_what_exceeds_it_and_says_when_it_cannot_be_checked() {
+    let d = tempdir("cap");
+    let data = d.join("data");
+    let d_arg = data.to_str().unwrap();
+    add_examples(&data, &[]);
+    let record = |model: &str, from: &str, to: &str, units: &str| {
+        run(&[
+            "licences",
+            "us-shipments",
+            "--model",
+            model,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--units",
+            units,
+            "--data",
+            d_arg,
+        ])
+    };
+    let o = record("H200", "2026-03-01", "2026-03-31", "1000");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "#4 H200 2026-03-01 .. 2026-03-31: 1000 units shipped to US customers\n"
+    );
+    // An unknown model, a period backwards and a partial record are refused.
+    let o = record("H2000", "2026-03-01", "2026-03-31", "1000");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no catalog chip is the model `H2000`"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(record("H200", "2026-03-31", "2026-03-01", "1").code, 1);
+    assert_eq!(
+        run(&[
+            "licences",
+            "us-shipments",
+            "--model",
+            "H200",
+            "--data",
+            d_arg
+        ])
+        .code,
+        2
+    );
+
+    let ledger = d.join("h200.csv");
+    std::fs::write(&ledger, H200_LEDGER).unwrap();
+    let out = d.join("screened.csv");
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        d_arg,
+        "--no-parties",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("over_volume_cap: 1")
+            && o.stderr.contains("drawn without checking a volume cap")
+            && o.stderr.contains("see licence_reason): 1"),
+        "{}",
+        o.stderr
+    );
+    let rows = screened(&out);
+    let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
+    assert_eq!(row("V-1")[4], "covered");
+    assert_eq!(row("V-2")[4], "covered");
+    assert_eq!(row("V-3")[4], "over_volume_cap");
+    assert_eq!(
+        row("V-3")[7],
+        "D2000001: 500 units of H200 shipped under the licence from 2026-03-01 to 2026-03-31, plus the 1 ordered, would be 501: over the volume cap of 50% of the 1000 units shipped to US customers in that period (500)"
+    );
+    assert_eq!(row("V-4")[4], "covered");
+    assert_eq!(
+        row("V-4")[7],
+        "covered by D2000001 line 0; the volume cap (50% of shipments to US customers) cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-04-10 (chipexport licences us-shipments)"
+    );
+    // The drawdowns keep their model.
+    let shown = json(&["licences", "show", "D2000001", "--data", d_arg]);
+    let models: Vec<&str> = shown["drawdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["H200", "H200", "H200"]);
+    assert_eq!(
+        shown["account"]["unchecked"][0],
+        "volume cap 50% of shipments to US customers: not in this account; each drawdown checks it against the holder's US shipments recorded for its period (licences us-shipments), and says so when none is recorded"
+    );
+
+    // A later record of March corrects the first; both are kept.
+    let o = record("h200", "2026-03-01", "2026-03-31", "2000");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("(corrects #4)"), "{}", o.stdout);
+    let list = json(&["licences", "us-shipments", "--data", d_arg]);
+    let list: Vec<(i64, u64, Value, Value)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["event"].as_i64().unwrap(),
+                r["units"].as_u64().unwrap(),
+                r["corrects"].clone(),
+                r["corrected_by"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        list,
+        [
+            (4, 1000, Value::Null, Value::from(8)),
+            (8, 2000, Value::from(4), Value::Null)
+        ]
+    );
+
+    // `check --data` says the cap cannot be checked on a date without a
+    // record, and not once August is recorded.
+    let check = || {
+        json(&[
+            "check",
+            "--chip",
+            "H200",
+            "--to",
+            "CN",
+            "--on",
+            "2026-08-10",
+            "--end-user",
+            "Beijing Volcano Engine Technology Co., Ltd.",
+            "--data",
+            d_arg,
+        ])
+    };
+    let v = check();
+    assert_eq!(v["licence"]["number"], "D2000001");
+    assert_eq!(
+        v["licence"]["unchecked"][0],
+        "the volume cap (50% of shipments to US customers) cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-08-10 (chipexport licences us-shipments)"
+    );
+    assert_eq!(record("H200", "2026-08-01", "2026-08-31", "10").code, 0);
+    let v = check();
+    assert_eq!(v["licence"]["number"], "D2000001");
+    assert_eq!(v["licence"].get("unchecked"), None);
 }

@@ -1,12 +1,14 @@
-//! Export licences in the service's data directory: `GET /api/v1/licences`
+//! Export licences in the service's licence book (the data directory's
+//! database, or PostgreSQL with `serve --database-url`): `GET /api/v1/licences`
 //! (the list), `GET /api/v1/licences/report`, `GET
 //! /api/v1/licences/{number}` (one in full), `POST /api/v1/licences` (record
 //! a licence file; needs the token) and `POST /api/v1/licences/drawdown`
 //! (draw an order down; needs the token).
 //!
 //! A drawdown is atomic: the balance is read and the drawdown written in one
-//! immediate transaction of the licence book, so concurrent requests never
-//! overdraw a licence.
+//! transaction of the licence book that excludes every other writer (an
+//! immediate transaction in SQLite, a table lock in PostgreSQL), so
+//! concurrent requests never overdraw a licence.
 
 use std::sync::Arc;
 
@@ -36,15 +38,15 @@ async fn blocking<T: Send + 'static>(
 /// `GET /api/v1/licences`: the licences with use and alerts, as `licences
 /// list --format json` answers.
 pub async fn list(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let (data, today) = (s.data.clone(), s.clock.today());
-    json(&blocking(move || chipexport::licences::list(&data, today)).await?)
+    let (at, today) = (s.log_location.clone(), s.clock.today());
+    json(&blocking(move || chipexport::licences::list(&at, today)).await?)
 }
 
 /// `GET /api/v1/licences/report`: every licence's account, as `licences
 /// report --format json` answers.
 pub async fn report(State(s): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let (data, today) = (s.data.clone(), s.clock.today());
-    json(&blocking(move || chipexport::licences::report(&data, today)).await?)
+    let (at, today) = (s.log_location.clone(), s.clock.today());
+    json(&blocking(move || chipexport::licences::report(&at, today)).await?)
 }
 
 /// The query of `GET /api/v1/licences/affected`.
@@ -70,7 +72,9 @@ pub async fn affected(
         &blocking(move || {
             let before = chipexport::question::date("before", &q.before)?;
             let after = chipexport::question::date("after", &q.after)?;
-            state.app.licences_affected(&state.data, before, after)
+            state
+                .app
+                .licences_affected(&state.log_location, before, after)
         })
         .await?,
     )
@@ -90,9 +94,9 @@ pub async fn show(
         )
         .field("number")
     })?;
-    let (data, today) = (s.data.clone(), s.clock.today());
+    let (at, today) = (s.log_location.clone(), s.clock.today());
     let shown = blocking(
-        move || match chipexport::licences::show(&data, &number, today) {
+        move || match chipexport::licences::show(&at, &number, today) {
             Ok(shown) => Ok(Ok(shown)),
             Err(e) if e.field() == Some("number") => Ok(Err(e.message().to_string())),
             Err(e) => Err(e),
@@ -170,7 +174,11 @@ pub async fn add(
     let added = blocking(move || {
         state
             .app
-            .licence_add(&state.data, &file, &chipexport::clock::now_rfc3339())
+            .licence_add(
+                &state.log_location,
+                &file,
+                &chipexport::clock::now_rfc3339(),
+            )
             .map_err(with_location)
     })
     .await?;
@@ -192,7 +200,7 @@ pub async fn drawdown(
         &blocking(move || {
             state
                 .app
-                .licence_drawdown(&state.data, &req, &chipexport::clock::now_rfc3339())
+                .licence_drawdown(&state.log_location, &req, &chipexport::clock::now_rfc3339())
         })
         .await?,
     )

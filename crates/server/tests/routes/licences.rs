@@ -151,3 +151,75 @@ async fn writing_needs_the_token_and_bad_files_are_located() {
     let (st, list) = call(&s.router, "GET", "/api/v1/licences", None, false).await;
     assert_eq!((st, list), (StatusCode::OK, json!([])));
 }
+
+/// The drawdown endpoint applies the volume cap of the H200 licence: 1,000
+/// H200s shipped to US customers in March allow 500 under it in March.
+#[tokio::test]
+async fn the_drawdown_endpoint_applies_the_volume_cap() {
+    let s = service("cap");
+    let licence = include_str!("../../../../data/licences/examples/h200-bytedance.json");
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences",
+        Some(licence.into()),
+        true,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let at = chipexport::audit::LogLocation::dir(&s.data);
+    let req = chipexport::licences::UsShipmentsRequest {
+        model: "H200".into(),
+        from: "2026-03-01".into(),
+        to: "2026-03-31".into(),
+        units: 1_000,
+    };
+    let rec = chipexport::App::embedded()
+        .unwrap()
+        .licence_us_shipments(&at, &req, "2026-11-29T00:00:00Z")
+        .unwrap();
+    assert_eq!((rec.event, rec.corrects), (2, None));
+    let h200 = |id: &str, on: &str, units: u64| {
+        json!({
+            "order": id,
+            "chip": "H200",
+            "to": "CN",
+            "on": on,
+            "units": units,
+            "value": (units * 30_000).to_string(),
+            "end_user": "Beijing Volcano Engine Technology Co., Ltd.",
+        })
+        .to_string()
+    };
+    let draw = |body: String| {
+        call(
+            &s.router,
+            "POST",
+            "/api/v1/licences/drawdown",
+            Some(body),
+            true,
+        )
+    };
+    let (st, v) = draw(h200("V-1", "2026-03-05", 300)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["licence_status"], "covered", "{v}");
+    assert_eq!(v["licence"].get("unchecked"), None, "{v}");
+    let (_, v) = draw(h200("V-2", "2026-03-20", 201)).await;
+    assert_eq!(v["licence_status"], "over_volume_cap", "{v}");
+    assert_eq!(v["event"], Value::Null);
+    let reason = v["tried"][0]["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.starts_with("300 units of H200 shipped under the licence from 2026-03-01 to 2026-03-31, plus the 201 ordered, would be 501"),
+        "{reason}"
+    );
+    let (_, v) = draw(h200("V-2", "2026-03-20", 200)).await;
+    assert_eq!(v["licence_status"], "covered", "{v}");
+    // April has no record: drawn, and said to be unchecked.
+    let (_, v) = draw(h200("V-4", "2026-04-10", 10)).await;
+    assert_eq!(v["licence_status"], "covered", "{v}");
+    let unchecked = v["licence"]["unchecked"][0].as_str().unwrap_or("");
+    assert!(
+        unchecked.contains("cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-04-10"),
+        "{v}"
+    );
+}
