@@ -19,7 +19,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_rules::engine::Determination;
+use chipexport_rules::engine::{Determination, Plan};
 use chipexport_rules::{
     ItemFacts, LicenseStatus, Mode, Provision, Question, ReviewPolicy, RuleSet,
 };
@@ -155,10 +155,9 @@ pub struct Summary {
     pub presumption_of_denial: u64,
     /// Rows without an error whose answer owes a revenue share.
     pub with_revenue_share: u64,
-    /// Distinct questions determined (a question seen by both workers counts
-    /// twice).
+    /// Distinct questions determined.
     pub distinct_questions: usize,
-    /// Distinct answers (for the worker with most).
+    /// Distinct answers.
     pub distinct_answers: usize,
     /// Rows with an error, by the column named first in the error.
     pub errors: BTreeMap<String, u64>,
@@ -251,21 +250,41 @@ impl Columns {
     }
 }
 
+/// Hash maps of the screening memo: keyed by short texts and small
+/// tuples, looked up once or more per row.
+type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+
 /// Screens rows, remembering every question and answer.
+///
+/// A batch is screened in three steps: each row's question is parsed and
+/// looked up in the memo (questions not seen before are collected), the new
+/// questions are determined (on two threads when there are many: a
+/// determination reads only the rule set and the memo's plans), and each
+/// new determination gets its answer (shared with every question whose
+/// determination is the same).
 pub struct Screener<'a> {
     /// The rule set answering.
     pub rs: &'a RuleSet,
     cat: &'a Catalog,
     scenario: Scenario,
     breakpoints: Vec<Date>,
-    chips: HashMap<String, Result<u16, String>>,
-    countries: HashMap<String, Result<Country, String>>,
-    dates: HashMap<String, Result<Date, String>>,
-    keys: HashMap<QuestionKey, u32>,
-    plans: HashMap<u16, chipexport_rules::engine::Plan>,
-    by_signature: HashMap<Vec<usize>, u32>,
-    errors: HashMap<String, u32>,
+    chips: Map<String, Result<u16, String>>,
+    countries: Map<String, Result<Country, String>>,
+    dates: Map<String, Result<Date, String>>,
+    keys: Map<QuestionKey, u32>,
+    plans: Map<u16, Plan>,
+    /// Group membership bitmask per country and breakpoint interval.
+    masks: Map<(Country, u16), u8>,
+    /// Per (chip, destination, exporting country, buyer type, party
+    /// facts): the facts that are unknown before any slot is decided.
+    unknown: Map<(u16, Country, Country, u8, u32), usize>,
+    /// Per (chip, buyer type, party facts): a question to fill in.
+    templates: Map<(u16, u8, u32), Question>,
+    by_signature: Map<Vec<usize>, u32>,
+    errors: Map<String, u32>,
     party: parties::PartyMemo,
+    /// Questions met in the batch being screened and not yet determined.
+    misses: Vec<Miss>,
     /// Every answer so far; [`Screener::answer`] returns indexes into it.
     pub answers: Vec<SharedAnswer>,
 }
@@ -273,6 +292,20 @@ pub struct Screener<'a> {
 /// A question as the memo keys it: chip, destination, headquarters,
 /// exporting country, buyer type, breakpoint interval, party facts.
 type QuestionKey = (u16, Country, Country, Country, u8, u16, u32);
+
+/// A question to determine: its key and the date of the first row that
+/// asked it (every date of the interval gives the same answer).
+struct Miss {
+    key: QuestionKey,
+    date: Date,
+}
+
+/// The bit of an answer id that marks it pending: the rest is the index
+/// of the question in [`Screener::misses`].
+const PENDING: u32 = 1 << 31;
+
+/// Fewer new questions than this are determined on the calling thread.
+const PARALLEL_MIN: usize = 512;
 
 fn bucket(breakpoints: &[Date], d: Date) -> u16 {
     u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)
@@ -286,14 +319,18 @@ impl<'a> Screener<'a> {
             cat,
             scenario,
             breakpoints: rs.breakpoints().to_vec(),
-            chips: HashMap::new(),
-            countries: HashMap::new(),
-            dates: HashMap::new(),
-            keys: HashMap::new(),
-            plans: HashMap::new(),
-            by_signature: HashMap::new(),
-            errors: HashMap::new(),
+            chips: Map::default(),
+            countries: Map::default(),
+            dates: Map::default(),
+            keys: Map::default(),
+            plans: Map::default(),
+            masks: Map::default(),
+            unknown: Map::default(),
+            templates: Map::default(),
+            by_signature: Map::default(),
+            errors: Map::default(),
             party: parties::PartyMemo::default(),
+            misses: Vec::new(),
             answers: Vec::new(),
         }
     }
@@ -333,6 +370,7 @@ impl<'a> Screener<'a> {
 
     fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
         let r = match self.countries.get(s) {
+            Some(Ok(c)) => return Ok(*c),
             Some(r) => r.clone(),
             None => {
                 let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
@@ -363,13 +401,71 @@ impl<'a> Screener<'a> {
         buyer: Option<&str>,
         ship_date: Option<&str>,
     ) -> u32 {
-        self.answer_with(chip, destination, hq, from, buyer, ship_date, 0)
+        let id = self.lookup(chip, destination, hq, from, buyer, ship_date, 0);
+        let resolved = self.resolve();
+        settle(id, &resolved)
+    }
+
+    /// A row's question parsed: chip, destination, headquarters, exporting
+    /// country, buyer type (0: none), date; or the row's error.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn parse(
+        &mut self,
+        chip: Option<&str>,
+        destination: Option<&str>,
+        hq: Option<&str>,
+        from: Option<&str>,
+        buyer: Option<&str>,
+        ship_date: Option<&str>,
+    ) -> Result<(u16, Country, Country, Country, u8, Date), String> {
+        let chip = self.chip(
+            chip.filter(|s| !s.trim().is_empty())
+                .ok_or("chip: missing")?
+                .trim(),
+        )?;
+        let dest = self.country(
+            "destination",
+            destination
+                .filter(|s| !s.trim().is_empty())
+                .ok_or("destination: missing")?,
+        )?;
+        let hq = match hq.filter(|s| !s.trim().is_empty()) {
+            Some(h) => self.country("end_user_hq", h)?,
+            None => dest,
+        };
+        let from = match from.filter(|s| !s.trim().is_empty()) {
+            Some(f) => self.country("exported_from", f)?,
+            None => Country::us(),
+        };
+        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
+            None => 0u8,
+            Some(b) => match self.rs.vocabulary().buyer_type_index(b) {
+                Some(i) => u8::try_from(i + 1).unwrap_or(0),
+                None => {
+                    return Err(format!(
+                        "buyer_type: `{b}` is not a buyer type ({})",
+                        self.rs.vocabulary().buyer_type_names().join(", ")
+                    ));
+                }
+            },
+        };
+        let date = match self.scenario.on {
+            Some(d) => d,
+            None => self.date(
+                ship_date
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("ship_date: missing")?
+                    .trim(),
+            )?,
+        };
+        Ok((chip, dest, hq, from, buyer, date))
     }
 
     /// The answer id for one row's question, with the party facts of
-    /// interned id `parties` (0: no party).
+    /// interned id `parties` (0: no party); a question not seen before is
+    /// pending (see [`Screener::resolve`]).
     #[allow(clippy::too_many_arguments)]
-    fn answer_with(
+    fn lookup(
         &mut self,
         chip: Option<&str>,
         destination: Option<&str>,
@@ -379,53 +475,11 @@ impl<'a> Screener<'a> {
         ship_date: Option<&str>,
         parties: u32,
     ) -> u32 {
-        let parsed = (|| -> Result<(u16, Country, Country, Country, u8, Date), String> {
-            let chip = self.chip(
-                chip.filter(|s| !s.trim().is_empty())
-                    .ok_or("chip: missing")?
-                    .trim(),
-            )?;
-            let dest = self.country(
-                "destination",
-                destination
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or("destination: missing")?,
-            )?;
-            let hq = match hq.filter(|s| !s.trim().is_empty()) {
-                Some(h) => self.country("end_user_hq", h)?,
-                None => dest,
+        let (chip, dest, hq, from, buyer, date) =
+            match self.parse(chip, destination, hq, from, buyer, ship_date) {
+                Ok(p) => p,
+                Err(m) => return self.error_answer(m),
             };
-            let from = match from.filter(|s| !s.trim().is_empty()) {
-                Some(f) => self.country("exported_from", f)?,
-                None => Country::us(),
-            };
-            let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
-                None => 0u8,
-                Some(b) => match self.rs.vocabulary().buyer_type_index(b) {
-                    Some(i) => u8::try_from(i + 1).unwrap_or(0),
-                    None => {
-                        return Err(format!(
-                            "buyer_type: `{b}` is not a buyer type ({})",
-                            self.rs.vocabulary().buyer_type_names().join(", ")
-                        ));
-                    }
-                },
-            };
-            let date = match self.scenario.on {
-                Some(d) => d,
-                None => self.date(
-                    ship_date
-                        .filter(|s| !s.trim().is_empty())
-                        .ok_or("ship_date: missing")?
-                        .trim(),
-                )?,
-            };
-            Ok((chip, dest, hq, from, buyer, date))
-        })();
-        let (chip, dest, hq, from, buyer, date) = match parsed {
-            Ok(p) => p,
-            Err(m) => return self.error_answer(m),
-        };
         let key = (
             chip,
             dest,
@@ -438,81 +492,186 @@ impl<'a> Screener<'a> {
         if let Some(&id) = self.keys.get(&key) {
             return id;
         }
-        let id = self.determine(chip, dest, hq, from, buyer, date, key.5, parties);
+        let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
+        self.misses.push(Miss { key, date });
         self.keys.insert(key, id);
         id
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn determine(
-        &mut self,
-        chip: u16,
-        dest: Country,
-        hq: Country,
-        from: Country,
-        buyer: u8,
-        date: Date,
-        interval: u16,
-        parties: u32,
-    ) -> u32 {
-        let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
+    /// The group membership bitmask of `c` in `interval` (of `date`).
+    fn mask(&mut self, c: Country, interval: u16, date: Date) -> u8 {
+        let rs = self.rs;
+        *self
+            .masks
+            .entry((c, interval))
+            .or_insert_with(|| rs.group_mask(c, date))
+    }
+
+    /// Determines the pending questions and gives each its answer; returns
+    /// the answer id of each, by its index in the misses.
+    fn resolve(&mut self) -> Vec<u32> {
+        let misses = std::mem::take(&mut self.misses);
+        let mut ids = vec![u32::MAX; misses.len()];
+        // What each determination reads besides the rule set, made once.
+        let mut prepared: Vec<(usize, [u8; 4], usize)> = Vec::with_capacity(misses.len());
+        for (mi, m) in misses.iter().enumerate() {
+            let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+            let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
+                if let Some(slot) = ids.get_mut(mi) {
+                    *slot = self.error_answer("chip: not in the catalog".into());
+                }
+                continue;
+            };
+            let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
+            self.plans
+                .entry(interval)
+                .or_insert_with(|| rs.plan(m.date, mode, chosen));
+            let masks = [
+                self.mask(dest, interval, m.date),
+                self.mask(hq, interval, m.date),
+                self.mask(from, interval, m.date),
+                match entry.spec.origin_country {
+                    Some(c) => self.mask(c, interval, m.date),
+                    None => 0,
+                },
+            ];
+            let template = (chip, buyer, parties);
+            if !self.templates.contains_key(&template) {
+                let q = Question {
+                    item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
+                    destination: dest,
+                    end_user_hq: hq,
+                    exported_from: from,
+                    on: m.date,
+                    buyer_type: usize::from(buyer)
+                        .checked_sub(1)
+                        .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
+                        .cloned(),
+                    exporter_role: None,
+                    subject_to_ear: None,
+                    mode: self.scenario.mode,
+                    with_packs: self.scenario.with_packs.clone(),
+                    parties: self.party.facts(parties),
+                    known_as_of: None,
+                    min_confidence: None,
+                };
+                self.templates.insert(template, q);
+            }
+            // Questions whose determinations agree, and whose unknown facts
+            // are the same (the explanation names them), share one answer.
+            let unknown_key = (chip, dest, from, buyer, parties);
+            let unknown = match self.unknown.get(&unknown_key) {
+                Some(&u) => u,
+                None => {
+                    let Some(q) = self.templates.get(&template) else {
+                        continue;
+                    };
+                    let mut facts = chipexport_rules::facts::Facts::new_masked(
+                        &q.item,
+                        dest,
+                        hq,
+                        from,
+                        m.date,
+                        q.buyer_type.as_deref(),
+                        None,
+                        masks,
+                    );
+                    facts.parties = &q.parties;
+                    let u = chipexport_rules::facts::Fact::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
+                        .fold(0usize, |m, (i, _)| m | (1 << i));
+                    self.unknown.insert(unknown_key, u);
+                    u
+                }
+            };
+            prepared.push((mi, masks, unknown));
+        }
+        // Grouped by question template, so that each thread fills in few.
+        prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
+        let (rs, templates, plans) = (self.rs, &self.templates, &self.plans);
+        let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
+            let mut out = Vec::with_capacity(part.len());
+            let mut q: Option<((u16, u8, u32), Question)> = None;
+            for &(mi, masks, unknown) in part {
+                let Some(m) = misses.get(mi) else { continue };
+                let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+                let template = (chip, buyer, parties);
+                if q.as_ref().is_none_or(|(t, _)| *t != template) {
+                    q = templates.get(&template).map(|t| (template, t.clone()));
+                }
+                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&interval)) else {
+                    continue;
+                };
+                q.destination = dest;
+                q.end_user_hq = hq;
+                q.exported_from = from;
+                q.on = m.date;
+                let det: Determination<'_> = rs.determine_masked(q, plan, masks);
+                let mut sig = det.fired;
+                sig.push(usize::MAX);
+                sig.extend(det.unknown.iter().copied());
+                sig.push(usize::MAX);
+                sig.push(match det.license_required {
+                    Some(required) => usize::from(required),
+                    None => det.outside_coverage.map_or(2, |at| 3 + at),
+                });
+                sig.push(unknown);
+                out.push((mi, sig));
+            }
+            out
+        };
+        let sigs = if prepared.len() < PARALLEL_MIN {
+            determine(&prepared)
+        } else {
+            let (a, b) = prepared.split_at(prepared.len() / 2);
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| determine(b));
+                let mut sigs = determine(a);
+                match h.join() {
+                    Ok(more) => sigs.extend(more),
+                    // A panic in the other half: its questions again here,
+                    // so that the panic shows.
+                    Err(_) => sigs.extend(determine(b)),
+                }
+                sigs
+            })
+        };
+        let mut sigs: Vec<(usize, Vec<usize>)> = sigs;
+        // Answers are numbered in the order the rows asked.
+        sigs.sort_unstable_by_key(|(mi, _)| *mi);
+        for (mi, sig) in sigs {
+            let id = match self.by_signature.get(&sig) {
+                Some(&id) => id,
+                None => {
+                    let Some(m) = misses.get(mi) else { continue };
+                    let id = self.explain(m);
+                    self.by_signature.insert(sig, id);
+                    id
+                }
+            };
+            if let Some(slot) = ids.get_mut(mi) {
+                *slot = id;
+            }
+        }
+        for (m, &id) in misses.iter().zip(&ids) {
+            self.keys.insert(m.key, id);
+        }
+        ids
+    }
+
+    /// The answer of a question whose determination is new: `decide`'s
+    /// explanation, made into the answer's columns.
+    fn explain(&mut self, m: &Miss) -> u32 {
+        let (chip, dest, hq, from, buyer, _, parties) = m.key;
+        let Some(mut q) = self.templates.get(&(chip, buyer, parties)).cloned() else {
             return self.error_answer("chip: not in the catalog".into());
         };
-        let q = Question {
-            item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
-            destination: dest,
-            end_user_hq: hq,
-            exported_from: from,
-            on: date,
-            buyer_type: usize::from(buyer)
-                .checked_sub(1)
-                .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
-                .cloned(),
-            exporter_role: None,
-            subject_to_ear: None,
-            mode: self.scenario.mode,
-            with_packs: self.scenario.with_packs.clone(),
-            parties: self.party.facts(parties),
-            known_as_of: None,
-            min_confidence: None,
-        };
-        // One plan per breakpoint interval: the rules in force there.
-        let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
-        let plan = self
-            .plans
-            .entry(interval)
-            .or_insert_with(|| rs.plan(date, mode, chosen));
-        let det: Determination<'_> = rs.determine_with(&q, plan);
-        // Questions whose determinations agree, and whose unknown facts are
-        // the same (the explanation names them), share one answer.
-        let mut facts = chipexport_rules::facts::Facts::new(
-            &q.item,
-            self.rs.groups(),
-            q.destination,
-            q.end_user_hq,
-            q.exported_from,
-            q.on,
-            q.buyer_type.as_deref(),
-            None,
-        );
-        facts.parties = &q.parties;
-        let unknown_facts = chipexport_rules::facts::Fact::ALL
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
-            .fold(0usize, |m, (i, _)| m | (1 << i));
-        let mut sig = det.fired.clone();
-        sig.push(usize::MAX);
-        sig.extend(det.unknown.iter().copied());
-        sig.push(usize::MAX);
-        sig.push(match det.license_required {
-            Some(required) => usize::from(required),
-            None => det.outside_coverage.map_or(2, |at| 3 + at),
-        });
-        sig.push(unknown_facts);
-        if let Some(&id) = self.by_signature.get(&sig) {
-            return id;
-        }
+        q.destination = dest;
+        q.end_user_hq = hq;
+        q.exported_from = from;
+        q.on = m.date;
         let d = self.rs.decide(&q);
         let kinds = |v: &[Provision]| {
             serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
@@ -543,7 +702,6 @@ impl<'a> Screener<'a> {
         };
         let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
         self.answers.push(answer);
-        self.by_signature.insert(sig, id);
         id
     }
 
@@ -574,7 +732,7 @@ impl<'a> Screener<'a> {
         self.party.rows.clear();
         for i in 0..b.num_rows() {
             let parties = self.party_row(&names, i, v(date, i));
-            ids.push(self.answer_with(
+            ids.push(self.lookup(
                 v(chip, i),
                 v(dest, i),
                 v(hq, i),
@@ -586,6 +744,10 @@ impl<'a> Screener<'a> {
             let (value, err) = money(v(qty, i), v(price, i));
             values.push(value);
             money_errors.push(err);
+        }
+        let resolved = self.resolve();
+        for id in &mut ids {
+            *id = settle(*id, &resolved);
         }
         (ids, values, money_errors)
     }
@@ -689,6 +851,18 @@ impl<'a> Screener<'a> {
         out.extend(self.party.columns(summary)?);
         out.push(Arc::new(StringArray::from(errors)));
         RecordBatch::try_new(out_schema.clone(), out)
+    }
+}
+
+/// The answer id of a row: pending ids replaced by their question's.
+fn settle(id: u32, resolved: &[u32]) -> u32 {
+    if id & PENDING == 0 {
+        id
+    } else {
+        resolved
+            .get((id & !PENDING) as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
     }
 }
 
