@@ -165,8 +165,7 @@ pub fn screen(
         ))
     };
     std::thread::scope(|sc| -> Result<(), BatchError> {
-        // Two batches in flight on each side: enough to keep every thread
-        // busy, little memory.
+        // Two batches read ahead: enough to keep every thread busy.
         let (batches, read) = std::sync::mpsc::sync_channel(2);
         sc.spawn(move || {
             for b in reader {
@@ -175,7 +174,8 @@ pub fn screen(
                 }
             }
         });
-        let (screened, to_write) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        // One screened batch waiting: a batch with its answers is large.
+        let (screened, to_write) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
         let w = &mut writer;
         let written = sc.spawn(move || -> Result<(), BatchError> {
             for b in to_write {

@@ -252,7 +252,7 @@ impl Columns {
 
 /// Hash maps of the screening memo: keyed by short texts and small
 /// tuples, looked up once or more per row.
-type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+pub(crate) type Map<K, V> = HashMap<K, V, ahash::RandomState>;
 
 /// Screens rows, remembering every question and answer.
 ///
@@ -268,9 +268,8 @@ pub struct Screener<'a> {
     cat: &'a Catalog,
     scenario: Scenario,
     breakpoints: Vec<Date>,
-    chips: Map<String, Result<u16, String>>,
-    countries: Map<String, Result<Country, String>>,
-    dates: Map<String, Result<Date, String>>,
+    /// The parsing caches of the two threads that parse a batch's rows.
+    parsers: [Parser; 2],
     keys: Map<QuestionKey, u32>,
     plans: Map<u16, Plan>,
     /// Group membership bitmask per country and breakpoint interval.
@@ -319,9 +318,7 @@ impl<'a> Screener<'a> {
             cat,
             scenario,
             breakpoints: rs.breakpoints().to_vec(),
-            chips: Map::default(),
-            countries: Map::default(),
-            dates: Map::default(),
+            parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
             plans: Map::default(),
             masks: Map::default(),
@@ -350,46 +347,6 @@ impl<'a> Screener<'a> {
         id
     }
 
-    fn chip(&mut self, s: &str) -> Result<u16, String> {
-        if let Some(r) = self.chips.get(s) {
-            return r.clone();
-        }
-        let r = match self.cat.lookup(s) {
-            Ok(e) => self
-                .cat
-                .entries
-                .iter()
-                .position(|x| x.id == e.id)
-                .and_then(|i| u16::try_from(i).ok())
-                .ok_or_else(|| "catalog too large".to_string()),
-            Err(e) => Err(format!("chip: {e}; {}", e.help())),
-        };
-        self.chips.insert(s.to_string(), r.clone());
-        r
-    }
-
-    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
-        let r = match self.countries.get(s) {
-            Some(Ok(c)) => return Ok(*c),
-            Some(r) => r.clone(),
-            None => {
-                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
-                self.countries.insert(s.to_string(), r.clone());
-                r
-            }
-        };
-        r.map_err(|e| format!("{col}: {e}"))
-    }
-
-    fn date(&mut self, s: &str) -> Result<Date, String> {
-        if let Some(r) = self.dates.get(s) {
-            return r.clone();
-        }
-        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
-        self.dates.insert(s.to_string(), r.clone());
-        r
-    }
-
     /// The answer id for one row's question, without parties.
     #[allow(clippy::too_many_arguments)]
     pub fn answer(
@@ -401,85 +358,21 @@ impl<'a> Screener<'a> {
         buyer: Option<&str>,
         ship_date: Option<&str>,
     ) -> u32 {
-        let id = self.lookup(chip, destination, hq, from, buyer, ship_date, 0);
+        let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
+        let [parser, _] = &mut self.parsers;
+        let id = match parser.question(rs, cat, on, chip, destination, hq, from, buyer, ship_date) {
+            Ok(q) => self.lookup(q, 0),
+            Err(m) => self.error_answer(m),
+        };
         let resolved = self.resolve();
         settle(id, &resolved)
-    }
-
-    /// A row's question parsed: chip, destination, headquarters, exporting
-    /// country, buyer type (0: none), date; or the row's error.
-    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
-    fn parse(
-        &mut self,
-        chip: Option<&str>,
-        destination: Option<&str>,
-        hq: Option<&str>,
-        from: Option<&str>,
-        buyer: Option<&str>,
-        ship_date: Option<&str>,
-    ) -> Result<(u16, Country, Country, Country, u8, Date), String> {
-        let chip = self.chip(
-            chip.filter(|s| !s.trim().is_empty())
-                .ok_or("chip: missing")?
-                .trim(),
-        )?;
-        let dest = self.country(
-            "destination",
-            destination
-                .filter(|s| !s.trim().is_empty())
-                .ok_or("destination: missing")?,
-        )?;
-        let hq = match hq.filter(|s| !s.trim().is_empty()) {
-            Some(h) => self.country("end_user_hq", h)?,
-            None => dest,
-        };
-        let from = match from.filter(|s| !s.trim().is_empty()) {
-            Some(f) => self.country("exported_from", f)?,
-            None => Country::us(),
-        };
-        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
-            None => 0u8,
-            Some(b) => match self.rs.vocabulary().buyer_type_index(b) {
-                Some(i) => u8::try_from(i + 1).unwrap_or(0),
-                None => {
-                    return Err(format!(
-                        "buyer_type: `{b}` is not a buyer type ({})",
-                        self.rs.vocabulary().buyer_type_names().join(", ")
-                    ));
-                }
-            },
-        };
-        let date = match self.scenario.on {
-            Some(d) => d,
-            None => self.date(
-                ship_date
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or("ship_date: missing")?
-                    .trim(),
-            )?,
-        };
-        Ok((chip, dest, hq, from, buyer, date))
     }
 
     /// The answer id for one row's question, with the party facts of
     /// interned id `parties` (0: no party); a question not seen before is
     /// pending (see [`Screener::resolve`]).
-    #[allow(clippy::too_many_arguments)]
-    fn lookup(
-        &mut self,
-        chip: Option<&str>,
-        destination: Option<&str>,
-        hq: Option<&str>,
-        from: Option<&str>,
-        buyer: Option<&str>,
-        ship_date: Option<&str>,
-        parties: u32,
-    ) -> u32 {
-        let (chip, dest, hq, from, buyer, date) =
-            match self.parse(chip, destination, hq, from, buyer, ship_date) {
-                Ok(p) => p,
-                Err(m) => return self.error_answer(m),
-            };
+    fn lookup(&mut self, parsed: ParsedQuestion, parties: u32) -> u32 {
+        let (chip, dest, hq, from, buyer, date) = parsed;
         let key = (
             chip,
             dest,
@@ -712,38 +605,49 @@ impl<'a> Screener<'a> {
         b: &RecordBatch,
     ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
         let get = |name: &str| cols.text(b, name);
-        let (chip, dest, hq, from, buyer, date, qty, price) = (
-            get("chip"),
-            get("destination"),
-            get("end_user_hq"),
-            get("exported_from"),
-            get("buyer_type"),
-            get("ship_date"),
-            get("quantity"),
-            get("unit_price"),
-        );
-        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
-            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
-        }
-        let mut ids = Vec::with_capacity(b.num_rows());
-        let mut values = Vec::with_capacity(b.num_rows());
-        let mut money_errors = Vec::with_capacity(b.num_rows());
+        let c = RowColumns {
+            chip: get("chip"),
+            dest: get("destination"),
+            hq: get("end_user_hq"),
+            from: get("exported_from"),
+            buyer: get("buyer_type"),
+            date: get("ship_date"),
+            qty: get("quantity"),
+            price: get("unit_price"),
+        };
+        // The rows parsed on two threads (each with its own caches), then
+        // looked up in the memo in order.
+        let n = b.num_rows();
+        let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
+        let [p0, p1] = &mut self.parsers;
+        let parsed: Vec<ParsedRow> = if n < PARALLEL_MIN * 8 {
+            p0.rows(rs, cat, on, &c, 0..n)
+        } else {
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| p1.rows(rs, cat, on, &c, n / 2..n));
+                let mut first = p0.rows(rs, cat, on, &c, 0..n / 2);
+                match h.join() {
+                    Ok(second) => first.extend(second),
+                    // A panic in the other half: its rows again here, so
+                    // that the panic shows.
+                    Err(_) => first.extend(p0.rows(rs, cat, on, &c, n / 2..n)),
+                }
+                first
+            })
+        };
+        let mut ids = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        let mut money_errors = Vec::with_capacity(n);
         let names = Screener::name_columns(cols, b);
         self.party.rows.clear();
-        for i in 0..b.num_rows() {
-            let parties = self.party_row(&names, i, v(date, i));
-            ids.push(self.lookup(
-                v(chip, i),
-                v(dest, i),
-                v(hq, i),
-                v(from, i),
-                v(buyer, i),
-                v(date, i),
-                parties,
-            ));
-            let (value, err) = money(v(qty, i), v(price, i));
-            values.push(value);
-            money_errors.push(err);
+        for (i, row) in parsed.into_iter().enumerate() {
+            let parties = self.party_row(&names, i, row.on);
+            ids.push(match row.question {
+                Ok(q) => self.lookup(q, parties),
+                Err(m) => self.error_answer(m),
+            });
+            values.push(row.value);
+            money_errors.push(row.money_error);
         }
         let resolved = self.resolve();
         for id in &mut ids {
@@ -851,6 +755,182 @@ impl<'a> Screener<'a> {
         out.extend(self.party.columns(summary)?);
         out.push(Arc::new(StringArray::from(errors)));
         RecordBatch::try_new(out_schema.clone(), out)
+    }
+}
+
+/// A row's question parsed: chip (its index in the catalog), destination,
+/// headquarters, exporting country, buyer type (0: none), date.
+type ParsedQuestion = (u16, Country, Country, Country, u8, Date);
+
+/// A row parsed: its question or the question's error, the order's date
+/// for its parties, and its value or the value's error.
+struct ParsedRow {
+    question: Result<ParsedQuestion, String>,
+    on: Option<Date>,
+    value: Option<Decimal>,
+    money_error: Option<String>,
+}
+
+/// The text columns a row's question and value are read from.
+struct RowColumns<'b> {
+    chip: Option<&'b StringArray>,
+    dest: Option<&'b StringArray>,
+    hq: Option<&'b StringArray>,
+    from: Option<&'b StringArray>,
+    buyer: Option<&'b StringArray>,
+    date: Option<&'b StringArray>,
+    qty: Option<&'b StringArray>,
+    price: Option<&'b StringArray>,
+}
+
+/// Parses rows, remembering every distinct cell it parsed.
+#[derive(Debug, Default)]
+struct Parser {
+    chips: Map<String, Result<u16, String>>,
+    countries: Map<String, Result<Country, String>>,
+    dates: Map<String, Result<Date, String>>,
+}
+
+impl Parser {
+    fn chip(&mut self, cat: &Catalog, s: &str) -> Result<u16, String> {
+        if let Some(r) = self.chips.get(s) {
+            return r.clone();
+        }
+        let r = match cat.lookup(s) {
+            Ok(e) => cat
+                .entries
+                .iter()
+                .position(|x| x.id == e.id)
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| "catalog too large".to_string()),
+            Err(e) => Err(format!("chip: {e}; {}", e.help())),
+        };
+        self.chips.insert(s.to_string(), r.clone());
+        r
+    }
+
+    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
+        let r = match self.countries.get(s) {
+            Some(Ok(c)) => return Ok(*c),
+            Some(r) => r.clone(),
+            None => {
+                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
+                self.countries.insert(s.to_string(), r.clone());
+                r
+            }
+        };
+        r.map_err(|e| format!("{col}: {e}"))
+    }
+
+    fn date(&mut self, s: &str) -> Result<Date, String> {
+        if let Some(r) = self.dates.get(s) {
+            return r.clone();
+        }
+        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
+        self.dates.insert(s.to_string(), r.clone());
+        r
+    }
+
+    /// A row's question, or its error (`column: reason`).
+    #[allow(clippy::too_many_arguments)]
+    fn question(
+        &mut self,
+        rs: &RuleSet,
+        cat: &Catalog,
+        on: Option<Date>,
+        chip: Option<&str>,
+        destination: Option<&str>,
+        hq: Option<&str>,
+        from: Option<&str>,
+        buyer: Option<&str>,
+        ship_date: Option<&str>,
+    ) -> Result<ParsedQuestion, String> {
+        let chip = self.chip(
+            cat,
+            chip.filter(|s| !s.trim().is_empty())
+                .ok_or("chip: missing")?
+                .trim(),
+        )?;
+        let dest = self.country(
+            "destination",
+            destination
+                .filter(|s| !s.trim().is_empty())
+                .ok_or("destination: missing")?,
+        )?;
+        let hq = match hq.filter(|s| !s.trim().is_empty()) {
+            Some(h) => self.country("end_user_hq", h)?,
+            None => dest,
+        };
+        let from = match from.filter(|s| !s.trim().is_empty()) {
+            Some(f) => self.country("exported_from", f)?,
+            None => Country::us(),
+        };
+        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
+            None => 0u8,
+            Some(b) => match rs.vocabulary().buyer_type_index(b) {
+                Some(i) => u8::try_from(i + 1).unwrap_or(0),
+                None => {
+                    return Err(format!(
+                        "buyer_type: `{b}` is not a buyer type ({})",
+                        rs.vocabulary().buyer_type_names().join(", ")
+                    ));
+                }
+            },
+        };
+        let date = match on {
+            Some(d) => d,
+            None => self.date(
+                ship_date
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("ship_date: missing")?
+                    .trim(),
+            )?,
+        };
+        Ok((chip, dest, hq, from, buyer, date))
+    }
+
+    /// Rows `range` of a batch parsed.
+    fn rows(
+        &mut self,
+        rs: &RuleSet,
+        cat: &Catalog,
+        on: Option<Date>,
+        c: &RowColumns<'_>,
+        range: std::ops::Range<usize>,
+    ) -> Vec<ParsedRow> {
+        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
+            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        }
+        range
+            .map(|i| {
+                let ship_date = v(c.date, i);
+                let question = self.question(
+                    rs,
+                    cat,
+                    on,
+                    v(c.chip, i),
+                    v(c.dest, i),
+                    v(c.hq, i),
+                    v(c.from, i),
+                    v(c.buyer, i),
+                    ship_date,
+                );
+                // The parties are screened on the order's date; without a
+                // valid one the row's error names its date.
+                let party_on = match (on, ship_date.map(str::trim)) {
+                    (Some(d), _) => Some(d),
+                    (None, Some(s)) if !s.is_empty() => self.date(s).ok(),
+                    _ => None,
+                };
+                let (value, money_error) = money(v(c.qty, i), v(c.price, i));
+                ParsedRow {
+                    question,
+                    on: party_on,
+                    value,
+                    money_error,
+                }
+            })
+            .collect()
     }
 }
 

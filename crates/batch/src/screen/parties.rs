@@ -8,7 +8,6 @@
 //! millions of rows with a few thousand customers costs a few thousand
 //! screenings.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, StringArray, UInt32Array};
@@ -107,9 +106,12 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(super) struct PartyMemo {
     /// Per distinct name: its id and the dates its screening changes.
-    names: HashMap<String, (u32, Vec<Date>)>,
+    names: super::Map<String, (u32, Vec<Date>)>,
     /// Per (names, decisions in force): the outcome.
-    combos: HashMap<([u32; 3], [u16; 3]), u32>,
+    combos: super::Map<([u32; 3], [u16; 3]), u32>,
+    /// Per order date: whether it is more than [`STALE_DAYS`] after the
+    /// list.
+    stale_on: super::Map<Date, bool>,
     outcomes: Vec<Result<PartyOutcome, String>>,
     /// The facts of each outcome, interned: `facts[0]` is no party.
     facts: Vec<PartyFacts>,
@@ -224,9 +226,9 @@ impl Screener<'_> {
         &mut self,
         names: &[Option<&StringArray>; 3],
         i: usize,
-        ship_date: Option<&str>,
+        on: Option<Date>,
     ) -> u32 {
-        let id = self.party_outcome(names, i, ship_date);
+        let id = self.party_outcome(names, i, on);
         self.party.rows.push(id);
         if id == NONE {
             0
@@ -235,11 +237,14 @@ impl Screener<'_> {
         }
     }
 
+    /// `on`: the order's date (`--on`, or its ship date when that is
+    /// given and valid; otherwise the row's error names its date and its
+    /// parties wait).
     fn party_outcome(
         &mut self,
         names: &[Option<&StringArray>; 3],
         i: usize,
-        ship_date: Option<&str>,
+        on: Option<Date>,
     ) -> u32 {
         let Some(ps) = self.scenario.parties.clone() else {
             return NONE;
@@ -248,20 +253,22 @@ impl Screener<'_> {
         if cells.iter().all(Option::is_none) {
             return NONE;
         }
-        let on = match (self.scenario.on, ship_date.map(str::trim)) {
-            (Some(d), _) => d,
-            (None, Some(s)) if !s.is_empty() => match self.date(s) {
-                Ok(d) => d,
-                // The row's error names its date; its parties wait.
-                Err(_) => return NONE,
-            },
-            _ => return NONE,
+        let Some(on) = on else {
+            return NONE;
         };
         let list_date = ps.list_date();
         if on < list_date {
             return self.before_list(list_date);
         }
-        if i64::from((on - list_date).get_days()) > STALE_DAYS {
+        let stale = match self.party.stale_on.get(&on) {
+            Some(&s) => s,
+            None => {
+                let s = i64::from((on - list_date).get_days()) > STALE_DAYS;
+                self.party.stale_on.insert(on, s);
+                s
+            }
+        };
+        if stale {
             self.party.stale += 1;
         }
         let mut ids = [NONE; 3];
