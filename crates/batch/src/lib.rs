@@ -16,7 +16,6 @@ pub mod screen;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
 
 use chipexport_catalog::Catalog;
 use chipexport_domain::Fault;
@@ -125,8 +124,9 @@ pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::
 
 /// Screens `input` into `output`; every input row yields exactly one output
 /// row, in input order. Three threads overlap the work: one reads and
-/// decodes batches, one screens them (determining new questions on two
-/// threads, see [`Screener`]), one encodes and writes them. `progress` is
+/// decodes batches, one screens them (parsing rows and determining new
+/// questions on two threads, see [`Screener`]), one gathers the output
+/// columns, encodes and writes them. `progress` is
 /// called with the rows done so far.
 pub fn screen(
     rs: &RuleSet,
@@ -174,20 +174,19 @@ pub fn screen(
                 }
             }
         });
-        // One screened batch waiting: a batch with its answers is large.
-        let (screened, to_write) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+        // One screened batch waiting: its output gathered is large.
+        let (screened, to_write) = std::sync::mpsc::sync_channel::<screen::Screened>(1);
         let w = &mut writer;
+        let schema = &out_schema;
         let written = sc.spawn(move || -> Result<(), BatchError> {
-            for b in to_write {
-                w.write(&b)?;
+            for s in to_write {
+                w.write(&s.batch(schema).map_err(bug)?)?;
             }
             Ok(())
         });
         let screening = (|| -> Result<(), BatchError> {
             for b in read {
-                let out = worker
-                    .output(&cols, &b?, &out_schema, &mut summary)
-                    .map_err(bug)?;
+                let out = worker.screened(&cols, &b?, &mut summary).map_err(bug)?;
                 if screened.send(out).is_err() {
                     // The writer stopped: its error is returned below.
                     break;

@@ -284,6 +284,9 @@ pub struct Screener<'a> {
     party: parties::PartyMemo,
     /// Questions met in the batch being screened and not yet determined.
     misses: Vec<Miss>,
+    /// The answers' columns, to gather output rows from (remade when
+    /// answers are added).
+    gathered: Option<Arc<AnswerColumns>>,
     /// Every answer so far; [`Screener::answer`] returns indexes into it.
     pub answers: Vec<SharedAnswer>,
 }
@@ -328,6 +331,7 @@ impl<'a> Screener<'a> {
             errors: Map::default(),
             party: parties::PartyMemo::default(),
             misses: Vec::new(),
+            gathered: None,
             answers: Vec::new(),
         }
     }
@@ -664,52 +668,30 @@ impl<'a> Screener<'a> {
         out_schema: &SchemaRef,
         summary: &mut Summary,
     ) -> Result<RecordBatch, arrow::error::ArrowError> {
+        self.screened(cols, b, summary)?.batch(out_schema)
+    }
+
+    /// A batch screened, its output columns still to gather (see
+    /// [`Screened::batch`], which another thread can do); counts its rows
+    /// in the summary.
+    pub fn screened(
+        &mut self,
+        cols: &Columns,
+        b: &RecordBatch,
+        summary: &mut Summary,
+    ) -> Result<Screened, arrow::error::ArrowError> {
         let (ids, values, money_errors) = self.rows(cols, b);
-        let idx = UInt32Array::from(ids.clone());
-        let take = |vals: Vec<Option<&str>>| -> Result<ArrayRef, arrow::error::ArrowError> {
-            arrow::compute::take(&StringArray::from(vals), &idx, None)
-        };
+        if self
+            .gathered
+            .as_ref()
+            .is_none_or(|g| g.answers != self.answers.len())
+        {
+            self.gathered = Some(Arc::new(AnswerColumns::of(&self.answers, self.rs.hash())));
+        }
         let a = &self.answers;
-        let mut out: Vec<ArrayRef> = b.columns().to_vec();
-        out.push(take(
-            a.iter()
-                .map(|x| x.status.map(LicenseStatus::as_str))
-                .collect(),
-        )?);
-        out.push(take(a.iter().map(|x| x.eccn.as_deref()).collect())?);
-        out.push(arrow::compute::take(
-            &BooleanArray::from(a.iter().map(|x| x.license_required).collect::<Vec<_>>()),
-            &idx,
-            None,
-        )?);
-        out.push(take(
-            a.iter().map(|x| x.license_exceptions.as_deref()).collect(),
-        )?);
-        out.push(take(
-            a.iter()
-                .map(|x| x.review_policy.map(ReviewPolicy::as_str))
-                .collect(),
-        )?);
-        out.push(take(a.iter().map(|x| x.conditions.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.measures.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.verdict.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.rules_fired.as_deref()).collect())?);
-        let mut value_b =
-            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
-        let mut owed_b =
-            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
         let mut errors: Vec<Option<String>> = Vec::with_capacity(ids.len());
         for (row, &id) in ids.iter().enumerate() {
             let ans = a.get(id as usize);
-            let value = values.get(row).copied().flatten();
-            value_b.append_option(value.map(to_scaled));
-            let owed = match (value, ans.and_then(|x| x.revenue_share_percent)) {
-                (Some(v), Some(p)) => v
-                    .checked_mul(p)
-                    .and_then(|x| x.checked_div(Decimal::from(100))),
-                _ => None,
-            };
-            owed_b.append_option(owed.map(to_scaled));
             let err = match (
                 ans.and_then(|x| x.error.clone()),
                 money_errors.get(row).cloned().flatten(),
@@ -746,14 +728,119 @@ impl<'a> Screener<'a> {
             self.party.count(row, summary);
             errors.push(err);
         }
+        let parties = self.party.columns(summary)?;
+        Ok(Screened {
+            input: b.clone(),
+            ids,
+            values,
+            errors,
+            parties,
+            answers: self.gathered.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// The columns of every answer so far, to gather rows from.
+#[derive(Debug, Default)]
+struct AnswerColumns {
+    /// How many answers they hold.
+    answers: usize,
+    /// `status` to `rules_fired`, by answer.
+    text: Vec<ArrayRef>,
+    license_required: Option<ArrayRef>,
+    share: Vec<Option<Decimal>>,
+    hash: String,
+}
+
+impl AnswerColumns {
+    fn of(a: &[SharedAnswer], hash: &str) -> AnswerColumns {
+        let text = |vals: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(vals)) };
+        AnswerColumns {
+            answers: a.len(),
+            text: vec![
+                text(
+                    a.iter()
+                        .map(|x| x.status.map(LicenseStatus::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.eccn.as_deref()).collect()),
+                text(a.iter().map(|x| x.license_exceptions.as_deref()).collect()),
+                text(
+                    a.iter()
+                        .map(|x| x.review_policy.map(ReviewPolicy::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.conditions.as_deref()).collect()),
+                text(a.iter().map(|x| x.measures.as_deref()).collect()),
+                text(a.iter().map(|x| x.verdict.as_deref()).collect()),
+                text(a.iter().map(|x| x.rules_fired.as_deref()).collect()),
+            ],
+            license_required: Some(Arc::new(BooleanArray::from(
+                a.iter().map(|x| x.license_required).collect::<Vec<_>>(),
+            ))),
+            share: a.iter().map(|x| x.revenue_share_percent).collect(),
+            hash: hash.to_string(),
+        }
+    }
+}
+
+/// A batch screened: its answer ids, values and errors, and the columns to
+/// gather its answers from.
+#[derive(Debug)]
+pub struct Screened {
+    input: RecordBatch,
+    ids: Vec<u32>,
+    values: Vec<Option<Decimal>>,
+    errors: Vec<Option<String>>,
+    parties: [ArrayRef; 2],
+    answers: Arc<AnswerColumns>,
+}
+
+impl Screened {
+    /// The output batch: the input columns and the added ones, gathered.
+    pub fn batch(self, out_schema: &SchemaRef) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let n = self.ids.len();
+        let idx = UInt32Array::from(self.ids);
+        let take = |a: &ArrayRef| arrow::compute::take(a, &idx, None);
+        let missing = || arrow::error::ArrowError::ComputeError("no answer columns".into());
+        let text = |i: usize| -> Result<ArrayRef, arrow::error::ArrowError> {
+            take(self.answers.text.get(i).ok_or_else(missing)?)
+        };
+        let mut out: Vec<ArrayRef> = self.input.columns().to_vec();
+        out.push(text(0)?);
+        out.push(text(1)?);
+        out.push(take(
+            self.answers.license_required.as_ref().ok_or_else(missing)?,
+        )?);
+        for i in 2..8 {
+            out.push(text(i)?);
+        }
+        let mut value_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        let mut owed_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        for (row, value) in self.values.iter().enumerate() {
+            value_b.append_option(value.map(to_scaled));
+            let share = idx
+                .values()
+                .get(row)
+                .and_then(|&id| self.answers.share.get(id as usize))
+                .copied()
+                .flatten();
+            let owed = match (value, share) {
+                (Some(v), Some(p)) => v
+                    .checked_mul(p)
+                    .and_then(|x| x.checked_div(Decimal::from(100))),
+                _ => None,
+            };
+            owed_b.append_option(owed.map(to_scaled));
+        }
         out.push(Arc::new(value_b.finish()));
         out.push(Arc::new(owed_b.finish()));
         out.push(Arc::new(StringArray::from(vec![
-            Some(self.rs.hash());
-            ids.len()
+            Some(self.answers.hash.as_str());
+            n
         ])));
-        out.extend(self.party.columns(summary)?);
-        out.push(Arc::new(StringArray::from(errors)));
+        out.extend(self.parties);
+        out.push(Arc::new(StringArray::from(self.errors)));
         RecordBatch::try_new(out_schema.clone(), out)
     }
 }
