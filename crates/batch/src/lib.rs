@@ -16,7 +16,6 @@ pub mod screen;
 use std::path::Path;
 use std::sync::Arc;
 
-
 use chipexport_catalog::Catalog;
 use chipexport_domain::Fault;
 use chipexport_rules::RuleSet;

@@ -836,7 +836,9 @@ impl Screened {
         out.push(Arc::new(value_b.finish()));
         out.push(Arc::new(owed_b.finish()));
         out.push(Arc::new(StringArray::from(vec![
-            Some(self.answers.hash.as_str());
+            Some(
+                self.answers.hash.as_str()
+            );
             n
         ])));
         out.extend(self.parties);
