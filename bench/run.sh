@@ -26,13 +26,14 @@ fi
 BIN=${CARGO_TARGET_DIR:-target}/release/chipexport
 python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb
 
-# timed NAME CMD...: runs CMD, prints its wall time, CPU (user + sys) and
-# peak memory, and keeps them in $OUT/NAME.time for the ratios.
+# timed NAME CMD...: runs CMD, prints (on standard error) its wall time, CPU
+# (user + sys) and peak memory, and keeps them in $OUT/NAME.time for the
+# ratios.
 timed() {
   local name=$1
   shift
   /usr/bin/time -o "$OUT/$name.time" -f "%e %U %S %M" "$@"
-  awk -v n="$name" '{ printf "%s: %.2f s wall, %.2f s CPU (user %.2f + sys %.2f), peak %.0f MiB\n", n, $1, $2 + $3, $2, $3, $4 / 1024 }' "$OUT/$name.time"
+  awk -v n="$name" '{ printf "%s: %.2f s wall, %.2f s CPU (user %.2f + sys %.2f), peak %.0f MiB\n", n, $1, $2 + $3, $2, $3, $4 / 1024 }' "$OUT/$name.time" >&2
 }
 wall() { awk '{ print $1 }' "$OUT/$1.time"; }
 cpu() { awk '{ print $2 + $3 }' "$OUT/$1.time"; }
@@ -54,7 +55,7 @@ for f in data/licences/examples/*; do
   $BIN licences add --data "$OUT/licences" "$f" > /dev/null
 done
 timed licences $BIN screen "$OUT/ledger.parquet" --out "$OUT/licensed.parquet" --no-parties \
-  --licences "$OUT/licences" 2>&1 | grep -v '^  '
+  --licences "$OUT/licences" > /dev/null
 echo "== impact 2025-04-01 -> 2025-05-01"
 timed impact $BIN impact "$OUT/ledger.parquet" --before 2025-04-01 --after 2025-05-01 > "$OUT/impact.txt"
 head -8 "$OUT/impact.txt"

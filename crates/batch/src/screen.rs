@@ -618,6 +618,12 @@ impl<'a> Screener<'a> {
             date: get("ship_date"),
             qty: get("quantity"),
             price: get("unit_price"),
+            // Names are read only when the parties are screened.
+            names: if self.scenario.parties.is_some() {
+                Screener::name_columns(cols, b)
+            } else {
+                [None; 3]
+            },
         };
         // The rows parsed on two threads (each with its own caches), then
         // looked up in the memo in order.
@@ -625,16 +631,16 @@ impl<'a> Screener<'a> {
         let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
         let [p0, p1] = &mut self.parsers;
         let parsed: Vec<ParsedRow> = if n < PARALLEL_MIN * 8 {
-            p0.rows(rs, cat, on, &c, 0..n)
+            p0.rows(rs, cat, on, &c, 0..n, 0)
         } else {
             std::thread::scope(|sc| {
-                let h = sc.spawn(|| p1.rows(rs, cat, on, &c, n / 2..n));
-                let mut first = p0.rows(rs, cat, on, &c, 0..n / 2);
+                let h = sc.spawn(|| p1.rows(rs, cat, on, &c, n / 2..n, 1));
+                let mut first = p0.rows(rs, cat, on, &c, 0..n / 2, 0);
                 match h.join() {
                     Ok(second) => first.extend(second),
                     // A panic in the other half: its rows again here, so
                     // that the panic shows.
-                    Err(_) => first.extend(p0.rows(rs, cat, on, &c, n / 2..n)),
+                    Err(_) => first.extend(p0.rows(rs, cat, on, &c, n / 2..n, 0)),
                 }
                 first
             })
@@ -642,10 +648,10 @@ impl<'a> Screener<'a> {
         let mut ids = Vec::with_capacity(n);
         let mut values = Vec::with_capacity(n);
         let mut money_errors = Vec::with_capacity(n);
-        let names = Screener::name_columns(cols, b);
         self.party.rows.clear();
-        for (i, row) in parsed.into_iter().enumerate() {
-            let parties = self.party_row(&names, i, row.on);
+        for row in parsed {
+            let names = self.name_ids(usize::from(row.parser), row.names);
+            let parties = self.party_row(names, row.on);
             ids.push(match row.question {
                 Ok(q) => self.lookup(q, parties),
                 Err(m) => self.error_answer(m),
@@ -856,6 +862,10 @@ type ParsedQuestion = (u16, Country, Country, Country, u8, Date);
 struct ParsedRow {
     question: Result<ParsedQuestion, String>,
     on: Option<Date>,
+    /// The ids its parser gave its names (customer, end user, consignee).
+    names: [Option<u32>; 3],
+    /// Which parser (0 or 1).
+    parser: u8,
     value: Option<Decimal>,
     money_error: Option<String>,
 }
@@ -870,6 +880,7 @@ struct RowColumns<'b> {
     date: Option<&'b StringArray>,
     qty: Option<&'b StringArray>,
     price: Option<&'b StringArray>,
+    names: [Option<&'b StringArray>; 3],
 }
 
 /// Parses rows, remembering every distinct cell it parsed.
@@ -878,9 +889,28 @@ struct Parser {
     chips: Map<String, Result<u16, String>>,
     countries: Map<String, Result<Country, String>>,
     dates: Map<String, Result<Date, String>>,
+    /// Party names, numbered in the order met.
+    names: Map<String, u32>,
+    name_list: Vec<String>,
 }
 
 impl Parser {
+    /// The number of a party name.
+    fn name_id(&mut self, s: &str) -> Option<u32> {
+        if let Some(&id) = self.names.get(s) {
+            return Some(id);
+        }
+        let id = u32::try_from(self.name_list.len()).ok()?;
+        self.names.insert(s.to_string(), id);
+        self.name_list.push(s.to_string());
+        Some(id)
+    }
+
+    /// The party name numbered `id`.
+    fn name(&self, id: usize) -> Option<&str> {
+        self.name_list.get(id).map(String::as_str)
+    }
+
     fn chip(&mut self, cat: &Catalog, s: &str) -> Result<u16, String> {
         if let Some(r) = self.chips.get(s) {
             return r.clone();
@@ -986,6 +1016,7 @@ impl Parser {
         on: Option<Date>,
         c: &RowColumns<'_>,
         range: std::ops::Range<usize>,
+        parser: u8,
     ) -> Vec<ParsedRow> {
         fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
             a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
@@ -1012,9 +1043,14 @@ impl Parser {
                     _ => None,
                 };
                 let (value, money_error) = money(v(c.qty, i), v(c.price, i));
+                let names = c
+                    .names
+                    .map(|a| parties::cell(a, i).and_then(|n| self.name_id(n)));
                 ParsedRow {
                     question,
                     on: party_on,
+                    names,
+                    parser,
                     value,
                     money_error,
                 }
