@@ -124,7 +124,7 @@ impl LedgerFormat {
 pub struct LedgerReader {
     /// The ledger's columns, in file order, every one nullable text.
     pub schema: SchemaRef,
-    inner: Box<dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>>>,
+    inner: Box<dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>> + Send>,
     path: PathBuf,
 }
 

@@ -122,8 +122,11 @@ pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::
 }
 
 /// Screens `input` into `output`; every input row yields exactly one output
-/// row, in input order. Two workers, each with its own memo of questions,
-/// take alternate batches. `progress` is called with the rows done so far.
+/// row, in input order. Three threads overlap the work: one reads and
+/// decodes batches, one screens them (parsing rows and determining new
+/// questions on two threads, see [`Screener`]), one gathers the output
+/// columns, encodes and writes them. `progress` is
+/// called with the rows done so far.
 pub fn screen(
     rs: &RuleSet,
     cat: &Catalog,
@@ -133,29 +136,19 @@ pub fn screen(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, BatchError> {
     let parties = scenario.parties.clone();
-    let mut reader = io::open(input, 65_536)?;
+    let reader = io::open(input, 65_536)?;
     let cols = screen::Columns::of(&reader.schema, input)?;
     let out_schema = screen::output_schema(&reader.schema);
     let mut writer = io::LedgerWriter::create(output, out_schema.clone())?;
-    let mut workers = [
-        Screener::new(rs, cat, scenario.clone()),
-        Screener::new(rs, cat, scenario),
-    ];
-    let party_summary = parties.as_ref().map(|p| screen::PartySummary {
-        list_date: Some(p.list_date()),
-        ..screen::PartySummary::default()
-    });
-    let mut sums = [
-        Summary {
-            rule_set_hash: rs.hash().to_string(),
-            parties: party_summary.clone(),
-            ..Summary::default()
-        },
-        Summary {
-            parties: party_summary,
-            ..Summary::default()
-        },
-    ];
+    let mut worker = Screener::new(rs, cat, scenario);
+    let mut summary = Summary {
+        rule_set_hash: rs.hash().to_string(),
+        parties: parties.as_ref().map(|p| screen::PartySummary {
+            list_date: Some(p.list_date()),
+            ..screen::PartySummary::default()
+        }),
+        ..Summary::default()
+    };
     let bug = |e: arrow::error::ArrowError| {
         BatchError::new(
             Fault::Bug,
@@ -165,51 +158,51 @@ pub fn screen(
         )
         .caused_by(e)
     };
-    loop {
-        let Some(first) = reader.next().transpose()? else {
-            break;
-        };
-        let second = reader.next().transpose()?;
-        let [w0, w1] = &mut workers;
-        let [s0, s1] = &mut sums;
-        let (o0, o1) = std::thread::scope(|sc| {
-            let h = second
-                .as_ref()
-                .map(|b| sc.spawn(|| w1.output(&cols, b, &out_schema, s1)));
-            let o0 = w0.output(&cols, &first, &out_schema, s0);
-            (o0, h.map(|h| h.join()))
-        });
-        writer.write(&o0.map_err(bug)?)?;
-        match o1 {
-            Some(Ok(o1)) => writer.write(&o1.map_err(bug)?)?,
-            Some(Err(_)) => {
-                return Err(bug(arrow::error::ArrowError::ComputeError(
-                    "a screening worker panicked".into(),
-                )));
+    let panicked = || {
+        bug(arrow::error::ArrowError::ComputeError(
+            "a screening thread panicked".into(),
+        ))
+    };
+    std::thread::scope(|sc| -> Result<(), BatchError> {
+        // Two batches read ahead: enough to keep every thread busy.
+        let (batches, read) = std::sync::mpsc::sync_channel(2);
+        sc.spawn(move || {
+            for b in reader {
+                if batches.send(b).is_err() {
+                    break;
+                }
             }
-            None => {}
-        }
-        progress(sums[0].rows + sums[1].rows);
-    }
+        });
+        // One screened batch waiting: its output gathered is large.
+        let (screened, to_write) = std::sync::mpsc::sync_channel::<screen::Screened>(1);
+        let w = &mut writer;
+        let schema = &out_schema;
+        let written = sc.spawn(move || -> Result<(), BatchError> {
+            for s in to_write {
+                w.write(&s.batch(schema).map_err(bug)?)?;
+            }
+            Ok(())
+        });
+        let screening = (|| -> Result<(), BatchError> {
+            for b in read {
+                let out = worker.screened(&cols, &b?, &mut summary).map_err(bug)?;
+                if screened.send(out).is_err() {
+                    // The writer stopped: its error is returned below.
+                    break;
+                }
+                progress(summary.rows);
+            }
+            Ok(())
+        })();
+        drop(screened);
+        let written = written.join().map_err(|_| panicked())?;
+        screening.and(written)
+    })?;
     writer.finish()?;
-    let [mut summary, other] = sums;
-    summary.rows += other.rows;
-    summary.rows_with_error += other.rows_with_error;
-    summary.license_required += other.license_required;
-    summary.not_required += other.not_required;
-    summary.undetermined += other.undetermined;
-    summary.outside_coverage += other.outside_coverage;
-    summary.presumption_of_denial += other.presumption_of_denial;
-    summary.with_revenue_share += other.with_revenue_share;
-    for (k, v) in other.errors {
-        *summary.errors.entry(k).or_default() += v;
-    }
-    if let (Some(a), Some(b), Some(p)) = (&mut summary.parties, &other.parties, &parties) {
-        a.add(b);
+    if let (Some(a), Some(p)) = (&mut summary.parties, &parties) {
         a.finish(p.names_screened());
     }
-    // Questions determined by each worker (a question seen by both counts twice).
-    summary.distinct_questions = workers.iter().map(Screener::distinct_questions).sum();
-    summary.distinct_answers = workers.iter().map(|w| w.answers.len()).max().unwrap_or(0);
+    summary.distinct_questions = worker.distinct_questions();
+    summary.distinct_answers = worker.answers.len();
     Ok(summary)
 }

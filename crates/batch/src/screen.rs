@@ -19,7 +19,7 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_rules::engine::Determination;
+use chipexport_rules::engine::{Determination, Plan};
 use chipexport_rules::{
     ItemFacts, LicenseStatus, Mode, Provision, Question, ReviewPolicy, RuleSet,
 };
@@ -155,10 +155,9 @@ pub struct Summary {
     pub presumption_of_denial: u64,
     /// Rows without an error whose answer owes a revenue share.
     pub with_revenue_share: u64,
-    /// Distinct questions determined (a question seen by both workers counts
-    /// twice).
+    /// Distinct questions determined.
     pub distinct_questions: usize,
-    /// Distinct answers (for the worker with most).
+    /// Distinct answers.
     pub distinct_answers: usize,
     /// Rows with an error, by the column named first in the error.
     pub errors: BTreeMap<String, u64>,
@@ -251,21 +250,43 @@ impl Columns {
     }
 }
 
+/// Hash maps of the screening memo: keyed by short texts and small
+/// tuples, looked up once or more per row.
+pub(crate) type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+
 /// Screens rows, remembering every question and answer.
+///
+/// A batch is screened in three steps: each row's question is parsed and
+/// looked up in the memo (questions not seen before are collected), the new
+/// questions are determined (on two threads when there are many: a
+/// determination reads only the rule set and the memo's plans), and each
+/// new determination gets its answer (shared with every question whose
+/// determination is the same).
 pub struct Screener<'a> {
     /// The rule set answering.
     pub rs: &'a RuleSet,
     cat: &'a Catalog,
     scenario: Scenario,
     breakpoints: Vec<Date>,
-    chips: HashMap<String, Result<u16, String>>,
-    countries: HashMap<String, Result<Country, String>>,
-    dates: HashMap<String, Result<Date, String>>,
-    keys: HashMap<QuestionKey, u32>,
-    plans: HashMap<u16, chipexport_rules::engine::Plan>,
-    by_signature: HashMap<Vec<usize>, u32>,
-    errors: HashMap<String, u32>,
+    /// The parsing caches of the two threads that parse a batch's rows.
+    parsers: [Parser; 2],
+    keys: Map<QuestionKey, u32>,
+    plans: Map<u16, Plan>,
+    /// Group membership bitmask per country and breakpoint interval.
+    masks: Map<(Country, u16), u8>,
+    /// Per (chip, destination, exporting country, buyer type, party
+    /// facts): the facts that are unknown before any slot is decided.
+    unknown: Map<(u16, Country, Country, u8, u32), usize>,
+    /// Per (chip, buyer type, party facts): a question to fill in.
+    templates: Map<(u16, u8, u32), Question>,
+    by_signature: Map<Vec<usize>, u32>,
+    errors: Map<String, u32>,
     party: parties::PartyMemo,
+    /// Questions met in the batch being screened and not yet determined.
+    misses: Vec<Miss>,
+    /// The answers' columns, to gather output rows from (remade when
+    /// answers are added).
+    gathered: Option<Arc<AnswerColumns>>,
     /// Every answer so far; [`Screener::answer`] returns indexes into it.
     pub answers: Vec<SharedAnswer>,
 }
@@ -273,6 +294,20 @@ pub struct Screener<'a> {
 /// A question as the memo keys it: chip, destination, headquarters,
 /// exporting country, buyer type, breakpoint interval, party facts.
 type QuestionKey = (u16, Country, Country, Country, u8, u16, u32);
+
+/// A question to determine: its key and the date of the first row that
+/// asked it (every date of the interval gives the same answer).
+struct Miss {
+    key: QuestionKey,
+    date: Date,
+}
+
+/// The bit of an answer id that marks it pending: the rest is the index
+/// of the question in [`Screener::misses`].
+const PENDING: u32 = 1 << 31;
+
+/// Fewer new questions than this are determined on the calling thread.
+const PARALLEL_MIN: usize = 512;
 
 fn bucket(breakpoints: &[Date], d: Date) -> u16 {
     u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)
@@ -286,14 +321,17 @@ impl<'a> Screener<'a> {
             cat,
             scenario,
             breakpoints: rs.breakpoints().to_vec(),
-            chips: HashMap::new(),
-            countries: HashMap::new(),
-            dates: HashMap::new(),
-            keys: HashMap::new(),
-            plans: HashMap::new(),
-            by_signature: HashMap::new(),
-            errors: HashMap::new(),
+            parsers: [Parser::default(), Parser::default()],
+            keys: Map::default(),
+            plans: Map::default(),
+            masks: Map::default(),
+            unknown: Map::default(),
+            templates: Map::default(),
+            by_signature: Map::default(),
+            errors: Map::default(),
             party: parties::PartyMemo::default(),
+            misses: Vec::new(),
+            gathered: None,
             answers: Vec::new(),
         }
     }
@@ -313,45 +351,6 @@ impl<'a> Screener<'a> {
         id
     }
 
-    fn chip(&mut self, s: &str) -> Result<u16, String> {
-        if let Some(r) = self.chips.get(s) {
-            return r.clone();
-        }
-        let r = match self.cat.lookup(s) {
-            Ok(e) => self
-                .cat
-                .entries
-                .iter()
-                .position(|x| x.id == e.id)
-                .and_then(|i| u16::try_from(i).ok())
-                .ok_or_else(|| "catalog too large".to_string()),
-            Err(e) => Err(format!("chip: {e}; {}", e.help())),
-        };
-        self.chips.insert(s.to_string(), r.clone());
-        r
-    }
-
-    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
-        let r = match self.countries.get(s) {
-            Some(r) => r.clone(),
-            None => {
-                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
-                self.countries.insert(s.to_string(), r.clone());
-                r
-            }
-        };
-        r.map_err(|e| format!("{col}: {e}"))
-    }
-
-    fn date(&mut self, s: &str) -> Result<Date, String> {
-        if let Some(r) = self.dates.get(s) {
-            return r.clone();
-        }
-        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
-        self.dates.insert(s.to_string(), r.clone());
-        r
-    }
-
     /// The answer id for one row's question, without parties.
     #[allow(clippy::too_many_arguments)]
     pub fn answer(
@@ -363,69 +362,21 @@ impl<'a> Screener<'a> {
         buyer: Option<&str>,
         ship_date: Option<&str>,
     ) -> u32 {
-        self.answer_with(chip, destination, hq, from, buyer, ship_date, 0)
+        let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
+        let [parser, _] = &mut self.parsers;
+        let id = match parser.question(rs, cat, on, chip, destination, hq, from, buyer, ship_date) {
+            Ok(q) => self.lookup(q, 0),
+            Err(m) => self.error_answer(m),
+        };
+        let resolved = self.resolve();
+        settle(id, &resolved)
     }
 
     /// The answer id for one row's question, with the party facts of
-    /// interned id `parties` (0: no party).
-    #[allow(clippy::too_many_arguments)]
-    fn answer_with(
-        &mut self,
-        chip: Option<&str>,
-        destination: Option<&str>,
-        hq: Option<&str>,
-        from: Option<&str>,
-        buyer: Option<&str>,
-        ship_date: Option<&str>,
-        parties: u32,
-    ) -> u32 {
-        let parsed = (|| -> Result<(u16, Country, Country, Country, u8, Date), String> {
-            let chip = self.chip(
-                chip.filter(|s| !s.trim().is_empty())
-                    .ok_or("chip: missing")?
-                    .trim(),
-            )?;
-            let dest = self.country(
-                "destination",
-                destination
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or("destination: missing")?,
-            )?;
-            let hq = match hq.filter(|s| !s.trim().is_empty()) {
-                Some(h) => self.country("end_user_hq", h)?,
-                None => dest,
-            };
-            let from = match from.filter(|s| !s.trim().is_empty()) {
-                Some(f) => self.country("exported_from", f)?,
-                None => Country::us(),
-            };
-            let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
-                None => 0u8,
-                Some(b) => match self.rs.vocabulary().buyer_type_index(b) {
-                    Some(i) => u8::try_from(i + 1).unwrap_or(0),
-                    None => {
-                        return Err(format!(
-                            "buyer_type: `{b}` is not a buyer type ({})",
-                            self.rs.vocabulary().buyer_type_names().join(", ")
-                        ));
-                    }
-                },
-            };
-            let date = match self.scenario.on {
-                Some(d) => d,
-                None => self.date(
-                    ship_date
-                        .filter(|s| !s.trim().is_empty())
-                        .ok_or("ship_date: missing")?
-                        .trim(),
-                )?,
-            };
-            Ok((chip, dest, hq, from, buyer, date))
-        })();
-        let (chip, dest, hq, from, buyer, date) = match parsed {
-            Ok(p) => p,
-            Err(m) => return self.error_answer(m),
-        };
+    /// interned id `parties` (0: no party); a question not seen before is
+    /// pending (see [`Screener::resolve`]).
+    fn lookup(&mut self, parsed: ParsedQuestion, parties: u32) -> u32 {
+        let (chip, dest, hq, from, buyer, date) = parsed;
         let key = (
             chip,
             dest,
@@ -438,81 +389,186 @@ impl<'a> Screener<'a> {
         if let Some(&id) = self.keys.get(&key) {
             return id;
         }
-        let id = self.determine(chip, dest, hq, from, buyer, date, key.5, parties);
+        let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
+        self.misses.push(Miss { key, date });
         self.keys.insert(key, id);
         id
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn determine(
-        &mut self,
-        chip: u16,
-        dest: Country,
-        hq: Country,
-        from: Country,
-        buyer: u8,
-        date: Date,
-        interval: u16,
-        parties: u32,
-    ) -> u32 {
-        let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
+    /// The group membership bitmask of `c` in `interval` (of `date`).
+    fn mask(&mut self, c: Country, interval: u16, date: Date) -> u8 {
+        let rs = self.rs;
+        *self
+            .masks
+            .entry((c, interval))
+            .or_insert_with(|| rs.group_mask(c, date))
+    }
+
+    /// Determines the pending questions and gives each its answer; returns
+    /// the answer id of each, by its index in the misses.
+    fn resolve(&mut self) -> Vec<u32> {
+        let misses = std::mem::take(&mut self.misses);
+        let mut ids = vec![u32::MAX; misses.len()];
+        // What each determination reads besides the rule set, made once.
+        let mut prepared: Vec<(usize, [u8; 4], usize)> = Vec::with_capacity(misses.len());
+        for (mi, m) in misses.iter().enumerate() {
+            let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+            let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
+                if let Some(slot) = ids.get_mut(mi) {
+                    *slot = self.error_answer("chip: not in the catalog".into());
+                }
+                continue;
+            };
+            let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
+            self.plans
+                .entry(interval)
+                .or_insert_with(|| rs.plan(m.date, mode, chosen));
+            let masks = [
+                self.mask(dest, interval, m.date),
+                self.mask(hq, interval, m.date),
+                self.mask(from, interval, m.date),
+                match entry.spec.origin_country {
+                    Some(c) => self.mask(c, interval, m.date),
+                    None => 0,
+                },
+            ];
+            let template = (chip, buyer, parties);
+            if !self.templates.contains_key(&template) {
+                let q = Question {
+                    item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
+                    destination: dest,
+                    end_user_hq: hq,
+                    exported_from: from,
+                    on: m.date,
+                    buyer_type: usize::from(buyer)
+                        .checked_sub(1)
+                        .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
+                        .cloned(),
+                    exporter_role: None,
+                    subject_to_ear: None,
+                    mode: self.scenario.mode,
+                    with_packs: self.scenario.with_packs.clone(),
+                    parties: self.party.facts(parties),
+                    known_as_of: None,
+                    min_confidence: None,
+                };
+                self.templates.insert(template, q);
+            }
+            // Questions whose determinations agree, and whose unknown facts
+            // are the same (the explanation names them), share one answer.
+            let unknown_key = (chip, dest, from, buyer, parties);
+            let unknown = match self.unknown.get(&unknown_key) {
+                Some(&u) => u,
+                None => {
+                    let Some(q) = self.templates.get(&template) else {
+                        continue;
+                    };
+                    let mut facts = chipexport_rules::facts::Facts::new_masked(
+                        &q.item,
+                        dest,
+                        hq,
+                        from,
+                        m.date,
+                        q.buyer_type.as_deref(),
+                        None,
+                        masks,
+                    );
+                    facts.parties = &q.parties;
+                    let u = chipexport_rules::facts::Fact::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
+                        .fold(0usize, |m, (i, _)| m | (1 << i));
+                    self.unknown.insert(unknown_key, u);
+                    u
+                }
+            };
+            prepared.push((mi, masks, unknown));
+        }
+        // Grouped by question template, so that each thread fills in few.
+        prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
+        let (rs, templates, plans) = (self.rs, &self.templates, &self.plans);
+        let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
+            let mut out = Vec::with_capacity(part.len());
+            let mut q: Option<((u16, u8, u32), Question)> = None;
+            for &(mi, masks, unknown) in part {
+                let Some(m) = misses.get(mi) else { continue };
+                let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+                let template = (chip, buyer, parties);
+                if q.as_ref().is_none_or(|(t, _)| *t != template) {
+                    q = templates.get(&template).map(|t| (template, t.clone()));
+                }
+                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&interval)) else {
+                    continue;
+                };
+                q.destination = dest;
+                q.end_user_hq = hq;
+                q.exported_from = from;
+                q.on = m.date;
+                let det: Determination<'_> = rs.determine_masked(q, plan, masks);
+                let mut sig = det.fired;
+                sig.push(usize::MAX);
+                sig.extend(det.unknown.iter().copied());
+                sig.push(usize::MAX);
+                sig.push(match det.license_required {
+                    Some(required) => usize::from(required),
+                    None => det.outside_coverage.map_or(2, |at| 3 + at),
+                });
+                sig.push(unknown);
+                out.push((mi, sig));
+            }
+            out
+        };
+        let sigs = if prepared.len() < PARALLEL_MIN {
+            determine(&prepared)
+        } else {
+            let (a, b) = prepared.split_at(prepared.len() / 2);
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| determine(b));
+                let mut sigs = determine(a);
+                match h.join() {
+                    Ok(more) => sigs.extend(more),
+                    // A panic in the other half: its questions again here,
+                    // so that the panic shows.
+                    Err(_) => sigs.extend(determine(b)),
+                }
+                sigs
+            })
+        };
+        let mut sigs: Vec<(usize, Vec<usize>)> = sigs;
+        // Answers are numbered in the order the rows asked.
+        sigs.sort_unstable_by_key(|(mi, _)| *mi);
+        for (mi, sig) in sigs {
+            let id = match self.by_signature.get(&sig) {
+                Some(&id) => id,
+                None => {
+                    let Some(m) = misses.get(mi) else { continue };
+                    let id = self.explain(m);
+                    self.by_signature.insert(sig, id);
+                    id
+                }
+            };
+            if let Some(slot) = ids.get_mut(mi) {
+                *slot = id;
+            }
+        }
+        for (m, &id) in misses.iter().zip(&ids) {
+            self.keys.insert(m.key, id);
+        }
+        ids
+    }
+
+    /// The answer of a question whose determination is new: `decide`'s
+    /// explanation, made into the answer's columns.
+    fn explain(&mut self, m: &Miss) -> u32 {
+        let (chip, dest, hq, from, buyer, _, parties) = m.key;
+        let Some(mut q) = self.templates.get(&(chip, buyer, parties)).cloned() else {
             return self.error_answer("chip: not in the catalog".into());
         };
-        let q = Question {
-            item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
-            destination: dest,
-            end_user_hq: hq,
-            exported_from: from,
-            on: date,
-            buyer_type: usize::from(buyer)
-                .checked_sub(1)
-                .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
-                .cloned(),
-            exporter_role: None,
-            subject_to_ear: None,
-            mode: self.scenario.mode,
-            with_packs: self.scenario.with_packs.clone(),
-            parties: self.party.facts(parties),
-            known_as_of: None,
-            min_confidence: None,
-        };
-        // One plan per breakpoint interval: the rules in force there.
-        let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
-        let plan = self
-            .plans
-            .entry(interval)
-            .or_insert_with(|| rs.plan(date, mode, chosen));
-        let det: Determination<'_> = rs.determine_with(&q, plan);
-        // Questions whose determinations agree, and whose unknown facts are
-        // the same (the explanation names them), share one answer.
-        let mut facts = chipexport_rules::facts::Facts::new(
-            &q.item,
-            self.rs.groups(),
-            q.destination,
-            q.end_user_hq,
-            q.exported_from,
-            q.on,
-            q.buyer_type.as_deref(),
-            None,
-        );
-        facts.parties = &q.parties;
-        let unknown_facts = chipexport_rules::facts::Fact::ALL
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
-            .fold(0usize, |m, (i, _)| m | (1 << i));
-        let mut sig = det.fired.clone();
-        sig.push(usize::MAX);
-        sig.extend(det.unknown.iter().copied());
-        sig.push(usize::MAX);
-        sig.push(match det.license_required {
-            Some(required) => usize::from(required),
-            None => det.outside_coverage.map_or(2, |at| 3 + at),
-        });
-        sig.push(unknown_facts);
-        if let Some(&id) = self.by_signature.get(&sig) {
-            return id;
-        }
+        q.destination = dest;
+        q.end_user_hq = hq;
+        q.exported_from = from;
+        q.on = m.date;
         let d = self.rs.decide(&q);
         let kinds = |v: &[Provision]| {
             serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
@@ -543,7 +599,6 @@ impl<'a> Screener<'a> {
         };
         let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
         self.answers.push(answer);
-        self.by_signature.insert(sig, id);
         id
     }
 
@@ -554,38 +609,59 @@ impl<'a> Screener<'a> {
         b: &RecordBatch,
     ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
         let get = |name: &str| cols.text(b, name);
-        let (chip, dest, hq, from, buyer, date, qty, price) = (
-            get("chip"),
-            get("destination"),
-            get("end_user_hq"),
-            get("exported_from"),
-            get("buyer_type"),
-            get("ship_date"),
-            get("quantity"),
-            get("unit_price"),
-        );
-        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
-            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
-        }
-        let mut ids = Vec::with_capacity(b.num_rows());
-        let mut values = Vec::with_capacity(b.num_rows());
-        let mut money_errors = Vec::with_capacity(b.num_rows());
-        let names = Screener::name_columns(cols, b);
+        let c = RowColumns {
+            chip: get("chip"),
+            dest: get("destination"),
+            hq: get("end_user_hq"),
+            from: get("exported_from"),
+            buyer: get("buyer_type"),
+            date: get("ship_date"),
+            qty: get("quantity"),
+            price: get("unit_price"),
+            // Names are read only when the parties are screened.
+            names: if self.scenario.parties.is_some() {
+                Screener::name_columns(cols, b)
+            } else {
+                [None; 3]
+            },
+        };
+        // The rows parsed on two threads (each with its own caches), then
+        // looked up in the memo in order.
+        let n = b.num_rows();
+        let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
+        let [p0, p1] = &mut self.parsers;
+        let parsed: Vec<ParsedRow> = if n < PARALLEL_MIN * 8 {
+            p0.rows(rs, cat, on, &c, 0..n, 0)
+        } else {
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| p1.rows(rs, cat, on, &c, n / 2..n, 1));
+                let mut first = p0.rows(rs, cat, on, &c, 0..n / 2, 0);
+                match h.join() {
+                    Ok(second) => first.extend(second),
+                    // A panic in the other half: its rows again here, so
+                    // that the panic shows.
+                    Err(_) => first.extend(p0.rows(rs, cat, on, &c, n / 2..n, 0)),
+                }
+                first
+            })
+        };
+        let mut ids = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        let mut money_errors = Vec::with_capacity(n);
         self.party.rows.clear();
-        for i in 0..b.num_rows() {
-            let parties = self.party_row(&names, i, v(date, i));
-            ids.push(self.answer_with(
-                v(chip, i),
-                v(dest, i),
-                v(hq, i),
-                v(from, i),
-                v(buyer, i),
-                v(date, i),
-                parties,
-            ));
-            let (value, err) = money(v(qty, i), v(price, i));
-            values.push(value);
-            money_errors.push(err);
+        for row in parsed {
+            let names = self.name_ids(usize::from(row.parser), row.names);
+            let parties = self.party_row(names, row.on);
+            ids.push(match row.question {
+                Ok(q) => self.lookup(q, parties),
+                Err(m) => self.error_answer(m),
+            });
+            values.push(row.value);
+            money_errors.push(row.money_error);
+        }
+        let resolved = self.resolve();
+        for id in &mut ids {
+            *id = settle(*id, &resolved);
         }
         (ids, values, money_errors)
     }
@@ -598,52 +674,30 @@ impl<'a> Screener<'a> {
         out_schema: &SchemaRef,
         summary: &mut Summary,
     ) -> Result<RecordBatch, arrow::error::ArrowError> {
+        self.screened(cols, b, summary)?.batch(out_schema)
+    }
+
+    /// A batch screened, its output columns still to gather (see
+    /// [`Screened::batch`], which another thread can do); counts its rows
+    /// in the summary.
+    pub fn screened(
+        &mut self,
+        cols: &Columns,
+        b: &RecordBatch,
+        summary: &mut Summary,
+    ) -> Result<Screened, arrow::error::ArrowError> {
         let (ids, values, money_errors) = self.rows(cols, b);
-        let idx = UInt32Array::from(ids.clone());
-        let take = |vals: Vec<Option<&str>>| -> Result<ArrayRef, arrow::error::ArrowError> {
-            arrow::compute::take(&StringArray::from(vals), &idx, None)
-        };
+        if self
+            .gathered
+            .as_ref()
+            .is_none_or(|g| g.answers != self.answers.len())
+        {
+            self.gathered = Some(Arc::new(AnswerColumns::of(&self.answers, self.rs.hash())));
+        }
         let a = &self.answers;
-        let mut out: Vec<ArrayRef> = b.columns().to_vec();
-        out.push(take(
-            a.iter()
-                .map(|x| x.status.map(LicenseStatus::as_str))
-                .collect(),
-        )?);
-        out.push(take(a.iter().map(|x| x.eccn.as_deref()).collect())?);
-        out.push(arrow::compute::take(
-            &BooleanArray::from(a.iter().map(|x| x.license_required).collect::<Vec<_>>()),
-            &idx,
-            None,
-        )?);
-        out.push(take(
-            a.iter().map(|x| x.license_exceptions.as_deref()).collect(),
-        )?);
-        out.push(take(
-            a.iter()
-                .map(|x| x.review_policy.map(ReviewPolicy::as_str))
-                .collect(),
-        )?);
-        out.push(take(a.iter().map(|x| x.conditions.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.measures.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.verdict.as_deref()).collect())?);
-        out.push(take(a.iter().map(|x| x.rules_fired.as_deref()).collect())?);
-        let mut value_b =
-            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
-        let mut owed_b =
-            Decimal128Builder::with_capacity(ids.len()).with_precision_and_scale(38, 4)?;
         let mut errors: Vec<Option<String>> = Vec::with_capacity(ids.len());
         for (row, &id) in ids.iter().enumerate() {
             let ans = a.get(id as usize);
-            let value = values.get(row).copied().flatten();
-            value_b.append_option(value.map(to_scaled));
-            let owed = match (value, ans.and_then(|x| x.revenue_share_percent)) {
-                (Some(v), Some(p)) => v
-                    .checked_mul(p)
-                    .and_then(|x| x.checked_div(Decimal::from(100))),
-                _ => None,
-            };
-            owed_b.append_option(owed.map(to_scaled));
             let err = match (
                 ans.and_then(|x| x.error.clone()),
                 money_errors.get(row).cloned().flatten(),
@@ -680,15 +734,340 @@ impl<'a> Screener<'a> {
             self.party.count(row, summary);
             errors.push(err);
         }
+        let parties = self.party.columns(summary)?;
+        Ok(Screened {
+            input: b.clone(),
+            ids,
+            values,
+            errors,
+            parties,
+            answers: self.gathered.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// The columns of every answer so far, to gather rows from.
+#[derive(Debug, Default)]
+struct AnswerColumns {
+    /// How many answers they hold.
+    answers: usize,
+    /// `status` to `rules_fired`, by answer.
+    text: Vec<ArrayRef>,
+    license_required: Option<ArrayRef>,
+    share: Vec<Option<Decimal>>,
+    hash: String,
+}
+
+impl AnswerColumns {
+    fn of(a: &[SharedAnswer], hash: &str) -> AnswerColumns {
+        let text = |vals: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(vals)) };
+        AnswerColumns {
+            answers: a.len(),
+            text: vec![
+                text(
+                    a.iter()
+                        .map(|x| x.status.map(LicenseStatus::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.eccn.as_deref()).collect()),
+                text(a.iter().map(|x| x.license_exceptions.as_deref()).collect()),
+                text(
+                    a.iter()
+                        .map(|x| x.review_policy.map(ReviewPolicy::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.conditions.as_deref()).collect()),
+                text(a.iter().map(|x| x.measures.as_deref()).collect()),
+                text(a.iter().map(|x| x.verdict.as_deref()).collect()),
+                text(a.iter().map(|x| x.rules_fired.as_deref()).collect()),
+            ],
+            license_required: Some(Arc::new(BooleanArray::from(
+                a.iter().map(|x| x.license_required).collect::<Vec<_>>(),
+            ))),
+            share: a.iter().map(|x| x.revenue_share_percent).collect(),
+            hash: hash.to_string(),
+        }
+    }
+}
+
+/// A batch screened: its answer ids, values and errors, and the columns to
+/// gather its answers from.
+#[derive(Debug)]
+pub struct Screened {
+    input: RecordBatch,
+    ids: Vec<u32>,
+    values: Vec<Option<Decimal>>,
+    errors: Vec<Option<String>>,
+    parties: [ArrayRef; 2],
+    answers: Arc<AnswerColumns>,
+}
+
+impl Screened {
+    /// The output batch: the input columns and the added ones, gathered.
+    pub fn batch(self, out_schema: &SchemaRef) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let n = self.ids.len();
+        let idx = UInt32Array::from(self.ids);
+        let take = |a: &ArrayRef| arrow::compute::take(a, &idx, None);
+        let missing = || arrow::error::ArrowError::ComputeError("no answer columns".into());
+        let text = |i: usize| -> Result<ArrayRef, arrow::error::ArrowError> {
+            take(self.answers.text.get(i).ok_or_else(missing)?)
+        };
+        let mut out: Vec<ArrayRef> = self.input.columns().to_vec();
+        out.push(text(0)?);
+        out.push(text(1)?);
+        out.push(take(
+            self.answers.license_required.as_ref().ok_or_else(missing)?,
+        )?);
+        for i in 2..8 {
+            out.push(text(i)?);
+        }
+        let mut value_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        let mut owed_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        for (row, value) in self.values.iter().enumerate() {
+            value_b.append_option(value.map(to_scaled));
+            let share = idx
+                .values()
+                .get(row)
+                .and_then(|&id| self.answers.share.get(id as usize))
+                .copied()
+                .flatten();
+            let owed = match (value, share) {
+                (Some(v), Some(p)) => v
+                    .checked_mul(p)
+                    .and_then(|x| x.checked_div(Decimal::from(100))),
+                _ => None,
+            };
+            owed_b.append_option(owed.map(to_scaled));
+        }
         out.push(Arc::new(value_b.finish()));
         out.push(Arc::new(owed_b.finish()));
         out.push(Arc::new(StringArray::from(vec![
-            Some(self.rs.hash());
-            ids.len()
+            Some(
+                self.answers.hash.as_str()
+            );
+            n
         ])));
-        out.extend(self.party.columns(summary)?);
-        out.push(Arc::new(StringArray::from(errors)));
+        out.extend(self.parties);
+        out.push(Arc::new(StringArray::from(self.errors)));
         RecordBatch::try_new(out_schema.clone(), out)
+    }
+}
+
+/// A row's question parsed: chip (its index in the catalog), destination,
+/// headquarters, exporting country, buyer type (0: none), date.
+type ParsedQuestion = (u16, Country, Country, Country, u8, Date);
+
+/// A row parsed: its question or the question's error, the order's date
+/// for its parties, and its value or the value's error.
+struct ParsedRow {
+    question: Result<ParsedQuestion, String>,
+    on: Option<Date>,
+    /// The ids its parser gave its names (customer, end user, consignee).
+    names: [Option<u32>; 3],
+    /// Which parser (0 or 1).
+    parser: u8,
+    value: Option<Decimal>,
+    money_error: Option<String>,
+}
+
+/// The text columns a row's question and value are read from.
+struct RowColumns<'b> {
+    chip: Option<&'b StringArray>,
+    dest: Option<&'b StringArray>,
+    hq: Option<&'b StringArray>,
+    from: Option<&'b StringArray>,
+    buyer: Option<&'b StringArray>,
+    date: Option<&'b StringArray>,
+    qty: Option<&'b StringArray>,
+    price: Option<&'b StringArray>,
+    names: [Option<&'b StringArray>; 3],
+}
+
+/// Parses rows, remembering every distinct cell it parsed.
+#[derive(Debug, Default)]
+struct Parser {
+    chips: Map<String, Result<u16, String>>,
+    countries: Map<String, Result<Country, String>>,
+    dates: Map<String, Result<Date, String>>,
+    /// Party names, numbered in the order met.
+    names: Map<String, u32>,
+    name_list: Vec<String>,
+}
+
+impl Parser {
+    /// The number of a party name.
+    fn name_id(&mut self, s: &str) -> Option<u32> {
+        if let Some(&id) = self.names.get(s) {
+            return Some(id);
+        }
+        let id = u32::try_from(self.name_list.len()).ok()?;
+        self.names.insert(s.to_string(), id);
+        self.name_list.push(s.to_string());
+        Some(id)
+    }
+
+    /// The party name numbered `id`.
+    fn name(&self, id: usize) -> Option<&str> {
+        self.name_list.get(id).map(String::as_str)
+    }
+
+    fn chip(&mut self, cat: &Catalog, s: &str) -> Result<u16, String> {
+        if let Some(r) = self.chips.get(s) {
+            return r.clone();
+        }
+        let r = match cat.lookup(s) {
+            Ok(e) => cat
+                .entries
+                .iter()
+                .position(|x| x.id == e.id)
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| "catalog too large".to_string()),
+            Err(e) => Err(format!("chip: {e}; {}", e.help())),
+        };
+        self.chips.insert(s.to_string(), r.clone());
+        r
+    }
+
+    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
+        let r = match self.countries.get(s) {
+            Some(Ok(c)) => return Ok(*c),
+            Some(r) => r.clone(),
+            None => {
+                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
+                self.countries.insert(s.to_string(), r.clone());
+                r
+            }
+        };
+        r.map_err(|e| format!("{col}: {e}"))
+    }
+
+    fn date(&mut self, s: &str) -> Result<Date, String> {
+        if let Some(r) = self.dates.get(s) {
+            return r.clone();
+        }
+        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
+        self.dates.insert(s.to_string(), r.clone());
+        r
+    }
+
+    /// A row's question, or its error (`column: reason`).
+    #[allow(clippy::too_many_arguments)]
+    fn question(
+        &mut self,
+        rs: &RuleSet,
+        cat: &Catalog,
+        on: Option<Date>,
+        chip: Option<&str>,
+        destination: Option<&str>,
+        hq: Option<&str>,
+        from: Option<&str>,
+        buyer: Option<&str>,
+        ship_date: Option<&str>,
+    ) -> Result<ParsedQuestion, String> {
+        let chip = self.chip(
+            cat,
+            chip.filter(|s| !s.trim().is_empty())
+                .ok_or("chip: missing")?
+                .trim(),
+        )?;
+        let dest = self.country(
+            "destination",
+            destination
+                .filter(|s| !s.trim().is_empty())
+                .ok_or("destination: missing")?,
+        )?;
+        let hq = match hq.filter(|s| !s.trim().is_empty()) {
+            Some(h) => self.country("end_user_hq", h)?,
+            None => dest,
+        };
+        let from = match from.filter(|s| !s.trim().is_empty()) {
+            Some(f) => self.country("exported_from", f)?,
+            None => Country::us(),
+        };
+        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
+            None => 0u8,
+            Some(b) => match rs.vocabulary().buyer_type_index(b) {
+                Some(i) => u8::try_from(i + 1).unwrap_or(0),
+                None => {
+                    return Err(format!(
+                        "buyer_type: `{b}` is not a buyer type ({})",
+                        rs.vocabulary().buyer_type_names().join(", ")
+                    ));
+                }
+            },
+        };
+        let date = match on {
+            Some(d) => d,
+            None => self.date(
+                ship_date
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or("ship_date: missing")?
+                    .trim(),
+            )?,
+        };
+        Ok((chip, dest, hq, from, buyer, date))
+    }
+
+    /// Rows `range` of a batch parsed.
+    fn rows(
+        &mut self,
+        rs: &RuleSet,
+        cat: &Catalog,
+        on: Option<Date>,
+        c: &RowColumns<'_>,
+        range: std::ops::Range<usize>,
+        parser: u8,
+    ) -> Vec<ParsedRow> {
+        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
+            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
+        }
+        range
+            .map(|i| {
+                let ship_date = v(c.date, i);
+                let question = self.question(
+                    rs,
+                    cat,
+                    on,
+                    v(c.chip, i),
+                    v(c.dest, i),
+                    v(c.hq, i),
+                    v(c.from, i),
+                    v(c.buyer, i),
+                    ship_date,
+                );
+                // The parties are screened on the order's date; without a
+                // valid one the row's error names its date.
+                let party_on = match (on, ship_date.map(str::trim)) {
+                    (Some(d), _) => Some(d),
+                    (None, Some(s)) if !s.is_empty() => self.date(s).ok(),
+                    _ => None,
+                };
+                let (value, money_error) = money(v(c.qty, i), v(c.price, i));
+                let names = c
+                    .names
+                    .map(|a| parties::cell(a, i).and_then(|n| self.name_id(n)));
+                ParsedRow {
+                    question,
+                    on: party_on,
+                    names,
+                    parser,
+                    value,
+                    money_error,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The answer id of a row: pending ids replaced by their question's.
+fn settle(id: u32, resolved: &[u32]) -> u32 {
+    if id & PENDING == 0 {
+        id
+    } else {
+        resolved
+            .get((id & !PENDING) as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
     }
 }
 

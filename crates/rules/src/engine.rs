@@ -460,7 +460,7 @@ pub struct Determination<'r> {
 }
 
 pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
-    let mut f = Facts::new(
+    let f = Facts::new(
         &q.item,
         &rs.groups,
         q.destination,
@@ -470,6 +470,26 @@ pub(crate) fn facts<'a>(rs: &RuleSet, q: &'a Question) -> Facts<'a> {
         q.buyer_type.as_deref(),
         q.exporter_role.as_deref(),
     );
+    question_facts(f, q)
+}
+
+/// The facts of a question whose countries' group masks are given (see
+/// [`Facts::new_masked`]).
+pub(crate) fn facts_masked<'a>(q: &'a Question, masks: [u8; 4]) -> Facts<'a> {
+    let f = Facts::new_masked(
+        &q.item,
+        q.destination,
+        q.end_user_hq,
+        q.exported_from,
+        q.on,
+        q.buyer_type.as_deref(),
+        q.exporter_role.as_deref(),
+        masks,
+    );
+    question_facts(f, q)
+}
+
+fn question_facts<'a>(mut f: Facts<'a>, q: &'a Question) -> Facts<'a> {
     if f.subject_to_ear.is_none() {
         f.subject_to_ear = q.subject_to_ear;
     }
@@ -555,7 +575,16 @@ pub(crate) fn plan_known(
 
 /// Determines a question with a plan made for its date.
 pub(crate) fn determine_with<'r>(rs: &'r RuleSet, q: &Question, plan: &Plan) -> Determination<'r> {
-    let mut facts = facts(rs, q);
+    determine_with_facts(rs, q, plan, facts(rs, q))
+}
+
+/// Determines a question with a plan made for its date and its facts.
+pub(crate) fn determine_with_facts<'r: 'f, 'f>(
+    rs: &'r RuleSet,
+    q: &Question,
+    plan: &Plan,
+    mut facts: Facts<'f>,
+) -> Determination<'r> {
     let mut d = Determination {
         eccn: Some(rs.vocabulary().default_classification()),
         eccn_note: None,

@@ -710,15 +710,24 @@ pub fn eval<'a>(e: &'a Expr, facts: &'a Facts<'a>) -> Value<'a> {
             Value::Bool(b) => Value::Bool(!b),
             _ => Value::Null,
         },
-        Expr::And(a, b) => match (eval_bool(a, facts), eval_bool(b, facts)) {
-            (Some(false), _) | (_, Some(false)) => Value::Bool(false),
-            (Some(true), Some(true)) => Value::Bool(true),
-            _ => Value::Null,
+        // Three-valued AND and OR, short-circuited: a false (true) left
+        // side decides whatever the right side is, so it is not evaluated
+        // (evaluation is pure: the result is the same).
+        Expr::And(a, b) => match eval_bool(a, facts) {
+            Some(false) => Value::Bool(false),
+            left => match (left, eval_bool(b, facts)) {
+                (_, Some(false)) => Value::Bool(false),
+                (Some(true), Some(true)) => Value::Bool(true),
+                _ => Value::Null,
+            },
         },
-        Expr::Or(a, b) => match (eval_bool(a, facts), eval_bool(b, facts)) {
-            (Some(true), _) | (_, Some(true)) => Value::Bool(true),
-            (Some(false), Some(false)) => Value::Bool(false),
-            _ => Value::Null,
+        Expr::Or(a, b) => match eval_bool(a, facts) {
+            Some(true) => Value::Bool(true),
+            left => match (left, eval_bool(b, facts)) {
+                (_, Some(true)) => Value::Bool(true),
+                (Some(false), Some(false)) => Value::Bool(false),
+                _ => Value::Null,
+            },
         },
         Expr::Cmp(op, a, b) => {
             compare(*op, eval(a, facts), eval(b, facts)).map_or(Value::Null, Value::Bool)
@@ -758,6 +767,10 @@ pub fn eval<'a>(e: &'a Expr, facts: &'a Facts<'a>) -> Value<'a> {
 }
 
 fn compare(op: CmpOp, a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    // Equality of texts without ordering them (the same answer, faster).
+    if let (CmpOp::Eq | CmpOp::Ne, Value::Text(x), Value::Text(y)) = (op, a, b) {
+        return Some((x == y) == (op == CmpOp::Eq));
+    }
     let ord = match (a, b) {
         (Value::Num(x), Value::Num(y)) => x.partial_cmp(&y)?,
         (Value::Text(x), Value::Text(y)) => x.cmp(y),

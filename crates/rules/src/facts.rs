@@ -282,6 +282,12 @@ pub struct Facts<'a> {
     masks: [u8; 4],
 }
 
+/// The group membership bitmask of a country on a date (bit i =
+/// `Group::ALL[i]`), as [`Facts::new_masked`] takes it.
+pub fn group_mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
+    mask(groups, c, date)
+}
+
 fn mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
     let mut m = 0u8;
     for (i, g) in Group::ALL.into_iter().enumerate() {
@@ -314,6 +320,40 @@ impl<'a> Facts<'a> {
         exporter_role: Option<&'a str>,
     ) -> Facts<'a> {
         let origin = item.origin_country.map_or(0, |c| mask(groups, c, date));
+        let masks = [
+            mask(groups, destination, date),
+            mask(groups, end_user_hq, date),
+            mask(groups, exported_from, date),
+            origin,
+        ];
+        Facts::new_masked(
+            item,
+            destination,
+            end_user_hq,
+            exported_from,
+            date,
+            buyer_type,
+            exporter_role,
+            masks,
+        )
+    }
+
+    /// [`Facts::new`] with the group membership bitmasks of the
+    /// destination, the end user's headquarters, the exporting country and
+    /// the item's origin country (0 when it has none) on `date` given, as
+    /// [`group_mask`] computes them: a caller that asks many questions
+    /// computes each country's mask once per date range.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_masked(
+        item: &'a ItemFacts,
+        destination: Country,
+        end_user_hq: Country,
+        exported_from: Country,
+        date: Date,
+        buyer_type: Option<&'a str>,
+        exporter_role: Option<&'a str>,
+        masks: [u8; 4],
+    ) -> Facts<'a> {
         Facts {
             item,
             destination,
@@ -338,12 +378,7 @@ impl<'a> Facts<'a> {
             } else {
                 None
             },
-            masks: [
-                mask(groups, destination, date),
-                mask(groups, end_user_hq, date),
-                mask(groups, exported_from, date),
-                origin,
-            ],
+            masks,
         }
     }
 

@@ -408,6 +408,21 @@ impl RuleSet {
         engine::determine_with(self, q, plan)
     }
 
+    /// [`RuleSet::determine_with`] with the group membership bitmasks of
+    /// the question's countries on its date given (destination, end
+    /// user's headquarters, exporting country, item's origin country or 0;
+    /// see [`RuleSet::group_mask`]): the same determination, without
+    /// looking the groups up again.
+    pub fn determine_masked(&self, q: &Question, plan: &Plan, masks: [u8; 4]) -> Determination<'_> {
+        engine::determine_with_facts(self, q, plan, engine::facts_masked(q, masks))
+    }
+
+    /// The group membership bitmask of a country on a date, as
+    /// [`RuleSet::determine_masked`] takes it.
+    pub fn group_mask(&self, c: chipexport_domain::Country, on: Date) -> u8 {
+        crate::facts::group_mask(&self.groups, c, on)
+    }
+
     /// Decides a question and explains the decision. Pure: the same
     /// question and rule set always give the same answer.
     pub fn decide(&self, q: &Question) -> Decision {

@@ -8,7 +8,6 @@
 //! millions of rows with a few thousand customers costs a few thousand
 //! screenings.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, StringArray, UInt32Array};
@@ -107,9 +106,16 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(super) struct PartyMemo {
     /// Per distinct name: its id and the dates its screening changes.
-    names: HashMap<String, (u32, Vec<Date>)>,
+    names: super::Map<String, (u32, Vec<Date>)>,
+    /// Per id: the name and the dates its screening changes.
+    name_of: Vec<(String, Vec<Date>)>,
+    /// Per parsing thread: the memo's id of each name it parsed.
+    local: [Vec<Option<u32>>; 2],
     /// Per (names, decisions in force): the outcome.
-    combos: HashMap<([u32; 3], [u16; 3]), u32>,
+    combos: super::Map<([u32; 3], [u16; 3]), u32>,
+    /// Per order date: whether it is more than [`STALE_DAYS`] after the
+    /// list.
+    stale_on: super::Map<Date, bool>,
     outcomes: Vec<Result<PartyOutcome, String>>,
     /// The facts of each outcome, interned: `facts[0]` is no party.
     facts: Vec<PartyFacts>,
@@ -202,7 +208,8 @@ impl PartyMemo {
     }
 }
 
-fn cell(a: Option<&StringArray>, i: usize) -> Option<&str> {
+/// A name cell: trimmed, and `None` when absent or empty.
+pub(super) fn cell(a: Option<&StringArray>, i: usize) -> Option<&str> {
     a.filter(|a| a.is_valid(i))
         .map(|a| a.value(i).trim())
         .filter(|s| !s.is_empty())
@@ -217,16 +224,49 @@ impl Screener<'_> {
         NAME_COLUMNS.map(|n| cols.text(b, n))
     }
 
-    /// Screens the parties of row `i` (once per distinct names and
-    /// decisions) and records its outcome; returns the interned facts id
-    /// the question's key takes (0: no party).
-    pub(super) fn party_row(
-        &mut self,
-        names: &[Option<&StringArray>; 3],
-        i: usize,
-        ship_date: Option<&str>,
-    ) -> u32 {
-        let id = self.party_outcome(names, i, ship_date);
+    /// The memo's ids of a row's names, given as the ids parser `parser`
+    /// gave them (see [`super::Parser`]); a name not met before is added.
+    pub(super) fn name_ids(&mut self, parser: usize, local: [Option<u32>; 3]) -> [Option<u32>; 3] {
+        let Some(ps) = self.scenario.parties.clone() else {
+            return [None; 3];
+        };
+        local.map(|l| {
+            let l = l? as usize;
+            let known = self.party.local.get(parser).and_then(|m| m.get(l)).copied();
+            if let Some(Some(id)) = known {
+                return Some(id);
+            }
+            let name = self.parsers.get(parser)?.name(l)?;
+            let id = match self.party.names.get(name) {
+                Some(&(id, _)) => id,
+                None => {
+                    let id = u32::try_from(self.party.name_of.len()).unwrap_or(NONE);
+                    let dates = ps.review_dates(name);
+                    self.party
+                        .names
+                        .insert(name.to_string(), (id, dates.clone()));
+                    self.party.name_of.push((name.to_string(), dates));
+                    id
+                }
+            };
+            if let Some(m) = self.party.local.get_mut(parser) {
+                if m.len() <= l {
+                    m.resize(l + 1, None);
+                }
+                if let Some(slot) = m.get_mut(l) {
+                    *slot = Some(id);
+                }
+            }
+            Some(id)
+        })
+    }
+
+    /// Screens the parties of a row (its names' ids, see
+    /// [`Screener::name_ids`]; once per distinct names and decisions) and
+    /// records its outcome; returns the interned facts id the question's
+    /// key takes (0: no party).
+    pub(super) fn party_row(&mut self, names: [Option<u32>; 3], on: Option<Date>) -> u32 {
+        let id = self.party_outcome(names, on);
         self.party.rows.push(id);
         if id == NONE {
             0
@@ -235,47 +275,39 @@ impl Screener<'_> {
         }
     }
 
-    fn party_outcome(
-        &mut self,
-        names: &[Option<&StringArray>; 3],
-        i: usize,
-        ship_date: Option<&str>,
-    ) -> u32 {
+    /// `on`: the order's date (`--on`, or its ship date when that is
+    /// given and valid; otherwise the row's error names its date and its
+    /// parties wait).
+    fn party_outcome(&mut self, names: [Option<u32>; 3], on: Option<Date>) -> u32 {
         let Some(ps) = self.scenario.parties.clone() else {
             return NONE;
         };
-        let cells = names.map(|a| cell(a, i));
-        if cells.iter().all(Option::is_none) {
+        if names.iter().all(Option::is_none) {
             return NONE;
         }
-        let on = match (self.scenario.on, ship_date.map(str::trim)) {
-            (Some(d), _) => d,
-            (None, Some(s)) if !s.is_empty() => match self.date(s) {
-                Ok(d) => d,
-                // The row's error names its date; its parties wait.
-                Err(_) => return NONE,
-            },
-            _ => return NONE,
+        let Some(on) = on else {
+            return NONE;
         };
         let list_date = ps.list_date();
         if on < list_date {
             return self.before_list(list_date);
         }
-        if i64::from((on - list_date).get_days()) > STALE_DAYS {
+        let stale = match self.party.stale_on.get(&on) {
+            Some(&s) => s,
+            None => {
+                let s = i64::from((on - list_date).get_days()) > STALE_DAYS;
+                self.party.stale_on.insert(on, s);
+                s
+            }
+        };
+        if stale {
             self.party.stale += 1;
         }
         let mut ids = [NONE; 3];
         let mut epochs = [0u16; 3];
-        for (k, c) in cells.iter().enumerate() {
-            let Some(n) = c else { continue };
-            // Looked up without allocating; a new name is added once.
-            if !self.party.names.contains_key(*n) {
-                let next = u32::try_from(self.party.names.len()).unwrap_or(NONE);
-                self.party
-                    .names
-                    .insert((*n).to_string(), (next, ps.review_dates(n)));
-            }
-            let Some((id, dates)) = self.party.names.get(*n) else {
+        for (k, n) in names.iter().enumerate() {
+            let Some(id) = n else { continue };
+            let Some((_, dates)) = self.party.name_of.get(*id as usize) else {
                 continue;
             };
             if let (Some(slot), Some(e)) = (ids.get_mut(k), epochs.get_mut(k)) {
@@ -286,10 +318,14 @@ impl Screener<'_> {
         if let Some(&id) = self.party.combos.get(&(ids, epochs)) {
             return id;
         }
+        let name_of = &self.party.name_of;
         let parties: Vec<(&'static str, &str)> = NAME_COLUMNS
             .iter()
-            .zip(cells)
-            .filter_map(|(c, n)| n.map(|n| (*c, n)))
+            .zip(names)
+            .filter_map(|(c, n)| {
+                let (name, _) = name_of.get(n? as usize)?;
+                Some((*c, name.as_str()))
+            })
             .collect();
         let r = ps.screen(&parties, on);
         let id = self.party.intern(r);
