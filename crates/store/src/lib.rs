@@ -201,10 +201,23 @@ impl Checker {
     }
 }
 
-enum Backend {
+/// Where a store's rows are: the data directory's SQLite database, or
+/// PostgreSQL.
+pub(crate) enum Backend {
     Sqlite(Connection),
     #[cfg(feature = "postgres")]
     Postgres(Box<postgres::Client>),
+}
+
+impl Backend {
+    /// `sqlite` or `postgres`, for `Debug`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        }
+    }
 }
 
 /// A row of `decisions` from either backend: `id` then the seven text
@@ -298,13 +311,8 @@ pub struct DecisionLog {
 
 impl fmt::Debug for DecisionLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = match self.backend {
-            Backend::Sqlite(_) => "sqlite",
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => "postgres",
-        };
         f.debug_struct("DecisionLog")
-            .field("backend", &backend)
+            .field("backend", &self.backend.name())
             .field("path", &self.path)
             .field("busy_timeout", &self.busy_timeout)
             .finish()

@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use crate::error::sqlite_error;
 #[cfg(feature = "postgres")]
 use crate::error::{postgres_error, postgres_lock_error};
-use crate::{Broken, Cause, DEFAULT_BUSY_TIMEOUT, GENESIS, LogRow, StoreError};
+use crate::{Backend, Broken, Cause, DEFAULT_BUSY_TIMEOUT, GENESIS, LogRow, StoreError};
 
 /// One recorded event: a licence, or a drawdown against one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,12 +265,6 @@ impl<C: postgres::GenericClient> Rows for PostgresRows<'_, C> {
     }
 }
 
-enum Backend {
-    Sqlite(Connection),
-    #[cfg(feature = "postgres")]
-    Postgres(Box<postgres::Client>),
-}
-
 /// The licence book of a data directory or, with the `postgres` feature,
 /// of a PostgreSQL database.
 pub struct LicenceBook {
@@ -283,13 +277,8 @@ pub struct LicenceBook {
 
 impl fmt::Debug for LicenceBook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = match self.backend {
-            Backend::Sqlite(_) => "sqlite",
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => "postgres",
-        };
         f.debug_struct("LicenceBook")
-            .field("backend", &backend)
+            .field("backend", &self.backend.name())
             .field("path", &self.path)
             .field("busy_timeout", &self.busy_timeout)
             .finish()

@@ -7,9 +7,11 @@ use super::run;
 
 const EX: &str = "../../data/locate/examples";
 
-#[test]
-fn locate_verify_the_shipped_examples() {
-    let data = std::env::temp_dir().join(format!("chipexport-locate-cli-{}", std::process::id()));
+/// A fresh data directory named after `name` with the example fleet
+/// registered.
+fn registered(name: &str) -> String {
+    let data =
+        std::env::temp_dir().join(format!("chipexport-locate-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let data = data.to_str().unwrap().to_string();
     let reg = run(&[
@@ -20,6 +22,12 @@ fn locate_verify_the_shipped_examples() {
         &data,
     ]);
     assert_eq!(reg.code, 0, "{}", reg.stderr);
+    data
+}
+
+#[test]
+fn locate_verify_the_shipped_examples() {
+    let data = registered("cli");
     let verify = |name: &str| {
         let o = run(&[
             "locate",
@@ -113,17 +121,7 @@ fn locate_simulate_is_deterministic() {
 /// verification up to the question's date.
 #[test]
 fn check_judges_the_location_condition_on_the_named_chip() {
-    let data = std::env::temp_dir().join(format!("chipexport-locate-check-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let data = data.to_str().unwrap().to_string();
-    let reg = run(&[
-        "locate",
-        "register",
-        &format!("{EX}/fleet.toml"),
-        "--data",
-        &data,
-    ]);
-    assert_eq!(reg.code, 0, "{}", reg.stderr);
+    let data = registered("check");
     let check = |format: &str| {
         let o = run(&[
             "check",
