@@ -218,6 +218,25 @@ impl Backend {
             Backend::Postgres(_) => "postgres",
         }
     }
+
+    /// Sets how long a write waits for another writer: SQLite's busy
+    /// timeout, PostgreSQL's `lock_timeout`. `path` names the store in
+    /// errors.
+    pub(crate) fn set_busy_timeout(
+        &mut self,
+        path: &Path,
+        timeout: Duration,
+    ) -> Result<(), StoreError> {
+        match self {
+            Backend::Sqlite(conn) => conn
+                .busy_timeout(timeout)
+                .map_err(|e| sqlite_error(path, timeout, e)),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(client) => client
+                .batch_execute(&format!("SET lock_timeout = {}", timeout.as_millis()))
+                .map_err(|e| postgres_error(path, e)),
+        }
+    }
 }
 
 /// A row of `decisions` from either backend: `id` then the seven text
@@ -513,16 +532,7 @@ impl DecisionLog {
     /// Sets how long an append waits for another process that holds the
     /// log (SQLite's busy timeout; PostgreSQL's `lock_timeout`).
     pub fn set_busy_timeout(&mut self, timeout: Duration) -> Result<(), StoreError> {
-        let path = &self.path;
-        match &mut self.backend {
-            Backend::Sqlite(conn) => conn
-                .busy_timeout(timeout)
-                .map_err(|e| sqlite_error(path, timeout, e))?,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(client) => client
-                .batch_execute(&format!("SET lock_timeout = {}", timeout.as_millis()))
-                .map_err(|e| postgres_error(path, e))?,
-        }
+        self.backend.set_busy_timeout(&self.path, timeout)?;
         self.busy_timeout = timeout;
         Ok(())
     }

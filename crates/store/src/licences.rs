@@ -401,16 +401,7 @@ impl LicenceBook {
     /// Sets how long a transaction waits for another writer (SQLite's busy
     /// timeout; PostgreSQL's `lock_timeout`).
     pub fn set_busy_timeout(&mut self, timeout: Duration) -> Result<(), StoreError> {
-        let path = &self.path;
-        match &mut self.backend {
-            Backend::Sqlite(conn) => conn
-                .busy_timeout(timeout)
-                .map_err(|e| sqlite_error(path, timeout, e))?,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(client) => client
-                .batch_execute(&format!("SET lock_timeout = {}", timeout.as_millis()))
-                .map_err(|e| postgres_error(path, e))?,
-        }
+        self.backend.set_busy_timeout(&self.path, timeout)?;
         self.busy_timeout = timeout;
         Ok(())
     }
