@@ -28,7 +28,9 @@ use serde::Serialize;
 
 use crate::BatchError;
 
+mod parse;
 mod parties;
+use parse::{ParsedQuestion, ParsedRow, Parser, RowColumns};
 pub use parties::{
     FakeParties, NAME_COLUMNS, PartyOutcome, PartyScreen, PartySummary, STALE_DAYS, SharedParties,
     screened_with_parties,
@@ -853,212 +855,6 @@ impl Screened {
     }
 }
 
-/// A row's question parsed: chip (its index in the catalog), destination,
-/// headquarters, exporting country, buyer type (0: none), date.
-type ParsedQuestion = (u16, Country, Country, Country, u8, Date);
-
-/// A row parsed: its question or the question's error, the order's date
-/// for its parties, and its value or the value's error.
-struct ParsedRow {
-    question: Result<ParsedQuestion, String>,
-    on: Option<Date>,
-    /// The ids its parser gave its names (customer, end user, consignee).
-    names: [Option<u32>; 3],
-    /// Which parser (0 or 1).
-    parser: u8,
-    value: Option<Decimal>,
-    money_error: Option<String>,
-}
-
-/// The text columns a row's question and value are read from.
-struct RowColumns<'b> {
-    chip: Option<&'b StringArray>,
-    dest: Option<&'b StringArray>,
-    hq: Option<&'b StringArray>,
-    from: Option<&'b StringArray>,
-    buyer: Option<&'b StringArray>,
-    date: Option<&'b StringArray>,
-    qty: Option<&'b StringArray>,
-    price: Option<&'b StringArray>,
-    names: [Option<&'b StringArray>; 3],
-}
-
-/// Parses rows, remembering every distinct cell it parsed.
-#[derive(Debug, Default)]
-struct Parser {
-    chips: Map<String, Result<u16, String>>,
-    countries: Map<String, Result<Country, String>>,
-    dates: Map<String, Result<Date, String>>,
-    /// Party names, numbered in the order met.
-    names: Map<String, u32>,
-    name_list: Vec<String>,
-}
-
-impl Parser {
-    /// The number of a party name.
-    fn name_id(&mut self, s: &str) -> Option<u32> {
-        if let Some(&id) = self.names.get(s) {
-            return Some(id);
-        }
-        let id = u32::try_from(self.name_list.len()).ok()?;
-        self.names.insert(s.to_string(), id);
-        self.name_list.push(s.to_string());
-        Some(id)
-    }
-
-    /// The party name numbered `id`.
-    fn name(&self, id: usize) -> Option<&str> {
-        self.name_list.get(id).map(String::as_str)
-    }
-
-    fn chip(&mut self, cat: &Catalog, s: &str) -> Result<u16, String> {
-        if let Some(r) = self.chips.get(s) {
-            return r.clone();
-        }
-        let r = match cat.lookup(s) {
-            Ok(e) => cat
-                .entries
-                .iter()
-                .position(|x| x.id == e.id)
-                .and_then(|i| u16::try_from(i).ok())
-                .ok_or_else(|| "catalog too large".to_string()),
-            Err(e) => Err(format!("chip: {e}; {}", e.help())),
-        };
-        self.chips.insert(s.to_string(), r.clone());
-        r
-    }
-
-    fn country(&mut self, col: &str, s: &str) -> Result<Country, String> {
-        let r = match self.countries.get(s) {
-            Some(Ok(c)) => return Ok(*c),
-            Some(r) => r.clone(),
-            None => {
-                let r = Country::parse(s).map_err(|e| format!("{e}; {}", e.help()));
-                self.countries.insert(s.to_string(), r.clone());
-                r
-            }
-        };
-        r.map_err(|e| format!("{col}: {e}"))
-    }
-
-    fn date(&mut self, s: &str) -> Result<Date, String> {
-        if let Some(r) = self.dates.get(s) {
-            return r.clone();
-        }
-        let r = chipexport_domain::parse_date(s).map_err(|m| format!("ship_date: {m}"));
-        self.dates.insert(s.to_string(), r.clone());
-        r
-    }
-
-    /// A row's question, or its error (`column: reason`).
-    #[allow(clippy::too_many_arguments)]
-    fn question(
-        &mut self,
-        rs: &RuleSet,
-        cat: &Catalog,
-        on: Option<Date>,
-        chip: Option<&str>,
-        destination: Option<&str>,
-        hq: Option<&str>,
-        from: Option<&str>,
-        buyer: Option<&str>,
-        ship_date: Option<&str>,
-    ) -> Result<ParsedQuestion, String> {
-        let chip = self.chip(
-            cat,
-            chip.filter(|s| !s.trim().is_empty())
-                .ok_or("chip: missing")?
-                .trim(),
-        )?;
-        let dest = self.country(
-            "destination",
-            destination
-                .filter(|s| !s.trim().is_empty())
-                .ok_or("destination: missing")?,
-        )?;
-        let hq = match hq.filter(|s| !s.trim().is_empty()) {
-            Some(h) => self.country("end_user_hq", h)?,
-            None => dest,
-        };
-        let from = match from.filter(|s| !s.trim().is_empty()) {
-            Some(f) => self.country("exported_from", f)?,
-            None => Country::us(),
-        };
-        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
-            None => 0u8,
-            Some(b) => match rs.vocabulary().buyer_type_index(b) {
-                Some(i) => u8::try_from(i + 1).unwrap_or(0),
-                None => {
-                    return Err(format!(
-                        "buyer_type: `{b}` is not a buyer type ({})",
-                        rs.vocabulary().buyer_type_names().join(", ")
-                    ));
-                }
-            },
-        };
-        let date = match on {
-            Some(d) => d,
-            None => self.date(
-                ship_date
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or("ship_date: missing")?
-                    .trim(),
-            )?,
-        };
-        Ok((chip, dest, hq, from, buyer, date))
-    }
-
-    /// Rows `range` of a batch parsed.
-    fn rows(
-        &mut self,
-        rs: &RuleSet,
-        cat: &Catalog,
-        on: Option<Date>,
-        c: &RowColumns<'_>,
-        range: std::ops::Range<usize>,
-        parser: u8,
-    ) -> Vec<ParsedRow> {
-        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
-            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
-        }
-        range
-            .map(|i| {
-                let ship_date = v(c.date, i);
-                let question = self.question(
-                    rs,
-                    cat,
-                    on,
-                    v(c.chip, i),
-                    v(c.dest, i),
-                    v(c.hq, i),
-                    v(c.from, i),
-                    v(c.buyer, i),
-                    ship_date,
-                );
-                // The parties are screened on the order's date; without a
-                // valid one the row's error names its date.
-                let party_on = match (on, ship_date.map(str::trim)) {
-                    (Some(d), _) => Some(d),
-                    (None, Some(s)) if !s.is_empty() => self.date(s).ok(),
-                    _ => None,
-                };
-                let (value, money_error) = money(v(c.qty, i), v(c.price, i));
-                let names = c
-                    .names
-                    .map(|a| parties::cell(a, i).and_then(|n| self.name_id(n)));
-                ParsedRow {
-                    question,
-                    on: party_on,
-                    names,
-                    parser,
-                    value,
-                    money_error,
-                }
-            })
-            .collect()
-    }
-}
-
 /// The answer id of a row: pending ids replaced by their question's.
 fn settle(id: u32, resolved: &[u32]) -> u32 {
     if id & PENDING == 0 {
@@ -1068,45 +864,6 @@ fn settle(id: u32, resolved: &[u32]) -> u32 {
             .get((id & !PENDING) as usize)
             .copied()
             .unwrap_or(u32::MAX)
-    }
-}
-
-/// An order's value from its `quantity` and `unit_price` cells, or why there
-/// is none. An absent column or an empty cell is no value and no error; a
-/// cell that is not a whole number of units (or is negative), or a price
-/// that is not a decimal number (or is negative), is an error.
-fn money(qty: Option<&str>, price: Option<&str>) -> (Option<Decimal>, Option<String>) {
-    fn cell(c: Option<&str>) -> Option<&str> {
-        c.map(str::trim).filter(|c| !c.is_empty())
-    }
-    let q = cell(qty).map(|q| match i64::from_str(q) {
-        Ok(n) if n < 0 => Err(format!(
-            "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
-        )),
-        Ok(n) => Ok(n),
-        Err(_) if Decimal::from_str(q).is_ok_and(|d| d.is_sign_negative()) => Err(format!(
-            "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
-        )),
-        Err(_) => Err(format!("quantity: `{q}` is not a whole number of units")),
-    });
-    let p = cell(price).map(|p| match Decimal::from_str(p) {
-        Ok(d) if d.is_sign_negative() && !d.is_zero() => {
-            Err(format!("unit_price: `{p}` is a negative price"))
-        }
-        Ok(d) => Ok(d),
-        Err(_) => Err(format!("unit_price: `{p}` is not a decimal number")),
-    });
-    match (q, p) {
-        (Some(Err(e)), Some(Err(f))) => (None, Some(format!("{e}; {f}"))),
-        (Some(Err(e)), _) | (_, Some(Err(e))) => (None, Some(e)),
-        (Some(Ok(q)), Some(Ok(p))) => match p.checked_mul(Decimal::from(q)) {
-            Some(v) => (Some(v), None),
-            None => (
-                None,
-                Some("value: quantity x unit_price overflows".to_string()),
-            ),
-        },
-        _ => (None, None),
     }
 }
 
@@ -1133,6 +890,7 @@ pub fn output_schema(input: &Schema) -> SchemaRef {
 
 #[cfg(test)]
 mod tests {
+    use super::parse::money;
     use super::*;
 
     fn value(q: Option<&str>, p: Option<&str>) -> (Option<String>, Option<String>) {
