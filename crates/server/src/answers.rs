@@ -84,16 +84,6 @@ impl Answers {
             m.insert(key, answer);
         }
     }
-
-    /// How many answers are kept.
-    pub fn len(&self) -> usize {
-        self.map.lock().map_or(0, |m| m.len())
-    }
-
-    /// True when none is.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 #[cfg(test)]
