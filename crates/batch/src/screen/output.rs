@@ -1,0 +1,142 @@
+//! The screened ledger's columns: the input's, then the added ones, each
+//! row's answer gathered from the columns of every answer so far, with the
+//! order's value and the revenue share it owes.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanArray, Decimal128Builder, RecordBatch, StringArray, UInt32Array,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use chipexport_rules::{LicenseStatus, ReviewPolicy};
+use rust_decimal::Decimal;
+
+use super::{ADDED, SharedAnswer};
+
+/// The columns of every answer so far, to gather rows from.
+#[derive(Debug, Default)]
+pub(super) struct AnswerColumns {
+    /// How many answers they hold.
+    pub(super) answers: usize,
+    /// `status` to `rules_fired`, by answer.
+    text: Vec<ArrayRef>,
+    license_required: Option<ArrayRef>,
+    share: Vec<Option<Decimal>>,
+    hash: String,
+}
+
+impl AnswerColumns {
+    pub(super) fn of(a: &[SharedAnswer], hash: &str) -> AnswerColumns {
+        let text = |vals: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(vals)) };
+        AnswerColumns {
+            answers: a.len(),
+            text: vec![
+                text(
+                    a.iter()
+                        .map(|x| x.status.map(LicenseStatus::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.eccn.as_deref()).collect()),
+                text(a.iter().map(|x| x.license_exceptions.as_deref()).collect()),
+                text(
+                    a.iter()
+                        .map(|x| x.review_policy.map(ReviewPolicy::as_str))
+                        .collect(),
+                ),
+                text(a.iter().map(|x| x.conditions.as_deref()).collect()),
+                text(a.iter().map(|x| x.measures.as_deref()).collect()),
+                text(a.iter().map(|x| x.verdict.as_deref()).collect()),
+                text(a.iter().map(|x| x.rules_fired.as_deref()).collect()),
+            ],
+            license_required: Some(Arc::new(BooleanArray::from(
+                a.iter().map(|x| x.license_required).collect::<Vec<_>>(),
+            ))),
+            share: a.iter().map(|x| x.revenue_share_percent).collect(),
+            hash: hash.to_string(),
+        }
+    }
+}
+
+/// A batch screened: its answer ids, values and errors, and the columns to
+/// gather its answers from.
+#[derive(Debug)]
+pub struct Screened {
+    pub(super) input: RecordBatch,
+    pub(super) ids: Vec<u32>,
+    pub(super) values: Vec<Option<Decimal>>,
+    pub(super) errors: Vec<Option<String>>,
+    pub(super) parties: [ArrayRef; 2],
+    pub(super) answers: Arc<AnswerColumns>,
+}
+
+impl Screened {
+    /// The output batch: the input columns and the added ones, gathered.
+    pub fn batch(self, out_schema: &SchemaRef) -> Result<RecordBatch, arrow::error::ArrowError> {
+        let n = self.ids.len();
+        let idx = UInt32Array::from(self.ids);
+        let take = |a: &ArrayRef| arrow::compute::take(a, &idx, None);
+        let missing = || arrow::error::ArrowError::ComputeError("no answer columns".into());
+        let text = |i: usize| -> Result<ArrayRef, arrow::error::ArrowError> {
+            take(self.answers.text.get(i).ok_or_else(missing)?)
+        };
+        let mut out: Vec<ArrayRef> = self.input.columns().to_vec();
+        out.push(text(0)?);
+        out.push(text(1)?);
+        out.push(take(
+            self.answers.license_required.as_ref().ok_or_else(missing)?,
+        )?);
+        for i in 2..8 {
+            out.push(text(i)?);
+        }
+        let mut value_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        let mut owed_b = Decimal128Builder::with_capacity(n).with_precision_and_scale(38, 4)?;
+        for (row, value) in self.values.iter().enumerate() {
+            value_b.append_option(value.map(to_scaled));
+            let share = idx
+                .values()
+                .get(row)
+                .and_then(|&id| self.answers.share.get(id as usize))
+                .copied()
+                .flatten();
+            let owed = match (value, share) {
+                (Some(v), Some(p)) => v
+                    .checked_mul(p)
+                    .and_then(|x| x.checked_div(Decimal::from(100))),
+                _ => None,
+            };
+            owed_b.append_option(owed.map(to_scaled));
+        }
+        out.push(Arc::new(value_b.finish()));
+        out.push(Arc::new(owed_b.finish()));
+        out.push(Arc::new(StringArray::from(vec![
+            Some(
+                self.answers.hash.as_str()
+            );
+            n
+        ])));
+        out.extend(self.parties);
+        out.push(Arc::new(StringArray::from(self.errors)));
+        RecordBatch::try_new(out_schema.clone(), out)
+    }
+}
+
+/// A decimal at scale 4 as the integer an Arrow Decimal128(38, 4) stores.
+fn to_scaled(d: Decimal) -> i128 {
+    let mut x = d.round_dp(4);
+    x.rescale(4);
+    x.mantissa()
+}
+
+/// The output schema: the input's, then the added columns.
+pub fn output_schema(input: &Schema) -> SchemaRef {
+    let mut fields: Vec<Field> = input.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for a in ADDED {
+        let ty = match *a {
+            "license_required" => DataType::Boolean,
+            "value" | "revenue_share_owed" => DataType::Decimal128(38, 4),
+            _ => DataType::Utf8,
+        };
+        fields.push(Field::new(*a, ty, true));
+    }
+    Arc::new(Schema::new(fields))
+}
