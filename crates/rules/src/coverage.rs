@@ -161,6 +161,14 @@ impl Coverage {
             .map(|k| k + 1)
     }
 
+    /// The dates on which [`Coverage::outside_at`] may change: the first
+    /// day of the encoded US rules and of each gap.
+    pub fn change_dates(&self) -> impl Iterator<Item = Date> + '_ {
+        self.us_from
+            .into_iter()
+            .chain(self.gaps.iter().filter_map(|g| g.from))
+    }
+
     /// The reason numbered by [`Coverage::outside_at`].
     pub fn reason(&self, at: usize) -> Option<Outside> {
         if at == 0 {

@@ -120,6 +120,8 @@ impl RuleSet {
             self.hash.get(..12).unwrap_or("")
         );
         self.coverage = Some(coverage);
+        // A gap's first day changes answers too.
+        self.set_breakpoints();
     }
 
     /// What the packs encode and the known gaps, if a coverage file was
@@ -360,20 +362,25 @@ impl RuleSet {
             breaks: Vec::new(),
             plans: Vec::new(),
         };
-        rs.breaks = rs.compute_breakpoints();
-        // One plan per interval and mode: interval 0 is before the first
-        // breakpoint, interval k starts at breakpoint k - 1.
+        rs.set_breakpoints();
+        Ok(rs)
+    }
+
+    /// Computes the breakpoints, and one plan per interval and mode:
+    /// interval 0 is before the first breakpoint, interval k starts at
+    /// breakpoint k - 1.
+    fn set_breakpoints(&mut self) {
+        self.breaks = self.compute_breakpoints();
         let starts: Vec<Date> = std::iter::once(Date::MIN)
-            .chain(rs.breaks.iter().copied())
+            .chain(self.breaks.iter().copied())
             .collect();
         let mut plans = Vec::with_capacity(starts.len() * 2);
         for &start in &starts {
             for mode in [Mode::Enforced, Mode::AsWritten] {
-                plans.push(engine::plan(&rs, start, mode, &[]));
+                plans.push(engine::plan(self, start, mode, &[]));
             }
         }
-        rs.plans = plans;
-        Ok(rs)
+        self.plans = plans;
     }
 
     /// The plan for a date: built when the packs loaded when no bill is
@@ -621,6 +628,9 @@ impl RuleSet {
             }
         }
         v.extend(self.groups.change_dates());
+        if let Some(c) = &self.coverage {
+            v.extend(c.change_dates());
+        }
         v.sort();
         v.dedup();
         v
