@@ -4,10 +4,12 @@
 //! An answer depends on the row only through (chip, destination,
 //! headquarters, exporting country, buyer type) and the interval between two
 //! consecutive rule-set breakpoints that holds the ship date: between
-//! breakpoints every answer is constant. So a ledger of millions of rows
-//! asks few distinct questions. Each is determined once, by the same
-//! `RuleSet::determine` as `check`, and answers are shared by all the
-//! questions whose determination is the same.
+//! breakpoints every answer is constant. Within an interval, it depends on
+//! each country only through its class (the groups it belongs to and the
+//! countries the rules name: see `chipexport_rules::classes`). So a ledger
+//! of millions of rows asks few distinct questions. Each is determined once,
+//! by the same `RuleSet::determine` as `check`, and answers are shared by all
+//! the questions whose determination is the same.
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -17,6 +19,7 @@ use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::{Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
+use chipexport_rules::classes::{Class, CountryClasses, Role};
 use chipexport_rules::engine::{Determination, Plan};
 use chipexport_rules::{
     ItemFacts, LicenseStatus, Mode, Provision, Question, ReviewPolicy, RuleSet,
@@ -262,7 +265,7 @@ pub(crate) type Map<K, V> = HashMap<K, V, ahash::RandomState>;
 /// A batch is screened in three steps: each row's question is parsed and
 /// looked up in the memo (questions not seen before are collected), the new
 /// questions are determined (on two threads when there are many: a
-/// determination reads only the rule set and the memo's plans), and each
+/// determination reads only the rule set and the intervals' plans), and each
 /// new determination gets its answer (shared with every question whose
 /// determination is the same).
 pub struct Screener<'a> {
@@ -274,7 +277,12 @@ pub struct Screener<'a> {
     /// The parsing caches of the two threads that parse a batch's rows.
     parsers: [Parser; 2],
     keys: Map<QuestionKey, u32>,
-    plans: Map<u16, Plan>,
+    /// Per breakpoint interval (once a row asks about it): its plan, and
+    /// the classes of the countries the plan cannot tell apart.
+    classes: Vec<Option<IntervalClasses>>,
+    /// Per catalog entry: whether it claims an ECCN (then the Commerce
+    /// Country Chart may tell every destination apart).
+    claims_eccn: Vec<bool>,
     /// Group membership bitmask per country and breakpoint interval.
     masks: Map<(Country, u16), u8>,
     /// Per (chip, destination, exporting country, buyer type, party
@@ -294,15 +302,48 @@ pub struct Screener<'a> {
     pub answers: Vec<SharedAnswer>,
 }
 
-/// A question as the memo keys it: chip, destination, headquarters,
-/// exporting country, buyer type, breakpoint interval, party facts.
-type QuestionKey = (u16, Country, Country, Country, u8, u16, u32);
+/// A question as the memo keys it: chip, the classes of the destination,
+/// headquarters and exporting country, buyer type, breakpoint interval,
+/// party facts.
+type QuestionKey = (u16, Class, Class, Class, u8, u16, u32);
 
-/// A question to determine: its key and the date of the first row that
-/// asked it (every date of the interval gives the same answer).
+/// A question to determine: its key, and the countries and date of the
+/// first row that asked it (every date of the interval, and every country
+/// of the classes, give the same answer).
 struct Miss {
     key: QuestionKey,
+    countries: (Country, Country, Country),
     date: Date,
+}
+
+/// The country classes of one breakpoint interval, with each country's
+/// class per role once asked for.
+struct IntervalClasses {
+    plan: Plan,
+    classes: CountryClasses,
+    /// By [`Country::index`], the classes as destination, headquarters and
+    /// exporting country; [`UNSET`] until asked for.
+    table: Vec<[Class; 3]>,
+}
+
+/// A class not computed yet.
+const UNSET: Class = Class::MAX;
+
+impl IntervalClasses {
+    fn class(&mut self, rs: &RuleSet, role: Role, c: Country) -> Class {
+        let slot = self
+            .table
+            .get_mut(c.index())
+            .and_then(|t| t.get_mut(role.index()));
+        match slot {
+            Some(class) if *class != UNSET => *class,
+            Some(class) => {
+                *class = self.classes.class(rs, role, c);
+                *class
+            }
+            None => self.classes.class(rs, role, c),
+        }
+    }
 }
 
 /// The bit of an answer id that marks it pending: the rest is the index
@@ -326,7 +367,12 @@ impl<'a> Screener<'a> {
             breakpoints: rs.breakpoints().to_vec(),
             parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
-            plans: Map::default(),
+            classes: Vec::new(),
+            claims_eccn: cat
+                .entries
+                .iter()
+                .map(|e| e.spec.eccn_claimed.is_some())
+                .collect(),
             masks: Map::default(),
             unknown: Map::default(),
             templates: Map::default(),
@@ -380,20 +426,47 @@ impl<'a> Screener<'a> {
     /// pending (see [`Screener::resolve`]).
     fn lookup(&mut self, parsed: ParsedQuestion, parties: u32) -> u32 {
         let (chip, dest, hq, from, buyer, date) = parsed;
+        let interval = bucket(&self.breakpoints, date);
+        let (rs, mode) = (self.rs, self.scenario.mode);
+        let i = usize::from(interval);
+        if self.classes.len() <= i {
+            self.classes.resize_with(i + 1, || None);
+        }
+        let Some(slot) = self.classes.get_mut(i) else {
+            return u32::MAX;
+        };
+        let t = slot.get_or_insert_with(|| {
+            let plan = rs.plan(date, mode, &self.scenario.with_packs);
+            IntervalClasses {
+                classes: rs.country_classes(&plan, date),
+                plan,
+                table: vec![[UNSET; 3]; Country::INDEXES],
+            }
+        });
+        let exact_dest = t.classes.reads_chart()
+            && self.claims_eccn.get(usize::from(chip)).copied() == Some(true);
         let key = (
             chip,
-            dest,
-            hq,
-            from,
+            if exact_dest {
+                chipexport_rules::classes::exact(dest)
+            } else {
+                t.class(rs, Role::Destination, dest)
+            },
+            t.class(rs, Role::EndUserHq, hq),
+            t.class(rs, Role::ExportedFrom, from),
             buyer,
-            bucket(&self.breakpoints, date),
+            interval,
             parties,
         );
         if let Some(&id) = self.keys.get(&key) {
             return id;
         }
         let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
-        self.misses.push(Miss { key, date });
+        self.misses.push(Miss {
+            key,
+            countries: (dest, hq, from),
+            date,
+        });
         self.keys.insert(key, id);
         id
     }
@@ -415,17 +488,14 @@ impl<'a> Screener<'a> {
         // What each determination reads besides the rule set, made once.
         let mut prepared: Vec<(usize, [u8; 4], usize)> = Vec::with_capacity(misses.len());
         for (mi, m) in misses.iter().enumerate() {
-            let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+            let (chip, _, _, _, buyer, interval, parties) = m.key;
+            let (dest, hq, from) = m.countries;
             let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
                 if let Some(slot) = ids.get_mut(mi) {
                     *slot = self.error_answer("chip: not in the catalog".into());
                 }
                 continue;
             };
-            let (rs, mode, chosen) = (self.rs, self.scenario.mode, &self.scenario.with_packs);
-            self.plans
-                .entry(interval)
-                .or_insert_with(|| rs.plan(m.date, mode, chosen));
             let masks = [
                 self.mask(dest, interval, m.date),
                 self.mask(hq, interval, m.date),
@@ -490,18 +560,25 @@ impl<'a> Screener<'a> {
         }
         // Grouped by question template, so that each thread fills in few.
         prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
-        let (rs, templates, plans) = (self.rs, &self.templates, &self.plans);
+        let (rs, templates, classes) = (self.rs, &self.templates, &self.classes);
         let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
             let mut out = Vec::with_capacity(part.len());
             let mut q: Option<((u16, u8, u32), Question)> = None;
             for &(mi, masks, unknown) in part {
                 let Some(m) = misses.get(mi) else { continue };
-                let (chip, dest, hq, from, buyer, interval, parties) = m.key;
+                let (chip, _, _, _, buyer, interval, parties) = m.key;
+                let (dest, hq, from) = m.countries;
                 let template = (chip, buyer, parties);
                 if q.as_ref().is_none_or(|(t, _)| *t != template) {
                     q = templates.get(&template).map(|t| (template, t.clone()));
                 }
-                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&interval)) else {
+                let (Some((_, q)), Some(plan)) = (
+                    q.as_mut(),
+                    classes
+                        .get(usize::from(interval))
+                        .and_then(Option::as_ref)
+                        .map(|c| &c.plan),
+                ) else {
                     continue;
                 };
                 q.destination = dest;
@@ -564,7 +641,8 @@ impl<'a> Screener<'a> {
     /// The answer of a question whose determination is new: `decide`'s
     /// explanation, made into the answer's columns.
     fn explain(&mut self, m: &Miss) -> u32 {
-        let (chip, dest, hq, from, buyer, _, parties) = m.key;
+        let (chip, _, _, _, buyer, _, parties) = m.key;
+        let (dest, hq, from) = m.countries;
         let Some(mut q) = self.templates.get(&(chip, buyer, parties)).cloned() else {
             return self.error_answer("chip: not in the catalog".into());
         };

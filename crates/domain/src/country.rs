@@ -242,6 +242,16 @@ impl Country {
         table().iter().filter_map(|(c, _)| Country::code(c))
     }
 
+    /// How many values [`Country::index`] takes.
+    pub const INDEXES: usize = 26 * 26;
+
+    /// A dense index of the code, below [`Country::INDEXES`]: for tables
+    /// by country.
+    pub fn index(&self) -> usize {
+        let [a, b] = self.0;
+        usize::from(a.saturating_sub(b'A')) * 26 + usize::from(b.saturating_sub(b'A'))
+    }
+
     /// The United States, the default exporting country.
     pub fn us() -> Country {
         Country(*b"US")

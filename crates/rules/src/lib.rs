@@ -9,6 +9,8 @@
 //! * [`engine`]: decisions and timelines;
 //! * [`explain`]: verdicts and memos;
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
+//! * [`classes`]: the countries a plan cannot tell apart (batch screening
+//!   keys its memo on them);
 //! * [`headroom`]: how far a design can go before the answer changes;
 //! * [`conformance`]: every pack's own test cases;
 //! * [`country_chart`]: the Commerce Country Chart and the CCL's reasons
@@ -27,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod chart;
+pub mod classes;
 pub mod conformance;
 pub mod country_chart;
 pub mod coverage;
