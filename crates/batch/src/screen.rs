@@ -280,6 +280,9 @@ pub struct Screener<'a> {
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,
+    /// Per (breakpoint interval, chip): the interval's plan without the
+    /// rules that cannot fire for the chip (see `chipexport_rules::partial`).
+    item_plans: Map<(u16, u16), Plan>,
     /// Per catalog entry: whether it claims an ECCN (then the Commerce
     /// Country Chart may tell every destination apart).
     claims_eccn: Vec<bool>,
@@ -368,6 +371,7 @@ impl<'a> Screener<'a> {
             parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
             classes: Vec::new(),
+            item_plans: Map::default(),
             claims_eccn: cat
                 .entries
                 .iter()
@@ -527,6 +531,17 @@ impl<'a> Screener<'a> {
                 };
                 self.templates.insert(template, q);
             }
+            if !self.item_plans.contains_key(&(interval, chip)) {
+                let plan = self
+                    .classes
+                    .get(usize::from(interval))
+                    .and_then(Option::as_ref)
+                    .map(|c| &c.plan);
+                if let (Some(plan), Some(q)) = (plan, self.templates.get(&template)) {
+                    let p = self.rs.item_plan(plan, &q.item, m.date, None);
+                    self.item_plans.insert((interval, chip), p);
+                }
+            }
             // Questions whose determinations agree, and whose unknown facts
             // are the same (the explanation names them), share one answer.
             let unknown_key = (chip, dest, from, buyer, parties);
@@ -560,7 +575,7 @@ impl<'a> Screener<'a> {
         }
         // Grouped by question template, so that each thread fills in few.
         prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
-        let (rs, templates, classes) = (self.rs, &self.templates, &self.classes);
+        let (rs, templates, plans) = (self.rs, &self.templates, &self.item_plans);
         let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
             let mut out = Vec::with_capacity(part.len());
             let mut q: Option<((u16, u8, u32), Question)> = None;
@@ -572,13 +587,7 @@ impl<'a> Screener<'a> {
                 if q.as_ref().is_none_or(|(t, _)| *t != template) {
                     q = templates.get(&template).map(|t| (template, t.clone()));
                 }
-                let (Some((_, q)), Some(plan)) = (
-                    q.as_mut(),
-                    classes
-                        .get(usize::from(interval))
-                        .and_then(Option::as_ref)
-                        .map(|c| &c.plan),
-                ) else {
+                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&(interval, chip))) else {
                     continue;
                 };
                 q.destination = dest;

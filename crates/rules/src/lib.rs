@@ -20,6 +20,8 @@
 //! * [`vocabulary`]: review policies, and the open vocabularies (buyer
 //!   types, exporter roles, kinds of conditions, measures and notices) kept
 //!   as data;
+//! * [`partial`]: plans made for one item, without the rules that cannot
+//!   fire for it;
 //! * [`provision`]: the conditions, measures and notices of an answer;
 //! * [`record`]: the outcome record the decision log keeps;
 //! * [`status`]: the four states of an answer (required, not required,
@@ -40,6 +42,7 @@ pub mod facts;
 pub mod headroom;
 mod lines;
 pub mod pack;
+pub mod partial;
 pub mod provision;
 pub mod record;
 pub mod ruleset;
