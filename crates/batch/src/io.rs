@@ -385,9 +385,17 @@ impl LedgerWriter {
                     .build(file),
             )),
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
-                ArrowWriter::try_new(file, schema.clone(), Some(parquet_properties())).map_err(
-                    |e| unwritable(path, format!("cannot write `{}`", path.display()), e),
-                )?,
+                ArrowWriter::try_new_with_options(
+                    file,
+                    schema.clone(),
+                    // Without the Arrow schema, readers take each column's
+                    // type from the Parquet schema: a dictionary column of
+                    // text (see `screen::output`) reads back as text.
+                    parquet::arrow::arrow_writer::ArrowWriterOptions::new()
+                        .with_properties(parquet_properties())
+                        .with_skip_arrow_metadata(true),
+                )
+                .map_err(|e| unwritable(path, format!("cannot write `{}`", path.display()), e))?,
             )),
             LedgerFormat::JsonLines => Sink::Json(arrow::json::LineDelimitedWriter::new(file)),
         };

@@ -1,13 +1,18 @@
-//! The screened ledger's columns: the input's, then the added ones, each
-//! row's answer gathered from the columns of every answer so far, with the
-//! order's value and the revenue share it owes.
+//! The screened ledger's columns: the input's, then the added ones, with
+//! the order's value and the revenue share it owes.
+//!
+//! The answer's text columns are dictionary arrays: each row holds its
+//! answer's id, and the dictionary the text of every answer so far. A
+//! million rows share a few thousand answers, so no row's text is copied.
+//! (The file written holds plain text columns: see `io::LedgerWriter`.)
 
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, Decimal128Builder, RecordBatch, StringArray, UInt32Array,
+    Array, ArrayRef, BooleanArray, Decimal128Builder, DictionaryArray, RecordBatch, StringArray,
+    UInt32Array,
 };
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt32Type};
 use chipexport_rules::{LicenseStatus, ReviewPolicy};
 use rust_decimal::Decimal;
 
@@ -22,7 +27,8 @@ pub(super) struct AnswerColumns {
     text: Vec<ArrayRef>,
     license_required: Option<ArrayRef>,
     share: Vec<Option<Decimal>>,
-    hash: String,
+    /// The rule set's hash, the one value of `rule_set_hash`.
+    hash: Option<ArrayRef>,
 }
 
 impl AnswerColumns {
@@ -52,7 +58,7 @@ impl AnswerColumns {
                 a.iter().map(|x| x.license_required).collect::<Vec<_>>(),
             ))),
             share: a.iter().map(|x| x.revenue_share_percent).collect(),
-            hash: hash.to_string(),
+            hash: Some(Arc::new(StringArray::from(vec![hash]))),
         }
     }
 }
@@ -77,7 +83,7 @@ impl Screened {
         let take = |a: &ArrayRef| arrow::compute::take(a, &idx, None);
         let missing = || arrow::error::ArrowError::ComputeError("no answer columns".into());
         let text = |i: usize| -> Result<ArrayRef, arrow::error::ArrowError> {
-            take(self.answers.text.get(i).ok_or_else(missing)?)
+            dictionary(&idx, self.answers.text.get(i).ok_or_else(missing)?)
         };
         let mut out: Vec<ArrayRef> = self.input.columns().to_vec();
         out.push(text(0)?);
@@ -108,16 +114,35 @@ impl Screened {
         }
         out.push(Arc::new(value_b.finish()));
         out.push(Arc::new(owed_b.finish()));
-        out.push(Arc::new(StringArray::from(vec![
-            Some(
-                self.answers.hash.as_str()
-            );
-            n
-        ])));
+        out.push(dictionary(
+            &UInt32Array::from(vec![0; n]),
+            self.answers.hash.as_ref().ok_or_else(missing)?,
+        )?);
         out.extend(self.parties);
         out.push(Arc::new(StringArray::from(self.errors)));
         RecordBatch::try_new(out_schema.clone(), out)
     }
+}
+
+/// The rows `keys` of `values`, as a dictionary array; a row whose value is
+/// null is null.
+fn dictionary(keys: &UInt32Array, values: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let keys = match values.logical_nulls() {
+        Some(nulls) => keys
+            .iter()
+            .map(|k| k.filter(|&k| nulls.is_valid(k as usize)))
+            .collect(),
+        None => keys.clone(),
+    };
+    Ok(Arc::new(DictionaryArray::<UInt32Type>::try_new(
+        keys,
+        values.clone(),
+    )?))
+}
+
+/// The type of the added text columns: see the module's documentation.
+pub(super) fn text_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8))
 }
 
 /// A decimal at scale 4 as the integer an Arrow Decimal128(38, 4) stores.
@@ -134,7 +159,9 @@ pub fn output_schema(input: &Schema) -> SchemaRef {
         let ty = match *a {
             "license_required" => DataType::Boolean,
             "value" | "revenue_share_owed" => DataType::Decimal128(38, 4),
-            _ => DataType::Utf8,
+            // Per row, not per answer.
+            "party_lists" | "party_matches" | "error" => DataType::Utf8,
+            _ => text_type(),
         };
         fields.push(Field::new(*a, ty, true));
     }
