@@ -221,6 +221,10 @@ pub struct CountryGroups {
     /// Membership intervals per group and country, `[from, until)`, for
     /// constant-time questions.
     index: BTreeMap<(Group, Country), Vec<Span>>,
+    /// By [`Country::index`]: the country's group bitmask (see
+    /// [`CountryGroups::mask`]) from each date on which it changes, sorted
+    /// by date; the first entry is from [`Date::MIN`].
+    masks: Vec<Vec<(Date, u8)>>,
 }
 
 impl CountryGroups {
@@ -266,12 +270,31 @@ impl CountryGroups {
             doubts: raw.doubts,
             derived: raw.derived,
             index: BTreeMap::new(),
+            masks: Vec::new(),
         };
         for g in Group::ALL {
             for (c, from, until) in groups.intervals(g) {
                 groups.index.entry((g, c)).or_default().push((from, until));
             }
         }
+        // Memberships change only on the change dates.
+        let dates: Vec<Date> = std::iter::once(Date::MIN)
+            .chain(groups.change_dates())
+            .collect();
+        let mut masks = vec![Vec::new(); Country::INDEXES];
+        for c in Country::all() {
+            let mut timeline: Vec<(Date, u8)> = Vec::new();
+            for &d in &dates {
+                let m = groups.slow_mask(c, d);
+                if timeline.last().is_none_or(|(_, last)| *last != m) {
+                    timeline.push((d, m));
+                }
+            }
+            if let Some(slot) = masks.get_mut(c.index()) {
+                *slot = timeline;
+            }
+        }
+        groups.masks = masks;
         Ok(groups)
     }
 
@@ -321,6 +344,29 @@ impl CountryGroups {
             iv.iter()
                 .any(|(f, u)| f.is_none_or(|f| f <= date) && u.is_none_or(|u| date < u))
         })
+    }
+
+    /// The groups a country is in on a date, as a bitmask: bit i is
+    /// [`Group::ALL`]`[i]`. A binary search in a table made when the data
+    /// loads.
+    pub fn mask(&self, country: Country, date: Date) -> u8 {
+        match self.masks.get(country.index()) {
+            Some(t) if !t.is_empty() => {
+                let i = t.partition_point(|(d, _)| *d <= date);
+                t.get(i.saturating_sub(1)).map_or(0, |(_, m)| *m)
+            }
+            _ => self.slow_mask(country, date),
+        }
+    }
+
+    fn slow_mask(&self, country: Country, date: Date) -> u8 {
+        let mut m = 0u8;
+        for (i, g) in Group::ALL.into_iter().enumerate() {
+            if self.contains(g, country, date) {
+                m |= 1 << i;
+            }
+        }
+        m
     }
 
     /// The groups a country is in on a date.
@@ -408,6 +454,28 @@ mod tests {
     }
     fn c(s: &str) -> Country {
         Country::parse(s).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    /// The table of masks answers as the membership intervals do: every
+    /// country, on every change date, the day before, and dates between.
+    #[test]
+    fn the_mask_table_agrees_with_the_intervals() {
+        let g = CountryGroups::embedded().unwrap_or_else(|e| unreachable!("{e}"));
+        let mut dates = vec![Date::MIN, date("1990-01-01"), date("2026-11-30")];
+        for d in g.change_dates() {
+            dates.push(d);
+            dates.extend(d.yesterday().ok());
+            dates.extend(d.tomorrow().ok());
+        }
+        let mut members = 0;
+        for country in Country::all() {
+            for &d in &dates {
+                let m = g.mask(country, d);
+                assert_eq!(m, g.slow_mask(country, d), "{country} on {d}");
+                members += m.count_ones();
+            }
+        }
+        assert!(members > 1000, "{members}");
     }
 
     #[test]

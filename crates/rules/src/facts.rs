@@ -289,13 +289,7 @@ pub fn group_mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
 }
 
 fn mask(groups: &CountryGroups, c: Country, date: Date) -> u8 {
-    let mut m = 0u8;
-    for (i, g) in Group::ALL.into_iter().enumerate() {
-        if groups.contains(g, c, date) {
-            m |= 1 << i;
-        }
-    }
-    m
+    groups.mask(c, date)
 }
 
 impl Fact {
