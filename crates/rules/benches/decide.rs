@@ -42,6 +42,15 @@ fn bench(c: &mut Criterion) {
     c.bench_function("determine_with_plan/h20-cn-2025-09-01", |b| {
         b.iter(|| std::hint::black_box(rs.determine_with(std::hint::black_box(&h20), &plan)))
     });
+    // The plan batch screening caches per interval and item (see
+    // `chipexport_rules::partial`).
+    for (name, q) in [("h20-cn-2025-09-01", &h20), ("h100-sg-2024-06-01", &h100)] {
+        let plan = rs.plan(q.on, q.mode, &q.with_packs);
+        let item_plan = rs.item_plan(&plan, &q.item, q.on, None);
+        c.bench_function(&format!("determine_with_item_plan/{name}"), |b| {
+            b.iter(|| std::hint::black_box(rs.determine_with(std::hint::black_box(q), &item_plan)))
+        });
+    }
     c.bench_function("decide/h20-cn-2025-09-01", |b| {
         b.iter(|| std::hint::black_box(rs.decide(std::hint::black_box(&h20))))
     });

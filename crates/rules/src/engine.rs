@@ -601,17 +601,22 @@ pub(crate) fn determine_with_facts<'r: 'f, 'f>(
     for (si, slot) in Slot::ORDER.into_iter().enumerate() {
         fired.clear();
         unknown.clear();
-        for &(ri, in_force) in plan.by_slot.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+        for &(ri, in_force) in plan.by_slot.get(si).map_or(&[][..], Vec::as_slice) {
+            // A rule of other countries: its predicate is false.
+            if rs.guards.get(ri).is_some_and(|g| !g.admits(&facts)) {
+                continue;
+            }
             let Some(r) = rs.rules.get(ri) else {
                 continue;
             };
+            let value = expr::eval_bool(&r.predicate, &facts);
             if !in_force {
-                if expr::eval_bool(&r.predicate, &facts) == Some(true) {
+                if value == Some(true) {
                     d.not_enforced.push(ri);
                 }
                 continue;
             }
-            match expr::eval_bool(&r.predicate, &facts) {
+            match value {
                 // Past its instrument's open end, a rule that would apply
                 // may have lapsed: never assume what happened next.
                 Some(true)

@@ -11,6 +11,8 @@
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
 //! * [`classes`]: the countries a plan cannot tell apart (batch screening
 //!   keys its memo on them);
+//! * [`guard`]: the countries a rule's predicate requires, tested before
+//!   the predicate;
 //! * [`headroom`]: how far a design can go before the answer changes;
 //! * [`conformance`]: every pack's own test cases;
 //! * [`country_chart`]: the Commerce Country Chart and the CCL's reasons
@@ -39,6 +41,7 @@ pub mod engine;
 pub mod explain;
 pub mod expr;
 pub mod facts;
+pub mod guard;
 pub mod headroom;
 mod lines;
 pub mod pack;

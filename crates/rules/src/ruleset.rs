@@ -54,6 +54,10 @@ pub struct RuleSet {
     pub(crate) by_slot: Vec<Vec<usize>>,
     /// For each rule, the rules it overrides.
     pub(crate) overrides: Vec<Vec<usize>>,
+    /// For each rule, the countries its predicate requires (apart from the
+    /// rules, whose structs are large: the engine tests every guard of a
+    /// plan).
+    pub(crate) guards: Vec<crate::guard::Guard>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) pack_index: HashMap<String, usize>,
     /// SHA-256 of every pack's text, of the vocabulary and of the
@@ -347,6 +351,10 @@ impl RuleSet {
             env!("CARGO_PKG_VERSION"),
             hash.get(..12).unwrap_or("")
         );
+        let guards = rules
+            .iter()
+            .map(|r| crate::guard::Guard::of(&r.predicate))
+            .collect();
         let mut rs = RuleSet {
             packs,
             rules,
@@ -355,6 +363,7 @@ impl RuleSet {
             coverage: None,
             by_slot,
             overrides,
+            guards,
             index,
             pack_index,
             hash,
