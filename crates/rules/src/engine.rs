@@ -606,10 +606,10 @@ pub(crate) fn determine_with_facts<'r: 'f, 'f>(
             if rs.guards.get(ri).is_some_and(|g| !g.admits(&facts)) {
                 continue;
             }
-            let Some(r) = rs.rules.get(ri) else {
+            let (Some(r), Some(compiled)) = (rs.rules.get(ri), rs.compiled.get(ri)) else {
                 continue;
             };
-            let value = expr::eval_bool(&r.predicate, &facts);
+            let value = compiled.eval(&facts);
             if !in_force {
                 if value == Some(true) {
                     d.not_enforced.push(ri);

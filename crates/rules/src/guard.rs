@@ -22,7 +22,7 @@ pub struct CountrySet([u64; Country::INDEXES.div_ceil(64)]);
 impl CountrySet {
     const NONE: CountrySet = CountrySet([0; Country::INDEXES.div_ceil(64)]);
 
-    fn of(countries: impl IntoIterator<Item = Country>) -> CountrySet {
+    pub(crate) fn of(countries: impl IntoIterator<Item = Country>) -> CountrySet {
         let mut s = CountrySet::NONE;
         for c in countries {
             let i = c.index();
@@ -39,7 +39,7 @@ impl CountrySet {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
-    fn complement(mut self) -> CountrySet {
+    pub(crate) fn complement(mut self) -> CountrySet {
         for w in &mut self.0 {
             *w = !*w;
         }
@@ -65,7 +65,7 @@ impl CountrySet {
 /// order): `None`, any country; `Some(set)`, a country outside the set
 /// makes the predicate false.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Guard([Option<CountrySet>; 3]);
+pub struct Guard([Option<Box<CountrySet>>; 3]);
 
 impl Guard {
     /// The guard of a predicate: sound, not complete (a predicate may be
@@ -80,7 +80,7 @@ impl Guard {
         let one = |r: Role, set: CountrySet| {
             let mut g = Guard::default();
             if let Some(s) = g.0.get_mut(r.index()) {
-                *s = Some(set);
+                *s = Some(Box::new(set));
             }
             g
         };
@@ -131,7 +131,7 @@ impl Guard {
                 let mut g = Guard::default();
                 for ((s, x), y) in g.0.iter_mut().zip(ga.0).zip(gb.0) {
                     *s = match (x, y) {
-                        (Some(x), Some(y)) => Some(x.and(&y)),
+                        (Some(x), Some(y)) => Some(Box::new(x.and(&y))),
                         (x, y) => x.or(y),
                     };
                 }
@@ -143,7 +143,7 @@ impl Guard {
                 let mut g = Guard::default();
                 for ((s, x), y) in g.0.iter_mut().zip(ga.0).zip(gb.0) {
                     *s = match (x, y) {
-                        (Some(x), Some(y)) => Some(x.or(&y)),
+                        (Some(x), Some(y)) => Some(Box::new(x.or(&y))),
                         _ => None,
                     };
                 }
@@ -158,9 +158,9 @@ impl Guard {
     #[inline]
     pub fn admits(&self, facts: &Facts<'_>) -> bool {
         let [d, h, f] = &self.0;
-        d.is_none_or(|s| s.contains(facts.destination))
-            && h.is_none_or(|s| s.contains(facts.end_user_hq))
-            && f.is_none_or(|s| s.contains(facts.exported_from))
+        d.as_ref().is_none_or(|s| s.contains(facts.destination))
+            && h.as_ref().is_none_or(|s| s.contains(facts.end_user_hq))
+            && f.as_ref().is_none_or(|s| s.contains(facts.exported_from))
     }
 
     /// Whether the guard admits every question.
@@ -188,18 +188,18 @@ mod tests {
     #[test]
     fn guards_follow_and_or_in_and_not_in() {
         let g = guard("license_required AND destination = 'SY' AND date >= DATE '2025-09-02'");
-        let set = g.0[0].expect("a destination guard");
+        let set = g.0[0].as_ref().expect("a destination guard");
         assert!(set.contains(c("SY")) && !set.contains(c("CN")));
         assert!(g.0[1].is_none() && g.0[2].is_none());
         let g = guard("destination = 'RU' OR (destination = 'BY' AND date >= DATE '2022-03-02')");
-        let set = g.0[0].expect("a destination guard");
+        let set = g.0[0].as_ref().expect("a destination guard");
         assert!(set.contains(c("RU")) && set.contains(c("BY")) && !set.contains(c("UA")));
         // One side without a guard: none.
         assert!(guard("destination = 'RU' OR party_sdn").is_open());
         let g = guard("exported_from <> 'CN' AND destination NOT IN ('US', 'CA')");
-        assert!(!g.0[2].expect("from").contains(c("CN")));
-        assert!(g.0[2].expect("from").contains(c("US")));
-        assert!(!g.0[0].expect("dest").contains(c("CA")));
+        assert!(!g.0[2].as_ref().expect("from").contains(c("CN")));
+        assert!(g.0[2].as_ref().expect("from").contains(c("US")));
+        assert!(!g.0[0].as_ref().expect("dest").contains(c("CA")));
         // Groups depend on the date: no guard.
         assert!(guard("in_group(destination, 'D:5')").is_open());
         assert!(guard("NOT (destination = 'CN')").is_open());

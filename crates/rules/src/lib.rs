@@ -14,6 +14,7 @@
 //! * [`guard`]: the countries a rule's predicate requires, tested before
 //!   the predicate;
 //! * [`headroom`]: how far a design can go before the answer changes;
+//! * [`compiled`]: predicates compiled for the engine's inner loop;
 //! * [`conformance`]: every pack's own test cases;
 //! * [`country_chart`]: the Commerce Country Chart and the CCL's reasons
 //!   for control, as data (the fact `chart_licence`);
@@ -34,6 +35,7 @@
 
 pub mod chart;
 pub mod classes;
+pub mod compiled;
 pub mod conformance;
 pub mod country_chart;
 pub mod coverage;

@@ -58,6 +58,8 @@ pub struct RuleSet {
     /// rules, whose structs are large: the engine tests every guard of a
     /// plan).
     pub(crate) guards: Vec<crate::guard::Guard>,
+    /// For each rule, its predicate compiled (see [`crate::compiled`]).
+    pub(crate) compiled: Vec<crate::compiled::Compiled>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) pack_index: HashMap<String, usize>,
     /// SHA-256 of every pack's text, of the vocabulary and of the
@@ -355,6 +357,10 @@ impl RuleSet {
             .iter()
             .map(|r| crate::guard::Guard::of(&r.predicate))
             .collect();
+        let compiled = rules
+            .iter()
+            .map(|r| crate::compiled::Compiled::of(&r.predicate))
+            .collect();
         let mut rs = RuleSet {
             packs,
             rules,
@@ -364,6 +370,7 @@ impl RuleSet {
             by_slot,
             overrides,
             guards,
+            compiled,
             index,
             pack_index,
             hash,
