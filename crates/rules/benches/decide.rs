@@ -1,11 +1,17 @@
 //! Benchmarks: one determination in-process (outcome only, and with its
-//! full explanation), a timeline, and loading every pack. Run with `cargo bench -p chipexport-rules`.
+//! full explanation), a timeline, and loading every pack, with the
+//! allocator of the `chipexport` binary (mimalloc). Run with `cargo bench -p chipexport-rules`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
 use chipexport_rules::{ItemFacts, Mode, Question, RuleSet};
 use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The allocator the `chipexport` binary ships with, so that the figures
+/// are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn question(cat: &Catalog, chip: &str, to: &str, on: &str) -> Question {
     let e = cat.lookup(chip).expect("catalog entry");
