@@ -76,7 +76,14 @@ pub struct Metrics {
 /// Formats a figure without trailing zeros: 4992, 6.04, 0.5.
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
+        // A whole number prints as the integer it is (faster than
+        // formatting the float with a precision); -0 keeps its sign.
+        if v == 0.0 && v.is_sign_negative() {
+            return "-0".into();
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let n = v as i64;
+        n.to_string()
     } else {
         let s = format!("{v:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -515,9 +515,15 @@ impl Determination<'_> {
 
 /// Determines the outcome of a question. Pure: no clock is read.
 pub(crate) fn determine<'r>(rs: &'r RuleSet, q: &Question) -> Determination<'r> {
+    determine_with(rs, q, &plan_of(rs, q))
+}
+
+/// The plan of a question: its date's, with what was public on its
+/// knowledge date (the one built at load when that is the date itself).
+pub(crate) fn plan_of<'r>(rs: &'r RuleSet, q: &Question) -> std::borrow::Cow<'r, Plan> {
     match q.known_as_of.filter(|k| *k != q.on) {
-        Some(k) => determine_with(rs, q, &plan_known(rs, q.on, k, q.mode, &q.with_packs)),
-        None => determine_with(rs, q, &rs.plan_for(q.on, q.mode, &q.with_packs)),
+        Some(k) => std::borrow::Cow::Owned(plan_known(rs, q.on, k, q.mode, &q.with_packs)),
+        None => rs.plan_for(q.on, q.mode, &q.with_packs),
     }
 }
 

@@ -30,14 +30,25 @@ pub(crate) fn nearest_lines(
     // its text is formatted (the text comparison below still catches two
     // thresholds that print alike).
     let mut seen: Vec<(Fact, CmpOp, u64)> = Vec::new();
-    for (ri, r) in rs.rules.iter().enumerate() {
-        if !matches!(
-            r.slot,
-            Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
-        ) || !rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs)
-        {
+    // The rules in force of the three slots with lines, in rule order: the
+    // question's plan holds them (in force: as `in_force_known` says).
+    let plan = crate::engine::plan_of(rs, q);
+    let mut in_force: Vec<usize> = Slot::ORDER
+        .iter()
+        .zip(&plan.by_slot)
+        .filter(|(s, _)| {
+            matches!(
+                s,
+                Slot::Classification | Slot::LicenseRequirement | Slot::ReviewPolicy
+            )
+        })
+        .flat_map(|(_, rules)| rules.iter().filter(|(_, f)| *f).map(|(ri, _)| *ri))
+        .collect();
+    in_force.sort_unstable();
+    for ri in in_force {
+        let Some(r) = rs.rules.get(ri) else {
             continue;
-        }
+        };
         for &(fact, op, threshold) in &r.thresholds {
             let crate::facts::Value::Num(value) = facts.get(fact) else {
                 continue;

@@ -550,6 +550,9 @@ impl RuleSet {
     pub fn pack_of(&self, r: &Rule) -> Option<&Pack> {
         // The rule set's rules know their pack's index; a pack's own copy
         // of a rule does not.
+        if self.rules.as_ptr_range().contains(&std::ptr::from_ref(r)) {
+            return self.packs.get(r.pack_idx);
+        }
         self.packs
             .get(r.pack_idx)
             .filter(|p| p.meta.id == r.pack)
