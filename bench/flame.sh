@@ -14,25 +14,12 @@ WHAT=${1:?usage: bench/flame.sh serve [SECONDS] [CONNECTIONS] | screen LEDGER}
 OUT=bench/out
 mkdir -p "$OUT"
 command -v perf >/dev/null || { echo "perf is missing" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet -p chipexport-cli
-  BIN=${CARGO_TARGET_DIR:-target}/release/chipexport
-fi
 case "$WHAT" in
   serve)
     SECS=${2:-10}
     CONNS=${3:-16}
     command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-    DATA=$(mktemp -d)
-    "$BIN" serve --addr 127.0.0.1:0 --data "$DATA" 2>"$DATA/serve.log" &
-    PID=$!
-    trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
-    ADDR=
-    for _ in $(seq 50); do
-      ADDR=$(grep -o 'http://127.0.0.1:[0-9]*' "$DATA/serve.log" | head -1 || true)
-      [ -n "$ADDR" ] && curl -sf -o /dev/null "$ADDR/api/v1" && break
-      sleep 0.1
-    done
+    . bench/serve.sh
     wrk -t 2 -c "$CONNS" -d "${SECS}s" --latency -s bench/check-mixed.lua "$ADDR/api/v1/check" \
       > "$OUT/flame-wrk.txt" &
     WRK=$!
@@ -46,6 +33,10 @@ case "$WHAT" in
       python3 bench/flamegraph.py "$OUT/flame-serve.svg" "chipexport serve, POST /api/v1/check, $CONNS connections"
     ;;
   screen)
+    if [ -z "${BIN:-}" ]; then
+      cargo build --release --quiet -p chipexport-cli
+      BIN=${CARGO_TARGET_DIR:-target}/release/chipexport
+    fi
     LEDGER=${2:?usage: bench/flame.sh screen LEDGER}
     perf record -q -F 499 --call-graph dwarf,16384 -o "$OUT/flame-screen.data" \
       "$BIN" screen "$LEDGER" --out "$OUT/flame-screened.parquet" --no-parties > /dev/null 2>&1

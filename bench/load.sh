@@ -11,25 +11,11 @@ cd "$(dirname "$0")/.."
 SECS=${1:-20}
 CONNS=${2:-16}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet -p chipexport-cli
-  BIN=${CARGO_TARGET_DIR:-target}/release/chipexport
-fi
-DATA=$(mktemp -d)
-# Port 0: the system picks a free port, which serve prints.
-"$BIN" serve --addr 127.0.0.1:0 --data "$DATA" 2>"$DATA/serve.log" &
-PID=$!
-trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
-ADDR=
-for _ in $(seq 50); do
-  ADDR=$(grep -o 'http://127.0.0.1:[0-9]*' "$DATA/serve.log" | head -1 || true)
-  [ -n "$ADDR" ] && curl -sf -o /dev/null "$ADDR/api/v1" && break
-  sleep 0.1
-done
+. bench/serve.sh
 for c in "$CONNS" 64; do
   for script in check check-mixed; do
     printf '%-12s %3s connections: ' "$script" "$c"
     wrk -t 2 -c "$c" -d "${SECS}s" --latency -s "bench/$script.lua" "$ADDR/api/v1/check" | tail -1
   done
 done
-echo "decisions logged: $("$BIN" audit verify --data "$DATA")"
+echo "decisions logged: $("$BIN" audit verify --data "$DATA/data")"

@@ -11,21 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-300}
 CLIENTS=${2:-8}
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet -p chipexport-cli
-  BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/chipexport"
-fi
-DATA=$(mktemp -d)
-"$BIN" serve --addr 127.0.0.1:0 --data "$DATA/data" 2>"$DATA/serve.log" &
-PID=$!
-trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
-ADDR=
-for _ in $(seq 100); do
-  ADDR=$(grep -o 'http://127.0.0.1:[0-9]*' "$DATA/serve.log" | head -1 || true)
-  [ -n "$ADDR" ] && break
-  sleep 0.1
-done
-[ -n "$ADDR" ] || { echo "the service did not start: $(cat "$DATA/serve.log")" >&2; exit 1; }
+. bench/serve.sh
 "$BIN" ledger generate --rows 2000 --seed 11 --out "$DATA/orders.csv" >/dev/null
 python3 bench/soak.py --addr "${ADDR#http://}" --pid "$PID" --seconds "$SECS" --clients "$CLIENTS" \
   --token "$(cat "$DATA/data/token")" --ledger "$DATA/orders.csv"

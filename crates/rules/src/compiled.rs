@@ -99,13 +99,7 @@ impl Compiled {
                 let Expr::Fact(f) = expr.as_ref() else {
                     return generic(e);
                 };
-                let countries: Option<Vec<_>> = list
-                    .iter()
-                    .map(|l| match l {
-                        Lit::Country(c) => Some(*c),
-                        _ => None,
-                    })
-                    .collect();
+                let countries = crate::guard::countries(list);
                 let texts: Option<Vec<String>> = list
                     .iter()
                     .map(|l| match l {
@@ -127,28 +121,9 @@ impl Compiled {
     /// [`crate::expr::eval_bool`] of the predicate compiled.
     pub fn eval(&self, facts: &Facts<'_>) -> Option<bool> {
         match self {
-            Compiled::All(parts) => {
-                let mut unknown = false;
-                for p in parts {
-                    match p.eval(facts) {
-                        Some(false) => return Some(false),
-                        None => unknown = true,
-                        Some(true) => {}
-                    }
-                }
-                (!unknown).then_some(true)
-            }
-            Compiled::Any(parts) => {
-                let mut unknown = false;
-                for p in parts {
-                    match p.eval(facts) {
-                        Some(true) => return Some(true),
-                        None => unknown = true,
-                        Some(false) => {}
-                    }
-                }
-                (!unknown).then_some(false)
-            }
+            // AND: a false part decides; OR: a true part decides.
+            Compiled::All(parts) => chain(parts, facts, false),
+            Compiled::Any(parts) => chain(parts, facts, true),
             Compiled::Not(x) => x.eval(facts).map(|b| !b),
             Compiled::Country(f, set) => {
                 let c = match f {
@@ -180,6 +155,20 @@ impl Compiled {
             Compiled::Expr(e) => crate::expr::eval_bool(e, facts),
         }
     }
+}
+
+/// A chain of ANDs (`decisive` false) or ORs (`decisive` true), three-valued:
+/// a part of the decisive value decides; else unknown if a part is unknown.
+fn chain(parts: &[Compiled], facts: &Facts<'_>, decisive: bool) -> Option<bool> {
+    let mut unknown = false;
+    for p in parts {
+        match p.eval(facts) {
+            Some(v) if v == decisive => return Some(decisive),
+            None => unknown = true,
+            Some(_) => {}
+        }
+    }
+    (!unknown).then_some(!decisive)
 }
 
 fn is_country(f: Fact) -> bool {

@@ -61,6 +61,16 @@ impl CountrySet {
     }
 }
 
+/// The countries of a list of literals, if every one is a country.
+pub(crate) fn countries(list: &[Lit]) -> Option<Vec<Country>> {
+    list.iter()
+        .map(|l| match l {
+            Lit::Country(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The countries a predicate requires, per country fact (in [`Role::ALL`]
 /// order): `None`, any country; `Some(set)`, a country outside the set
 /// makes the predicate false.
@@ -112,14 +122,7 @@ impl Guard {
                 let Some(r) = role(expr) else {
                     return Guard::default();
                 };
-                let countries: Option<Vec<Country>> = list
-                    .iter()
-                    .map(|l| match l {
-                        Lit::Country(c) => Some(*c),
-                        _ => None,
-                    })
-                    .collect();
-                let Some(countries) = countries else {
+                let Some(countries) = countries(list) else {
                     return Guard::default();
                 };
                 let set = CountrySet::of(countries);
