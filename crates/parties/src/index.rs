@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::Map;
+
 use crate::model::{Entry, NameKind, ScreeningList};
 use crate::normalize::{Token, compact, tokens};
 
@@ -70,13 +72,13 @@ struct IndexedName {
 pub struct Index {
     list: ScreeningList,
     names: Vec<IndexedName>,
-    vocab: HashMap<String, u32>,
+    vocab: Map<String, u32>,
     words: Vec<String>,
     legal: Vec<bool>,
     weights: Vec<f64>,
     postings: Vec<Vec<u32>>,
-    trigrams: HashMap<[u8; 3], Vec<u32>>,
-    compact: HashMap<String, Vec<u32>>,
+    trigrams: Trigrams,
+    compact: Map<String, Vec<u32>>,
     max_weight: f64,
 }
 
@@ -138,13 +140,13 @@ impl Index {
         let mut ix = Index {
             list,
             names: Vec::new(),
-            vocab: HashMap::new(),
+            vocab: Map::default(),
             words: Vec::new(),
             legal: Vec::new(),
             weights: Vec::new(),
             postings: Vec::new(),
-            trigrams: HashMap::new(),
-            compact: HashMap::new(),
+            trigrams: Trigrams::default(),
+            compact: Map::default(),
             max_weight: 1.0,
         };
         let mut names = Vec::new();
@@ -196,15 +198,12 @@ impl Index {
             })
             .collect();
         ix.max_weight = ix.weights.iter().copied().fold(1.0, f64::max);
-        for (id, w) in ix.words.iter().enumerate() {
-            if ix.legal.get(id) == Some(&true) || w.len() < 4 {
-                continue;
-            }
-            let id = u32::try_from(id).unwrap_or(u32::MAX);
-            for g in trigrams(w) {
-                ix.trigrams.entry(g).or_default().push(id);
-            }
-        }
+        ix.trigrams = Trigrams::of(
+            ix.words
+                .iter()
+                .zip(&ix.legal)
+                .map(|(w, legal)| (!*legal && w.len() >= 4).then_some(w.as_str())),
+        );
         ix
     }
 
@@ -253,22 +252,19 @@ impl Index {
         if w.len() < FUZZY_LEN {
             return out;
         }
-        let grams = trigrams(w);
-        let need = u16::try_from((grams.len() / 3).max(1)).unwrap_or(u16::MAX);
+        let need = u16::try_from((trigrams(w).count() / 3).max(1)).unwrap_or(u16::MAX);
         SCRATCH.with(|sc| {
             let mut sc = sc.borrow_mut();
             let sc = &mut *sc;
             sc.counts.resize(self.words.len(), 0);
             sc.touched.clear();
-            for g in &grams {
-                if let Some(p) = self.trigrams.get(g) {
-                    for id in p {
-                        if let Some(c) = sc.counts.get_mut(*id as usize) {
-                            if *c == 0 {
-                                sc.touched.push(*id);
-                            }
-                            *c = c.saturating_add(1);
+            for g in trigrams(w) {
+                for id in self.trigrams.words(g) {
+                    if let Some(c) = sc.counts.get_mut(*id as usize) {
+                        if *c == 0 {
+                            sc.touched.push(*id);
                         }
+                        *c = c.saturating_add(1);
                     }
                 }
             }
@@ -598,22 +594,93 @@ impl Index {
 /// Two words' similarity: Jaro, without Winkler's bonus for a common
 /// prefix, which made "technology" meet "technopole" and "technolab".
 fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro(a, b)
+    crate::sim::jaro(a, b)
 }
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// The trigrams of a word padded with one space on each side.
-fn trigrams(w: &str) -> Vec<[u8; 3]> {
-    let mut b = Vec::with_capacity(w.len() + 2);
-    b.push(b' ');
-    b.extend_from_slice(w.as_bytes());
-    b.push(b' ');
-    b.windows(3)
-        .filter_map(|x| <[u8; 3]>::try_from(x).ok())
-        .collect()
+/// The bytes a normalised word is made of, with the padding space: a
+/// trigram of them is a number below `ALPHABET³`.
+const ALPHABET: usize = 37;
+
+/// A byte's place in [`ALPHABET`] (`None` for a byte no normalised word
+/// has).
+fn letter(b: u8) -> Option<usize> {
+    match b {
+        b' ' => Some(0),
+        b'0'..=b'9' => Some(1 + usize::from(b - b'0')),
+        b'a'..=b'z' => Some(11 + usize::from(b - b'a')),
+        _ => None,
+    }
+}
+
+/// The trigrams of a word padded with one space on each side, as numbers
+/// (`None` for one with a byte outside [`ALPHABET`], which no word of the
+/// list has), in order and with repeats.
+fn trigrams(w: &str) -> impl Iterator<Item = Option<usize>> + '_ {
+    let b = w.as_bytes();
+    let at = move |i: usize| match i.checked_sub(1) {
+        None => Some(b' '),
+        Some(j) if j == b.len() => Some(b' '),
+        Some(j) => b.get(j).copied(),
+    };
+    (0..b.len()).map(move |i| {
+        let (x, y, z) = (at(i)?, at(i + 1)?, at(i + 2)?);
+        Some((letter(x)? * ALPHABET + letter(y)?) * ALPHABET + letter(z)?)
+    })
+}
+
+/// The vocabulary's words by trigram: per trigram, the ids of the words
+/// that have it (once per occurrence, in id order), all in one array.
+#[derive(Default)]
+struct Trigrams {
+    /// Where each trigram's ids start in `ids` (`ALPHABET³ + 1` of them).
+    start: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Trigrams {
+    /// The trigrams of the words given (`None`: a word left out).
+    fn of<'w>(words: impl Iterator<Item = Option<&'w str>> + Clone) -> Trigrams {
+        let n = ALPHABET * ALPHABET * ALPHABET;
+        let mut count = vec![0u32; n + 1];
+        for w in words.clone().flatten() {
+            for g in trigrams(w).flatten() {
+                if let Some(c) = count.get_mut(g + 1) {
+                    *c += 1;
+                }
+            }
+        }
+        let mut total = 0u32;
+        for c in &mut count {
+            total += *c;
+            *c = total;
+        }
+        let mut next = count.clone();
+        let mut ids = vec![0u32; total as usize];
+        for (id, w) in words.enumerate() {
+            let Some(w) = w else { continue };
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            for g in trigrams(w).flatten() {
+                if let Some(at) = next.get_mut(g) {
+                    if let Some(slot) = ids.get_mut(*at as usize) {
+                        *slot = id;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        Trigrams { start: count, ids }
+    }
+
+    /// The ids of the words with trigram `g`.
+    fn words(&self, g: Option<usize>) -> &[u32] {
+        let range =
+            g.and_then(|g| Some(*self.start.get(g)? as usize..*self.start.get(g + 1)? as usize));
+        range.and_then(|r| self.ids.get(r)).unwrap_or(&[])
+    }
 }
 
 #[cfg(test)]

@@ -23,10 +23,16 @@ pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod owners;
+mod sim;
 
 pub use index::{CONFIDENT, DEFAULT_THRESHOLD, Explanation, Hit, Index, MAX_NAME_CHARS, TokenPair};
 pub use load::{LoadError, load};
 pub use model::{Entry, ListCode, NameKind, ScreeningList};
+
+/// The crate's hash maps: keyed by words and short texts of the list,
+/// built once and looked up for every token (SipHash's resistance to
+/// chosen keys is not needed here).
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 /// The snapshot chipexport ships: the CSL of 31 Jul 2026, compacted and
 /// gzipped (`data/screening/`).
