@@ -149,17 +149,7 @@ impl Index {
             compact: Map::default(),
             max_weight: 1.0,
         };
-        let mut names = Vec::new();
-        for (ei, e) in ix.list.entries.iter().enumerate() {
-            for (kind, text) in e.match_names() {
-                let toks = tokens(&text);
-                if toks.is_empty() {
-                    continue;
-                }
-                names.push((ei, kind, text, toks));
-            }
-        }
-        for (ei, kind, text, toks) in names {
+        for (ei, kind, text, toks) in named_tokens(&ix.list.entries) {
             let ni = u32::try_from(ix.names.len()).unwrap_or(u32::MAX);
             let c = compact(&toks);
             if c.len() >= 4 {
@@ -591,6 +581,61 @@ impl Index {
     }
 }
 
+/// A name of an entry and its tokens: (entry, kind, name, tokens).
+type Named = (usize, NameKind, String, Vec<Token>);
+
+/// Entries at least this many are tokenised on more than one thread.
+const PARALLEL_ENTRIES: usize = 4096;
+
+/// Every name of `part` (entries from `first` on) with its tokens, names
+/// without any left out.
+fn tokenised(first: usize, part: &[Entry]) -> Vec<Named> {
+    let mut out = Vec::with_capacity(part.len() * 2);
+    for (i, e) in part.iter().enumerate() {
+        for (kind, text) in e.match_names() {
+            let toks = tokens(&text);
+            if !toks.is_empty() {
+                out.push((first + i, kind, text, toks));
+            }
+        }
+    }
+    out
+}
+
+/// Every name of `entries` with its tokens (names without any left out),
+/// in order. Tokenising is most of the index's build and each name's is
+/// its own: a long list is split among the cores (up to 4), the parts
+/// joined in order.
+fn named_tokens(entries: &[Entry]) -> Vec<Named> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || entries.len() < PARALLEL_ENTRIES {
+        return tokenised(0, entries);
+    }
+    let size = entries.len().div_ceil(threads);
+    std::thread::scope(|sc| {
+        let mut parts = entries.chunks(size).enumerate();
+        let (_, first) = parts.next().unwrap_or((0, &[]));
+        let others: Vec<_> = parts
+            .map(|(k, part)| {
+                let spawned = std::thread::Builder::new()
+                    .name("screening-index".into())
+                    .spawn_scoped(sc, move || tokenised(k * size, part));
+                (k, part, spawned.ok())
+            })
+            .collect();
+        let mut out = tokenised(0, first);
+        for (k, part, thread) in others {
+            // Without a thread, or after a panic in it (which shows again
+            // here), the part is tokenised on this one.
+            match thread.map(|t| t.join()) {
+                Some(Ok(named)) => out.extend(named),
+                _ => out.extend(tokenised(k * size, part)),
+            }
+        }
+        out
+    })
+}
+
 /// Two words' similarity: Jaro, without Winkler's bonus for a common
 /// prefix, which made "technology" meet "technopole" and "technolab".
 fn similarity(a: &str, b: &str) -> f64 {
@@ -747,6 +792,14 @@ mod tests {
                 h.score,
             )
         })
+    }
+
+    #[test]
+    fn a_long_list_is_tokenised_in_parts_as_in_one() {
+        let list = crate::embedded().unwrap();
+        let entries = &list.entries;
+        assert!(entries.len() >= PARALLEL_ENTRIES);
+        assert_eq!(named_tokens(entries), tokenised(0, entries));
     }
 
     #[test]
