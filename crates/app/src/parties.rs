@@ -63,10 +63,11 @@ impl Screener {
             .map_err(load_failed)
     }
 
-    /// Reads the list now and indexes it on another thread, so that the
-    /// caller can go on with other work until it needs the index
-    /// ([`Building::wait`]). An error in the list is returned now (and
-    /// kept, as [`Screener::index`] keeps it).
+    /// Indexes the list on another thread, so that the caller can go on
+    /// with other work until it needs the index ([`Building::wait`]). An
+    /// imported list is read now, so that an error in it is returned now
+    /// (and kept, as [`Screener::index`] keeps it); the embedded one, whose
+    /// date is known and which loads (a test says so), is read there too.
     pub fn index_in_background(self: &Arc<Self>) -> Result<Building> {
         let building = |date, thread| Building {
             screener: Arc::clone(self),
@@ -77,23 +78,30 @@ impl Screener {
             let date = r.clone().map_err(load_failed)?.list().date;
             return Ok(building(date, None));
         }
-        let list = match self.load() {
-            Ok(l) => l,
-            Err(m) => {
-                let _ = self.cell.set(Err(m.clone()));
-                return Err(load_failed(m));
-            }
+        let (date, list) = match &self.file {
+            None => (chipexport_parties::EMBEDDED_DATE, None),
+            Some(_) => match self.load() {
+                Ok(l) => (l.date, Some(l)),
+                Err(m) => {
+                    let _ = self.cell.set(Err(m.clone()));
+                    return Err(load_failed(m));
+                }
+            },
         };
-        let date = list.date;
         let me = Arc::clone(self);
         let thread = std::thread::Builder::new()
             .name("screening-index".into())
             .spawn(move || {
-                me.cell.get_or_init(|| Ok(Arc::new(Index::build(list))));
+                me.cell.get_or_init(|| {
+                    let list = match list {
+                        Some(l) => l,
+                        None => me.load()?,
+                    };
+                    Ok(Arc::new(Index::build(list)))
+                });
             })
             .ok();
-        // Without a thread to spare, the index is built when it is needed
-        // (the list read again).
+        // Without a thread to spare, the index is built when it is needed.
         Ok(building(date, thread))
     }
 
