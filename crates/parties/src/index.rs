@@ -65,7 +65,6 @@ struct IndexedName {
     kind: NameKind,
     text: String,
     tokens: Vec<u32>,
-    compact: String,
 }
 
 /// The list, indexed for matching.
@@ -153,10 +152,10 @@ impl Index {
             let ni = u32::try_from(ix.names.len()).unwrap_or(u32::MAX);
             let c = compact(&toks);
             if c.len() >= 4 {
-                ix.compact.entry(c.clone()).or_default().push(ni);
+                ix.compact.entry(c).or_default().push(ni);
             }
             let mut ids = Vec::with_capacity(toks.len());
-            for t in &toks {
+            for t in toks {
                 let id = ix.intern(t);
                 if let Some(p) = ix.postings.get_mut(id as usize)
                     && p.last() != Some(&ni)
@@ -170,7 +169,6 @@ impl Index {
                 kind,
                 text,
                 tokens: ids,
-                compact: c,
             });
         }
         // Inverse document frequency over names: rare words weigh more.
@@ -197,13 +195,13 @@ impl Index {
         ix
     }
 
-    fn intern(&mut self, t: &Token) -> u32 {
+    fn intern(&mut self, t: Token) -> u32 {
         if let Some(id) = self.vocab.get(&t.text) {
             return *id;
         }
         let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
-        self.vocab.insert(t.text.clone(), id);
         self.words.push(t.text.clone());
+        self.vocab.insert(t.text, id);
         self.legal.push(t.legal);
         self.postings.push(Vec::new());
         id
@@ -373,15 +371,18 @@ impl Index {
             }
             out
         });
-        let qc = compact(&q);
-        if let Some(v) = self.compact.get(&qc) {
-            cands.extend(v.iter().copied());
-        }
+        // The names whose distinctive words run together are the query's
+        // (4 letters or more: no shorter one is kept).
+        let same_letters = self
+            .compact
+            .get(&compact(&q))
+            .map_or(&[][..], Vec::as_slice);
+        cands.extend(same_letters.iter().copied());
         cands.sort_unstable();
         cands.dedup();
         let mut best: HashMap<u32, Hit> = HashMap::new();
         for ni in cands {
-            let Some(h) = self.score(&q, &qweights, &qc, ni, country, threshold) else {
+            let Some(h) = self.score(&q, &qweights, same_letters, ni, country, threshold) else {
                 continue;
             };
             if h.score + 1e-9 < threshold {
@@ -421,7 +422,7 @@ impl Index {
         &self,
         q: &[Token],
         qw: &[f64],
-        qc: &str,
+        same_letters: &[u32],
         ni: u32,
         country: Option<&str>,
         threshold: f64,
@@ -486,7 +487,7 @@ impl Index {
                 .iter()
                 .filter(|id| self.legal.get(**id as usize) != Some(&true))
                 .count();
-        if split && qc.len() >= 4 && name.compact == qc && score < 0.98 {
+        if split && same_letters.contains(&ni) && score < 0.98 {
             score = 0.98;
             notes.push("the same letters once spaces and legal forms are ignored".to_string());
         }
