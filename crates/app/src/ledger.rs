@@ -186,8 +186,9 @@ impl App {
         if !req.parties || name_columns(&req.ledger)?.is_empty() {
             return Ok(None);
         }
-        // The list is read now (an error in it stops here) and indexed on
-        // another thread while the ledger's first rows are read.
+        // The list is indexed on another thread while the ledger's first
+        // rows are read (an imported list is read first: an error in it
+        // stops the run here).
         let index = self.screener.index_in_background()?;
         let p = crate::parties::LedgerParties::building(index, self.party_reviews()?);
         Ok(Some(std::sync::Arc::new(p)))
