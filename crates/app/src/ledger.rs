@@ -186,7 +186,11 @@ impl App {
         if !req.parties || name_columns(&req.ledger)?.is_empty() {
             return Ok(None);
         }
-        let p = crate::parties::LedgerParties::new(self.screening_index()?, self.party_reviews()?);
+        // The list is indexed on another thread while the ledger's first
+        // rows are read (an imported list is read first: an error in it
+        // stops the run here).
+        let index = self.screener.index_in_background()?;
+        let p = crate::parties::LedgerParties::building(index, self.party_reviews()?);
         Ok(Some(std::sync::Arc::new(p)))
     }
 

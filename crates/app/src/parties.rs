@@ -54,23 +54,105 @@ impl Screener {
         }
     }
 
-    /// The index, built on first use.
+    /// The index, built on first use (or waited for, while another thread
+    /// builds it: see [`Screener::index_in_background`]).
     pub fn index(&self) -> Result<Arc<Index>> {
         self.cell
-            .get_or_init(|| {
-                let list = match &self.file {
-                    Some(p) => read_imported(p),
-                    None => chipexport_parties::embedded().map_err(|e| e.to_string()),
-                };
-                list.map(|l| Arc::new(Index::build(l)))
-            })
+            .get_or_init(|| self.load().map(|l| Arc::new(Index::build(l))))
             .clone()
-            .map_err(|m| {
-                Error::environment(
-                    format!("cannot load the screening list: {m}"),
-                    "re-import the list with `chipexport parties import`",
-                )
+            .map_err(load_failed)
+    }
+
+    /// Indexes the list on another thread, so that the caller can go on
+    /// with other work until it needs the index ([`Building::wait`]). An
+    /// imported list is read now, so that an error in it is returned now
+    /// (and kept, as [`Screener::index`] keeps it); the embedded one, whose
+    /// date is known and which loads (a test says so), is read there too.
+    pub fn index_in_background(self: &Arc<Self>) -> Result<Building> {
+        let building = |date, thread| Building {
+            screener: Arc::clone(self),
+            date,
+            thread: std::sync::Mutex::new(thread),
+        };
+        if let Some(r) = self.cell.get() {
+            let date = r.clone().map_err(load_failed)?.list().date;
+            return Ok(building(date, None));
+        }
+        let (date, list) = match &self.file {
+            None => (chipexport_parties::EMBEDDED_DATE, None),
+            Some(_) => match self.load() {
+                Ok(l) => (l.date, Some(l)),
+                Err(m) => {
+                    let _ = self.cell.set(Err(m.clone()));
+                    return Err(load_failed(m));
+                }
+            },
+        };
+        let me = Arc::clone(self);
+        let thread = std::thread::Builder::new()
+            .name("screening-index".into())
+            .spawn(move || {
+                me.cell.get_or_init(|| {
+                    let list = match list {
+                        Some(l) => l,
+                        None => me.load()?,
+                    };
+                    Ok(Arc::new(Index::build(list)))
+                });
             })
+            .ok();
+        // Without a thread to spare, the index is built when it is needed.
+        Ok(building(date, thread))
+    }
+
+    /// The list in use, read.
+    fn load(&self) -> std::result::Result<ScreeningList, String> {
+        match &self.file {
+            Some(p) => read_imported(p),
+            None => chipexport_parties::embedded().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// The error of a list that cannot be loaded.
+fn load_failed(m: String) -> Error {
+    Error::environment(
+        format!("cannot load the screening list: {m}"),
+        "re-import the list with `chipexport parties import`",
+    )
+}
+
+/// A list's index being built on another thread
+/// ([`Screener::index_in_background`]).
+pub struct Building {
+    screener: Arc<Screener>,
+    date: Date,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Building {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Building")
+            .field("list_date", &self.date)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Building {
+    /// The list's date, known before the index.
+    pub fn list_date(&self) -> Date {
+        self.date
+    }
+
+    /// The index, once built (waits for the thread building it).
+    pub fn wait(&self) -> Result<Arc<Index>> {
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(t) = thread {
+            // A panic there is a bug: the index is built here instead, and
+            // panics again where it shows.
+            let _ = t.join();
+        }
+        self.screener.index()
     }
 }
 

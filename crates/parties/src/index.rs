@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::Map;
+
 use crate::model::{Entry, NameKind, ScreeningList};
 use crate::normalize::{Token, compact, tokens};
 
@@ -63,20 +65,19 @@ struct IndexedName {
     kind: NameKind,
     text: String,
     tokens: Vec<u32>,
-    compact: String,
 }
 
 /// The list, indexed for matching.
 pub struct Index {
     list: ScreeningList,
     names: Vec<IndexedName>,
-    vocab: HashMap<String, u32>,
+    vocab: Map<String, u32>,
     words: Vec<String>,
     legal: Vec<bool>,
     weights: Vec<f64>,
     postings: Vec<Vec<u32>>,
-    trigrams: HashMap<[u8; 3], Vec<u32>>,
-    compact: HashMap<String, Vec<u32>>,
+    trigrams: Trigrams,
+    compact: Map<String, Vec<u32>>,
     max_weight: f64,
 }
 
@@ -138,33 +139,23 @@ impl Index {
         let mut ix = Index {
             list,
             names: Vec::new(),
-            vocab: HashMap::new(),
+            vocab: Map::default(),
             words: Vec::new(),
             legal: Vec::new(),
             weights: Vec::new(),
             postings: Vec::new(),
-            trigrams: HashMap::new(),
-            compact: HashMap::new(),
+            trigrams: Trigrams::default(),
+            compact: Map::default(),
             max_weight: 1.0,
         };
-        let mut names = Vec::new();
-        for (ei, e) in ix.list.entries.iter().enumerate() {
-            for (kind, text) in e.match_names() {
-                let toks = tokens(&text);
-                if toks.is_empty() {
-                    continue;
-                }
-                names.push((ei, kind, text, toks));
-            }
-        }
-        for (ei, kind, text, toks) in names {
+        for (ei, kind, text, toks) in named_tokens(&ix.list.entries) {
             let ni = u32::try_from(ix.names.len()).unwrap_or(u32::MAX);
             let c = compact(&toks);
             if c.len() >= 4 {
-                ix.compact.entry(c.clone()).or_default().push(ni);
+                ix.compact.entry(c).or_default().push(ni);
             }
             let mut ids = Vec::with_capacity(toks.len());
-            for t in &toks {
+            for t in toks {
                 let id = ix.intern(t);
                 if let Some(p) = ix.postings.get_mut(id as usize)
                     && p.last() != Some(&ni)
@@ -178,7 +169,6 @@ impl Index {
                 kind,
                 text,
                 tokens: ids,
-                compact: c,
             });
         }
         // Inverse document frequency over names: rare words weigh more.
@@ -196,25 +186,22 @@ impl Index {
             })
             .collect();
         ix.max_weight = ix.weights.iter().copied().fold(1.0, f64::max);
-        for (id, w) in ix.words.iter().enumerate() {
-            if ix.legal.get(id) == Some(&true) || w.len() < 4 {
-                continue;
-            }
-            let id = u32::try_from(id).unwrap_or(u32::MAX);
-            for g in trigrams(w) {
-                ix.trigrams.entry(g).or_default().push(id);
-            }
-        }
+        ix.trigrams = Trigrams::of(
+            ix.words
+                .iter()
+                .zip(&ix.legal)
+                .map(|(w, legal)| (!*legal && w.len() >= 4).then_some(w.as_str())),
+        );
         ix
     }
 
-    fn intern(&mut self, t: &Token) -> u32 {
+    fn intern(&mut self, t: Token) -> u32 {
         if let Some(id) = self.vocab.get(&t.text) {
             return *id;
         }
         let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
-        self.vocab.insert(t.text.clone(), id);
         self.words.push(t.text.clone());
+        self.vocab.insert(t.text, id);
         self.legal.push(t.legal);
         self.postings.push(Vec::new());
         id
@@ -253,22 +240,19 @@ impl Index {
         if w.len() < FUZZY_LEN {
             return out;
         }
-        let grams = trigrams(w);
-        let need = u16::try_from((grams.len() / 3).max(1)).unwrap_or(u16::MAX);
+        let need = u16::try_from((trigrams(w).count() / 3).max(1)).unwrap_or(u16::MAX);
         SCRATCH.with(|sc| {
             let mut sc = sc.borrow_mut();
             let sc = &mut *sc;
             sc.counts.resize(self.words.len(), 0);
             sc.touched.clear();
-            for g in &grams {
-                if let Some(p) = self.trigrams.get(g) {
-                    for id in p {
-                        if let Some(c) = sc.counts.get_mut(*id as usize) {
-                            if *c == 0 {
-                                sc.touched.push(*id);
-                            }
-                            *c = c.saturating_add(1);
+            for g in trigrams(w) {
+                for id in self.trigrams.words(g) {
+                    if let Some(c) = sc.counts.get_mut(*id as usize) {
+                        if *c == 0 {
+                            sc.touched.push(*id);
                         }
+                        *c = c.saturating_add(1);
                     }
                 }
             }
@@ -387,15 +371,18 @@ impl Index {
             }
             out
         });
-        let qc = compact(&q);
-        if let Some(v) = self.compact.get(&qc) {
-            cands.extend(v.iter().copied());
-        }
+        // The names whose distinctive words run together are the query's
+        // (4 letters or more: no shorter one is kept).
+        let same_letters = self
+            .compact
+            .get(&compact(&q))
+            .map_or(&[][..], Vec::as_slice);
+        cands.extend(same_letters.iter().copied());
         cands.sort_unstable();
         cands.dedup();
         let mut best: HashMap<u32, Hit> = HashMap::new();
         for ni in cands {
-            let Some(h) = self.score(&q, &qweights, &qc, ni, country, threshold) else {
+            let Some(h) = self.score(&q, &qweights, same_letters, ni, country, threshold) else {
                 continue;
             };
             if h.score + 1e-9 < threshold {
@@ -435,7 +422,7 @@ impl Index {
         &self,
         q: &[Token],
         qw: &[f64],
-        qc: &str,
+        same_letters: &[u32],
         ni: u32,
         country: Option<&str>,
         threshold: f64,
@@ -500,7 +487,7 @@ impl Index {
                 .iter()
                 .filter(|id| self.legal.get(**id as usize) != Some(&true))
                 .count();
-        if split && qc.len() >= 4 && name.compact == qc && score < 0.98 {
+        if split && same_letters.contains(&ni) && score < 0.98 {
             score = 0.98;
             notes.push("the same letters once spaces and legal forms are ignored".to_string());
         }
@@ -595,25 +582,151 @@ impl Index {
     }
 }
 
+/// A name of an entry and its tokens: (entry, kind, name, tokens).
+type Named = (usize, NameKind, String, Vec<Token>);
+
+/// Entries at least this many are tokenised on more than one thread.
+const PARALLEL_ENTRIES: usize = 4096;
+
+/// Every name of `part` (entries from `first` on) with its tokens, names
+/// without any left out.
+fn tokenised(first: usize, part: &[Entry]) -> Vec<Named> {
+    let mut out = Vec::with_capacity(part.len() * 2);
+    for (i, e) in part.iter().enumerate() {
+        for (kind, text) in e.match_names() {
+            let toks = tokens(&text);
+            if !toks.is_empty() {
+                out.push((first + i, kind, text, toks));
+            }
+        }
+    }
+    out
+}
+
+/// Every name of `entries` with its tokens (names without any left out),
+/// in order. Tokenising is most of the index's build and each name's is
+/// its own: a long list is split among the cores (up to 4), the parts
+/// joined in order.
+fn named_tokens(entries: &[Entry]) -> Vec<Named> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || entries.len() < PARALLEL_ENTRIES {
+        return tokenised(0, entries);
+    }
+    let size = entries.len().div_ceil(threads);
+    std::thread::scope(|sc| {
+        let mut parts = entries.chunks(size).enumerate();
+        let (_, first) = parts.next().unwrap_or((0, &[]));
+        let others: Vec<_> = parts
+            .map(|(k, part)| {
+                let spawned = std::thread::Builder::new()
+                    .name("screening-index".into())
+                    .spawn_scoped(sc, move || tokenised(k * size, part));
+                (k, part, spawned.ok())
+            })
+            .collect();
+        let mut out = tokenised(0, first);
+        for (k, part, thread) in others {
+            // Without a thread, or after a panic in it (which shows again
+            // here), the part is tokenised on this one.
+            match thread.map(|t| t.join()) {
+                Some(Ok(named)) => out.extend(named),
+                _ => out.extend(tokenised(k * size, part)),
+            }
+        }
+        out
+    })
+}
+
 /// Two words' similarity: Jaro, without Winkler's bonus for a common
 /// prefix, which made "technology" meet "technopole" and "technolab".
 fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro(a, b)
+    crate::sim::jaro(a, b)
 }
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// The trigrams of a word padded with one space on each side.
-fn trigrams(w: &str) -> Vec<[u8; 3]> {
-    let mut b = Vec::with_capacity(w.len() + 2);
-    b.push(b' ');
-    b.extend_from_slice(w.as_bytes());
-    b.push(b' ');
-    b.windows(3)
-        .filter_map(|x| <[u8; 3]>::try_from(x).ok())
-        .collect()
+/// The bytes a normalised word is made of, with the padding space: a
+/// trigram of them is a number below `ALPHABET³`.
+const ALPHABET: usize = 37;
+
+/// A byte's place in [`ALPHABET`] (`None` for a byte no normalised word
+/// has).
+fn letter(b: u8) -> Option<usize> {
+    match b {
+        b' ' => Some(0),
+        b'0'..=b'9' => Some(1 + usize::from(b - b'0')),
+        b'a'..=b'z' => Some(11 + usize::from(b - b'a')),
+        _ => None,
+    }
+}
+
+/// The trigrams of a word padded with one space on each side, as numbers
+/// (`None` for one with a byte outside [`ALPHABET`], which no word of the
+/// list has), in order and with repeats.
+fn trigrams(w: &str) -> impl Iterator<Item = Option<usize>> + '_ {
+    let b = w.as_bytes();
+    let at = move |i: usize| match i.checked_sub(1) {
+        None => Some(b' '),
+        Some(j) if j == b.len() => Some(b' '),
+        Some(j) => b.get(j).copied(),
+    };
+    (0..b.len()).map(move |i| {
+        let (x, y, z) = (at(i)?, at(i + 1)?, at(i + 2)?);
+        Some((letter(x)? * ALPHABET + letter(y)?) * ALPHABET + letter(z)?)
+    })
+}
+
+/// The vocabulary's words by trigram: per trigram, the ids of the words
+/// that have it (once per occurrence, in id order), all in one array.
+#[derive(Default)]
+struct Trigrams {
+    /// Where each trigram's ids start in `ids` (`ALPHABET³ + 1` of them).
+    start: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Trigrams {
+    /// The trigrams of the words given (`None`: a word left out).
+    fn of<'w>(words: impl Iterator<Item = Option<&'w str>> + Clone) -> Trigrams {
+        let n = ALPHABET * ALPHABET * ALPHABET;
+        let mut count = vec![0u32; n + 1];
+        for w in words.clone().flatten() {
+            for g in trigrams(w).flatten() {
+                if let Some(c) = count.get_mut(g + 1) {
+                    *c += 1;
+                }
+            }
+        }
+        let mut total = 0u32;
+        for c in &mut count {
+            total += *c;
+            *c = total;
+        }
+        let mut next = count.clone();
+        let mut ids = vec![0u32; total as usize];
+        for (id, w) in words.enumerate() {
+            let Some(w) = w else { continue };
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            for g in trigrams(w).flatten() {
+                if let Some(at) = next.get_mut(g) {
+                    if let Some(slot) = ids.get_mut(*at as usize) {
+                        *slot = id;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        Trigrams { start: count, ids }
+    }
+
+    /// The ids of the words with trigram `g`.
+    fn words(&self, g: Option<usize>) -> &[u32] {
+        let range =
+            g.and_then(|g| Some(*self.start.get(g)? as usize..*self.start.get(g + 1)? as usize));
+        range.and_then(|r| self.ids.get(r)).unwrap_or(&[])
+    }
 }
 
 #[cfg(test)]
@@ -680,6 +793,14 @@ mod tests {
                 h.score,
             )
         })
+    }
+
+    #[test]
+    fn a_long_list_is_tokenised_in_parts_as_in_one() {
+        let list = crate::embedded().unwrap();
+        let entries = &list.entries;
+        assert!(entries.len() >= PARALLEL_ENTRIES);
+        assert_eq!(named_tokens(entries), tokenised(0, entries));
     }
 
     #[test]

@@ -23,10 +23,16 @@ pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod owners;
+mod sim;
 
 pub use index::{CONFIDENT, DEFAULT_THRESHOLD, Explanation, Hit, Index, MAX_NAME_CHARS, TokenPair};
 pub use load::{LoadError, load};
 pub use model::{Entry, ListCode, NameKind, ScreeningList};
+
+/// The crate's hash maps: keyed by words and short texts of the list,
+/// built once and looked up for every token (SipHash's resistance to
+/// chosen keys is not needed here).
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 /// The snapshot chipexport ships: the CSL of 31 Jul 2026, compacted and
 /// gzipped (`data/screening/`).
@@ -34,6 +40,10 @@ const EMBEDDED: &[u8] = include_bytes!("../../../data/screening/csl-2026-07-31.j
 
 /// The file name the embedded snapshot is known by in messages.
 pub const EMBEDDED_NAME: &str = "data/screening/csl-2026-07-31.json.gz";
+
+/// The embedded snapshot's date (its `sourceGeneratedAt`, tested), known
+/// without loading it.
+pub const EMBEDDED_DATE: jiff::civil::Date = jiff::civil::date(2026, 7, 31);
 
 /// Decompresses gzip data, or returns plain data as it is.
 pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -64,6 +74,8 @@ mod tests {
         let l = super::embedded().unwrap();
         assert_eq!(l.entries.len(), 25_921);
         assert_eq!(l.date, jiff::civil::date(2026, 7, 31));
+        assert_eq!(l.date, super::EMBEDDED_DATE);
+        assert!(super::EMBEDDED_NAME.contains(&super::EMBEDDED_DATE.to_string()));
         let counts = l.counts();
         assert!(counts.contains(&("EL".to_string(), 3_420)));
         assert!(counts.contains(&("SDN".to_string(), 19_181)));

@@ -236,11 +236,22 @@ pub fn compact(name: &str, text: &str) -> Result<ScreeningList, LoadError> {
             ),
         ));
     }
+    // Each list's code, read once from its name.
+    let lists: Vec<ListCode> = f
+        .tables
+        .sources
+        .iter()
+        .map(|s| ListCode::from_source(s))
+        .collect();
     let mut entries = Vec::with_capacity(f.entries.len());
     for (i, e) in f.entries.into_iter().enumerate() {
         let source = table(name, i, "s", &f.tables.sources, Some(e.s))?
             .cloned()
             .unwrap_or_default();
+        let list = lists
+            .get(e.s)
+            .cloned()
+            .unwrap_or_else(|| ListCode::from_source(&source));
         if e.n.trim().is_empty() {
             return Err(LoadError::new(
                 name,
@@ -251,7 +262,7 @@ pub fn compact(name: &str, text: &str) -> Result<ScreeningList, LoadError> {
         }
         entries.push(Entry {
             id: String::new(),
-            list: ListCode::from_source(&source),
+            list,
             source,
             name: e.n,
             alt_names: e.a,

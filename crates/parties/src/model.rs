@@ -223,9 +223,16 @@ impl Entry {
             let s = s
                 .trim()
                 .trim_matches(|c: char| c == ';' || c == ',' || c.is_whitespace());
-            let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            if !s.is_empty() && !out.iter().any(|(_, t)| *t == s) {
-                out.push((k, s));
+            // Runs of white space as one space.
+            let mut one = String::with_capacity(s.len());
+            for w in s.split_whitespace() {
+                if !one.is_empty() {
+                    one.push(' ');
+                }
+                one.push_str(w);
+            }
+            if !one.is_empty() && !out.iter().any(|(_, t)| *t == one) {
+                out.push((k, one));
             }
         };
         let name = strip_successor_clause(&self.name);
@@ -288,8 +295,7 @@ impl NameKind {
 
 /// "X and any successor, sub-unit, or subsidiary thereof" → "X".
 fn strip_successor_clause(s: &str) -> &str {
-    let lower = s.to_ascii_lowercase();
-    match lower.find("any successor") {
+    match find_ascii_lowercase(s, "any successor") {
         Some(i) => {
             let head = s.get(..i).unwrap_or(s).trim_end();
             let head = head.strip_suffix("and").unwrap_or(head).trim_end();
@@ -297,6 +303,19 @@ fn strip_successor_clause(s: &str) -> &str {
         }
         None => s,
     }
+}
+
+/// Where `needle` (lowercase ASCII) first occurs in `s` with ASCII case
+/// ignored: `s.to_ascii_lowercase().find(needle)`, without the copy.
+fn find_ascii_lowercase(s: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    let first = n.first()?;
+    s.as_bytes()
+        .windows(n.len())
+        .enumerate()
+        .filter(|(_, w)| w.first().is_some_and(|c| c.to_ascii_lowercase() == *first))
+        .find(|(_, w)| w.eq_ignore_ascii_case(n))
+        .map(|(i, _)| i)
 }
 
 /// The first balanced parenthesis: (before, inside, after).
@@ -372,7 +391,9 @@ impl ScreeningList {
     /// entries get `-2`, `-3`, ….
     pub fn assign_ids(&mut self) {
         use sha2::Digest;
-        let mut seen = std::collections::HashSet::new();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut seen: crate::Map<String, ()> = crate::Map::default();
+        seen.reserve(self.entries.len());
         for e in &mut self.entries {
             if e.id.is_empty() {
                 let mut h = sha2::Sha256::new();
@@ -380,17 +401,32 @@ impl ScreeningList {
                 h.update([0]);
                 h.update(e.name.as_bytes());
                 h.update([0]);
-                h.update(e.countries.join(",").as_bytes());
+                for (i, c) in e.countries.iter().enumerate() {
+                    if i > 0 {
+                        h.update(b",");
+                    }
+                    h.update(c.as_bytes());
+                }
                 let d = h.finalize();
-                let hex: String = d.iter().take(5).map(|b| format!("{b:02x}")).collect();
-                e.id = format!("{}-{hex}", e.list.code());
+                let mut id = String::with_capacity(e.list.code().len() + 11);
+                id.push_str(e.list.code());
+                id.push('-');
+                for b in d.iter().take(5) {
+                    for nibble in [b >> 4, b & 15] {
+                        id.extend(HEX.get(usize::from(nibble)).map(|&c| char::from(c)));
+                    }
+                }
+                e.id = id;
             }
-            let base = e.id.clone();
-            let mut n = 1;
-            while !seen.insert(e.id.clone()) {
-                n += 1;
+            if seen.contains_key(&e.id) {
+                let base = e.id.clone();
+                let mut n = 2;
+                while seen.contains_key(&format!("{base}-{n}")) {
+                    n += 1;
+                }
                 e.id = format!("{base}-{n}");
             }
+            seen.insert(e.id.clone(), ());
         }
     }
 }
@@ -499,6 +535,28 @@ mod tests {
         let names: Vec<(NameKind, String)> = e.match_names();
         assert!(names.contains(&(NameKind::Abbreviation, "Huawei".into())));
         assert!(names.contains(&(NameKind::Name, "Huawei Technologies Co., Ltd.".into())));
+    }
+
+    #[test]
+    fn a_successor_clause_in_any_case() {
+        for (s, head) in [
+            (
+                "Acme Ltd. and any successor, sub-unit, or subsidiary thereof",
+                "Acme Ltd.",
+            ),
+            // Only a lowercase "and" before it is dropped, as ever.
+            ("ACME LTD; AND ANY SUCCESSOR THEREOF", "ACME LTD; AND"),
+            ("Acme Ltd, And Any Successor", "Acme Ltd, And"),
+            ("Ünïcode GmbH and any successor", "Ünïcode GmbH"),
+            ("Acme Ltd", "Acme Ltd"),
+            ("any successor", ""),
+        ] {
+            assert_eq!(strip_successor_clause(s), head, "{s}");
+            assert_eq!(
+                find_ascii_lowercase(s, "any successor"),
+                s.to_ascii_lowercase().find("any successor")
+            );
+        }
     }
 
     #[test]

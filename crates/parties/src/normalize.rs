@@ -14,7 +14,7 @@ pub const LEGAL_CO: &str = "~co";
 pub const LEGAL_LTD: &str = "~ltd";
 
 /// A token of a normalised name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Token {
     /// The token: a lowercase ASCII word, or a canonical legal-form token.
     pub text: String,
@@ -59,14 +59,24 @@ fn legal_form(w: &str) -> Option<&'static str> {
 /// removed ("S.A." → "sa", "Xi'an" → "xian"); other punctuation separates
 /// words.
 pub fn normalize(s: &str) -> String {
+    // ASCII is its own NFKC form, holds no CJK legal form, and is its own
+    // transliteration: most listed names are.
+    if s.is_ascii() {
+        return fold(s);
+    }
     let mut t: String = s.nfkc().collect();
     for (from, to) in CJK_FORMS {
         if t.contains(from) {
             t = t.replace(from, to);
         }
     }
-    let ascii = deunicode::deunicode(&t);
-    let mut out = String::with_capacity(ascii.len());
+    fold(&deunicode::deunicode(&t))
+}
+
+/// Lowercase, "&" as "and", dots and apostrophes removed, other
+/// punctuation (and anything not ASCII) a space.
+fn fold(ascii: &str) -> String {
+    let mut out = String::with_capacity(ascii.len() + 8);
     for c in ascii.chars() {
         match c {
             'A'..='Z' => out.push(c.to_ascii_lowercase()),
@@ -112,20 +122,24 @@ fn legal_token(w: &str) -> Option<&'static str> {
         }
         LEGAL_LONG
             .iter()
-            .find(|(l, _)| l.len().abs_diff(w.len()) <= 2 && strsim::jaro_winkler(w, l) >= 0.93)
+            .find(|(l, _)| {
+                l.len().abs_diff(w.len()) <= 2 && crate::sim::jaro_winkler_at_least(w, l, 0.93)
+            })
             .map(|(_, t)| *t)
     })
 }
 
 /// A word of a legal phrase, allowing a typo in a long one ("liabilty").
 fn same_word(w: &str, p: &str) -> bool {
-    w == p || (p.len() >= 6 && w.len().abs_diff(p.len()) <= 2 && strsim::jaro_winkler(w, p) >= 0.9)
+    w == p
+        || (p.len() >= 6
+            && w.len().abs_diff(p.len()) <= 2
+            && crate::sim::jaro_winkler_at_least(w, p, 0.9))
 }
 
 /// The words of a normal form, with runs of single letters joined
-/// ("s a r l" → "sarl", "l l c" → "llc").
-fn words(n: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// ("s a r l" → "sarl", "l l c" → "llc"), each given to `f`.
+fn words(n: &str, mut f: impl FnMut(&str)) {
     let mut run = String::new();
     for w in n.split_whitespace() {
         if w.len() == 1 && w.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -133,37 +147,39 @@ fn words(n: &str) -> Vec<String> {
             continue;
         }
         if !run.is_empty() {
-            out.push(std::mem::take(&mut run));
+            f(&run);
+            run.clear();
         }
-        out.push(w.to_string());
+        f(w);
     }
     if !run.is_empty() {
-        out.push(run);
+        f(&run);
     }
-    out
 }
 
 /// The tokens of a name: its normal form split into words, stopwords
 /// dropped, legal forms canonical (single words, phrases such as "limited
 /// liability company", and long legal words with a typo).
 pub fn tokens(s: &str) -> Vec<Token> {
-    let single: Vec<Token> = words(&normalize(s))
-        .into_iter()
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| match legal_token(&w) {
+    let mut single: Vec<Token> = Vec::new();
+    words(&normalize(s), |w| {
+        if STOPWORDS.contains(&w) {
+            return;
+        }
+        single.push(match legal_token(w) {
             Some(l) => Token {
                 text: l.to_string(),
                 legal: true,
             },
             None => Token {
-                text: w,
+                text: w.to_string(),
                 legal: false,
             },
-        })
-        .collect();
+        });
+    });
     let mut out = Vec::with_capacity(single.len());
     let mut i = 0;
-    'outer: while let Some(t) = single.get(i) {
+    'outer: while i < single.len() {
         for p in LEGAL_PHRASES {
             let hit = single
                 .get(i..i + p.len())
@@ -177,7 +193,9 @@ pub fn tokens(s: &str) -> Vec<Token> {
                 continue 'outer;
             }
         }
-        out.push(t.clone());
+        if let Some(t) = single.get_mut(i) {
+            out.push(std::mem::take(t));
+        }
         i += 1;
     }
     out
@@ -238,6 +256,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ascii_skips_nfkc_and_transliteration_alike(s in "[ -~]{0,40}") {
+            let slow: String = s.nfkc().collect();
+            prop_assert_eq!(normalize(&s), fold(&deunicode::deunicode(&slow)));
+        }
+
         #[test]
         fn normal_form_is_ascii_lowercase_and_idempotent(s in "\\PC{0,40}") {
             let n = normalize(&s);

@@ -116,6 +116,11 @@ pub(super) struct PartyMemo {
     /// Per order date: whether it is more than [`STALE_DAYS`] after the
     /// list.
     stale_on: super::Map<Date, bool>,
+    /// The last order date met, and whether it is stale (with `--on`,
+    /// every row's date).
+    last_on: Option<(Date, bool)>,
+    /// The list's date, asked once.
+    list_date: Option<Date>,
     outcomes: Vec<Result<PartyOutcome, String>>,
     /// The facts of each outcome, interned: `facts[0]` is no party.
     facts: Vec<PartyFacts>,
@@ -227,29 +232,29 @@ impl Screener<'_> {
     /// The memo's ids of a row's names, given as the ids parser `parser`
     /// gave them (see [`super::Parser`]); a name not met before is added.
     pub(super) fn name_ids(&mut self, parser: usize, local: [Option<u32>; 3]) -> [Option<u32>; 3] {
-        let Some(ps) = self.scenario.parties.clone() else {
+        // Borrowed, not cloned: this runs for every row.
+        let Some(ps) = self.scenario.parties.as_deref() else {
             return [None; 3];
         };
+        let (memo, parsers) = (&mut self.party, &self.parsers);
         local.map(|l| {
             let l = l? as usize;
-            let known = self.party.local.get(parser).and_then(|m| m.get(l)).copied();
+            let known = memo.local.get(parser).and_then(|m| m.get(l)).copied();
             if let Some(Some(id)) = known {
                 return Some(id);
             }
-            let name = self.parsers.get(parser)?.name(l)?;
-            let id = match self.party.names.get(name) {
+            let name = parsers.get(parser)?.name(l)?;
+            let id = match memo.names.get(name) {
                 Some(&(id, _)) => id,
                 None => {
-                    let id = u32::try_from(self.party.name_of.len()).unwrap_or(NONE);
+                    let id = u32::try_from(memo.name_of.len()).unwrap_or(NONE);
                     let dates = ps.review_dates(name);
-                    self.party
-                        .names
-                        .insert(name.to_string(), (id, dates.clone()));
-                    self.party.name_of.push((name.to_string(), dates));
+                    memo.names.insert(name.to_string(), (id, dates.clone()));
+                    memo.name_of.push((name.to_string(), dates));
                     id
                 }
             };
-            if let Some(m) = self.party.local.get_mut(parser) {
+            if let Some(m) = memo.local.get_mut(parser) {
                 if m.len() <= l {
                     m.resize(l + 1, None);
                 }
@@ -279,7 +284,8 @@ impl Screener<'_> {
     /// given and valid; otherwise the row's error names its date and its
     /// parties wait).
     fn party_outcome(&mut self, names: [Option<u32>; 3], on: Option<Date>) -> u32 {
-        let Some(ps) = self.scenario.parties.clone() else {
+        // Borrowed, not cloned: this runs for every row.
+        let Some(ps) = self.scenario.parties.as_deref() else {
             return NONE;
         };
         if names.iter().all(Option::is_none) {
@@ -288,26 +294,34 @@ impl Screener<'_> {
         let Some(on) = on else {
             return NONE;
         };
-        let list_date = ps.list_date();
+        let memo = &mut self.party;
+        let list_date = *memo.list_date.get_or_insert_with(|| ps.list_date());
         if on < list_date {
-            return self.before_list(list_date);
+            return memo.before_list(list_date);
         }
-        let stale = match self.party.stale_on.get(&on) {
-            Some(&s) => s,
-            None => {
-                let s = i64::from((on - list_date).get_days()) > STALE_DAYS;
-                self.party.stale_on.insert(on, s);
+        let stale = match memo.last_on {
+            Some((d, s)) if d == on => s,
+            _ => {
+                let s = match memo.stale_on.get(&on) {
+                    Some(&s) => s,
+                    None => {
+                        let s = i64::from((on - list_date).get_days()) > STALE_DAYS;
+                        memo.stale_on.insert(on, s);
+                        s
+                    }
+                };
+                memo.last_on = Some((on, s));
                 s
             }
         };
         if stale {
-            self.party.stale += 1;
+            memo.stale += 1;
         }
         let mut ids = [NONE; 3];
         let mut epochs = [0u16; 3];
         for (k, n) in names.iter().enumerate() {
             let Some(id) = n else { continue };
-            let Some((_, dates)) = self.party.name_of.get(*id as usize) else {
+            let Some((_, dates)) = memo.name_of.get(*id as usize) else {
                 continue;
             };
             if let (Some(slot), Some(e)) = (ids.get_mut(k), epochs.get_mut(k)) {
@@ -315,10 +329,10 @@ impl Screener<'_> {
                 *e = u16::try_from(dates.partition_point(|d| *d <= on)).unwrap_or(u16::MAX);
             }
         }
-        if let Some(&id) = self.party.combos.get(&(ids, epochs)) {
+        if let Some(&id) = memo.combos.get(&(ids, epochs)) {
             return id;
         }
-        let name_of = &self.party.name_of;
+        let name_of = &memo.name_of;
         let parties: Vec<(&'static str, &str)> = NAME_COLUMNS
             .iter()
             .zip(names)
@@ -328,19 +342,22 @@ impl Screener<'_> {
             })
             .collect();
         let r = ps.screen(&parties, on);
-        let id = self.party.intern(r);
-        self.party.combos.insert((ids, epochs), id);
+        let id = memo.intern(r);
+        memo.combos.insert((ids, epochs), id);
         id
     }
+}
 
+impl PartyMemo {
+    /// The outcome of an order dated before the list.
     fn before_list(&mut self, list_date: Date) -> u32 {
-        if let Some(id) = self.party.before_list {
+        if let Some(id) = self.before_list {
             return id;
         }
-        let id = self.party.intern(Err(format!(
+        let id = self.intern(Err(format!(
             "parties: the screening list in use is dated {list_date}, after this order's date, so it cannot say who was listed then; screen with --on {list_date} or later, import the list of that time (`chipexport parties import`), or screen with --no-parties"
         )));
-        self.party.before_list = Some(id);
+        self.before_list = Some(id);
         id
     }
 }
