@@ -720,21 +720,23 @@ impl<'a> Screener<'a> {
         let n = b.num_rows();
         let (rs, cat, on) = (self.rs, self.cat, self.scenario.on);
         let [p0, p1] = &mut self.parsers;
-        let parsed: Vec<ParsedRow> = if n < PARALLEL_MIN * 8 {
-            p0.rows(rs, cat, on, &c, 0..n, 0)
+        // The halves are read in turn rather than joined into one vector:
+        // no copy of every parsed row.
+        let (first, second): (Vec<ParsedRow>, Vec<ParsedRow>) = if n < PARALLEL_MIN * 8 {
+            (p0.rows(rs, cat, on, &c, 0..n, 0), Vec::new())
         } else {
             std::thread::scope(|sc| {
                 let h = sc.spawn(|| p1.rows(rs, cat, on, &c, n / 2..n, 1));
-                let mut first = p0.rows(rs, cat, on, &c, 0..n / 2, 0);
+                let first = p0.rows(rs, cat, on, &c, 0..n / 2, 0);
                 match h.join() {
-                    Ok(second) => first.extend(second),
+                    Ok(second) => (first, second),
                     // A panic in the other half: its rows again here, so
                     // that the panic shows.
-                    Err(_) => first.extend(p0.rows(rs, cat, on, &c, n / 2..n, 0)),
+                    Err(_) => (first, p0.rows(rs, cat, on, &c, n / 2..n, 0)),
                 }
-                first
             })
         };
+        let parsed = first.into_iter().chain(second);
         let mut ids = Vec::with_capacity(n);
         let mut values = Vec::with_capacity(n);
         let mut money_errors = Vec::with_capacity(n);
