@@ -43,14 +43,21 @@ md5(concat_ws('|',
 ))"""
 
 
-def main() -> int:
-    ledger, screened, query_file = sys.argv[1:4]
+def connect(ledger, query_file):
+    """A DuckDB connection with the ledger as the view `ledger`, and the
+    exported query's text."""
     query = open(query_file, encoding="utf-8").read().rstrip().rstrip(";")
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     # Bounded memory at any size: DuckDB spills the rest to a temp directory.
     con.execute("SET memory_limit = '4GB'")
     con.execute(f"CREATE VIEW ledger AS SELECT * FROM read_parquet('{ledger}')")
+    return con, query
+
+
+def main() -> int:
+    ledger, screened, query_file = sys.argv[1:4]
+    con, query = connect(ledger, query_file)
     con.execute(f"CREATE VIEW decided AS {query}")
 
     t = time.perf_counter()

@@ -11,14 +11,12 @@ import time
 
 import duckdb
 
+from duckdb_agree import connect
+
 
 def main() -> int:
     ledger, query_file, out = sys.argv[1:4]
-    query = open(query_file, encoding="utf-8").read().rstrip().rstrip(";")
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET memory_limit = '4GB'")
-    con.execute(f"CREATE VIEW ledger AS SELECT * FROM read_parquet('{ledger}')")
+    con, query = connect(ledger, query_file)
     t = time.perf_counter()
     con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet)")
     secs = time.perf_counter() - t
