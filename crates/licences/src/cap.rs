@@ -96,7 +96,7 @@ mod tests {
     use super::*;
     use crate::account::{Drawdown, Drawdowns};
     use crate::matching::tests::{Fixed, h20_licence};
-    use crate::matching::{Drawn, ItemFacts, Status, determine};
+    use crate::matching::{Drawn, Status, determine};
     use chipexport_domain::Date;
 
     fn date(s: &str) -> Date {
@@ -134,26 +134,11 @@ mod tests {
         }
     }
 
+    /// An order of `units` H20s to Alibaba Cloud in China on `on`, at
+    /// 12,000 USD a unit.
     fn order(on: &str, units: u64) -> Order {
-        Order {
-            id: "o".into(),
-            date: date(on),
-            item: ItemFacts {
-                catalog_id: Some("nvidia-h20-hgx-96gb".into()),
-                model: "H20".into(),
-                tpp: Some(2368.0),
-                performance_density: Some(2.9),
-                memory_bandwidth_gbps: Some(4000.0),
-                interconnect_gbps: Some(900.0),
-            },
-            eccn: Some("3A991.p".into()),
-            destination: chipexport_domain::Country::parse("CN")
-                .unwrap_or_else(|_| chipexport_domain::Country::us()),
-            consignee: None,
-            end_user: Some("Alibaba Cloud Co., Ltd.".into()),
-            units,
-            value: Decimal::from(units * 12_000),
-        }
+        let value = i64::try_from(units * 12_000).unwrap_or(i64::MAX);
+        crate::matching::tests::order(units, value, on, "Alibaba Cloud Co., Ltd.")
     }
 
     #[test]

@@ -592,7 +592,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn order(units: u64, value: i64, on: &str, end_user: &str) -> Order {
+    pub(crate) fn order(units: u64, value: i64, on: &str, end_user: &str) -> Order {
         Order {
             id: "o1".into(),
             date: date(on),
