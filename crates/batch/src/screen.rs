@@ -12,29 +12,27 @@
 //! the questions whose determination is the same.
 
 use std::collections::{BTreeMap, HashMap};
-use std::str::FromStr;
 use std::sync::Arc;
 
 use arrow::array::{Array, RecordBatch, StringArray};
 use arrow::datatypes::{Schema, SchemaRef};
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_rules::classes::{Class, CountryClasses, Role};
-use chipexport_rules::engine::{Determination, Plan};
-use chipexport_rules::{
-    ItemFacts, LicenseStatus, Mode, Provision, Question, ReviewPolicy, RuleSet,
-};
+use chipexport_rules::engine::Plan;
+use chipexport_rules::{LicenseStatus, Mode, Question, ReviewPolicy, RuleSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::BatchError;
 
+mod memo;
 mod output;
 mod parse;
+use memo::{IntervalClasses, Miss, PARALLEL_MIN, QuestionKey, settle};
 use output::AnswerColumns;
 pub use output::{Screened, output_schema};
 mod parties;
-use parse::{ParsedQuestion, ParsedRow, Parser, RowColumns};
+use parse::{ParsedRow, Parser, RowColumns};
 pub use parties::{
     FakeParties, NAME_COLUMNS, PartyOutcome, PartyScreen, PartySummary, STALE_DAYS, SharedParties,
     screened_with_parties,
@@ -305,61 +303,6 @@ pub struct Screener<'a> {
     pub answers: Vec<SharedAnswer>,
 }
 
-/// A question as the memo keys it: chip, the classes of the destination,
-/// headquarters and exporting country, buyer type, breakpoint interval,
-/// party facts.
-type QuestionKey = (u16, Class, Class, Class, u8, u16, u32);
-
-/// A question to determine: its key, and the countries and date of the
-/// first row that asked it (every date of the interval, and every country
-/// of the classes, give the same answer).
-struct Miss {
-    key: QuestionKey,
-    countries: (Country, Country, Country),
-    date: Date,
-}
-
-/// The country classes of one breakpoint interval, with each country's
-/// class per role once asked for.
-struct IntervalClasses {
-    plan: Plan,
-    classes: CountryClasses,
-    /// By [`Country::index`], the classes as destination, headquarters and
-    /// exporting country; [`UNSET`] until asked for.
-    table: Vec<[Class; 3]>,
-}
-
-/// A class not computed yet.
-const UNSET: Class = Class::MAX;
-
-impl IntervalClasses {
-    fn class(&mut self, rs: &RuleSet, role: Role, c: Country) -> Class {
-        let slot = self
-            .table
-            .get_mut(c.index())
-            .and_then(|t| t.get_mut(role.index()));
-        match slot {
-            Some(class) if *class != UNSET => *class,
-            Some(class) => {
-                *class = self.classes.class(rs, role, c);
-                *class
-            }
-            None => self.classes.class(rs, role, c),
-        }
-    }
-}
-
-/// The bit of an answer id that marks it pending: the rest is the index
-/// of the question in [`Screener::misses`].
-const PENDING: u32 = 1 << 31;
-
-/// Fewer new questions than this are determined on the calling thread.
-const PARALLEL_MIN: usize = 512;
-
-fn bucket(breakpoints: &[Date], d: Date) -> u16 {
-    u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)
-}
-
 impl<'a> Screener<'a> {
     /// A screener for `rs` and `cat`, answering as `scenario` says.
     pub fn new(rs: &'a RuleSet, cat: &'a Catalog, scenario: Scenario) -> Screener<'a> {
@@ -423,273 +366,6 @@ impl<'a> Screener<'a> {
         };
         let resolved = self.resolve();
         settle(id, &resolved)
-    }
-
-    /// The answer id for one row's question, with the party facts of
-    /// interned id `parties` (0: no party); a question not seen before is
-    /// pending (see [`Screener::resolve`]).
-    fn lookup(&mut self, parsed: ParsedQuestion, parties: u32) -> u32 {
-        let (chip, dest, hq, from, buyer, date) = parsed;
-        let interval = bucket(&self.breakpoints, date);
-        let (rs, mode) = (self.rs, self.scenario.mode);
-        let i = usize::from(interval);
-        if self.classes.len() <= i {
-            self.classes.resize_with(i + 1, || None);
-        }
-        let Some(slot) = self.classes.get_mut(i) else {
-            return u32::MAX;
-        };
-        let t = slot.get_or_insert_with(|| {
-            let plan = rs.plan(date, mode, &self.scenario.with_packs);
-            IntervalClasses {
-                classes: rs.country_classes(&plan, date),
-                plan,
-                table: vec![[UNSET; 3]; Country::INDEXES],
-            }
-        });
-        let exact_dest = t.classes.reads_chart()
-            && self.claims_eccn.get(usize::from(chip)).copied() == Some(true);
-        let key = (
-            chip,
-            if exact_dest {
-                chipexport_rules::classes::exact(dest)
-            } else {
-                t.class(rs, Role::Destination, dest)
-            },
-            t.class(rs, Role::EndUserHq, hq),
-            t.class(rs, Role::ExportedFrom, from),
-            buyer,
-            interval,
-            parties,
-        );
-        if let Some(&id) = self.keys.get(&key) {
-            return id;
-        }
-        let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
-        self.misses.push(Miss {
-            key,
-            countries: (dest, hq, from),
-            date,
-        });
-        self.keys.insert(key, id);
-        id
-    }
-
-    /// The group membership bitmask of `c` in `interval` (of `date`).
-    fn mask(&mut self, c: Country, interval: u16, date: Date) -> u8 {
-        let rs = self.rs;
-        *self
-            .masks
-            .entry((c, interval))
-            .or_insert_with(|| rs.group_mask(c, date))
-    }
-
-    /// Determines the pending questions and gives each its answer; returns
-    /// the answer id of each, by its index in the misses.
-    fn resolve(&mut self) -> Vec<u32> {
-        let misses = std::mem::take(&mut self.misses);
-        let mut ids = vec![u32::MAX; misses.len()];
-        // What each determination reads besides the rule set, made once.
-        let mut prepared: Vec<(usize, [u8; 4], usize)> = Vec::with_capacity(misses.len());
-        for (mi, m) in misses.iter().enumerate() {
-            let (chip, _, _, _, buyer, interval, parties) = m.key;
-            let (dest, hq, from) = m.countries;
-            let Some(entry) = self.cat.entries.get(usize::from(chip)) else {
-                if let Some(slot) = ids.get_mut(mi) {
-                    *slot = self.error_answer("chip: not in the catalog".into());
-                }
-                continue;
-            };
-            let masks = [
-                self.mask(dest, interval, m.date),
-                self.mask(hq, interval, m.date),
-                self.mask(from, interval, m.date),
-                match entry.spec.origin_country {
-                    Some(c) => self.mask(c, interval, m.date),
-                    None => 0,
-                },
-            ];
-            let template = (chip, buyer, parties);
-            if !self.templates.contains_key(&template) {
-                let q = Question {
-                    item: ItemFacts::from_spec(&entry.spec, &entry.metrics),
-                    destination: dest,
-                    end_user_hq: hq,
-                    exported_from: from,
-                    on: m.date,
-                    buyer_type: usize::from(buyer)
-                        .checked_sub(1)
-                        .and_then(|i| self.rs.vocabulary().buyer_type_names().get(i))
-                        .cloned(),
-                    exporter_role: None,
-                    subject_to_ear: None,
-                    mode: self.scenario.mode,
-                    with_packs: self.scenario.with_packs.clone(),
-                    parties: self.party.facts(parties),
-                    known_as_of: None,
-                    min_confidence: None,
-                };
-                self.templates.insert(template, q);
-            }
-            if !self.item_plans.contains_key(&(interval, chip)) {
-                let plan = self
-                    .classes
-                    .get(usize::from(interval))
-                    .and_then(Option::as_ref)
-                    .map(|c| &c.plan);
-                if let (Some(plan), Some(q)) = (plan, self.templates.get(&template)) {
-                    let p = self.rs.item_plan(plan, &q.item, m.date, None);
-                    self.item_plans.insert((interval, chip), p);
-                }
-            }
-            // Questions whose determinations agree, and whose unknown facts
-            // are the same (the explanation names them), share one answer.
-            let unknown_key = (chip, dest, from, buyer, parties);
-            let unknown = match self.unknown.get(&unknown_key) {
-                Some(&u) => u,
-                None => {
-                    let Some(q) = self.templates.get(&template) else {
-                        continue;
-                    };
-                    let mut facts = chipexport_rules::facts::Facts::new_masked(
-                        &q.item,
-                        dest,
-                        hq,
-                        from,
-                        m.date,
-                        q.buyer_type.as_deref(),
-                        None,
-                        masks,
-                    );
-                    facts.parties = &q.parties;
-                    let u = chipexport_rules::facts::Fact::ALL
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
-                        .fold(0usize, |m, (i, _)| m | (1 << i));
-                    self.unknown.insert(unknown_key, u);
-                    u
-                }
-            };
-            prepared.push((mi, masks, unknown));
-        }
-        // Grouped by question template, so that each thread fills in few.
-        prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
-        let (rs, templates, plans) = (self.rs, &self.templates, &self.item_plans);
-        let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
-            let mut out = Vec::with_capacity(part.len());
-            let mut q: Option<((u16, u8, u32), Question)> = None;
-            for &(mi, masks, unknown) in part {
-                let Some(m) = misses.get(mi) else { continue };
-                let (chip, _, _, _, buyer, interval, parties) = m.key;
-                let (dest, hq, from) = m.countries;
-                let template = (chip, buyer, parties);
-                if q.as_ref().is_none_or(|(t, _)| *t != template) {
-                    q = templates.get(&template).map(|t| (template, t.clone()));
-                }
-                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&(interval, chip))) else {
-                    continue;
-                };
-                q.destination = dest;
-                q.end_user_hq = hq;
-                q.exported_from = from;
-                q.on = m.date;
-                let det: Determination<'_> = rs.determine_masked(q, plan, masks);
-                let mut sig = det.fired;
-                sig.push(usize::MAX);
-                sig.extend(det.unknown.iter().copied());
-                sig.push(usize::MAX);
-                sig.push(match det.license_required {
-                    Some(required) => usize::from(required),
-                    None => det.outside_coverage.map_or(2, |at| 3 + at),
-                });
-                sig.push(unknown);
-                out.push((mi, sig));
-            }
-            out
-        };
-        let sigs = if prepared.len() < PARALLEL_MIN {
-            determine(&prepared)
-        } else {
-            let (a, b) = prepared.split_at(prepared.len() / 2);
-            std::thread::scope(|sc| {
-                let h = sc.spawn(|| determine(b));
-                let mut sigs = determine(a);
-                match h.join() {
-                    Ok(more) => sigs.extend(more),
-                    // A panic in the other half: its questions again here,
-                    // so that the panic shows.
-                    Err(_) => sigs.extend(determine(b)),
-                }
-                sigs
-            })
-        };
-        let mut sigs: Vec<(usize, Vec<usize>)> = sigs;
-        // Answers are numbered in the order the rows asked.
-        sigs.sort_unstable_by_key(|(mi, _)| *mi);
-        for (mi, sig) in sigs {
-            let id = match self.by_signature.get(&sig) {
-                Some(&id) => id,
-                None => {
-                    let Some(m) = misses.get(mi) else { continue };
-                    let id = self.explain(m);
-                    self.by_signature.insert(sig, id);
-                    id
-                }
-            };
-            if let Some(slot) = ids.get_mut(mi) {
-                *slot = id;
-            }
-        }
-        for (m, &id) in misses.iter().zip(&ids) {
-            self.keys.insert(m.key, id);
-        }
-        ids
-    }
-
-    /// The answer of a question whose determination is new: `decide`'s
-    /// explanation, made into the answer's columns.
-    fn explain(&mut self, m: &Miss) -> u32 {
-        let (chip, _, _, _, buyer, _, parties) = m.key;
-        let (dest, hq, from) = m.countries;
-        let Some(mut q) = self.templates.get(&(chip, buyer, parties)).cloned() else {
-            return self.error_answer("chip: not in the catalog".into());
-        };
-        q.destination = dest;
-        q.end_user_hq = hq;
-        q.exported_from = from;
-        q.on = m.date;
-        let d = self.rs.decide(&q);
-        let kinds = |v: &[Provision]| {
-            serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
-                .unwrap_or_default()
-        };
-        // A `revenue_share` condition's `percent` is owed on the order's value;
-        // other payments (an `import_duty` on the chip's customs value at entry
-        // into the US) have another base, which the ledger does not hold.
-        let share = d
-            .conditions
-            .iter()
-            .filter(|c| c.terms.kind == "revenue_share")
-            .filter_map(|c| c.terms.percent)
-            .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
-            .max();
-        let answer = SharedAnswer {
-            status: Some(d.status),
-            eccn: Some(d.eccn.clone()),
-            license_required: d.license_required,
-            license_exceptions: Some(serde_json::to_string(&d.license_exceptions).unwrap_or_default()),
-            review_policy: d.review_policy,
-            conditions: Some(kinds(&d.conditions)),
-            measures: Some(serde_json::to_string(&d.measures.iter().map(|m| serde_json::json!({"jurisdiction": m.jurisdiction, "kind": m.kind(), "legal_form": m.legal_form, "confidence": m.confidence, "rule": m.rule})).collect::<Vec<_>>()).unwrap_or_default()),
-            verdict: Some(d.verdict.clone()),
-            rules_fired: Some(serde_json::to_string(&d.rules_fired()).unwrap_or_default()),
-            revenue_share_percent: share,
-            error: None,
-        };
-        let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
-        self.answers.push(answer);
-        id
     }
 
     /// Answer ids and money for every row of a batch.
@@ -835,18 +511,6 @@ impl<'a> Screener<'a> {
             parties,
             answers: self.gathered.clone().unwrap_or_default(),
         })
-    }
-}
-
-/// The answer id of a row: pending ids replaced by their question's.
-fn settle(id: u32, resolved: &[u32]) -> u32 {
-    if id & PENDING == 0 {
-        id
-    } else {
-        resolved
-            .get((id & !PENDING) as usize)
-            .copied()
-            .unwrap_or(u32::MAX)
     }
 }
 
