@@ -6,8 +6,10 @@
 //!   three-valued);
 //! * [`ruleset`]: every pack loaded, cross-checked (conflicts are found when
 //!   packs load, by [`sat`]) and hashed;
-//! * [`engine`]: decisions and timelines;
+//! * [`engine`]: questions, plans and determinations, and decisions with
+//!   their explanations;
 //! * [`explain`]: verdicts and memos;
+//! * [`timeline`]: what was controlled when: the intervals of one answer;
 //! * [`sql`]: the same predicates lowered to SQL, for column-wise engines;
 //! * [`classes`]: the countries a plan cannot tell apart (batch screening
 //!   keys its memo on them);
@@ -39,6 +41,7 @@ pub mod compiled;
 pub mod conformance;
 pub mod country_chart;
 pub mod coverage;
+mod decision;
 pub mod engine;
 pub mod explain;
 pub mod expr;
@@ -54,6 +57,7 @@ pub mod ruleset;
 pub mod sat;
 pub mod sql;
 pub mod status;
+pub mod timeline;
 pub mod vocabulary;
 
 pub use engine::{Decision, Determination, Interval, Question, QuestionError};

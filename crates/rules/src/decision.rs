@@ -1,0 +1,338 @@
+//! Decisions explained: the determination of a question with the reasons
+//! of every rule that fired, the rules displaced or undetermined, what would
+//! change the answer, and the citations.
+
+use chipexport_domain::Confidence;
+
+use crate::engine::{
+    Decision, Displaced, ExceptionDetail, Flag, Question, Reason, Undetermined, cite, facts,
+    outside_coverage, rule_confidence, too_weak,
+};
+use crate::expr;
+use crate::facts::{Fact, Facts};
+use crate::pack::{Outcome, Rule, Slot};
+use crate::provision::{Provision, Terms};
+use crate::ruleset::RuleSet;
+use crate::status::UNDETERMINED_ECCN;
+use crate::vocabulary::ReviewPolicy;
+
+/// Decides a question and explains the decision. Pure: the same
+/// question and rule set always give the same answer.
+pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
+    let det = rs.determine(q);
+    let mut facts = facts(rs, q);
+    facts.eccn = det.eccn;
+    facts.license_required = det.license_required;
+    facts.review_policy = det.review_policy.map(ReviewPolicy::as_str);
+    let rule = |ri: usize| rs.rules.get(ri);
+    let is_context = |r: &Rule| rs.pack_of(r).is_some_and(|p| p.meta.kind.is_context());
+
+    // Context notes are not reasons for the answer.
+    let reasons: Vec<Reason> = det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .filter(|r| !is_context(r))
+        .map(|r| reason(rs, r, &facts))
+        .collect();
+    let displaced = det
+        .displaced
+        .iter()
+        .filter_map(|&(a, b)| {
+            Some(Displaced {
+                rule: rule(a)?.id.clone(),
+                by: rule(b)?.id.clone(),
+            })
+        })
+        .collect();
+    let mut undetermined = Vec::new();
+    let mut possible_measures = Vec::new();
+    for r in det.unknown.iter().filter_map(|&ri| rule(ri)) {
+        let mut fs = Vec::new();
+        expr::facts_of(&r.predicate, &mut fs);
+        let mut missing: Vec<String> = fs
+            .into_iter()
+            .filter(|f| facts.get(*f) == crate::facts::Value::Null)
+            .map(|f| f.name().to_string())
+            .collect();
+        if let Some(o) = rs
+            .pack_of(r)
+            .filter(|p| p.is_open_on(q.on))
+            .and_then(|p| p.open_end())
+        {
+            missing.extend(o.settle.iter().cloned());
+        }
+        if let Some(m) = q
+            .min_confidence
+            .filter(|_| too_weak(rs, r, q.min_confidence))
+        {
+            missing.push(format!(
+                "a {m} encoding of {} (it is {})",
+                r.id,
+                rule_confidence(rs, r)
+            ));
+        }
+        let u = Undetermined {
+            rule: r.id.clone(),
+            slot: r.slot,
+            missing,
+            text: r.text.clone(),
+            would: r.then.clone(),
+        };
+        if r.slot == Slot::Measure {
+            possible_measures.push(u);
+        } else {
+            undetermined.push(u);
+        }
+    }
+    let not_enforced = det
+        .not_enforced
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .map(|r| {
+            let why = rs
+                .pack_of(r)
+                .and_then(|p| p.enforcement_on(q.on))
+                .map_or(String::new(), |e| e.citation.clone());
+            Flag {
+                kind: "not_enforced".into(),
+                text: format!(
+                    "{} ({}) would apply as written but is not enforced: {why}",
+                    r.id, r.paragraph
+                ),
+            }
+        })
+        .collect();
+
+    let item_of = |r: &Rule| -> Option<Provision> {
+        let p = rs.pack_of(r)?;
+        let Outcome::Provision(terms) = &r.then else {
+            return None;
+        };
+        Some(Provision {
+            terms: Terms::clone(terms),
+            jurisdiction: p.meta.jurisdiction.clone(),
+            authority: p.meta.authority.clone(),
+            legal_form: p.meta.kind.as_str().to_string(),
+            confidence: rule_confidence(rs, r),
+            citation: cite(p, r),
+            rule: r.id.clone(),
+            instrument: p.meta.short.clone(),
+        })
+    };
+    let slot_items = |s: Slot| -> Vec<Provision> {
+        det.fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .filter(|r| r.slot == s && !is_context(r))
+            .filter_map(item_of)
+            .collect()
+    };
+    let context: Vec<Provision> = det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .filter(|r| is_context(r))
+        .filter_map(item_of)
+        .collect();
+    let mut exception_details = Vec::new();
+    if det.license_required == Some(true) {
+        for r in det
+            .fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .filter(|r| r.slot == Slot::LicenseException)
+        {
+            if let Outcome::Exception {
+                exception,
+                obligations,
+            } = &r.then
+            {
+                exception_details.push(ExceptionDetail {
+                    exception: exception.clone(),
+                    obligations: obligations.clone(),
+                    rule: r.id.clone(),
+                });
+            }
+        }
+    }
+    let mut license_exceptions: Vec<String> = Vec::new();
+    for e in &exception_details {
+        if !license_exceptions.contains(&e.exception) {
+            license_exceptions.push(e.exception.clone());
+        }
+    }
+
+    let mut flags = Vec::new();
+    for r in &reasons {
+        if r.confidence == Confidence::Unconfirmed {
+            flags.push(Flag {
+                kind: "unconfirmed_rule".into(),
+                text: format!(
+                    "relies on {} ({}), whose encoding is UNCONFIRMED",
+                    r.rule, r.paragraph
+                ),
+            });
+        }
+    }
+    for p in det
+        .fired
+        .iter()
+        .filter_map(|&ri| rule(ri))
+        .filter_map(|r| rs.pack_of(r))
+    {
+        if let Some(e) = p
+            .enforcement_on(q.on)
+            .filter(|e| e.confidence == Confidence::Unconfirmed)
+        {
+            let text = format!(
+                "relies on the enforcement status of {} from {}, which is UNCONFIRMED: {}",
+                p.meta.id, e.from, e.citation
+            );
+            if !flags.iter().any(|f: &Flag| f.text == text) {
+                flags.push(Flag {
+                    kind: "unconfirmed_enforcement".into(),
+                    text,
+                });
+            }
+        }
+    }
+    for g in chipexport_domain::Group::ALL {
+        for (fact, c) in [
+            ("destination", q.destination),
+            ("end_user_hq", q.end_user_hq),
+        ] {
+            if let Some(d) = rs.groups.doubt(g, c, q.on) {
+                let text = format!(
+                    "{fact} {c}: membership of {g} is {}: {}",
+                    d.confidence, d.note
+                );
+                if !flags.iter().any(|f: &Flag| f.text == text) {
+                    flags.push(Flag {
+                        kind: "country_group_doubt".into(),
+                        text,
+                    });
+                }
+            }
+        }
+    }
+    let coverage_gap = outside_coverage(rs, q, &facts);
+    if let Some(g) = &coverage_gap {
+        flags.push(Flag {
+            kind: "outside_coverage".into(),
+            text: format!(
+                "{} is not encoded: {}{}",
+                g.regime,
+                g.missing,
+                if det.license_required == Some(true) {
+                    "; the encoded rules already require a licence, and that regime may add to it"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    if !undetermined.is_empty() {
+        flags.push(Flag {
+            kind: "incomplete".into(),
+            text: "some rules could not be decided because facts are missing; see `undetermined`"
+                .into(),
+        });
+    }
+    let instruments: Vec<String> = rs
+        .packs
+        .iter()
+        .filter(|p| {
+            !p.meta.kind.is_context()
+                && p.rules
+                    .iter()
+                    .any(|r| rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs))
+        })
+        .map(|p| p.meta.id.clone())
+        .collect();
+    let nearest_lines = crate::lines::nearest_lines(rs, q, &facts, &det.fired);
+    let deciding_facts = if det.license_required.is_none() || det.eccn.is_none() {
+        deciding_facts(&undetermined)
+    } else {
+        Vec::new()
+    };
+    let mut d = Decision {
+        question: q.clone(),
+        known_as_of: q.knowledge_date(),
+        status: det.status(),
+        license_required: det.license_required,
+        eccn: det.eccn.unwrap_or(UNDETERMINED_ECCN).to_string(),
+        deciding_facts,
+        coverage_gap,
+        eccn_note: det.eccn_note.map(String::from),
+        license_exceptions,
+        exception_details,
+        review_policy: det.review_policy,
+        conditions: slot_items(Slot::Condition),
+        measures: slot_items(Slot::Measure),
+        possible_measures,
+        notices: slot_items(Slot::Notice),
+        context,
+        fired: det
+            .fired
+            .iter()
+            .filter_map(|&ri| rule(ri))
+            .map(|r| r.id.clone())
+            .collect(),
+        verdict: String::new(),
+        verdict_parts: Vec::new(),
+        reasons,
+        displaced,
+        undetermined,
+        nearest_lines,
+        not_enforced,
+        flags,
+        instruments,
+        metrics: None,
+        rule_set: rs.reference(),
+    };
+    d.verdict_parts = crate::explain::verdict_parts(&d, rs.vocabulary());
+    d.verdict = d.verdict_parts.join("; ");
+    d
+}
+
+/// The facts of the question that would settle an undetermined
+/// classification or licence requirement: the missing facts of the
+/// undetermined rules of those slots, without the results (`eccn`,
+/// `license_required`, `review_policy`) that are unknown only because they
+/// depend on the others. First seen first.
+fn deciding_facts(undetermined: &[Undetermined]) -> Vec<String> {
+    let results = [
+        Fact::Eccn.name(),
+        Fact::LicenseRequired.name(),
+        Fact::ReviewPolicy.name(),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for u in undetermined
+        .iter()
+        .filter(|u| matches!(u.slot, Slot::Classification | Slot::LicenseRequirement))
+    {
+        for f in &u.missing {
+            if !results.contains(&f.as_str()) && !out.contains(f) {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
+    let mut evidence = Vec::new();
+    expr::holding_atoms(&r.predicate, &r.atom_tests, facts, &mut evidence);
+    let p = rs.pack_of(r);
+    Reason {
+        rule: r.id.clone(),
+        slot: r.slot,
+        instrument: p.map_or(String::new(), |p| p.meta.short.clone()),
+        citation: p.map_or(String::new(), |p| cite(p, r)),
+        paragraph: r.paragraph.clone(),
+        text: r.text.clone(),
+        evidence,
+        confidence: rule_confidence(rs, r),
+    }
+}
