@@ -1,7 +1,7 @@
 //! `check`: may this chip go to this destination and buyer on this date?
 
 use chipexport_domain::Date;
-use chipexport_rules::Decision;
+use chipexport_rules::{Decision, RuleSet};
 
 use crate::App;
 use crate::error::Result;
@@ -50,6 +50,45 @@ impl Checked {
         self
     }
 
+    /// The same decision asked on `on` instead, when it can be had without
+    /// deciding again: the question's date, and the knowledge date when the
+    /// request gave none, become `on`, and nothing else changes.
+    ///
+    /// `None` when the explanation quotes the date (a rule it names reads
+    /// the date itself). Only valid when `on` is in the same breakpoint
+    /// interval ([`RuleSet::interval_of`]) as the date decided, and for a
+    /// question that names no party or owner (screening reads the log's
+    /// reviews, which change at any time). Then the decision is exactly
+    /// the one decided anew, which the tests check on every interval.
+    #[must_use]
+    pub fn redated(&self, rs: &RuleSet, on: Date) -> Option<Checked> {
+        if self.quotes_the_date(rs) {
+            return None;
+        }
+        let mut c = self.clone();
+        let q = &mut c.resolved.question;
+        let dated_knowledge = q.known_as_of.is_none();
+        q.on = on;
+        c.decision.question.on = on;
+        if dated_knowledge {
+            c.decision.known_as_of = on;
+        }
+        Some(c)
+    }
+
+    /// True when the explanation quotes the question's date: a rule it
+    /// names (fired, displaced or undetermined) reads the date itself.
+    pub fn quotes_the_date(&self, rs: &RuleSet) -> bool {
+        let d = &self.decision;
+        d.reasons
+            .iter()
+            .map(|r| &r.rule)
+            .chain(d.displaced.iter().flat_map(|x| [&x.rule, &x.by]))
+            .chain(d.undetermined.iter().map(|u| &u.rule))
+            .chain(d.possible_measures.iter().map(|u| &u.rule))
+            .any(|id| rs.reads_the_date(id))
+    }
+
     /// The answer to show.
     pub fn answer(&self) -> CheckAnswer<'_> {
         CheckAnswer {
@@ -86,5 +125,99 @@ impl App {
             parties,
             owners,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chipexport_domain::Date;
+
+    use crate::App;
+    use crate::question::{Ask, CheckRequest};
+
+    fn json(c: &super::Checked) -> String {
+        serde_json::to_string(&c.answer()).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    /// A decision redated within its breakpoint interval is the decision
+    /// decided anew on that date, field for field and in the log's record:
+    /// on every interval (its first, a middle and its last day), for every
+    /// fifth catalog chip against six destinations in turn, enforced and as
+    /// written, with and without a knowledge date and the context notes.
+    #[test]
+    fn a_decision_redated_within_its_interval_is_decided_anew() {
+        let app = App::embedded().unwrap_or_else(|e| unreachable!("{e}"));
+        let rs = app.rules();
+        let mut starts = vec![Date::constant(2018, 1, 1)];
+        starts.extend(rs.breakpoints().iter().copied());
+        let ends: Vec<Date> = rs
+            .breakpoints()
+            .iter()
+            .filter_map(|b| b.yesterday().ok())
+            .chain(std::iter::once(Date::constant(2030, 12, 31)))
+            .collect();
+        let chips: Vec<String> = app
+            .catalog()
+            .entries
+            .iter()
+            .step_by(5)
+            .map(|e| e.id.clone())
+            .collect();
+        let dests = ["CN", "SG", "AE", "RU", "MY", "DE"];
+        let (mut compared, mut quoted) = (0, 0);
+        for (k, (start, end)) in starts.iter().zip(&ends).enumerate() {
+            if end < start || *end < Date::constant(2018, 1, 1) {
+                continue;
+            }
+            let days = start
+                .until(*end)
+                .unwrap_or_else(|e| unreachable!("{e}"))
+                .get_days();
+            let middle = start
+                .checked_add(jiff::Span::new().days(days / 2))
+                .unwrap_or_else(|e| unreachable!("{e}"));
+            for (n, chip) in chips.iter().enumerate() {
+                let mut ask = Ask::to(dests[(k + n) % dests.len()]);
+                ask.as_written = (k + n) % 3 == 0;
+                if (k + n) % 4 == 1 {
+                    ask.known_as_of = Some("2024-01-01".into());
+                }
+                let context = (k + n) % 5 == 2;
+                let req = |on: Date| CheckRequest {
+                    context,
+                    ..CheckRequest::chip(
+                        chip.clone(),
+                        Ask {
+                            on: Some(on.to_string()),
+                            ..ask.clone()
+                        },
+                    )
+                };
+                let today = Date::constant(2026, 11, 30);
+                let first = app
+                    .check(&req(*start), today)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                for d in [middle, *end] {
+                    let anew = app
+                        .check(&req(d), today)
+                        .unwrap_or_else(|e| unreachable!("{e}"));
+                    let Some(redated) = first.redated(rs, d) else {
+                        quoted += 1;
+                        continue;
+                    };
+                    assert_eq!(json(&redated), json(&anew), "{chip} on {d}, from {start}");
+                    assert_eq!(
+                        redated.decision.outcome_record().to_json(),
+                        anew.decision.outcome_record().to_json()
+                    );
+                    assert_eq!(
+                        format!("{:?}", redated.resolved.question),
+                        format!("{:?}", anew.resolved.question)
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1000 && quoted > 0, "{compared} {quoted}");
     }
 }

@@ -613,6 +613,18 @@ impl RuleSet {
         &self.breaks
     }
 
+    /// True when rule `id` reads the question's date itself (`date < DATE
+    /// '...'`), so that its evidence quotes the date: of two dates in one
+    /// breakpoint interval, the answers are the same but such evidence is
+    /// not.
+    pub fn reads_the_date(&self, id: &str) -> bool {
+        self.rule(id).is_some_and(|r| {
+            let mut facts = Vec::new();
+            crate::expr::facts_of(&r.predicate, &mut facts);
+            facts.contains(&crate::facts::Fact::OnDate)
+        })
+    }
+
     /// The breakpoint interval of a date: 0 before the first breakpoint, k
     /// from breakpoint k - 1 (inclusive) to breakpoint k. Every answer is
     /// the same for dates of one interval.
