@@ -1,8 +1,12 @@
 //! Answers to item questions, kept: a check that names no party and no
 //! owner is a function of the rules and the catalog (fixed for the life of
-//! the service), the request and the date it defaults to. So the service
-//! decides each such question once and keeps the decision with its JSON;
-//! a repeated question is answered from here and logged as any other.
+//! the service), the request and its date. Answers change only at the rule
+//! set's breakpoints, so the service decides such a question once per
+//! breakpoint interval and keeps the decision with its JSON. The same
+//! question on the same date is answered with the kept JSON; on another
+//! date of the interval, with the kept decision redated
+//! ([`chipexport::check::Checked::redated`]), unless its explanation quotes
+//! the date, when it is decided anew. Every answer is logged as any other.
 //!
 //! Checks that name parties or owners are never kept: screening uses the
 //! reviewers' decisions in the log, which change while the service runs.
@@ -12,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use chipexport::check::Checked;
-use chipexport::{CheckRequest, Date};
+use chipexport::{CheckRequest, Date, RuleSet};
 
 /// How many answers are kept before the store is emptied and starts again.
 pub const CAPACITY: usize = 4096;
@@ -25,6 +29,17 @@ pub struct Answer {
     pub checked: Checked,
     /// `checked.answer()` as JSON.
     pub body: Bytes,
+}
+
+impl Answer {
+    /// The answer to `checked`, its JSON made.
+    pub fn of(checked: Checked) -> Result<Answer, serde_json::Error> {
+        let body = serde_json::to_vec(&checked.answer())?;
+        Ok(Answer {
+            checked,
+            body: body.into(),
+        })
+    }
 }
 
 /// The answers kept, by question.
@@ -50,20 +65,37 @@ impl Answers {
         }
     }
 
-    /// The key of a request answered on `today`: the request without its
-    /// annotation (reviewer, order reference and note are logged, and do
-    /// not change the answer) and the date; `None` for a request that
-    /// names a party or an owner, whose answer is not kept.
+    /// The key of a request answered on `today`, and the date it asks
+    /// about: the request without its annotation (reviewer, order reference
+    /// and note are logged, and do not change the answer) and its date,
+    /// with the breakpoint interval of that date. `None` for a request that
+    /// names a party or an owner, whose answer is not kept, and for one
+    /// whose date is not a date (deciding it reports the error).
     #[must_use]
-    pub fn key(req: &CheckRequest, today: Date) -> Option<String> {
+    pub fn key(req: &CheckRequest, today: Date, rs: &RuleSet) -> Option<(String, Date)> {
         if !req.ask.parties().is_empty() || !req.ask.owners.is_empty() {
             return None;
         }
-        let bare = CheckRequest {
+        let on = req.ask.date(today).ok()?;
+        let mut bare = CheckRequest {
             annotation: chipexport::logged::Annotation::default(),
             ..req.clone()
         };
-        serde_json::to_string(&(bare, today.to_string())).ok()
+        bare.ask.on = None;
+        let key = serde_json::to_string(&(bare, rs.interval_of(on))).ok()?;
+        Some((key, on))
+    }
+
+    /// The answer to a question on `on` from the one kept for its
+    /// interval: the kept answer itself when it was decided on `on`, else
+    /// the kept decision redated; `None` when the kept decision's
+    /// explanation quotes its date (the question must be decided anew).
+    pub fn answer_on(kept: &Arc<Answer>, rs: &RuleSet, on: Date) -> Option<Arc<Answer>> {
+        if kept.checked.resolved.question.on == on {
+            return Some(Arc::clone(kept));
+        }
+        let redated = kept.checked.redated(rs, on)?;
+        Answer::of(redated).ok().map(Arc::new)
     }
 
     /// The answer kept under `key`.
@@ -90,52 +122,110 @@ impl Answers {
 mod tests {
     use super::*;
 
+    fn rules() -> RuleSet {
+        RuleSet::embedded().unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
     fn req(json: &str) -> CheckRequest {
         serde_json::from_str(json).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
+    fn date(y: i16, m: i8, d: i8) -> Date {
+        Date::constant(y, m, d)
+    }
+
     #[test]
-    fn the_key_ignores_the_annotation_and_not_the_question_or_the_date() {
-        let today = Date::constant(2026, 11, 29);
-        let a = Answers::key(&req(r#"{"chip": "H20", "to": "CN"}"#), today);
-        let noted = Answers::key(
-            &req(
-                r#"{"chip": "H20", "to": "CN", "reviewer": "ana", "order_ref": "PO-1", "note": "n"}"#,
-            ),
-            today,
-        );
+    fn the_key_ignores_the_annotation_and_the_day_within_an_interval() {
+        let rs = rules();
+        let today = date(2026, 11, 29);
+        let key = |j: &str, today: Date| Answers::key(&req(j), today, &rs).map(|k| k.0);
+        let a = key(r#"{"chip": "H20", "to": "CN"}"#, today);
         assert!(a.is_some());
-        assert_eq!(a, noted);
-        assert_ne!(
+        assert_eq!(
             a,
-            Answers::key(&req(r#"{"chip": "H20", "to": "SG"}"#), today)
-        );
-        assert_ne!(
-            a,
-            Answers::key(
-                &req(r#"{"chip": "H20", "to": "CN"}"#),
-                Date::constant(2026, 11, 30)
-            )
-        );
-        assert_ne!(
-            a,
-            Answers::key(
-                &req(r#"{"chip": "H20", "to": "CN", "context": true}"#),
+            key(
+                r#"{"chip": "H20", "to": "CN", "reviewer": "ana", "order_ref": "PO-1", "note": "n"}"#,
                 today
             )
+        );
+        assert_eq!(
+            a,
+            key(r#"{"chip": "H20", "to": "CN", "on": "2026-11-29"}"#, today)
+        );
+        assert_ne!(a, key(r#"{"chip": "H20", "to": "SG"}"#, today));
+        assert_ne!(
+            a,
+            key(r#"{"chip": "H20", "to": "CN", "context": true}"#, today)
+        );
+        // Two days of one interval share a key; a breakpoint separates them.
+        let b = rs.breakpoints()[rs.breakpoints().len() / 2];
+        let (before, after) = (
+            b.yesterday().unwrap_or_else(|e| unreachable!("{e}")),
+            b.tomorrow().unwrap_or_else(|e| unreachable!("{e}")),
+        );
+        let on = |d: Date| {
+            key(
+                &format!(r#"{{"chip": "H20", "to": "CN", "on": "{d}"}}"#),
+                today,
+            )
+        };
+        if rs.interval_of(after) == rs.interval_of(b) {
+            assert_eq!(on(b), on(after));
+        }
+        assert_ne!(on(before), on(b));
+        assert_eq!(
+            Answers::key(
+                &req(r#"{"chip": "H20", "to": "CN", "on": "2026-02-30"}"#),
+                today,
+                &rs
+            ),
+            None
         );
     }
 
     #[test]
     fn questions_with_parties_or_owners_are_not_kept() {
-        let today = Date::constant(2026, 11, 29);
+        let (rs, today) = (rules(), date(2026, 11, 29));
         for j in [
             r#"{"chip": "H20", "to": "CN", "buyer": "Huawei Technologies Co., Ltd."}"#,
             r#"{"chip": "H20", "to": "CN", "end_user": "x"}"#,
             r#"{"chip": "H20", "to": "CN", "consignee": "x"}"#,
             r#"{"chip": "H20", "to": "CN", "owners": ["x=60"]}"#,
         ] {
-            assert_eq!(Answers::key(&req(j), today), None, "{j}");
+            assert_eq!(Answers::key(&req(j), today, &rs), None, "{j}");
         }
+    }
+
+    #[test]
+    fn an_answer_on_another_day_of_the_interval_is_the_answer_decided_anew() {
+        let app = chipexport::App::embedded().unwrap_or_else(|e| unreachable!("{e}"));
+        let rs = app.rules();
+        let today = date(2026, 11, 29);
+        let ask = |chip: &str, to: &str, on: Date| {
+            req(&format!(
+                r#"{{"chip": "{chip}", "to": "{to}", "on": "{on}"}}"#
+            ))
+        };
+        let decide = |r: &CheckRequest| {
+            Arc::new(
+                Answer::of(app.check(r, today).unwrap_or_else(|e| unreachable!("{e}")))
+                    .unwrap_or_else(|e| unreachable!("{e}")),
+            )
+        };
+        let (d1, d2) = (date(2025, 9, 15), date(2025, 9, 16));
+        assert_eq!(rs.interval_of(d1), rs.interval_of(d2));
+        let kept = decide(&ask("H20", "CN", d1));
+        let same = Answers::answer_on(&kept, rs, d1);
+        assert!(same.is_some_and(|s| Arc::ptr_eq(&s, &kept)));
+        let other = Answers::answer_on(&kept, rs, d2).unwrap_or_else(|| unreachable!());
+        assert_eq!(other.body, decide(&ask("H20", "CN", d2)).body);
+        assert_eq!(other.checked.resolved.question.on, d2);
+        // An explanation that quotes the date is not redated.
+        let chip = "cambricon-mlu370-x8-pcie-48gb";
+        let (r1, r2) = (date(2022, 6, 15), date(2022, 6, 16));
+        assert_eq!(rs.interval_of(r1), rs.interval_of(r2));
+        let quoting = decide(&ask(chip, "RU", r1));
+        assert!(quoting.checked.quotes_the_date(rs));
+        assert!(Answers::answer_on(&quoting, rs, r2).is_none());
     }
 }

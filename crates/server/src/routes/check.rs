@@ -20,25 +20,28 @@ use crate::error::{ApiError, body, query};
 /// optional `reviewer`, `order_ref` and `note` kept in the log; the answer
 /// of `check --format json`. The decision is logged before the reply; its
 /// id is in `X-Decision-Id`. A question without parties or owners is
-/// decided once and its answer kept ([`crate::answers`]).
+/// decided once per breakpoint interval and its answer kept
+/// ([`crate::answers`]).
 pub async fn check(
     State(s): State<Arc<AppState>>,
     req: Result<Json<CheckRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let today = s.clock.today();
-    let key = Answers::key(&req, today);
-    let answer = match key.as_deref().and_then(|k| s.answers.get(k)) {
-        Some(kept) => kept,
+    let rules = s.app.rules();
+    let key = Answers::key(&req, today, rules);
+    let kept = key.as_ref().and_then(|(k, on)| {
+        let kept = s.answers.get(k)?;
+        Answers::answer_on(&kept, rules, *on)
+    });
+    let answer = match kept {
+        Some(a) => a,
         None => {
-            let checked = s.app.check(&req, today)?;
-            let body = serde_json::to_vec(&checked.answer())
-                .map_err(|e| ApiError::bug(format!("cannot serialise the answer: {e}")))?;
-            let a = Arc::new(Answer {
-                checked,
-                body: body.into(),
-            });
-            if let Some(k) = key {
+            let a = Arc::new(
+                Answer::of(s.app.check(&req, today)?)
+                    .map_err(|e| ApiError::bug(format!("cannot serialise the answer: {e}")))?,
+            );
+            if let Some((k, _)) = key {
                 s.answers.put(k, Arc::clone(&a));
             }
             a
