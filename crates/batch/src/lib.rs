@@ -2,7 +2,7 @@
 //! the impact of a rule change on an order book.
 //!
 //! The core crates stay free of this crate; it adds Arrow and Parquet for
-//! reading and writing ledgers. See [`screen`] for how millions of rows are
+//! reading and writing ledgers. See [`screen`](mod@screen) for how millions of rows are
 //! answered with the same `determine` that `check` uses.
 
 #![warn(missing_docs)]

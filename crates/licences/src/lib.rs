@@ -5,11 +5,11 @@
 //! * [`model`]: the licence record as a file holds it (TOML or JSON):
 //!   number, authority, holder, dates, destinations, parties, lines with
 //!   items and limits, conditions, provisos;
-//! * [`parse`]: reading a licence file, every error located to its line
+//! * [`parse`](mod@parse): reading a licence file, every error located to its line
 //!   and key;
 //! * [`matching`]: which licences cover an order, which one applies, and
 //!   why each of the others does not;
-//! * [`account`]: drawdowns, balances (the sum of drawdowns, never a stored
+//! * [`account`](mod@account): drawdowns, balances (the sum of drawdowns, never a stored
 //!   number), what is owed per licence and per month, and alerts;
 //! * [`cap`]: the volume cap, against the holder's US shipments as
 //!   recorded.

@@ -15,7 +15,7 @@
 //! * [`geo`]: great-circle distances and disks;
 //! * [`region`]: the feasible region;
 //! * [`countries`]: offline country boundaries;
-//! * [`verify`]: the verifier;
+//! * [`verify`](mod@verify): the verifier;
 //! * [`sim`]: a fleet simulator with adversaries, for the detection and
 //!   false-alarm rates.
 //!

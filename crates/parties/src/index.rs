@@ -277,7 +277,7 @@ impl Index {
     /// The entries matching `query` at `threshold` or more, best first
     /// (one hit per entry, on its best name). `country` (ISO alpha-2) is a
     /// qualifier: an entry whose countries do not include it loses
-    /// [`COUNTRY_PENALTY`].
+    /// `COUNTRY_PENALTY`.
     pub fn search(&self, query: &str, country: Option<&str>, threshold: f64) -> Vec<Hit> {
         let q = tokens(query);
         if q.iter().all(|t| t.legal) {

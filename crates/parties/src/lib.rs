@@ -5,7 +5,7 @@
 //! * [`model`]: the list and its entries (list, names, countries, licence
 //!   requirement and policy, Federal Register notices, the
 //!   foreign-direct-product footnote parsed from the requirement);
-//! * [`load`]: the shipped snapshot, the CSL's CSV and JSON, OpenSanctions
+//! * [`load`](mod@load): the shipped snapshot, the CSL's CSV and JSON, OpenSanctions
 //!   FollowTheMoney lines; errors name the file, the line and the field,
 //!   and nothing is half-imported;
 //! * [`normalize`]: NFKC, transliteration, case, punctuation, legal forms;

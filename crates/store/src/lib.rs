@@ -11,7 +11,7 @@
 //!
 //! The log lives in SQLite in a data directory by default
 //! ([`DecisionLog::open`]); with the `postgres` feature it can live in a
-//! PostgreSQL database instead ([`DecisionLog::connect`]), with the same
+//! PostgreSQL database instead (`DecisionLog::connect`), with the same
 //! chain, the same triggers and the same checks. The licence book
 //! ([`licences`]) is kept the same way, in the same database.
 
