@@ -1,7 +1,8 @@
 -- wrk script: POST /api/v1/check with a different question each time:
 -- 12 chips x 10 destinations x every day from 2023-01-01 on (about 170k
--- questions), so nearly every request is decided anew rather than
--- answered from the service's kept answers.
+-- questions in ~10k chip x destination x breakpoint-interval keys), more than
+-- the 4,096 answers the service keeps, so many requests are decided anew
+-- rather than answered from the kept answers.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 

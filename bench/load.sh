@@ -2,8 +2,10 @@
 # Load test of POST /api/v1/check on loopback with wrk (Debian package), every
 # decision logged durably: one fixed question (answered from the service's
 # kept answers after the first) and mixed questions (bench/check-mixed.lua:
-# ~170k chip x destination x date combinations, nearly all decided anew), at
-# CONNECTIONS and at 64 connections.
+# ~170k chip x destination x date combinations in ~10k breakpoint intervals,
+# more than the 4,096 answers the service keeps, so many are decided anew),
+# at CONNECTIONS and at 64 connections. Each line gives p50, p99, p99.9 and
+# the maximum latency.
 # Usage: bench/load.sh [SECONDS] [CONNECTIONS]. Bounded in time; loopback only.
 # BIN=path/to/chipexport measures another build (e.g. an older one).
 set -euo pipefail
