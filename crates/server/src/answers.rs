@@ -18,7 +18,8 @@ use axum::body::Bytes;
 use chipexport::check::Checked;
 use chipexport::{CheckRequest, Date, RuleSet};
 
-/// How many answers are kept before the store is emptied and starts again.
+/// How many answers are kept; past it, each new answer takes the place of
+/// an arbitrary kept one.
 pub const CAPACITY: usize = 4096;
 
 /// A decided question: the decision (for the log entry) and the answer's
@@ -103,18 +104,40 @@ impl Answers {
         self.map.lock().ok()?.get(key).cloned()
     }
 
-    /// Keeps `answer` under `key`. When the store is full it is emptied
-    /// first: the questions asked most are soon back.
+    /// Keeps `answer` under `key`. When the store is full, an arbitrary
+    /// kept answer (the first in the map's order, which follows the keys'
+    /// random hashes) makes room: of questions asked more often than the
+    /// store holds, a fixed share stays kept, where emptying the store
+    /// would keep half as many on average.
     pub fn put(&self, key: String, answer: Arc<Answer>) {
         if self.capacity == 0 {
             return;
         }
-        if let Ok(mut m) = self.map.lock() {
-            if m.len() >= self.capacity {
-                m.clear();
+        let evicted = match self.map.lock() {
+            Ok(mut m) => {
+                let evicted = if m.len() >= self.capacity && !m.contains_key(&key) {
+                    let first = m.keys().next().cloned();
+                    first.and_then(|k| m.remove(&k))
+                } else {
+                    None
+                };
+                m.insert(key, answer);
+                evicted
             }
-            m.insert(key, answer);
-        }
+            Err(_) => None,
+        };
+        // Dropped after the lock is released.
+        drop(evicted);
+    }
+
+    /// How many answers are kept.
+    pub fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+
+    /// True when none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -181,6 +204,37 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_full_store_makes_room_for_one_answer_at_a_time() {
+        let app = chipexport::App::embedded().unwrap_or_else(|e| unreachable!("{e}"));
+        let checked = app
+            .check(
+                &req(r#"{"chip": "H20", "to": "CN", "on": "2025-09-15"}"#),
+                date(2026, 11, 29),
+            )
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let answer = Arc::new(Answer::of(checked).unwrap_or_else(|e| unreachable!("{e}")));
+        let store = Answers::new(3);
+        for k in ["a", "b", "c"] {
+            store.put(k.into(), Arc::clone(&answer));
+        }
+        // Replacing a kept key evicts nothing.
+        store.put("a".into(), Arc::clone(&answer));
+        assert_eq!(store.len(), 3);
+        assert!(["a", "b", "c"].iter().all(|k| store.get(k).is_some()));
+        store.put("d".into(), Arc::clone(&answer));
+        assert_eq!(store.len(), 3);
+        assert!(store.get("d").is_some());
+        let kept = ["a", "b", "c"]
+            .iter()
+            .filter(|k| store.get(k).is_some())
+            .count();
+        assert_eq!(kept, 2);
+        let none = Answers::new(0);
+        none.put("a".into(), answer);
+        assert!(none.is_empty());
     }
 
     #[test]
