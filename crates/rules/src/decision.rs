@@ -239,17 +239,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
                 .into(),
         });
     }
-    let instruments: Vec<String> = rs
-        .packs
-        .iter()
-        .filter(|p| {
-            !p.meta.kind.is_context()
-                && p.rules
-                    .iter()
-                    .any(|r| rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs))
-        })
-        .map(|p| p.meta.id.clone())
-        .collect();
+    let instruments = instruments(rs, q);
     let nearest_lines = crate::lines::nearest_lines(rs, q, &facts, &det.fired);
     let deciding_facts = if det.license_required.is_none() || det.eccn.is_none() {
         deciding_facts(&undetermined)
@@ -321,6 +311,29 @@ fn deciding_facts(undetermined: &[Undetermined]) -> Vec<String> {
     out
 }
 
+/// The ids of the instruments (not context notes) with a rule in force
+/// on the question's date, as known on its knowledge date, in pack order.
+/// The rule set's rules are its packs' rules, each knowing its pack's
+/// index: one pass over them, without looking packs up by id.
+fn instruments(rs: &RuleSet, q: &Question) -> Vec<String> {
+    let known = q.knowledge_date();
+    let mut in_force = vec![false; rs.packs.len()];
+    for r in &rs.rules {
+        if let Some(f) = in_force.get_mut(r.pack_idx)
+            && !*f
+            && rs.in_force_known(r, q.on, known, q.mode, &q.with_packs)
+        {
+            *f = true;
+        }
+    }
+    rs.packs
+        .iter()
+        .zip(in_force)
+        .filter(|(p, f)| *f && !p.meta.kind.is_context())
+        .map(|(p, _)| p.meta.id.clone())
+        .collect()
+}
+
 pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
     let mut evidence = Vec::new();
     expr::holding_atoms(&r.predicate, &r.atom_tests, facts, &mut evidence);
@@ -334,5 +347,60 @@ pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
         text: r.text.clone(),
         evidence,
         confidence: rule_confidence(rs, r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The instruments in force as found pack by pack, looking each of
+    /// their rules up (the definition).
+    fn instruments_pack_by_pack(rs: &RuleSet, q: &Question) -> Vec<String> {
+        rs.packs
+            .iter()
+            .filter(|p| {
+                !p.meta.kind.is_context()
+                    && p.rules.iter().any(|r| {
+                        rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs)
+                    })
+            })
+            .map(|p| p.meta.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn instruments_in_one_pass_are_those_found_pack_by_pack() {
+        let rs = RuleSet::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        let cat = chipexport_catalog::Catalog::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        let e = cat.lookup("H20").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let bills: Vec<String> = rs
+            .packs
+            .iter()
+            .filter(|p| p.meta.kind.as_str() == "bill")
+            .map(|p| p.meta.id.clone())
+            .collect();
+        let dates = rs.breakpoints();
+        let mut seen = 0;
+        for (i, &on) in dates.iter().enumerate() {
+            let q = Question::new(
+                &e.spec,
+                &e.metrics,
+                chipexport_domain::Country::parse("CN").unwrap_or_else(|e| unreachable!("{e}")),
+                on,
+            );
+            let later = dates.get(i + 3).copied();
+            for q in [
+                q.clone(),
+                q.clone().mode(crate::ruleset::Mode::AsWritten),
+                q.clone().known_as_of(later),
+                q.clone().with_packs(bills.clone()),
+            ] {
+                let got = instruments(&rs, &q);
+                assert_eq!(got, instruments_pack_by_pack(&rs, &q), "{on}");
+                seen += got.len();
+            }
+        }
+        assert!(seen > 100, "{seen}");
     }
 }
