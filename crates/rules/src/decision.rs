@@ -5,8 +5,8 @@
 use chipexport_domain::Confidence;
 
 use crate::engine::{
-    Decision, Displaced, ExceptionDetail, Flag, Question, Reason, Undetermined, cite, facts,
-    outside_coverage, rule_confidence, too_weak,
+    Decision, Displaced, ExceptionDetail, Flag, Question, Reason, Undetermined, cite,
+    determine_with, facts, outside_coverage, plan_of, rule_confidence, too_weak,
 };
 use crate::expr;
 use crate::facts::{Fact, Facts};
@@ -19,7 +19,9 @@ use crate::vocabulary::ReviewPolicy;
 /// Decides a question and explains the decision. Pure: the same
 /// question and rule set always give the same answer.
 pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
-    let det = rs.determine(q);
+    // The plan once, for the determination and the nearest lines.
+    let plan = plan_of(rs, q);
+    let det = determine_with(rs, q, &plan);
     let mut facts = facts(rs, q);
     facts.eccn = det.eccn;
     facts.license_required = det.license_required;
@@ -31,9 +33,9 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     let reasons: Vec<Reason> = det
         .fired
         .iter()
-        .filter_map(|&ri| rule(ri))
-        .filter(|r| !is_context(r))
-        .map(|r| reason(rs, r, &facts))
+        .filter_map(|&ri| Some((ri, rule(ri)?)))
+        .filter(|(_, r)| !is_context(r))
+        .map(|(ri, r)| reason(rs, ri, r, &facts))
         .collect();
     let displaced = det
         .displaced
@@ -104,7 +106,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         })
         .collect();
 
-    let item_of = |r: &Rule| -> Option<Provision> {
+    let item_of = |(ri, r): (usize, &Rule)| -> Option<Provision> {
         let p = rs.pack_of(r)?;
         let Outcome::Provision(terms) = &r.then else {
             return None;
@@ -115,7 +117,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             authority: p.meta.authority.clone(),
             legal_form: p.meta.kind.as_str().to_string(),
             confidence: rule_confidence(rs, r),
-            citation: cite(p, r),
+            citation: citation(rs, ri, r),
             rule: r.id.clone(),
             instrument: p.meta.short.clone(),
         })
@@ -123,16 +125,16 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     let slot_items = |s: Slot| -> Vec<Provision> {
         det.fired
             .iter()
-            .filter_map(|&ri| rule(ri))
-            .filter(|r| r.slot == s && !is_context(r))
+            .filter_map(|&ri| Some((ri, rule(ri)?)))
+            .filter(|(_, r)| r.slot == s && !is_context(r))
             .filter_map(item_of)
             .collect()
     };
     let context: Vec<Provision> = det
         .fired
         .iter()
-        .filter_map(|&ri| rule(ri))
-        .filter(|r| is_context(r))
+        .filter_map(|&ri| Some((ri, rule(ri)?)))
+        .filter(|(_, r)| is_context(r))
         .filter_map(item_of)
         .collect();
     let mut exception_details = Vec::new();
@@ -240,7 +242,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         });
     }
     let instruments = instruments(rs, q);
-    let nearest_lines = crate::lines::nearest_lines(rs, q, &facts, &det.fired);
+    let nearest_lines = crate::lines::nearest_lines(rs, &plan, &facts, &det.fired);
     let deciding_facts = if det.license_required.is_none() || det.eccn.is_none() {
         deciding_facts(&undetermined)
     } else {
@@ -334,7 +336,17 @@ fn instruments(rs: &RuleSet, q: &Question) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
+/// The citation of the rule set's rule `ri` (`r`): rendered when the rule
+/// set loaded, or now (empty for a rule without a pack).
+fn citation(rs: &RuleSet, ri: usize, r: &Rule) -> String {
+    match rs.texts.get(ri) {
+        Some(t) => t.citation.clone(),
+        None => rs.pack_of(r).map_or(String::new(), |p| cite(p, r)),
+    }
+}
+
+/// Why the rule set's rule `ri` (`r`) fired: its evidence on `facts`.
+pub(crate) fn reason(rs: &RuleSet, ri: usize, r: &Rule, facts: &Facts<'_>) -> Reason {
     let mut evidence = Vec::new();
     expr::holding_atoms(&r.predicate, &r.atom_tests, facts, &mut evidence);
     let p = rs.pack_of(r);
@@ -342,7 +354,7 @@ pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
         rule: r.id.clone(),
         slot: r.slot,
         instrument: p.map_or(String::new(), |p| p.meta.short.clone()),
-        citation: p.map_or(String::new(), |p| cite(p, r)),
+        citation: citation(rs, ri, r),
         paragraph: r.paragraph.clone(),
         text: r.text.clone(),
         evidence,
