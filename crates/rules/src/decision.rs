@@ -5,8 +5,8 @@
 use chipexport_domain::Confidence;
 
 use crate::engine::{
-    Decision, Displaced, ExceptionDetail, Flag, Question, Reason, Undetermined, cite, facts,
-    outside_coverage, rule_confidence, too_weak,
+    Decision, Displaced, ExceptionDetail, Flag, Question, Reason, Undetermined, cite,
+    determine_with, facts, outside_coverage, plan_of, rule_confidence, too_weak,
 };
 use crate::expr;
 use crate::facts::{Fact, Facts};
@@ -19,7 +19,9 @@ use crate::vocabulary::ReviewPolicy;
 /// Decides a question and explains the decision. Pure: the same
 /// question and rule set always give the same answer.
 pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
-    let det = rs.determine(q);
+    // The plan once, for the determination and the nearest lines.
+    let plan = plan_of(rs, q);
+    let det = determine_with(rs, q, &plan);
     let mut facts = facts(rs, q);
     facts.eccn = det.eccn;
     facts.license_required = det.license_required;
@@ -31,9 +33,9 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     let reasons: Vec<Reason> = det
         .fired
         .iter()
-        .filter_map(|&ri| rule(ri))
-        .filter(|r| !is_context(r))
-        .map(|r| reason(rs, r, &facts))
+        .filter_map(|&ri| Some((ri, rule(ri)?)))
+        .filter(|(_, r)| !is_context(r))
+        .map(|(ri, r)| reason(rs, ri, r, &facts))
         .collect();
     let displaced = det
         .displaced
@@ -104,7 +106,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
         })
         .collect();
 
-    let item_of = |r: &Rule| -> Option<Provision> {
+    let item_of = |(ri, r): (usize, &Rule)| -> Option<Provision> {
         let p = rs.pack_of(r)?;
         let Outcome::Provision(terms) = &r.then else {
             return None;
@@ -115,7 +117,7 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
             authority: p.meta.authority.clone(),
             legal_form: p.meta.kind.as_str().to_string(),
             confidence: rule_confidence(rs, r),
-            citation: cite(p, r),
+            citation: citation(rs, ri, r),
             rule: r.id.clone(),
             instrument: p.meta.short.clone(),
         })
@@ -123,16 +125,16 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
     let slot_items = |s: Slot| -> Vec<Provision> {
         det.fired
             .iter()
-            .filter_map(|&ri| rule(ri))
-            .filter(|r| r.slot == s && !is_context(r))
+            .filter_map(|&ri| Some((ri, rule(ri)?)))
+            .filter(|(_, r)| r.slot == s && !is_context(r))
             .filter_map(item_of)
             .collect()
     };
     let context: Vec<Provision> = det
         .fired
         .iter()
-        .filter_map(|&ri| rule(ri))
-        .filter(|r| is_context(r))
+        .filter_map(|&ri| Some((ri, rule(ri)?)))
+        .filter(|(_, r)| is_context(r))
         .filter_map(item_of)
         .collect();
     let mut exception_details = Vec::new();
@@ -239,18 +241,8 @@ pub(crate) fn decide(rs: &RuleSet, q: &Question) -> Decision {
                 .into(),
         });
     }
-    let instruments: Vec<String> = rs
-        .packs
-        .iter()
-        .filter(|p| {
-            !p.meta.kind.is_context()
-                && p.rules
-                    .iter()
-                    .any(|r| rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs))
-        })
-        .map(|p| p.meta.id.clone())
-        .collect();
-    let nearest_lines = crate::lines::nearest_lines(rs, q, &facts, &det.fired);
+    let instruments = instruments(rs, q);
+    let nearest_lines = crate::lines::nearest_lines(rs, &plan, &facts, &det.fired);
     let deciding_facts = if det.license_required.is_none() || det.eccn.is_none() {
         deciding_facts(&undetermined)
     } else {
@@ -321,7 +313,40 @@ fn deciding_facts(undetermined: &[Undetermined]) -> Vec<String> {
     out
 }
 
-pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
+/// The ids of the instruments (not context notes) with a rule in force
+/// on the question's date, as known on its knowledge date, in pack order.
+/// The rule set's rules are its packs' rules, each knowing its pack's
+/// index: one pass over them, without looking packs up by id.
+fn instruments(rs: &RuleSet, q: &Question) -> Vec<String> {
+    let known = q.knowledge_date();
+    let mut in_force = vec![false; rs.packs.len()];
+    for r in &rs.rules {
+        if let Some(f) = in_force.get_mut(r.pack_idx)
+            && !*f
+            && rs.in_force_known(r, q.on, known, q.mode, &q.with_packs)
+        {
+            *f = true;
+        }
+    }
+    rs.packs
+        .iter()
+        .zip(in_force)
+        .filter(|(p, f)| *f && !p.meta.kind.is_context())
+        .map(|(p, _)| p.meta.id.clone())
+        .collect()
+}
+
+/// The citation of the rule set's rule `ri` (`r`): rendered when the rule
+/// set loaded, or now (empty for a rule without a pack).
+fn citation(rs: &RuleSet, ri: usize, r: &Rule) -> String {
+    match rs.texts.get(ri) {
+        Some(t) => t.citation.clone(),
+        None => rs.pack_of(r).map_or(String::new(), |p| cite(p, r)),
+    }
+}
+
+/// Why the rule set's rule `ri` (`r`) fired: its evidence on `facts`.
+pub(crate) fn reason(rs: &RuleSet, ri: usize, r: &Rule, facts: &Facts<'_>) -> Reason {
     let mut evidence = Vec::new();
     expr::holding_atoms(&r.predicate, &r.atom_tests, facts, &mut evidence);
     let p = rs.pack_of(r);
@@ -329,10 +354,65 @@ pub(crate) fn reason(rs: &RuleSet, r: &Rule, facts: &Facts<'_>) -> Reason {
         rule: r.id.clone(),
         slot: r.slot,
         instrument: p.map_or(String::new(), |p| p.meta.short.clone()),
-        citation: p.map_or(String::new(), |p| cite(p, r)),
+        citation: citation(rs, ri, r),
         paragraph: r.paragraph.clone(),
         text: r.text.clone(),
         evidence,
         confidence: rule_confidence(rs, r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The instruments in force as found pack by pack, looking each of
+    /// their rules up (the definition).
+    fn instruments_pack_by_pack(rs: &RuleSet, q: &Question) -> Vec<String> {
+        rs.packs
+            .iter()
+            .filter(|p| {
+                !p.meta.kind.is_context()
+                    && p.rules.iter().any(|r| {
+                        rs.in_force_known(r, q.on, q.knowledge_date(), q.mode, &q.with_packs)
+                    })
+            })
+            .map(|p| p.meta.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn instruments_in_one_pass_are_those_found_pack_by_pack() {
+        let rs = RuleSet::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        let cat = chipexport_catalog::Catalog::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        let e = cat.lookup("H20").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let bills: Vec<String> = rs
+            .packs
+            .iter()
+            .filter(|p| p.meta.kind.as_str() == "bill")
+            .map(|p| p.meta.id.clone())
+            .collect();
+        let dates = rs.breakpoints();
+        let mut seen = 0;
+        for (i, &on) in dates.iter().enumerate() {
+            let q = Question::new(
+                &e.spec,
+                &e.metrics,
+                chipexport_domain::Country::parse("CN").unwrap_or_else(|e| unreachable!("{e}")),
+                on,
+            );
+            let later = dates.get(i + 3).copied();
+            for q in [
+                q.clone(),
+                q.clone().mode(crate::ruleset::Mode::AsWritten),
+                q.clone().known_as_of(later),
+                q.clone().with_packs(bills.clone()),
+            ] {
+                let got = instruments(&rs, &q);
+                assert_eq!(got, instruments_pack_by_pack(&rs, &q), "{on}");
+                seen += got.len();
+            }
+        }
+        assert!(seen > 100, "{seen}");
     }
 }

@@ -884,13 +884,26 @@ pub fn holding_atoms(e: &Expr, tests: &[String], facts: &Facts<'_>, out: &mut Ve
     each_atom(e, &mut |_| n += 1);
     let fits = n == tests.len();
     let mut i = 0;
+    // One list of facts for every atom, and each piece of evidence written
+    // into one string (the text [`actual`] gives, without its
+    // intermediate strings).
+    let mut fs = Vec::new();
     each_atom(e, &mut |a| {
         if eval_bool(a, facts) == Some(true) {
-            let actual = actual(a, facts);
-            match tests.get(i).filter(|_| fits) {
-                Some(t) => out.push(format!("{t} ({actual})")),
-                None => out.push(format!("{} ({actual})", render(a))),
-            }
+            let mut s = match tests.get(i).filter(|_| fits) {
+                Some(t) => {
+                    let mut s = String::with_capacity(t.len() + 32);
+                    s.push_str(t);
+                    s
+                }
+                None => render(a),
+            };
+            s.push_str(" (");
+            fs.clear();
+            facts_of(a, &mut fs);
+            write_actual(&mut s, a, &fs, facts);
+            s.push(')');
+            out.push(s);
         }
         i += 1;
     });
@@ -914,6 +927,47 @@ fn each_atom<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
         }
         Expr::Not(x) => each_atom(x, f),
         _ => f(e),
+    }
+}
+
+/// [`actual`] written into `out`: the values of `fs`, the facts the
+/// atomic test `e` reads (as [`facts_of`] lists them).
+fn write_actual(out: &mut String, e: &Expr, fs: &[Fact], facts: &Facts<'_>) {
+    for (k, f) in fs.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(f.name());
+        out.push_str(" = ");
+        push_value(out, facts.get(*f));
+        if let Expr::InGroup(_, g) = e {
+            out.push_str(if facts.in_group(*f, *g) == Some(true) {
+                " (in "
+            } else {
+                " (not in "
+            });
+            out.push_str(g.as_str());
+            out.push(')');
+        }
+    }
+}
+
+/// A value as its `Display` writes it, without formatting machinery for
+/// the common kinds.
+fn push_value(out: &mut String, v: Value<'_>) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Null => out.push_str("unknown"),
+        Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Value::Text(t) => {
+            out.push('\'');
+            out.push_str(t);
+            out.push('\'');
+        }
+        Value::Country(c) => out.push_str(c.as_str()),
+        Value::Num(_) | Value::Date(_) => {
+            let _ = write!(out, "{v}");
+        }
     }
 }
 
@@ -1021,6 +1075,77 @@ mod tests {
             holding_atoms(&e, &[], &facts, &mut unrendered);
             assert_eq!(unrendered, want, "{tpp} {to}");
             assert!(!got.is_empty());
+        }
+    }
+
+    #[test]
+    fn pushed_values_read_as_displayed() {
+        let on =
+            chipexport_domain::parse_date("2025-09-01").unwrap_or_else(|e| unreachable!("{e}"));
+        for v in [
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Num(2368.0),
+            Value::Num(2.914),
+            Value::Num(-0.0),
+            Value::Text("H20"),
+            Value::Text("it's"),
+            Value::Country(Country::us()),
+            Value::Date(on),
+        ] {
+            let mut s = String::from("x");
+            push_value(&mut s, v);
+            assert_eq!(s, format!("x{v}"));
+        }
+    }
+
+    #[test]
+    fn evidence_of_every_kind_reads_as_the_atoms() {
+        // Numbers, texts, booleans, unknowns, dates, memberships that hold
+        // and that do not, arithmetic and literal-only tests.
+        let e = parse_predicate(
+            "tpp >= 4800 AND NOT in_group(destination, 'D:5') AND model IN ('H20', 'H800') \
+             AND datacenter AND die_area_mm2 IS NULL AND date >= DATE '2025-01-13' \
+             AND tpp / performance_density > 1 AND NOT vendor = 'AMD' AND TRUE",
+        )
+        .unwrap_or_else(|e| unreachable!("{e:?}"));
+        let groups =
+            chipexport_domain::CountryGroups::embedded().unwrap_or_else(|e| unreachable!("{e:?}"));
+        let item = crate::facts::ItemFacts {
+            tpp: Some(15831.25),
+            performance_density: Some(19.5),
+            model: Some("H20".into()),
+            vendor: Some("NVIDIA".into()),
+            datacenter: Some(true),
+            ..crate::facts::ItemFacts::default()
+        };
+        let on =
+            chipexport_domain::parse_date("2025-09-01").unwrap_or_else(|e| unreachable!("{e}"));
+        for to in ["CN", "SG", "DE"] {
+            let dest =
+                chipexport_domain::Country::parse(to).unwrap_or_else(|e| unreachable!("{e}"));
+            let facts = Facts::new(
+                &item,
+                &groups,
+                dest,
+                dest,
+                chipexport_domain::Country::us(),
+                on,
+                None,
+                None,
+            );
+            let mut all = Vec::new();
+            atoms(&e, &facts, &mut all);
+            let want: Vec<String> = all
+                .into_iter()
+                .filter(|a| a.holds == Some(true))
+                .map(|a| format!("{} ({})", a.test, a.actual))
+                .collect();
+            let mut got = Vec::new();
+            holding_atoms(&e, &atom_tests(&e), &facts, &mut got);
+            assert_eq!(got, want, "{to}");
+            assert!(got.len() >= 7, "{to}: {got:?}");
         }
     }
 

@@ -57,6 +57,7 @@ pub mod ruleset;
 pub mod sat;
 pub mod sql;
 pub mod status;
+mod texts;
 pub mod timeline;
 pub mod vocabulary;
 

@@ -60,6 +60,9 @@ pub struct RuleSet {
     pub(crate) guards: Vec<crate::guard::Guard>,
     /// For each rule, its predicate compiled (see [`crate::compiled`]).
     pub(crate) compiled: Vec<crate::compiled::Compiled>,
+    /// For each rule, the texts explanations print that do not depend on
+    /// the question (see [`crate::texts`]).
+    pub(crate) texts: Vec<crate::texts::RuleTexts>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) pack_index: HashMap<String, usize>,
     /// SHA-256 of every pack's text, of the vocabulary and of the
@@ -361,6 +364,10 @@ impl RuleSet {
             .iter()
             .map(|r| crate::compiled::Compiled::of(&r.predicate))
             .collect();
+        let texts = rules
+            .iter()
+            .map(|r| crate::texts::RuleTexts::of(packs.get(r.pack_idx), r))
+            .collect();
         let mut rs = RuleSet {
             packs,
             rules,
@@ -371,6 +378,7 @@ impl RuleSet {
             overrides,
             guards,
             compiled,
+            texts,
             index,
             pack_index,
             hash,
