@@ -783,3 +783,15 @@ pub fn cite(p: &crate::pack::Pack, r: &Rule) -> String {
 pub(crate) use crate::decision::decide;
 pub use crate::timeline::Interval;
 pub(crate) use crate::timeline::{opened_on, timeline};
+
+/// The question of a test: catalog entry `e` to `to` on `on`
+/// (`YYYY-MM-DD`), every other fact at its default.
+#[cfg(test)]
+pub(crate) fn asked(e: &chipexport_catalog::Entry, to: &str, on: &str) -> Question {
+    Question::new(
+        &e.spec,
+        &e.metrics,
+        chipexport_domain::Country::parse(to).unwrap_or_else(|e| unreachable!("{e}")),
+        on.parse().unwrap_or_else(|e| unreachable!("{e:?}")),
+    )
+}

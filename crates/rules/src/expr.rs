@@ -1032,6 +1032,21 @@ mod tests {
         }
     }
 
+    /// The evidence `holding_atoms` writes for `e`, and the atoms that
+    /// hold as `atoms` reads them, in the same form.
+    fn evidence_both_ways(e: &Expr, facts: &Facts<'_>) -> (Vec<String>, Vec<String>) {
+        let mut all = Vec::new();
+        atoms(e, facts, &mut all);
+        let want = all
+            .into_iter()
+            .filter(|a| a.holds == Some(true))
+            .map(|a| format!("{} ({})", a.test, a.actual))
+            .collect();
+        let mut got = Vec::new();
+        holding_atoms(e, &atom_tests(e), facts, &mut got);
+        (got, want)
+    }
+
     #[test]
     fn holding_atoms_are_the_atoms_that_hold() {
         let e = parse_predicate(
@@ -1061,15 +1076,7 @@ mod tests {
                 None,
                 None,
             );
-            let mut all = Vec::new();
-            atoms(&e, &facts, &mut all);
-            let want: Vec<String> = all
-                .into_iter()
-                .filter(|a| a.holds == Some(true))
-                .map(|a| format!("{} ({})", a.test, a.actual))
-                .collect();
-            let mut got = Vec::new();
-            holding_atoms(&e, &atom_tests(&e), &facts, &mut got);
+            let (got, want) = evidence_both_ways(&e, &facts);
             assert_eq!(got, want, "{tpp} {to}");
             let mut unrendered = Vec::new();
             holding_atoms(&e, &[], &facts, &mut unrendered);
@@ -1135,15 +1142,7 @@ mod tests {
                 None,
                 None,
             );
-            let mut all = Vec::new();
-            atoms(&e, &facts, &mut all);
-            let want: Vec<String> = all
-                .into_iter()
-                .filter(|a| a.holds == Some(true))
-                .map(|a| format!("{} ({})", a.test, a.actual))
-                .collect();
-            let mut got = Vec::new();
-            holding_atoms(&e, &atom_tests(&e), &facts, &mut got);
+            let (got, want) = evidence_both_ways(&e, &facts);
             assert_eq!(got, want, "{to}");
             assert!(got.len() >= 7, "{to}: {got:?}");
         }

@@ -232,7 +232,6 @@ fn metric_label(f: Fact) -> &'static str {
 #[cfg(test)]
 mod tests {
     use crate::compiled::Compiled;
-    use crate::engine::Question;
     use crate::ruleset::RuleSet;
 
     /// The lines found with the rules' compiled predicates are those found
@@ -252,13 +251,7 @@ mod tests {
         for e in cat.entries.iter().step_by(3) {
             for to in ["CN", "SG", "AE", "MY"] {
                 for on in ["2023-11-20", "2025-01-20", "2025-09-01"] {
-                    let q = Question::new(
-                        &e.spec,
-                        &e.metrics,
-                        chipexport_domain::Country::parse(to)
-                            .unwrap_or_else(|e| unreachable!("{e}")),
-                        on.parse().unwrap_or_else(|e| unreachable!("{e:?}")),
-                    );
+                    let q = crate::engine::asked(e, to, on);
                     let a = rs.decide(&q);
                     let b = written.decide(&q);
                     assert_eq!(

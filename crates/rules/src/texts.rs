@@ -46,7 +46,6 @@ impl RuleTexts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Question;
     use crate::ruleset::RuleSet;
 
     fn rules() -> RuleSet {
@@ -98,13 +97,7 @@ mod tests {
                     "2025-01-20",
                     "2025-09-01",
                 ] {
-                    let q = Question::new(
-                        &e.spec,
-                        &e.metrics,
-                        chipexport_domain::Country::parse(to)
-                            .unwrap_or_else(|e| unreachable!("{e}")),
-                        on.parse().unwrap_or_else(|e| unreachable!("{e:?}")),
-                    );
+                    let q = crate::engine::asked(e, to, on);
                     let a = serde_json::to_string(&rs.decide(&q))
                         .unwrap_or_else(|e| unreachable!("{e}"));
                     let b = serde_json::to_string(&bare.decide(&q))
