@@ -50,21 +50,19 @@ impl Checked {
         self
     }
 
-    /// The same decision asked on `on` instead, when it can be had without
-    /// deciding again: the question's date, and the knowledge date when the
-    /// request gave none, become `on`, and nothing else changes.
+    /// The same decision asked on `on` instead, without deciding again:
+    /// the question's date, and the knowledge date when the request gave
+    /// none, become `on`, and nothing else changes.
     ///
-    /// `None` when the explanation quotes the date (a rule it names reads
-    /// the date itself). Only valid when `on` is in the same breakpoint
-    /// interval ([`RuleSet::interval_of`]) as the date decided, and for a
-    /// question that names no party or owner (screening reads the log's
-    /// reviews, which change at any time). Then the decision is exactly
-    /// the one decided anew, which the tests check on every interval.
+    /// Only valid when the explanation does not quote the date
+    /// ([`Checked::quotes_the_date`], which the caller tests once per
+    /// decision), when `on` is in the same breakpoint interval
+    /// ([`RuleSet::interval_of`]) as the date decided, and for a question
+    /// that names no party or owner (screening reads the log's reviews,
+    /// which change at any time). Then the decision is exactly the one
+    /// decided anew, which the tests check on every interval.
     #[must_use]
-    pub fn redated(&self, rs: &RuleSet, on: Date) -> Option<Checked> {
-        if self.quotes_the_date(rs) {
-            return None;
-        }
+    pub fn redated(&self, on: Date) -> Checked {
         let mut c = self.clone();
         let q = &mut c.resolved.question;
         let dated_knowledge = q.known_as_of.is_none();
@@ -73,7 +71,7 @@ impl Checked {
         if dated_knowledge {
             c.decision.known_as_of = on;
         }
-        Some(c)
+        c
     }
 
     /// True when the explanation quotes the question's date: a rule it
@@ -201,10 +199,11 @@ mod tests {
                     let anew = app
                         .check(&req(d), today)
                         .unwrap_or_else(|e| unreachable!("{e}"));
-                    let Some(redated) = first.redated(rs, d) else {
+                    if first.quotes_the_date(rs) {
                         quoted += 1;
                         continue;
-                    };
+                    }
+                    let redated = first.redated(d);
                     assert_eq!(json(&redated), json(&anew), "{chip} on {d}, from {start}");
                     assert_eq!(
                         redated.decision.outcome_record().to_json(),

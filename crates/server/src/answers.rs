@@ -22,23 +22,32 @@ use chipexport::{CheckRequest, Date, RuleSet};
 /// an arbitrary kept one.
 pub const CAPACITY: usize = 4096;
 
-/// A decided question: the decision (for the log entry) and the answer's
-/// JSON (the reply's body).
+/// A decided question: the decision (for the log entry), the answer's
+/// JSON (the reply's body), and whether its explanation quotes the date.
 #[derive(Debug)]
 pub struct Answer {
     /// The decision.
     pub checked: Checked,
     /// `checked.answer()` as JSON.
     pub body: Bytes,
+    /// `checked.quotes_the_date(..)`, tested once: such a decision is not
+    /// redated.
+    pub quotes_the_date: bool,
 }
 
 impl Answer {
     /// The answer to `checked`, its JSON made.
-    pub fn of(checked: Checked) -> Result<Answer, serde_json::Error> {
+    pub fn of(checked: Checked, rs: &RuleSet) -> Result<Answer, serde_json::Error> {
+        let quotes = checked.quotes_the_date(rs);
+        Answer::with(checked, quotes)
+    }
+
+    fn with(checked: Checked, quotes_the_date: bool) -> Result<Answer, serde_json::Error> {
         let body = serde_json::to_vec(&checked.answer())?;
         Ok(Answer {
             checked,
             body: body.into(),
+            quotes_the_date,
         })
     }
 }
@@ -91,12 +100,16 @@ impl Answers {
     /// interval: the kept answer itself when it was decided on `on`, else
     /// the kept decision redated; `None` when the kept decision's
     /// explanation quotes its date (the question must be decided anew).
-    pub fn answer_on(kept: &Arc<Answer>, rs: &RuleSet, on: Date) -> Option<Arc<Answer>> {
+    pub fn answer_on(kept: &Arc<Answer>, on: Date) -> Option<Arc<Answer>> {
         if kept.checked.resolved.question.on == on {
             return Some(Arc::clone(kept));
         }
-        let redated = kept.checked.redated(rs, on)?;
-        Answer::of(redated).ok().map(Arc::new)
+        if kept.quotes_the_date {
+            return None;
+        }
+        Answer::with(kept.checked.redated(on), false)
+            .ok()
+            .map(Arc::new)
     }
 
     /// The answer kept under `key`.
@@ -215,7 +228,8 @@ mod tests {
                 date(2026, 11, 29),
             )
             .unwrap_or_else(|e| unreachable!("{e}"));
-        let answer = Arc::new(Answer::of(checked).unwrap_or_else(|e| unreachable!("{e}")));
+        let answer =
+            Arc::new(Answer::of(checked, app.rules()).unwrap_or_else(|e| unreachable!("{e}")));
         let store = Answers::new(3);
         for k in ["a", "b", "c"] {
             store.put(k.into(), Arc::clone(&answer));
@@ -262,16 +276,19 @@ mod tests {
         };
         let decide = |r: &CheckRequest| {
             Arc::new(
-                Answer::of(app.check(r, today).unwrap_or_else(|e| unreachable!("{e}")))
-                    .unwrap_or_else(|e| unreachable!("{e}")),
+                Answer::of(
+                    app.check(r, today).unwrap_or_else(|e| unreachable!("{e}")),
+                    rs,
+                )
+                .unwrap_or_else(|e| unreachable!("{e}")),
             )
         };
         let (d1, d2) = (date(2025, 9, 15), date(2025, 9, 16));
         assert_eq!(rs.interval_of(d1), rs.interval_of(d2));
         let kept = decide(&ask("H20", "CN", d1));
-        let same = Answers::answer_on(&kept, rs, d1);
+        let same = Answers::answer_on(&kept, d1);
         assert!(same.is_some_and(|s| Arc::ptr_eq(&s, &kept)));
-        let other = Answers::answer_on(&kept, rs, d2).unwrap_or_else(|| unreachable!());
+        let other = Answers::answer_on(&kept, d2).unwrap_or_else(|| unreachable!());
         assert_eq!(other.body, decide(&ask("H20", "CN", d2)).body);
         assert_eq!(other.checked.resolved.question.on, d2);
         // An explanation that quotes the date is not redated.
@@ -279,7 +296,7 @@ mod tests {
         let (r1, r2) = (date(2022, 6, 15), date(2022, 6, 16));
         assert_eq!(rs.interval_of(r1), rs.interval_of(r2));
         let quoting = decide(&ask(chip, "RU", r1));
-        assert!(quoting.checked.quotes_the_date(rs));
-        assert!(Answers::answer_on(&quoting, rs, r2).is_none());
+        assert!(quoting.checked.quotes_the_date(rs) && quoting.quotes_the_date);
+        assert!(Answers::answer_on(&quoting, r2).is_none());
     }
 }

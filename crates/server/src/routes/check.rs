@@ -32,13 +32,13 @@ pub async fn check(
     let key = Answers::key(&req, today, rules);
     let kept = key.as_ref().and_then(|(k, on)| {
         let kept = s.answers.get(k)?;
-        Answers::answer_on(&kept, rules, *on)
+        Answers::answer_on(&kept, *on)
     });
     let answer = match kept {
         Some(a) => a,
         None => {
             let a = Arc::new(
-                Answer::of(s.app.check(&req, today)?)
+                Answer::of(s.app.check(&req, today)?, rules)
                     .map_err(|e| ApiError::bug(format!("cannot serialise the answer: {e}")))?,
             );
             if let Some((k, _)) = key {
