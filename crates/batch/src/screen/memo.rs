@@ -5,18 +5,25 @@
 use std::str::FromStr;
 
 use chipexport_domain::{Country, Date};
-use chipexport_rules::classes::{Class, CountryClasses, Role};
+use chipexport_rules::classes::{CountryClasses, Role, Signature};
 use chipexport_rules::engine::{Determination, Plan};
 use chipexport_rules::{ItemFacts, Provision, Question, RuleSet};
 use rust_decimal::Decimal;
 
 use super::parse::ParsedQuestion;
-use super::{Screener, SharedAnswer};
+use super::{Map, Screener, SharedAnswer};
 
 /// A question as the memo keys it: chip, the classes of the destination,
 /// headquarters and exporting country, buyer type, breakpoint interval,
 /// party facts.
 pub(super) type QuestionKey = (u16, Class, Class, Class, u8, u16, u32);
+
+/// A country's class in one role and interval: its signature's number
+/// (see [`IntervalClasses`]), or [`EXACT`] and the country's index.
+pub(super) type Class = u32;
+
+/// The bit of a class that stands for one country alone.
+const EXACT: Class = 1 << 31;
 
 /// A question to determine: its key, and the countries and date of the
 /// first row that asked it (every date of the interval, and every country
@@ -35,10 +42,18 @@ pub(super) struct IntervalClasses {
     /// By [`Country::index`], the classes as destination, headquarters and
     /// exporting country; [`UNSET`] until asked for.
     table: Vec<[Class; 3]>,
+    /// Per role, the signatures met so far: a class is the number of its
+    /// signature.
+    numbers: [Map<Signature, Class>; 3],
 }
 
 /// A class not computed yet.
 const UNSET: Class = Class::MAX;
+
+/// The class of one country alone.
+fn exact(c: Country) -> Class {
+    EXACT | Class::try_from(c.index()).unwrap_or(0)
+}
 
 impl IntervalClasses {
     fn class(&mut self, rs: &RuleSet, role: Role, c: Country) -> Class {
@@ -49,10 +64,17 @@ impl IntervalClasses {
         match slot {
             Some(class) if *class != UNSET => *class,
             Some(class) => {
-                *class = self.classes.class(rs, role, c);
+                let sig = self.classes.signature(rs, role, c);
+                *class = match self.numbers.get_mut(role.index()) {
+                    Some(numbers) => {
+                        let next = Class::try_from(numbers.len()).unwrap_or(EXACT);
+                        *numbers.entry(sig).or_insert(next)
+                    }
+                    None => exact(c),
+                };
                 *class
             }
-            None => self.classes.class(rs, role, c),
+            None => exact(c),
         }
     }
 }
@@ -89,6 +111,7 @@ impl Screener<'_> {
                 classes: rs.country_classes(&plan, date),
                 plan,
                 table: vec![[UNSET; 3]; Country::INDEXES],
+                numbers: Default::default(),
             }
         });
         let exact_dest = t.classes.reads_chart()
@@ -96,7 +119,7 @@ impl Screener<'_> {
         let key = (
             chip,
             if exact_dest {
-                chipexport_rules::classes::exact(dest)
+                exact(dest)
             } else {
                 t.class(rs, Role::Destination, dest)
             },
