@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use chipexport_domain::Fault;
 
 use crate::{BatchError, Cause, io_kind};
+
+mod parquet_sink;
+use parquet_sink::ParquetSink;
 
 /// A ledger file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +296,7 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
 
 enum Sink {
     Csv(Box<arrow::csv::Writer<Tracked>>),
-    Parquet(Box<ArrowWriter<Tracked>>),
+    Parquet(Box<ParquetSink<Tracked>>),
     Json(arrow::json::LineDelimitedWriter<Tracked>),
 }
 
@@ -384,18 +386,13 @@ impl LedgerWriter {
                     .with_header(true)
                     .build(file),
             )),
+            // Without the Arrow schema in the file, readers take each
+            // column's type from the Parquet schema: a dictionary column of
+            // text (see `screen::output`) reads back as text.
             LedgerFormat::Parquet => Sink::Parquet(Box::new(
-                ArrowWriter::try_new_with_options(
-                    file,
-                    schema.clone(),
-                    // Without the Arrow schema, readers take each column's
-                    // type from the Parquet schema: a dictionary column of
-                    // text (see `screen::output`) reads back as text.
-                    parquet::arrow::arrow_writer::ArrowWriterOptions::new()
-                        .with_properties(parquet_properties())
-                        .with_skip_arrow_metadata(true),
-                )
-                .map_err(|e| unwritable(path, format!("cannot write `{}`", path.display()), e))?,
+                ParquetSink::try_new(file, schema.clone(), parquet_properties()).map_err(|e| {
+                    unwritable(path, format!("cannot write `{}`", path.display()), e)
+                })?,
             )),
             LedgerFormat::JsonLines => Sink::Json(arrow::json::LineDelimitedWriter::new(file)),
         };
