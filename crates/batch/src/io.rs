@@ -406,6 +406,32 @@ impl LedgerWriter {
         })
     }
 
+    /// Copies the columns of the Parquet ledger `input` as they are, when
+    /// this writer writes Parquet and its first columns are `input`'s: the
+    /// rows written must be `input`'s rows, in order, with more columns
+    /// after them (as `screen` writes them). Their values in the batches
+    /// written are then not read. Returns how many columns are copied (0
+    /// for other formats, or when the input cannot be copied from).
+    pub fn copy_columns_from(&mut self, input: &Path) -> Result<usize, BatchError> {
+        let target = self.target.clone();
+        let Some(Sink::Parquet(w)) = self.sink.as_mut() else {
+            return Ok(0);
+        };
+        if LedgerFormat::of(input).ok() != Some(LedgerFormat::Parquet) {
+            return Ok(0);
+        }
+        let file = File::open(input).map_err(|e| {
+            unreadable(
+                input,
+                format!("cannot open `{}`", input.display()),
+                "check the path",
+                Arc::new(e),
+            )
+        })?;
+        w.copy_columns_from(file)
+            .map_err(|e| unwritable(&target, format!("cannot write `{}`", target.display()), e))
+    }
+
     /// Writes a batch of the writer's schema.
     pub fn write(&mut self, b: &RecordBatch) -> Result<(), BatchError> {
         self.written = true;

@@ -140,6 +140,8 @@ pub fn screen(
     let cols = screen::Columns::of(&reader.schema, input)?;
     let out_schema = screen::output_schema(&reader.schema);
     let mut writer = io::LedgerWriter::create(output, out_schema.clone())?;
+    // Parquet to Parquet: the input's columns are copied, not encoded again.
+    writer.copy_columns_from(input)?;
     let mut worker = Screener::new(rs, cat, scenario);
     let mut summary = Summary {
         rule_set_hash: rs.hash().to_string(),

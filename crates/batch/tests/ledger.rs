@@ -549,3 +549,101 @@ fn impact_groups_by_catalog_id_and_never_adds_currencies() {
     assert_eq!(mi.newly_undetermined.orders, 1, "{mi:?}");
     assert_eq!(r.total.newly_undetermined.value["USD"], Decimal::from(10));
 }
+
+/// Every row of a screened file, every column as text.
+fn rows_as_text(path: &Path) -> Vec<Vec<Option<String>>> {
+    let mut rows = Vec::new();
+    for b in read_all(path) {
+        let cols: Vec<StringArray> = b
+            .columns()
+            .iter()
+            .map(|c| {
+                let c = arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).unwrap();
+                c.as_any().downcast_ref::<StringArray>().unwrap().clone()
+            })
+            .collect();
+        for i in 0..b.num_rows() {
+            rows.push(cols.iter().map(|c| opt(c, i).map(String::from)).collect());
+        }
+    }
+    rows
+}
+
+/// A Parquet ledger screened into Parquet keeps its row groups, and its
+/// columns are copied as they are (a column of another type than text is
+/// written again, as text); the rows are those screening the same ledger
+/// as CSV gives.
+#[test]
+fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
+    use std::sync::Arc;
+
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let rs = RuleSet::embedded().unwrap();
+    let cat = Catalog::embedded().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("l.csv");
+    generate(&cat, Profile::Mixed, 5_000, 11, &csv).unwrap();
+    let from_csv = dir.path().join("from-csv.parquet");
+    screen(&rs, &cat, Scenario::default(), &csv, &from_csv, &mut |_| {}).unwrap();
+    let expected = rows_as_text(&from_csv);
+    assert_eq!(expected.len(), 5_000);
+
+    // The same ledger as Parquet, in row groups of 1,234 rows, with
+    // `quantity` as text and then as integers.
+    for quantity_as_int in [false, true] {
+        let pq = dir.path().join(format!("l-{quantity_as_int}.parquet"));
+        let reader = chipexport_batch::io::open(&csv, 700).unwrap();
+        let mut fields: Vec<Field> = reader
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let q = fields.iter().position(|f| f.name() == "quantity").unwrap();
+        if quantity_as_int {
+            fields[q] = Field::new("quantity", DataType::Int64, true);
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(1_234))
+            .build();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&pq).unwrap(),
+            schema.clone(),
+            Some(props),
+        )
+        .unwrap();
+        for b in reader {
+            let mut cols = b.unwrap().columns().to_vec();
+            cols[q] = arrow::compute::cast(&cols[q], schema.field(q).data_type()).unwrap();
+            w.write(&RecordBatch::try_new(schema.clone(), cols).unwrap())
+                .unwrap();
+        }
+        w.close().unwrap();
+
+        let out = dir
+            .path()
+            .join(format!("from-parquet-{quantity_as_int}.parquet"));
+        screen(&rs, &cat, Scenario::default(), &pq, &out, &mut |_| {}).unwrap();
+        assert_eq!(
+            rows_as_text(&out),
+            expected,
+            "quantity as integers: {quantity_as_int}"
+        );
+        let groups = |p: &Path| -> Vec<i64> {
+            let f = std::fs::File::open(p).unwrap();
+            let r = parquet::file::reader::SerializedFileReader::new(f).unwrap();
+            use parquet::file::reader::FileReader;
+            r.metadata()
+                .row_groups()
+                .iter()
+                .map(|g| g.num_rows())
+                .collect()
+        };
+        assert_eq!(groups(&out), vec![1_234, 1_234, 1_234, 1_234, 64]);
+        assert_eq!(groups(&out), groups(&pq));
+    }
+}

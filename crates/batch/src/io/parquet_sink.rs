@@ -10,6 +10,12 @@
 //! RLE_DICTIONARY data pages, as Arrow's writer would make them. Every other
 //! column goes through Arrow's own column writers. A reader sees plain text
 //! columns either way.
+//!
+//! Screening a Parquet ledger into Parquet copies the input's columns as
+//! they are: each output row group holds the rows of one input row group,
+//! and each input column's chunk is copied byte for byte (see
+//! [`ParquetSink::copy_columns_from`]) instead of being decoded and encoded
+//! again.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -24,7 +30,10 @@ use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::ColumnChunkMetaData;
+use parquet::file::metadata::{
+    ColumnChunkMetaData, PageIndexPolicy, ParquetMetaData, ParquetMetaDataReader,
+};
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
 use parquet::file::properties::{
     DEFAULT_MAX_ROW_GROUP_ROW_COUNT, EnabledStatistics, WriterProperties,
@@ -47,6 +56,18 @@ pub(crate) struct ParquetSink<W: Write + Send> {
     /// Rows in the row group being written.
     rows: usize,
     max_rows: usize,
+    /// The Parquet file whose columns are copied, if any.
+    source: Option<Source>,
+}
+
+/// A Parquet file whose column chunks are copied into the output.
+struct Source {
+    file: std::fs::File,
+    meta: ParquetMetaData,
+    /// Per output column, the input column copied into it, if any.
+    leaves: Vec<Option<usize>>,
+    /// The input row group the row group being written copies.
+    group: usize,
 }
 
 /// One column of the row group being written.
@@ -55,6 +76,8 @@ enum Column {
     Arrow(Box<ArrowColumnWriter>),
     /// A dictionary column of text, encoded here.
     Dictionary(Box<DictionaryColumn>),
+    /// Copied from the input's row group.
+    Copied,
 }
 
 /// Whether a field is written by [`DictionaryColumn`]: a dictionary of text
@@ -90,7 +113,71 @@ impl<W: Write + Send> ParquetSink<W> {
             columns: None,
             rows: 0,
             max_rows,
+            source: None,
         })
+    }
+
+    /// Copies the columns of the Parquet file `file` (the input whose rows
+    /// are written, in order, one input row to one output row) that the
+    /// output has at the same position, with the same name and type: their
+    /// chunks are copied as they are, and the batches' values of those
+    /// columns are not read. Then each output row group holds the rows of
+    /// one input row group. Returns how many columns are copied; none when
+    /// the file cannot be copied from (it has no offset index, which the
+    /// output's other columns have, or nothing matches).
+    pub(crate) fn copy_columns_from(&mut self, file: std::fs::File) -> Result<usize> {
+        if self.columns.is_some() || !self.writer.flushed_row_groups().is_empty() {
+            return Err(ParquetError::General(
+                "columns are copied only into a file not yet written".into(),
+            ));
+        }
+        let meta = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Optional)
+            .parse_and_finish(&file)?;
+        let ours = self.writer.schema_descr();
+        let theirs = meta.file_metadata().schema_descr();
+        let indexed = meta.offset_index().is_some_and(|groups| {
+            groups.len() == meta.num_row_groups()
+                && groups.iter().all(|g| g.len() == theirs.num_columns())
+        });
+        let mut leaves = vec![None; ours.num_columns()];
+        if indexed {
+            for (i, slot) in leaves.iter_mut().enumerate().take(theirs.num_columns()) {
+                if theirs.column(i).as_ref() == ours.column(i).as_ref() {
+                    *slot = Some(i);
+                }
+            }
+        }
+        let copied = leaves.iter().flatten().count();
+        if copied > 0 {
+            self.source = Some(Source {
+                file,
+                meta,
+                leaves,
+                group: 0,
+            });
+        }
+        Ok(copied)
+    }
+
+    /// The rows of the row group being written: the input row group's
+    /// when columns are copied (row groups of no rows skipped).
+    fn group_rows(&mut self) -> Result<usize> {
+        let Some(src) = self.source.as_mut() else {
+            return Ok(self.max_rows);
+        };
+        loop {
+            if src.group >= src.meta.num_row_groups() {
+                return Err(ParquetError::General(
+                    "more rows than the file whose columns are copied".into(),
+                ));
+            }
+            let n = usize::try_from(src.meta.row_group(src.group).num_rows()).unwrap_or(0);
+            if n > 0 {
+                return Ok(n);
+            }
+            src.group += 1;
+        }
     }
 
     /// The columns of a new row group.
@@ -105,7 +192,13 @@ impl<W: Write + Send> ParquetSink<W> {
             let writer = arrow.next().ok_or_else(|| {
                 ParquetError::General(format!("no writer for `{}`", field.name()))
             })?;
-            if is_dictionary(field.data_type()) {
+            if self
+                .source
+                .as_ref()
+                .is_some_and(|s| s.leaves.get(i).copied().flatten().is_some())
+            {
+                out.push(Column::Copied);
+            } else if is_dictionary(field.data_type()) {
                 let column = descr.column(i);
                 let stats = self.props.statistics_enabled(column.path()) != EnabledStatistics::None;
                 out.push(Column::Dictionary(Box::new(DictionaryColumn::new(
@@ -124,7 +217,8 @@ impl<W: Write + Send> ParquetSink<W> {
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let mut offset = 0;
         while offset < batch.num_rows() {
-            let n = (self.max_rows - self.rows).min(batch.num_rows() - offset);
+            let group_rows = self.group_rows()?;
+            let n = (group_rows - self.rows).min(batch.num_rows() - offset);
             let part = batch.slice(offset, n);
             let mut columns = match self.columns.take() {
                 Some(c) => c,
@@ -142,12 +236,13 @@ impl<W: Write + Send> ParquetSink<W> {
                         }
                     }
                     Column::Dictionary(d) => d.add(array.as_ref())?,
+                    Column::Copied => {}
                 }
             }
             self.columns = Some(columns);
             self.rows += n;
             offset += n;
-            if self.rows >= self.max_rows {
+            if self.rows >= group_rows {
                 self.flush()?;
             }
         }
@@ -160,8 +255,36 @@ impl<W: Write + Send> ParquetSink<W> {
             return Ok(());
         };
         let mut rg = self.writer.next_row_group()?;
-        for column in columns {
+        for (i, column) in columns.into_iter().enumerate() {
             match column {
+                Column::Copied => {
+                    let src = self
+                        .source
+                        .as_ref()
+                        .ok_or_else(|| ParquetError::General("no file to copy from".into()))?;
+                    let leaf = src.leaves.get(i).copied().flatten().ok_or_else(|| {
+                        ParquetError::General(format!("no column to copy into column {i}"))
+                    })?;
+                    let group = src.meta.row_group(src.group);
+                    if usize::try_from(group.num_rows()).ok() != Some(self.rows) {
+                        return Err(ParquetError::General(format!(
+                            "{} rows in the row group, {} in the input's",
+                            self.rows,
+                            group.num_rows()
+                        )));
+                    }
+                    let chunk = group.column(leaf).clone();
+                    let close = ColumnCloseResult {
+                        bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                        rows_written: self.rows as u64,
+                        metadata: chunk,
+                        bloom_filter: None,
+                        column_index: page_index(src.meta.column_index(), src.group, leaf)
+                            .filter(|c| !matches!(c, ColumnIndexMetaData::NONE)),
+                        offset_index: page_index(src.meta.offset_index(), src.group, leaf),
+                    };
+                    rg.append_column(&src.file, close)?;
+                }
                 Column::Arrow(w) => w.close()?.append_to_row_group(&mut rg)?,
                 Column::Dictionary(d) => {
                     let (bytes, close) = d.close(&self.props)?;
@@ -171,12 +294,25 @@ impl<W: Write + Send> ParquetSink<W> {
         }
         rg.close()?;
         self.rows = 0;
+        if let Some(src) = self.source.as_mut() {
+            src.group += 1;
+        }
         Ok(())
     }
 
     /// Writes what is left and the file's footer.
     pub(crate) fn finish(&mut self) -> Result<()> {
         self.flush()?;
+        if let Some(src) = &self.source {
+            let left = (src.group..src.meta.num_row_groups())
+                .map(|g| src.meta.row_group(g).num_rows())
+                .sum::<i64>();
+            if left > 0 {
+                return Err(ParquetError::General(format!(
+                    "{left} rows of the file whose columns are copied were not written"
+                )));
+            }
+        }
         self.writer.finish()?;
         Ok(())
     }
@@ -185,6 +321,11 @@ impl<W: Write + Send> ParquetSink<W> {
     pub(crate) fn inner(&self) -> &W {
         self.writer.inner()
     }
+}
+
+/// A column chunk's entry in a file's column or offset index.
+fn page_index<T: Clone>(index: Option<&Vec<Vec<T>>>, group: usize, column: usize) -> Option<T> {
+    index?.get(group)?.get(column).cloned()
 }
 
 /// A null row's index.
