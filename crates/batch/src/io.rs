@@ -183,8 +183,49 @@ fn as_text(b: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
     RecordBatch::try_new(schema, cols)
 }
 
+/// A batch of the columns read, with the skipped columns of `full` (by
+/// position) added back, every value null.
+fn with_nulls(
+    b: &RecordBatch,
+    full: &SchemaRef,
+    skipped: &[bool],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let schema = b.schema();
+    let mut read = schema
+        .fields()
+        .iter()
+        .cloned()
+        .zip(b.columns().iter().cloned());
+    let mut fields = Vec::with_capacity(full.fields().len());
+    let mut cols = Vec::with_capacity(full.fields().len());
+    for (f, &skip) in full.fields().iter().zip(skipped) {
+        if skip {
+            fields.push(f.clone());
+            cols.push(arrow::array::new_null_array(f.data_type(), b.num_rows()));
+        } else {
+            let (f, c) = read.next().ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!("no column `{}` read", f.name()))
+            })?;
+            fields.push(f);
+            cols.push(c);
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+}
+
 /// Opens a ledger, to read it in batches of `batch_size` rows.
 pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> {
+    open_skipping(path, batch_size, &[])
+}
+
+/// As [`open`], but the columns named in `skip` are not read from a Parquet
+/// ledger: they are in every batch, with every value null. For columns
+/// whose values nobody reads (see [`LedgerWriter::copy_columns_from`]).
+pub fn open_skipping(
+    path: &Path,
+    batch_size: usize,
+    skip: &[String],
+) -> Result<LedgerReader, BatchError> {
     let fmt = LedgerFormat::of(path)?;
     let file = File::open(path).map_err(|e| {
         unreadable(
@@ -252,13 +293,35 @@ pub fn open(path: &Path, batch_size: usize) -> Result<LedgerReader, BatchError> 
                 )
             })?;
             let schema = text_schema(b.schema().fields().iter().map(|f| f.name().clone()));
+            let leaves = b.parquet_schema().num_columns();
+            // A flat schema (ledgers have no nested columns): field i is
+            // leaf i. Skipped fields are read as nulls.
+            let skipped: Vec<bool> = schema
+                .fields()
+                .iter()
+                .map(|f| skip.contains(f.name()))
+                .collect();
+            let b = if leaves == schema.fields().len() && skipped.contains(&true) {
+                let keep = (0..leaves).filter(|&i| !skipped.get(i).copied().unwrap_or(false));
+                let mask = parquet::arrow::ProjectionMask::leaves(b.parquet_schema(), keep);
+                b.with_projection(mask)
+            } else {
+                b
+            };
+            let projected = leaves == schema.fields().len() && skipped.contains(&true);
             let r = b
                 .with_batch_size(batch_size)
                 .build()
                 .map_err(|e| bad(format!("cannot read `{}`", path.display()), Arc::new(e)))?;
+            let full = schema.clone();
+            let inner: Box<dyn Iterator<Item = _> + Send> = if projected {
+                Box::new(r.map(move |b| with_nulls(&b?, &full, &skipped)))
+            } else {
+                Box::new(r)
+            };
             Ok(LedgerReader {
                 schema,
-                inner: Box::new(r),
+                inner,
                 path: path.to_path_buf(),
             })
         }
@@ -410,15 +473,15 @@ impl LedgerWriter {
     /// this writer writes Parquet and its first columns are `input`'s: the
     /// rows written must be `input`'s rows, in order, with more columns
     /// after them (as `screen` writes them). Their values in the batches
-    /// written are then not read. Returns how many columns are copied (0
-    /// for other formats, or when the input cannot be copied from).
-    pub fn copy_columns_from(&mut self, input: &Path) -> Result<usize, BatchError> {
+    /// written are then not read. Returns the names of the columns copied
+    /// (none for other formats, or when the input cannot be copied from).
+    pub fn copy_columns_from(&mut self, input: &Path) -> Result<Vec<String>, BatchError> {
         let target = self.target.clone();
         let Some(Sink::Parquet(w)) = self.sink.as_mut() else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         if LedgerFormat::of(input).ok() != Some(LedgerFormat::Parquet) {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let file = File::open(input).map_err(|e| {
             unreadable(
@@ -428,8 +491,13 @@ impl LedgerWriter {
                 Arc::new(e),
             )
         })?;
-        w.copy_columns_from(file)
-            .map_err(|e| unwritable(&target, format!("cannot write `{}`", target.display()), e))
+        let copied = w
+            .copy_columns_from(file)
+            .map_err(|e| unwritable(&target, format!("cannot write `{}`", target.display()), e))?;
+        Ok(copied
+            .into_iter()
+            .filter_map(|i| self.schema.fields().get(i).map(|f| f.name().clone()))
+            .collect())
     }
 
     /// Writes a batch of the writer's schema.
@@ -613,5 +681,53 @@ mod tests {
             assert_eq!(r.schema.fields().len(), 1, "{name}");
             assert_eq!(r.map(|b| b.unwrap().num_rows()).sum::<usize>(), 0);
         }
+    }
+
+    /// Skipped columns of a Parquet ledger read as nulls, in their places;
+    /// the others as written, whatever their type.
+    #[test]
+    fn skipped_parquet_columns_read_as_nulls_in_their_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Utf8, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(arrow::array::StringArray::from(vec![
+                Some("x"),
+                None,
+                Some("z"),
+            ])),
+            Arc::new(arrow::array::StringArray::from(vec!["p", "q", "r"])),
+            Arc::new(arrow::array::Int64Array::from(vec![1, 2, 3])),
+        ];
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            File::create(&path).unwrap(),
+            schema.clone(),
+            None,
+        )
+        .unwrap();
+        w.write(&RecordBatch::try_new(schema, cols).unwrap())
+            .unwrap();
+        w.close().unwrap();
+        let all: Vec<RecordBatch> = open(&path, 2).unwrap().map(Result::unwrap).collect();
+        let skipped: Vec<RecordBatch> = open_skipping(&path, 2, &["b".to_string()])
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(skipped.len(), 2);
+        for (a, s) in all.iter().zip(&skipped) {
+            assert_eq!(a.schema(), s.schema());
+            assert_eq!(a.column(0), s.column(0));
+            assert_eq!(a.column(2), s.column(2));
+            assert_eq!(s.column(1).null_count(), s.num_rows());
+        }
+        assert_eq!(
+            arrow::array::as_string_array(all[0].column(2)).value(1),
+            "2"
+        );
     }
 }

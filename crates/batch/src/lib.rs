@@ -140,8 +140,18 @@ pub fn screen(
     let cols = screen::Columns::of(&reader.schema, input)?;
     let out_schema = screen::output_schema(&reader.schema);
     let mut writer = io::LedgerWriter::create(output, out_schema.clone())?;
-    // Parquet to Parquet: the input's columns are copied, not encoded again.
-    writer.copy_columns_from(input)?;
+    // Parquet to Parquet: the input's columns are copied, not encoded
+    // again, and those that screening does not read are not even decoded.
+    let copied = writer.copy_columns_from(input)?;
+    let unread: Vec<String> = copied
+        .into_iter()
+        .filter(|c| !screen::reads(c, scenario.parties.is_some()))
+        .collect();
+    let reader = if unread.is_empty() {
+        reader
+    } else {
+        io::open_skipping(input, 65_536, &unread)?
+    };
     let mut worker = Screener::new(rs, cat, scenario);
     let mut summary = Summary {
         rule_set_hash: rs.hash().to_string(),

@@ -53,6 +53,23 @@ pub const OPTIONAL: &[&str] = &[
     "customer",
     "consignee",
 ];
+/// Whether screening reads the values of a ledger's column `name`: the
+/// question's and the value's columns, and the names when the parties are
+/// screened.
+pub fn reads(name: &str, parties: bool) -> bool {
+    matches!(
+        name,
+        "chip"
+            | "destination"
+            | "end_user_hq"
+            | "exported_from"
+            | "buyer_type"
+            | "ship_date"
+            | "quantity"
+            | "unit_price"
+    ) || parties && NAME_COLUMNS.contains(&name)
+}
+
 /// The columns an order's value needs, which `impact` requires.
 pub const VALUE_COLUMNS: &[&str] = &["quantity", "unit_price"];
 /// Columns `screen` adds.

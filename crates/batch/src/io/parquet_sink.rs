@@ -122,10 +122,10 @@ impl<W: Write + Send> ParquetSink<W> {
     /// output has at the same position, with the same name and type: their
     /// chunks are copied as they are, and the batches' values of those
     /// columns are not read. Then each output row group holds the rows of
-    /// one input row group. Returns how many columns are copied; none when
-    /// the file cannot be copied from (it has no offset index, which the
-    /// output's other columns have, or nothing matches).
-    pub(crate) fn copy_columns_from(&mut self, file: std::fs::File) -> Result<usize> {
+    /// one input row group. Returns the positions of the columns copied;
+    /// none when the file cannot be copied from (it has no offset index,
+    /// which the output's other columns have, or nothing matches).
+    pub(crate) fn copy_columns_from(&mut self, file: std::fs::File) -> Result<Vec<usize>> {
         if self.columns.is_some() || !self.writer.flushed_row_groups().is_empty() {
             return Err(ParquetError::General(
                 "columns are copied only into a file not yet written".into(),
@@ -148,8 +148,10 @@ impl<W: Write + Send> ParquetSink<W> {
                 }
             }
         }
-        let copied = leaves.iter().flatten().count();
-        if copied > 0 {
+        let copied: Vec<usize> = (0..leaves.len())
+            .filter(|&i| leaves.get(i).copied().flatten().is_some())
+            .collect();
+        if !copied.is_empty() {
             self.source = Some(Source {
                 file,
                 meta,
