@@ -124,7 +124,8 @@ impl<W: Write + Send> ParquetSink<W> {
     /// columns are not read. Then each output row group holds the rows of
     /// one input row group. Returns the positions of the columns copied;
     /// none when the file cannot be copied from (it has no offset index,
-    /// which the output's other columns have, or nothing matches).
+    /// which the output's other columns have; a row group larger than this
+    /// file's; or nothing matches).
     pub(crate) fn copy_columns_from(&mut self, file: std::fs::File) -> Result<Vec<usize>> {
         if self.columns.is_some() || !self.writer.flushed_row_groups().is_empty() {
             return Err(ParquetError::General(
@@ -140,8 +141,13 @@ impl<W: Write + Send> ParquetSink<W> {
             groups.len() == meta.num_row_groups()
                 && groups.iter().all(|g| g.len() == theirs.num_columns())
         });
+        // An output row group holds an input row group's rows: no more
+        // than this file's row groups would, so that memory stays bounded.
+        let small = (0..meta.num_row_groups()).all(|g| {
+            usize::try_from(meta.row_group(g).num_rows()).is_ok_and(|n| n <= self.max_rows)
+        });
         let mut leaves = vec![None; ours.num_columns()];
-        if indexed {
+        if indexed && small {
             for (i, slot) in leaves.iter_mut().enumerate().take(theirs.num_columns()) {
                 if theirs.column(i).as_ref() == ours.column(i).as_ref() {
                     *slot = Some(i);
@@ -770,6 +776,54 @@ mod tests {
         // One row group, and row groups that split batches.
         same_as_arrow(&dict, &keys, 1 << 20);
         same_as_arrow(&dict, &keys, 11);
+    }
+
+    /// A file of `rows` ids in row groups of `group` rows, with or without
+    /// its offset index.
+    fn ids_file(dir: &std::path::Path, rows: usize, group: usize, index: bool) -> std::fs::File {
+        let path = dir.join(format!("ids-{rows}-{group}-{index}.parquet"));
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, true)]));
+        let mut props = WriterProperties::builder().set_max_row_group_row_count(Some(group));
+        if !index {
+            props = props
+                .set_statistics_enabled(EnabledStatistics::Chunk)
+                .set_offset_index_disabled(true);
+        }
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&path).expect("file"),
+            schema.clone(),
+            Some(props.build()),
+        )
+        .expect("writer");
+        let ids: ArrayRef = Arc::new(StringArray::from(
+            (0..rows).map(|i| format!("order-{i}")).collect::<Vec<_>>(),
+        ));
+        w.write(&RecordBatch::try_new(schema, vec![ids]).expect("batch"))
+            .expect("write");
+        w.close().expect("close");
+        std::fs::File::open(&path).expect("file")
+    }
+
+    /// Columns are copied from a file of the same leading columns, in row
+    /// groups no larger than the output's, with an offset index; otherwise
+    /// none is.
+    #[test]
+    fn columns_are_copied_only_from_a_file_that_fits() {
+        let dir = tempfile::tempdir().expect("dir");
+        let copied = |file, rows_per_group| {
+            let mut sink =
+                ParquetSink::try_new(Vec::new(), schema(), props(rows_per_group)).expect("writer");
+            sink.copy_columns_from(file).expect("copy")
+        };
+        assert_eq!(copied(ids_file(dir.path(), 50, 20, true), 20), vec![0]);
+        assert_eq!(
+            copied(ids_file(dir.path(), 50, 20, true), 19),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            copied(ids_file(dir.path(), 50, 20, false), 20),
+            Vec::<usize>::new()
+        );
     }
 
     #[test]
