@@ -123,7 +123,7 @@ pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::
 
 /// Screens `input` into `output`; every input row yields exactly one output
 /// row, in input order. Three threads overlap the work: one reads and
-/// decodes batches, one screens them (parsing rows and determining new
+/// decodes batches and parses their rows, one screens them (determining new
 /// questions on two threads, see [`Screener`]), one gathers the output
 /// columns, encodes and writes them. `progress` is
 /// called with the rows done so far.
@@ -176,11 +176,18 @@ pub fn screen(
         ))
     };
     std::thread::scope(|sc| -> Result<(), BatchError> {
-        // Two batches read ahead: enough to keep every thread busy.
+        // Two batches read ahead, and their rows parsed: enough to keep
+        // every thread busy.
         let (batches, read) = std::sync::mpsc::sync_channel(2);
+        let mut parser = worker.row_parser();
+        let cols = &cols;
         sc.spawn(move || {
             for b in reader {
-                if batches.send(b).is_err() {
+                let parsed = b.map(|b| {
+                    let rows = parser.parse(cols, &b);
+                    (b, rows)
+                });
+                if batches.send(parsed).is_err() {
                     break;
                 }
             }
@@ -196,8 +203,11 @@ pub fn screen(
             Ok(())
         });
         let screening = (|| -> Result<(), BatchError> {
-            for b in read {
-                let out = worker.screened(&cols, &b?, &mut summary).map_err(bug)?;
+            for parsed in read {
+                let (b, rows) = parsed?;
+                let out = worker
+                    .screened_parsed(&b, rows, &mut summary)
+                    .map_err(bug)?;
                 if screened.send(out).is_err() {
                     // The writer stopped: its error is returned below.
                     break;

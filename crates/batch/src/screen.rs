@@ -271,6 +271,68 @@ impl Columns {
     }
 }
 
+/// The columns a row's question, value and (when the parties are
+/// screened) names are read from.
+fn row_columns<'b>(cols: &Columns, b: &'b RecordBatch, parties: bool) -> RowColumns<'b> {
+    let get = |name: &str| cols.text(b, name);
+    RowColumns {
+        chip: get("chip"),
+        dest: get("destination"),
+        hq: get("end_user_hq"),
+        from: get("exported_from"),
+        buyer: get("buyer_type"),
+        date: get("ship_date"),
+        qty: get("quantity"),
+        price: get("unit_price"),
+        // Names are read only when the parties are screened.
+        names: if parties {
+            Screener::name_columns(cols, b)
+        } else {
+            [None; 3]
+        },
+    }
+}
+
+/// Parses a screener's rows on another thread than the screener's, so that
+/// parsing the next batch overlaps screening this one (see
+/// [`Screener::row_parser`]).
+pub struct RowParser<'a> {
+    rs: &'a RuleSet,
+    cat: &'a Catalog,
+    on: Option<Date>,
+    parties: bool,
+    parser: Parser,
+    /// How many of its names the screener has.
+    names_sent: usize,
+}
+
+/// A batch's rows parsed by a [`RowParser`], for
+/// [`Screener::screened_parsed`].
+pub struct ParsedBatch {
+    rows: Vec<ParsedRow>,
+    /// The party names the parser met first in this batch, in the order
+    /// it numbered them.
+    new_names: Vec<String>,
+}
+
+impl RowParser<'_> {
+    /// The rows of a batch, parsed.
+    pub fn parse(&mut self, cols: &Columns, b: &RecordBatch) -> ParsedBatch {
+        let c = row_columns(cols, b, self.parties);
+        let rows = self.parser.rows(
+            self.rs,
+            self.cat,
+            self.on,
+            &c,
+            0..b.num_rows(),
+            parties::EXTERNAL_PARSER,
+        );
+        let new_names = self.parser.names_from(self.names_sent);
+        self.names_sent += new_names.len();
+        ParsedBatch { rows, new_names }
+    }
+}
+
 /// Hash maps of the screening memo: keyed by short texts and small
 /// tuples, looked up once or more per row.
 pub(crate) type Map<K, V> = HashMap<K, V, ahash::RandomState>;
@@ -311,6 +373,8 @@ pub struct Screener<'a> {
     by_signature: Map<Vec<usize>, u32>,
     errors: Map<String, u32>,
     party: parties::PartyMemo,
+    /// The party names of this screener's [`RowParser`], by its ids.
+    external_names: Vec<String>,
     /// Questions met in the batch being screened and not yet determined.
     misses: Vec<Miss>,
     /// The answers' columns, to gather output rows from (remade when
@@ -343,6 +407,7 @@ impl<'a> Screener<'a> {
             by_signature: Map::default(),
             errors: Map::default(),
             party: parties::PartyMemo::default(),
+            external_names: Vec::new(),
             misses: Vec::new(),
             gathered: None,
             answers: Vec::new(),
@@ -391,23 +456,7 @@ impl<'a> Screener<'a> {
         cols: &Columns,
         b: &RecordBatch,
     ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
-        let get = |name: &str| cols.text(b, name);
-        let c = RowColumns {
-            chip: get("chip"),
-            dest: get("destination"),
-            hq: get("end_user_hq"),
-            from: get("exported_from"),
-            buyer: get("buyer_type"),
-            date: get("ship_date"),
-            qty: get("quantity"),
-            price: get("unit_price"),
-            // Names are read only when the parties are screened.
-            names: if self.scenario.parties.is_some() {
-                Screener::name_columns(cols, b)
-            } else {
-                [None; 3]
-            },
-        };
+        let c = row_columns(cols, b, self.scenario.parties.is_some());
         // The rows parsed on two threads (each with its own caches), then
         // looked up in the memo in order.
         let n = b.num_rows();
@@ -429,7 +478,15 @@ impl<'a> Screener<'a> {
                 }
             })
         };
-        let parsed = first.into_iter().chain(second);
+        self.rows_parsed(first.into_iter().chain(second), n)
+    }
+
+    /// Answer ids and money for rows parsed already.
+    fn rows_parsed(
+        &mut self,
+        parsed: impl Iterator<Item = ParsedRow>,
+        n: usize,
+    ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
         let mut ids = Vec::with_capacity(n);
         let mut values = Vec::with_capacity(n);
         let mut money_errors = Vec::with_capacity(n);
@@ -449,6 +506,19 @@ impl<'a> Screener<'a> {
             *id = settle(*id, &resolved);
         }
         (ids, values, money_errors)
+    }
+
+    /// A parser of this screener's rows for another thread: see
+    /// [`Screener::screened_parsed`].
+    pub fn row_parser(&self) -> RowParser<'a> {
+        RowParser {
+            rs: self.rs,
+            cat: self.cat,
+            on: self.scenario.on,
+            parties: self.scenario.parties.is_some(),
+            parser: Parser::default(),
+            names_sent: 0,
+        }
     }
 
     /// The output batch: the input columns and the added ones.
@@ -471,7 +541,29 @@ impl<'a> Screener<'a> {
         b: &RecordBatch,
         summary: &mut Summary,
     ) -> Result<Screened, arrow::error::ArrowError> {
-        let (ids, values, money_errors) = self.rows(cols, b);
+        let rows = self.rows(cols, b);
+        self.screened_rows(b, rows, summary)
+    }
+
+    /// [`Screener::screened`] of a batch whose rows another thread parsed
+    /// (with [`Screener::row_parser`], batch after batch, in order).
+    pub fn screened_parsed(
+        &mut self,
+        b: &RecordBatch,
+        parsed: ParsedBatch,
+        summary: &mut Summary,
+    ) -> Result<Screened, arrow::error::ArrowError> {
+        self.external_names.extend(parsed.new_names);
+        let rows = self.rows_parsed(parsed.rows.into_iter(), b.num_rows());
+        self.screened_rows(b, rows, summary)
+    }
+
+    fn screened_rows(
+        &mut self,
+        b: &RecordBatch,
+        (ids, values, money_errors): (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>),
+        summary: &mut Summary,
+    ) -> Result<Screened, arrow::error::ArrowError> {
         if self
             .gathered
             .as_ref()
@@ -605,5 +697,142 @@ mod tests {
             e.0.contains("`destination`") && e.1.contains("docs/ledgers.md"),
             "{e:?}"
         );
+    }
+
+    /// Rows parsed on another thread ([`Screener::row_parser`], batch after
+    /// batch) are screened as the screener's own parsing screens them:
+    /// names first met in later batches, repeated names, errors, parties.
+    #[test]
+    fn rows_parsed_on_another_thread_are_screened_alike() {
+        use std::sync::Arc;
+
+        use arrow::array::ArrayRef;
+
+        let rs = RuleSet::embedded().expect("rules load");
+        let cat = Catalog::embedded().expect("catalog loads");
+        let names = [
+            "order_id",
+            "chip",
+            "destination",
+            "ship_date",
+            "customer",
+            "consignee",
+            "quantity",
+            "unit_price",
+        ];
+        let schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(*n, DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        let rows: Vec<[Option<&str>; 8]> = vec![
+            [
+                Some("1"),
+                Some("nvidia-h20-hgx-96gb"),
+                Some("DE"),
+                Some("2026-08-05"),
+                Some("LISTED Corp"),
+                None,
+                Some("2"),
+                Some("10"),
+            ],
+            [
+                Some("2"),
+                Some("H100"),
+                Some("CN"),
+                Some("2024-01-02"),
+                Some("Plain GmbH"),
+                None,
+                None,
+                None,
+            ],
+            [
+                Some("3"),
+                Some("nvidia-h20-hgx-96gb"),
+                Some("DE"),
+                Some("2026-08-05"),
+                Some("MAYBE Ltd"),
+                Some("Plain GmbH"),
+                Some("-1"),
+                Some("5"),
+            ],
+            [
+                Some("4"),
+                Some("no such chip"),
+                Some("DE"),
+                Some("2026-08-05"),
+                Some("Other AG"),
+                None,
+                None,
+                None,
+            ],
+            [
+                Some("5"),
+                Some("H100"),
+                Some("XX"),
+                Some("2026-08-05"),
+                Some("LISTED Corp"),
+                Some("Third Ltd"),
+                None,
+                None,
+            ],
+            [
+                Some("6"),
+                Some("A800"),
+                Some("SG"),
+                Some("2023-11-20"),
+                None,
+                Some("Third Ltd"),
+                Some("1"),
+                Some("1.5"),
+            ],
+        ];
+        // Three batches of two rows.
+        let batches: Vec<RecordBatch> = rows
+            .chunks(2)
+            .map(|part| {
+                let cols: Vec<ArrayRef> = (0..names.len())
+                    .map(|c| {
+                        Arc::new(StringArray::from(
+                            part.iter().map(|r| r[c]).collect::<Vec<_>>(),
+                        )) as ArrayRef
+                    })
+                    .collect();
+                RecordBatch::try_new(schema.clone(), cols).expect("batch")
+            })
+            .collect();
+        let cols = Columns::of(&schema, std::path::Path::new("l.csv")).expect("columns");
+        let out = output_schema(&schema);
+        let scenario = || Scenario {
+            parties: Some(Arc::new(FakeParties::default())),
+            ..Scenario::default()
+        };
+        let (mut own, mut other) = (
+            Screener::new(&rs, &cat, scenario()),
+            Screener::new(&rs, &cat, scenario()),
+        );
+        let mut parser = other.row_parser();
+        let (mut s1, mut s2) = (Summary::default(), Summary::default());
+        for b in &batches {
+            let a = own
+                .screened(&cols, b, &mut s1)
+                .expect("screened")
+                .batch(&out)
+                .expect("batch");
+            let parsed = parser.parse(&cols, b);
+            let c = other
+                .screened_parsed(b, parsed, &mut s2)
+                .expect("screened")
+                .batch(&out)
+                .expect("batch");
+            assert_eq!(a, c);
+        }
+        assert_eq!(
+            serde_json::to_value(&s1).expect("json"),
+            serde_json::to_value(&s2).expect("json")
+        );
+        assert_eq!(s1.rows, 6);
+        assert!(s1.rows_with_error >= 2, "{s1:?}");
     }
 }

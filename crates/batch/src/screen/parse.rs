@@ -24,7 +24,7 @@ pub(super) struct ParsedRow {
     pub(super) on: Option<Date>,
     /// The ids its parser gave its names (customer, end user, consignee).
     pub(super) names: [Option<u32>; 3],
-    /// Which parser (0 or 1).
+    /// Which parser (0 or 1: the screener's; 2: a [`super::RowParser`]).
     pub(super) parser: u8,
     pub(super) value: Option<Decimal>,
     pub(super) money_error: Option<String>,
@@ -64,6 +64,11 @@ impl Parser {
         self.names.insert(s.to_string(), id);
         self.name_list.push(s.to_string());
         Some(id)
+    }
+
+    /// The party names numbered `from` on.
+    pub(super) fn names_from(&self, from: usize) -> Vec<String> {
+        self.name_list.get(from..).unwrap_or(&[]).to_vec()
     }
 
     /// The party name numbered `id`.

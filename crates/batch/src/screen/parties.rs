@@ -102,6 +102,10 @@ impl PartySummary {
 /// No party screened in this row.
 const NONE: u32 = u32::MAX;
 
+/// The parser number of rows parsed by a [`super::RowParser`] (the
+/// screener's own parsers are 0 and 1).
+pub(super) const EXTERNAL_PARSER: u8 = 2;
+
 /// The memo of one worker.
 #[derive(Debug, Default)]
 pub(super) struct PartyMemo {
@@ -110,7 +114,7 @@ pub(super) struct PartyMemo {
     /// Per id: the name and the dates its screening changes.
     name_of: Vec<(String, Vec<Date>)>,
     /// Per parsing thread: the memo's id of each name it parsed.
-    local: [Vec<Option<u32>>; 2],
+    local: [Vec<Option<u32>>; 3],
     /// Per (names, decisions in force): the outcome.
     combos: super::Map<([u32; 3], [u16; 3]), u32>,
     /// Per order date: whether it is more than [`STALE_DAYS`] after the
@@ -236,14 +240,18 @@ impl Screener<'_> {
         let Some(ps) = self.scenario.parties.as_deref() else {
             return [None; 3];
         };
-        let (memo, parsers) = (&mut self.party, &self.parsers);
+        let (memo, parsers, external) = (&mut self.party, &self.parsers, &self.external_names);
         local.map(|l| {
             let l = l? as usize;
             let known = memo.local.get(parser).and_then(|m| m.get(l)).copied();
             if let Some(Some(id)) = known {
                 return Some(id);
             }
-            let name = parsers.get(parser)?.name(l)?;
+            let name = if parser == usize::from(EXTERNAL_PARSER) {
+                external.get(l)?.as_str()
+            } else {
+                parsers.get(parser)?.name(l)?
+            };
             let id = match memo.names.get(name) {
                 Some(&(id, _)) => id,
                 None => {
