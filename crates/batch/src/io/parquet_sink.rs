@@ -97,6 +97,13 @@ impl<W: Write + Send> ParquetSink<W> {
         let parquet_schema = ArrowSchemaConverter::new()
             .with_coerce_types(props.coerce_types())
             .convert(&schema)?;
+        // Ledgers are flat: field i is leaf i, which the columns below rely
+        // on.
+        if parquet_schema.num_columns() != schema.fields().len() {
+            return Err(ParquetError::General(
+                "a ledger's columns cannot be nested".into(),
+            ));
+        }
         let max_rows = props
             .max_row_group_row_count()
             .unwrap_or(DEFAULT_MAX_ROW_GROUP_ROW_COUNT)
