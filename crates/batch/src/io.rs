@@ -183,6 +183,18 @@ fn as_text(b: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
     RecordBatch::try_new(schema, cols)
 }
 
+/// Opens a ledger's file; an error names it.
+fn open_file(path: &Path) -> Result<File, BatchError> {
+    File::open(path).map_err(|e| {
+        unreadable(
+            path,
+            format!("cannot open `{}`", path.display()),
+            "check the path",
+            Arc::new(e),
+        )
+    })
+}
+
 /// A batch of the columns read, with the skipped columns of `full` (by
 /// position) added back, every value null.
 fn with_nulls(
@@ -227,14 +239,7 @@ pub fn open_skipping(
     skip: &[String],
 ) -> Result<LedgerReader, BatchError> {
     let fmt = LedgerFormat::of(path)?;
-    let file = File::open(path).map_err(|e| {
-        unreadable(
-            path,
-            format!("cannot open `{}`", path.display()),
-            "check the path",
-            Arc::new(e),
-        )
-    })?;
+    let file = open_file(path)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len == 0 {
         return Err(BatchError::input(
@@ -483,14 +488,7 @@ impl LedgerWriter {
         if LedgerFormat::of(input).ok() != Some(LedgerFormat::Parquet) {
             return Ok(Vec::new());
         }
-        let file = File::open(input).map_err(|e| {
-            unreadable(
-                input,
-                format!("cannot open `{}`", input.display()),
-                "check the path",
-                Arc::new(e),
-            )
-        })?;
+        let file = open_file(input)?;
         let copied = w
             .copy_columns_from(file)
             .map_err(|e| unwritable(&target, format!("cannot write `{}`", target.display()), e))?;
