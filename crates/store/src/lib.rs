@@ -43,6 +43,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+mod compact;
 pub mod fleet;
 pub mod jobs;
 pub mod licences;
@@ -58,10 +59,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Version 2 stores each distinct response once, in `responses`.
 pub const SCHEMA_VERSION: i64 = 2;
 
-/// How many response bodies an open log remembers with their ids in
-/// `responses`, so that appending a response seen before neither hashes it
-/// again nor looks it up. When full, it is emptied.
-const KNOWN_RESPONSES: usize = 4096;
+/// How many bodies (responses, request parts) an open log remembers with
+/// their ids, per table, so that appending a body seen before neither
+/// hashes it again nor looks it up. When full, it is emptied.
+const KNOWN_BODIES: usize = 4096;
 
 /// How long an append waits for another process that holds the log (a
 /// SQLite write lock, or PostgreSQL's table lock) before it gives up with
@@ -272,11 +273,16 @@ impl Backend {
 /// panics, on a value of another type.
 trait LogRow {
     fn int(&self, i: usize) -> Result<i64, Cause>;
+    /// An integer that may be NULL.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause>;
     fn text(&self, i: usize) -> Result<String, Cause>;
 }
 
 impl LogRow for rusqlite::Row<'_> {
     fn int(&self, i: usize) -> Result<i64, Cause> {
+        self.get(i).map_err(Cause::from)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause> {
         self.get(i).map_err(Cause::from)
     }
     fn text(&self, i: usize) -> Result<String, Cause> {
@@ -289,9 +295,26 @@ impl LogRow for postgres::Row {
     fn int(&self, i: usize) -> Result<i64, Cause> {
         self.try_get(i).map_err(Cause::from)
     }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause> {
+        self.try_get(i).map_err(Cause::from)
+    }
     fn text(&self, i: usize) -> Result<String, Cause> {
         self.try_get(i).map_err(Cause::from)
     }
+}
+
+/// The request of a row of [`SELECT`]: column 3, with its shared part put
+/// back when it has one. `Err` when the part or its offset is missing, of
+/// the wrong type, or out of range: the row or the part was edited.
+fn request_of(r: &impl LogRow) -> Result<String, Cause> {
+    let stored = r.text(3)?;
+    if r.opt_int(12)?.is_none() {
+        // No shared part: the request is as stored.
+        return Ok(stored);
+    }
+    let (at, part) = (r.int(10)?, r.text(11)?);
+    compact::join(&stored, &part, at)
+        .ok_or_else(|| format!("request part offset {at} is outside its request").into())
 }
 
 /// An entry from a row; a value of the wrong type means the log was edited
@@ -306,7 +329,7 @@ fn read_entry(r: &impl LogRow, path: &Path) -> Result<LogEntry, StoreError> {
         id: r.int(0).map_err(corrupt)?,
         recorded_at: text(1)?,
         kind: text(2)?,
-        request: text(3)?,
+        request: request_of(r).map_err(corrupt)?,
         response: text(4)?,
         rule_set_hash: text(5)?,
         prev_hash: text(6)?,
@@ -337,7 +360,7 @@ fn read_chained(r: &impl LogRow, path: &Path) -> Result<(i64, [String; 7]), Stor
         [
             text(1),
             text(2),
-            text(3),
+            request_of(r).unwrap_or_else(|_| "\u{0}not text".to_string()),
             text(4),
             text(5),
             text(6),
@@ -346,63 +369,144 @@ fn read_chained(r: &impl LogRow, path: &Path) -> Result<(i64, [String; 7]), Stor
     ))
 }
 
-/// The id in `responses` of `body`, stored now if it is not there yet.
-fn sqlite_response_id(tx: &rusqlite::Transaction<'_>, body: &str) -> rusqlite::Result<i64> {
-    let sha = sha256_hex(body.as_bytes());
+/// A table of bodies stored once, keyed by SHA-256: `responses` or
+/// `request_parts`.
+#[derive(Clone, Copy)]
+struct Bodies {
+    find: &'static str,
+    insert: &'static str,
+    #[cfg(feature = "postgres")]
+    pg_insert: &'static str,
+    #[cfg(feature = "postgres")]
+    pg_find: &'static str,
+}
+
+const RESPONSES: Bodies = Bodies {
+    find: "SELECT id FROM responses WHERE sha256 = ?1",
+    insert: "INSERT INTO responses (sha256, body) VALUES (?1, ?2)",
+    #[cfg(feature = "postgres")]
+    pg_insert: "INSERT INTO responses (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+    #[cfg(feature = "postgres")]
+    pg_find: "SELECT id FROM responses WHERE sha256 = $1",
+};
+
+const REQUEST_PARTS: Bodies = Bodies {
+    find: "SELECT id FROM request_parts WHERE sha256 = ?1",
+    insert: "INSERT INTO request_parts (sha256, body) VALUES (?1, ?2)",
+    #[cfg(feature = "postgres")]
+    pg_insert: "INSERT INTO request_parts (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+    #[cfg(feature = "postgres")]
+    pg_find: "SELECT id FROM request_parts WHERE sha256 = $1",
+};
+
+/// Bodies known to be stored (committed) in one table, with their ids: at
+/// most [`KNOWN_BODIES`], so that appending a body seen before neither
+/// hashes it again nor looks it up.
+#[derive(Default)]
+struct Known(HashMap<String, i64>);
+
+impl Known {
+    /// Remembers bodies that a committed transaction found or stored.
+    fn remember(&mut self, fresh: HashMap<String, i64>) {
+        for (body, id) in fresh {
+            if self.0.len() >= KNOWN_BODIES {
+                self.0.clear();
+            }
+            self.0.insert(body, id);
+        }
+    }
+}
+
+/// The id of `body` in `table`: known, or first seen by this transaction
+/// (`fresh`), or else looked up (`lookup`, which stores it if it is not
+/// there yet) and added to `fresh`.
+fn body_id<E>(
+    known: &Known,
+    fresh: &mut HashMap<String, i64>,
+    body: &str,
+    lookup: impl FnOnce(&str, &str) -> Result<i64, E>,
+) -> Result<i64, E> {
+    if let Some(&id) = known.0.get(body).or(fresh.get(body)) {
+        return Ok(id);
+    }
+    let id = lookup(&sha256_hex(body.as_bytes()), body)?;
+    fresh.insert(body.to_string(), id);
+    Ok(id)
+}
+
+/// The id in `table` of `body` (whose SHA-256 is `sha`), stored now if it
+/// is not there yet.
+fn sqlite_body_id(
+    tx: &rusqlite::Transaction<'_>,
+    table: Bodies,
+    sha: &str,
+    body: &str,
+) -> rusqlite::Result<i64> {
     let found = tx
-        .prepare_cached("SELECT id FROM responses WHERE sha256 = ?1")?
-        .query_row([&sha], |r| r.get(0))
+        .prepare_cached(table.find)?
+        .query_row([sha], |r| r.get(0))
         .optional()?;
     if let Some(id) = found {
         return Ok(id);
     }
-    tx.prepare_cached("INSERT INTO responses (sha256, body) VALUES (?1, ?2)")?
+    tx.prepare_cached(table.insert)?
         .execute(params![sha, body])?;
     Ok(tx.last_insert_rowid())
 }
 
-/// The id in `responses` of `body`, stored now if it is not there yet.
+/// The id in `table` of `body` (whose SHA-256 is `sha`), stored now if it
+/// is not there yet.
 #[cfg(feature = "postgres")]
-fn postgres_response_id(
+fn postgres_body_id(
     tx: &mut postgres::Transaction<'_>,
+    table: Bodies,
+    sha: &str,
     body: &str,
 ) -> Result<i64, postgres::Error> {
-    let sha = sha256_hex(body.as_bytes());
-    let stored = tx.query_opt(
-        "INSERT INTO responses (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING RETURNING id",
-        &[&sha, &body],
-    )?;
-    match stored {
+    match tx.query_opt(table.pg_insert, &[&sha, &body])? {
         Some(r) => r.try_get(0),
-        None => tx
-            .query_one("SELECT id FROM responses WHERE sha256 = $1", &[&sha])?
-            .try_get(0),
+        None => tx.query_one(table.pg_find, &[&sha])?.try_get(0),
     }
 }
 
+/// A byte offset as stored (a request is far shorter than `i64::MAX`).
+fn offset(at: usize) -> i64 {
+    i64::try_from(at).unwrap_or(i64::MAX)
+}
+
 /// A break found by [`Checker::next`], said more precisely when the entry's
-/// content does not match because its stored response (in `responses`,
-/// shared by every entry that gives it) was deleted or edited: the body no
-/// longer matches its SHA-256. `r` is the row of [`SELECT`], `row` as
+/// content does not match because a body it refers to (its response in
+/// `responses`, its request's part in `request_parts`, each shared by
+/// every entry that has it) was deleted or edited: the body no longer
+/// matches its SHA-256. `r` is the row of [`SELECT`], `row` as
 /// [`read_chained`] read it.
-fn stored_response_damage(mut b: Broken, r: &impl LogRow, row: &[String; 7]) -> Broken {
+fn stored_body_damage(mut b: Broken, r: &impl LogRow, row: &[String; 7]) -> Broken {
     if b.reason != EDITED {
         return b;
     }
-    // NULL for a row with its response inline (schema 1).
-    let Ok(response_id) = r.int(8) else {
-        return b;
-    };
-    match r.text(9) {
-        Err(_) => {
-            b.reason = format!("its response (stored once, as response {response_id}) is missing");
+    // (what, id column, stored SHA-256 column, the body as read); the id
+    // is NULL for a row without one (schema 1, or a request without part).
+    let part = r.text(11).unwrap_or_default();
+    for (what, id, sha, body) in [
+        ("response", 8, 9, row[3].as_str()),
+        ("request part", 12, 13, part.as_str()),
+    ] {
+        let Ok(Some(id)) = r.opt_int(id) else {
+            continue;
+        };
+        match r.text(sha) {
+            Err(_) => {
+                b.reason = format!("its {what} (stored once, as {what} {id}) is missing");
+                return b;
+            }
+            Ok(sha) if sha256_hex(body.as_bytes()) != sha => {
+                b.reason = format!(
+                    "its {what} (stored once, as {what} {id}, for every entry that has it) was edited: it does not match its SHA-256"
+                );
+                return b;
+            }
+            Ok(_) => {}
         }
-        Ok(sha) if sha256_hex(row[3].as_bytes()) != sha => {
-            b.reason = format!(
-                "its response (stored once, as response {response_id}, for every entry that gives it) was edited: it does not match its SHA-256"
-            );
-        }
-        Ok(_) => {}
     }
     b
 }
@@ -415,9 +519,10 @@ pub struct DecisionLog {
     /// password.
     pub path: PathBuf,
     busy_timeout: Duration,
-    /// Response bodies known to be in `responses` (committed), with their
-    /// ids: at most [`KNOWN_RESPONSES`].
-    known: HashMap<String, i64>,
+    /// Responses known to be in `responses`.
+    known_responses: Known,
+    /// Request parts known to be in `request_parts`.
+    known_parts: Known,
 }
 
 impl fmt::Debug for DecisionLog {
@@ -430,11 +535,14 @@ impl fmt::Debug for DecisionLog {
     }
 }
 
-/// Every entry, its response joined back: the body in `responses` for a
-/// row that refers to one, else the row's own (schema 1) text. Columns
-/// 8 and 9 are the row's `response_id` and the body's stored SHA-256, for
-/// naming a broken entry's cause. Conditions name `d.` columns.
-const SELECT: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, CASE WHEN d.response_id IS NULL THEN d.response ELSE r.body END, d.rule_set_hash, d.prev_hash, d.hash, d.response_id, r.sha256 FROM decisions d LEFT JOIN responses r ON r.id = d.response_id";
+/// Every entry, its response and request joined back. Column 4 is the
+/// response: the body in `responses` for a row that refers to one, else
+/// the row's own (schema 1) text. Column 3 is the request as stored: with a
+/// shared part (`request_part_id`), the part goes back in at byte
+/// `request_part_at` ([`request_of`]). Columns 8 and 9 are the row's
+/// `response_id` and the body's stored SHA-256; 10 to 13 the part's
+/// offset, body, id and stored SHA-256. Conditions name `d.` columns.
+const SELECT: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, CASE WHEN d.response_id IS NULL THEN d.response ELSE r.body END, d.rule_set_hash, d.prev_hash, d.hash, d.response_id, r.sha256, d.request_part_at, p.body, d.request_part_id, p.sha256 FROM decisions d LEFT JOIN responses r ON r.id = d.response_id LEFT JOIN request_parts p ON p.id = d.request_part_id";
 
 /// The last entry's `(id, hash)`.
 const HEAD: &str = "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1";
@@ -455,9 +563,10 @@ const SQLITE_V1: &str = "CREATE TABLE IF NOT EXISTS decisions (
     CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;";
 
-/// Schema 1 to 2 on SQLite: each distinct response once, in `responses`
-/// (append-only too), and `decisions.response_id` referring to it. No row
-/// is rewritten.
+/// Schema 1 to 2 on SQLite: each distinct response once, in `responses`,
+/// and each request's shared part ([`compact::shared_part`]) once, in
+/// `request_parts` (both append-only too, keyed by SHA-256); the columns of
+/// `decisions` that refer to them. No row is rewritten.
 const SQLITE_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
         id INTEGER PRIMARY KEY,
         sha256 TEXT NOT NULL UNIQUE,
@@ -467,7 +576,18 @@ const SQLITE_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
     CREATE TRIGGER IF NOT EXISTS responses_no_delete BEFORE DELETE ON responses
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    ALTER TABLE decisions ADD COLUMN response_id INTEGER REFERENCES responses (id);";
+    CREATE TABLE IF NOT EXISTS request_parts (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS request_parts_no_update BEFORE UPDATE ON request_parts
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS request_parts_no_delete BEFORE DELETE ON request_parts
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    ALTER TABLE decisions ADD COLUMN response_id INTEGER REFERENCES responses (id);
+    ALTER TABLE decisions ADD COLUMN request_part_id INTEGER REFERENCES request_parts (id);
+    ALTER TABLE decisions ADD COLUMN request_part_at INTEGER;";
 
 /// Schema 1 on PostgreSQL.
 #[cfg(feature = "postgres")]
@@ -500,7 +620,18 @@ const POSTGRES_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
         FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
     CREATE OR REPLACE TRIGGER responses_no_truncate BEFORE TRUNCATE ON responses
         FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
-    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS response_id BIGINT REFERENCES responses (id);";
+    CREATE TABLE IF NOT EXISTS request_parts (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE OR REPLACE TRIGGER request_parts_no_update BEFORE UPDATE OR DELETE ON request_parts
+        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
+    CREATE OR REPLACE TRIGGER request_parts_no_truncate BEFORE TRUNCATE ON request_parts
+        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS response_id BIGINT REFERENCES responses (id);
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_id BIGINT REFERENCES request_parts (id);
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_at BIGINT;";
 
 /// A URL with its password, if any, replaced by `***`.
 fn redact(url: &str) -> String {
@@ -605,7 +736,8 @@ impl DecisionLog {
             backend: Backend::Sqlite(conn),
             path,
             busy_timeout: waited,
-            known: HashMap::new(),
+            known_responses: Known::default(),
+            known_parts: Known::default(),
         })
     }
 
@@ -690,7 +822,8 @@ impl DecisionLog {
             backend: Backend::Postgres(Box::new(client)),
             path: shown,
             busy_timeout: waited,
-            known: HashMap::new(),
+            known_responses: Known::default(),
+            known_parts: Known::default(),
         })
     }
 
@@ -734,14 +867,14 @@ impl DecisionLog {
 
     /// Appends entries in order in one transaction (group commit: one
     /// durable write for all); returns them once they are durable. Each
-    /// response is stored once: an entry whose response is already in
-    /// `responses` refers to it.
+    /// response, and each request's shared part, is stored once: an entry
+    /// whose response or part is already stored refers to it.
     pub fn append_all(&mut self, entries: Vec<NewLogEntry>) -> Result<Vec<LogEntry>, StoreError> {
         let (path, waited) = (&self.path, self.busy_timeout);
-        let known = &mut self.known;
+        let (known_responses, known_parts) = (&mut self.known_responses, &mut self.known_parts);
         // Bodies first looked up or stored by this transaction: known once
         // it commits.
-        let mut fresh: HashMap<String, i64> = HashMap::new();
+        let (mut fresh_responses, mut fresh_parts) = (HashMap::new(), HashMap::new());
         let out = match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
@@ -759,26 +892,37 @@ impl DecisionLog {
                 let out = chain(last, entries);
                 {
                     let mut ins = tx.prepare_cached(
-                        "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8)",
+                        "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id, request_part_id, request_part_at) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9, ?10)",
                     ).map_err(err)?;
                     for e in &out {
-                        let response_id = match known.get(&e.response).or(fresh.get(&e.response)) {
-                            Some(&id) => id,
-                            None => {
-                                let id = sqlite_response_id(&tx, &e.response).map_err(err)?;
-                                fresh.insert(e.response.clone(), id);
-                                id
+                        let response_id = body_id(
+                            known_responses,
+                            &mut fresh_responses,
+                            &e.response,
+                            |sha, b| sqlite_body_id(&tx, RESPONSES, sha, b),
+                        )
+                        .map_err(err)?;
+                        let (request, part_id, part_at) = match compact::split(&e.request) {
+                            Some((rest, part, at)) => {
+                                let id = body_id(known_parts, &mut fresh_parts, part, |sha, b| {
+                                    sqlite_body_id(&tx, REQUEST_PARTS, sha, b)
+                                })
+                                .map_err(err)?;
+                                (std::borrow::Cow::Owned(rest), Some(id), Some(offset(at)))
                             }
+                            None => (std::borrow::Cow::Borrowed(e.request.as_str()), None, None),
                         };
                         ins.execute(params![
                             e.id,
                             e.recorded_at,
                             e.kind,
-                            e.request,
+                            request,
                             e.rule_set_hash,
                             e.prev_hash,
                             e.hash,
-                            response_id
+                            response_id,
+                            part_id,
+                            part_at
                         ])
                         .map_err(err)?;
                     }
@@ -800,16 +944,25 @@ impl DecisionLog {
                     .transpose()?;
                 let out = chain(last, entries);
                 let ins = tx.prepare(
-                    "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id) VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8)",
+                    "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id, request_part_id, request_part_at) VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10)",
                 ).map_err(err)?;
                 for e in &out {
-                    let response_id = match known.get(&e.response).or(fresh.get(&e.response)) {
-                        Some(&id) => id,
-                        None => {
-                            let id = postgres_response_id(&mut tx, &e.response).map_err(err)?;
-                            fresh.insert(e.response.clone(), id);
-                            id
+                    let response_id = body_id(
+                        known_responses,
+                        &mut fresh_responses,
+                        &e.response,
+                        |sha, b| postgres_body_id(&mut tx, RESPONSES, sha, b),
+                    )
+                    .map_err(err)?;
+                    let (request, part_id, part_at) = match compact::split(&e.request) {
+                        Some((rest, part, at)) => {
+                            let id = body_id(known_parts, &mut fresh_parts, part, |sha, b| {
+                                postgres_body_id(&mut tx, REQUEST_PARTS, sha, b)
+                            })
+                            .map_err(err)?;
+                            (rest, Some(id), Some(offset(at)))
                         }
+                        None => (e.request.clone(), None, None),
                     };
                     tx.execute(
                         &ins,
@@ -817,11 +970,13 @@ impl DecisionLog {
                             &e.id,
                             &e.recorded_at,
                             &e.kind,
-                            &e.request,
+                            &request,
                             &e.rule_set_hash,
                             &e.prev_hash,
                             &e.hash,
                             &response_id,
+                            &part_id,
+                            &part_at,
                         ],
                     )
                     .map_err(err)?;
@@ -830,12 +985,8 @@ impl DecisionLog {
                 out
             }
         };
-        for (body, id) in fresh {
-            if known.len() >= KNOWN_RESPONSES {
-                known.clear();
-            }
-            known.insert(body, id);
-        }
+        known_responses.remember(fresh_responses);
+        known_parts.remember(fresh_parts);
         Ok(out)
     }
 
@@ -877,7 +1028,7 @@ impl DecisionLog {
                 while let Some(r) = rows.next().map_err(err)? {
                     let (id, row) = read_chained(r, path)?;
                     if let Some(b) = check.next(id, &row) {
-                        return Ok(Err(stored_response_damage(b, r, &row)));
+                        return Ok(Err(stored_body_damage(b, r, &row)));
                     }
                 }
             }
@@ -894,7 +1045,7 @@ impl DecisionLog {
                 while let Some(r) = rows.next().map_err(err)? {
                     let (id, row) = read_chained(&r, path)?;
                     if let Some(b) = check.next(id, &row) {
-                        return Ok(Err(stored_response_damage(b, &r, &row)));
+                        return Ok(Err(stored_body_damage(b, &r, &row)));
                     }
                 }
             }

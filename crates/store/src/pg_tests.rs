@@ -318,3 +318,49 @@ fn postgres_a_schema_1_log_is_migrated_verifies_and_takes_new_entries() {
     let mut log = DecisionLog::connect(&url).unwrap();
     assert_eq!(log.verify().unwrap(), Ok(3));
 }
+
+#[test]
+fn postgres_a_request_shared_part_is_stored_once_and_an_edit_breaks_its_first_entry() {
+    let url = fresh("parts");
+    let mut log = DecisionLog::connect(&url).unwrap();
+    let request = |chip: &str, on: &str| {
+        format!(
+            r#"{{"version":2,"question":{{"item":{{"chip":"{chip}","model":"H20","vendor":"NVIDIA – 英伟达","tpp":2368.0,"datacenter":true}},"destination":"CN","on":"{on}"}}}}"#
+        )
+    };
+    let mut done = Vec::new();
+    for (chip, on) in [
+        ("h100", "2025-09-01"),
+        ("h20", "2025-09-01"),
+        ("h20", "2025-09-02"),
+    ] {
+        done.push(
+            log.append("t", "check", &request(chip, on), "{}", "abc")
+                .unwrap(),
+        );
+    }
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let parts: i64 = raw
+        .query_one("SELECT COUNT(*) FROM request_parts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(parts, 2);
+    for e in &done {
+        assert_eq!(log.get(e.id).unwrap().as_ref(), Some(e));
+    }
+    assert_eq!(log.entries(&EntryFilter::default()).unwrap(), done);
+    assert_eq!(log.verify().unwrap(), Ok(3));
+    assert!(
+        raw.execute("UPDATE request_parts SET body = 'x'", &[])
+            .is_err()
+    );
+    assert!(raw.batch_execute("TRUNCATE request_parts").is_err());
+    raw.batch_execute(
+        "ALTER TABLE request_parts DISABLE TRIGGER USER;
+         UPDATE request_parts SET body = replace(body, '2368.0', '2369.0') WHERE body LIKE '%\"h20\"%';",
+    )
+    .unwrap();
+    let broken = log.verify().unwrap().err().unwrap();
+    assert_eq!(broken.id, 2);
+    assert!(broken.reason.contains("request part"), "{}", broken.reason);
+}

@@ -460,11 +460,131 @@ fn an_empty_log_is_created_at_schema_2() {
     let log = DecisionLog::open(dir.path()).unwrap_or_else(|e| unreachable!("{e}"));
     assert_eq!(count(&log, "PRAGMA user_version"), SCHEMA_VERSION);
     assert_eq!(SCHEMA_VERSION, 2);
+    for table in ["responses", "request_parts"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}'"
+        );
+        assert_eq!(count(&log, &sql), 2, "{table}");
+    }
+}
+
+/// A `check` request as the service logs it: the item's facts (the part
+/// stored once) and the question around them.
+fn check_request(chip: &str, on: &str) -> String {
+    format!(
+        r#"{{"version":2,"question":{{"item":{{"chip":"{chip}","model":"H20","vendor":"NVIDIA – 英伟达","tpp":2368.0,"datacenter":true}},"destination":"CN","on":"{on}","mode":"enforced"}}}}"#
+    )
+}
+
+#[test]
+fn a_request_shared_part_is_stored_once_and_given_back_exactly() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let mut log = DecisionLog::open(dir.path()).unwrap_or_else(|e| unreachable!("{e}"));
+    let mut done = Vec::new();
+    for (chip, on) in [
+        ("nvidia-h20", "2025-09-01"),
+        ("nvidia-h20", "2025-09-02"),
+        ("nvidia-h100", "2025-09-01"),
+        ("nvidia-h20", "2025-09-03"),
+    ] {
+        let e = log
+            .append("t", "check", &check_request(chip, on), "{}", "abc")
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        done.push(e);
+    }
+    // A request without a part long enough is stored whole.
+    done.push(
+        log.append("t", "check", "{\"q\":1}", "{}", "abc")
+            .unwrap_or_else(|e| unreachable!("{e}")),
+    );
+    assert_eq!(count(&log, "SELECT COUNT(*) FROM request_parts"), 2);
     assert_eq!(
         count(
             &log,
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'responses'"
+            "SELECT COUNT(*) FROM decisions WHERE request_part_id IS NULL"
         ),
-        2
+        1
+    );
+    // The row holds the request without the part: the date, not the chip.
+    let stored: String = sqlite(&log)
+        .query_row("SELECT request FROM decisions WHERE id = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(
+        stored.contains("2025-09-02") && !stored.contains("nvidia-h20"),
+        "{stored}"
+    );
+    for e in &done {
+        assert_eq!(log.get(e.id).ok().flatten().as_ref(), Some(e));
+    }
+    assert_eq!(
+        log.entries(&EntryFilter::default()).ok(),
+        Some(done.clone())
+    );
+    assert_eq!(log.verify().ok(), Some(Ok(5)));
+    // Reopened, nothing remembered: the stored part is found again.
+    drop(log);
+    let mut log = DecisionLog::open(dir.path()).unwrap_or_else(|e| unreachable!("{e}"));
+    log.append(
+        "t",
+        "check",
+        &check_request("nvidia-h100", "2026-01-01"),
+        "{}",
+        "abc",
+    )
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(count(&log, "SELECT COUNT(*) FROM request_parts"), 2);
+    assert_eq!(log.verify().ok(), Some(Ok(6)));
+}
+
+#[test]
+fn an_edited_request_part_or_offset_breaks_the_first_entry_that_uses_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let mut log = DecisionLog::open(dir.path()).unwrap_or_else(|e| unreachable!("{e}"));
+    for (chip, on) in [
+        ("nvidia-h100", "2025-09-01"),
+        ("nvidia-h20", "2025-09-01"),
+        ("nvidia-h20", "2025-09-02"),
+    ] {
+        log.append("t", "check", &check_request(chip, on), "{}", "abc")
+            .unwrap_or_else(|e| unreachable!("{e}"));
+    }
+    let conn = sqlite(&log);
+    assert!(
+        conn.execute("UPDATE request_parts SET body = 'x'", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM request_parts", []).is_err());
+    conn.execute_batch(
+        "DROP TRIGGER request_parts_no_update;
+         UPDATE request_parts SET body = replace(body, '2368.0', '2369.0') WHERE body LIKE '%nvidia-h20\"%';",
+    )
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    let broken = log.verify().ok().and_then(Result::err);
+    assert_eq!(broken.as_ref().map(|b| b.id), Some(2), "{broken:?}");
+    let reason = broken.map(|b| b.reason).unwrap_or_default();
+    assert!(
+        reason.contains("request part") && reason.contains("edited"),
+        "{reason}"
+    );
+    // An offset moved: entry 1 reads otherwise (or not at all).
+    sqlite(&log)
+        .execute_batch(
+            "DROP TRIGGER decisions_no_update;
+             UPDATE decisions SET request_part_at = request_part_at + 1 WHERE id = 1;",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        log.verify().ok().and_then(Result::err).map(|b| b.id),
+        Some(1)
+    );
+    sqlite(&log)
+        .execute_batch("UPDATE decisions SET request_part_at = 100000 WHERE id = 1;")
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(matches!(log.get(1), Err(StoreError::Corrupt { .. })));
+    assert_eq!(
+        log.verify().ok().and_then(Result::err).map(|b| b.id),
+        Some(1)
     );
 }
