@@ -9,8 +9,8 @@
 pub(crate) const MIN_PART: usize = 64;
 
 /// Where a request's shared part is: the byte range of its longest object
-/// without a nested object, at least [`MIN_PART`] bytes; `None` when there
-/// is none. Any range gives the request back exactly (the part is cut out
+/// without a nested object, at least [`MIN_PART`] bytes and not the whole
+/// request; `None` when there is none. Any range gives the request back exactly (the part is cut out
 /// and put back at the same byte offset), so the request need not even be
 /// JSON: only which range is cut depends on it. Braces inside strings are
 /// not objects; only ASCII bytes are looked at, so the range's ends are
@@ -42,7 +42,11 @@ pub(crate) fn shared_part(request: &str) -> Option<(usize, usize)> {
             b'}' => {
                 if let Some((start, nested)) = open.pop() {
                     let len = i + 1 - start;
-                    if !nested && len >= MIN_PART && best.is_none_or(|(s, e)| e - s < len) {
+                    // The whole request is no shared part: it is stored
+                    // as it is.
+                    let whole = start == 0 && i + 1 == bytes.len();
+                    if !nested && !whole && len >= MIN_PART && best.is_none_or(|(s, e)| e - s < len)
+                    {
                         best = Some((start, i + 1));
                     }
                 }
@@ -92,6 +96,10 @@ mod tests {
         assert_eq!(part("not json"), None);
         assert_eq!(part(&"{".repeat(100)), None);
         assert_eq!(part(&"}".repeat(100)), None);
+        // A flat request is stored whole, not as a part of itself.
+        let flat = r#"{"input":"ledger.csv","input_sha256":"0123456789abcdef0123456789abcdef"}"#;
+        assert_eq!(part(flat), None);
+        assert_eq!(part(&format!(" {flat}")), Some(flat));
     }
 
     #[test]
