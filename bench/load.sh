@@ -5,7 +5,7 @@
 # ~170k chip x destination x date combinations in ~10k breakpoint intervals,
 # more than the 4,096 answers the service keeps, so many are decided anew),
 # at CONNECTIONS and at 64 connections. Each line gives p50, p99, p99.9 and
-# the maximum latency.
+# the maximum latency; at the end, the database's bytes per decision.
 # Usage: bench/load.sh [SECONDS] [CONNECTIONS]. Bounded in time; loopback only.
 # BIN=path/to/chipexport measures another build (e.g. an older one).
 set -euo pipefail
@@ -20,4 +20,12 @@ for c in "$CONNS" 64; do
     wrk -t 2 -c "$c" -d "${SECS}s" --latency -s "bench/$script.lua" "$ADDR/api/v1/check" | tail -1
   done
 done
-echo "decisions logged: $("$BIN" audit verify --data "$DATA/data")"
+verified=$("$BIN" audit verify --data "$DATA/data")
+echo "decisions logged: $verified"
+# The database's size per decision (with its write-ahead log, as it is).
+n=$(echo "$verified" | grep -o '^[0-9]*')
+bytes=0
+for f in "$DATA/data/decisions.sqlite" "$DATA/data/decisions.sqlite-wal"; do
+  [ -f "$f" ] && bytes=$((bytes + $(stat -c %s "$f")))
+done
+echo "database: $bytes bytes, $((bytes / (n > 0 ? n : 1))) bytes per decision"

@@ -497,19 +497,31 @@ fn editing_one_byte_of_a_logged_decision_breaks_verify_and_names_it() {
         );
     }
 
-    // Flip one byte of entry 2's stored answer, bypassing the append-only trigger.
+    // Flip one byte of entry 2's stored answer (stored once, in `responses`;
+    // entry 1 answers otherwise), bypassing the append-only trigger.
     let conn = rusqlite::Connection::open(dir.join("decisions.sqlite")).unwrap();
-    conn.execute_batch("DROP TRIGGER decisions_no_update")
+    conn.execute_batch("DROP TRIGGER responses_no_update")
         .unwrap();
-    let resp: String = conn
-        .query_row("SELECT response FROM decisions WHERE id = 2", [], |r| {
+    let (body_id, resp): (i64, String) = conn
+        .query_row(
+            "SELECT r.id, r.body FROM decisions d JOIN responses r ON r.id = d.response_id WHERE d.id = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let first: i64 = conn
+        .query_row("SELECT response_id FROM decisions WHERE id = 1", [], |r| {
             r.get(0)
         })
         .unwrap();
+    assert_ne!(first, body_id, "entries 1 and 2 answer differently");
     let edited = resp.replacen("\"eccn\":", "\"eccN\":", 1);
     assert_ne!(resp, edited);
-    conn.execute("UPDATE decisions SET response = ?1 WHERE id = 2", [edited])
-        .unwrap();
+    conn.execute(
+        "UPDATE responses SET body = ?1 WHERE id = ?2",
+        rusqlite::params![edited, body_id],
+    )
+    .unwrap();
     drop(conn);
     let bad = run(&["audit", "verify", "--data", d]);
     assert_eq!(bad.code, 1);

@@ -377,15 +377,27 @@ fn kill_9_during_concurrent_log_appends_loses_no_acknowledged_decision() {
         entries >= max,
         "acknowledged decision {max}, but the log has {entries} entries"
     );
-    // Every acknowledged id is there, with its request (the order reference).
+    // Every acknowledged id is there, with its request (the order reference):
+    // the row's text with its shared part (the item's facts, stored once in
+    // `request_parts`) put back at its byte offset.
     let conn = rusqlite::Connection::open(data.0.join("decisions.sqlite")).unwrap();
     for id in acked {
-        let req: String = conn
-            .query_row("SELECT request FROM decisions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+        let (rest, at, part): (String, Option<i64>, Option<String>) = conn
+            .query_row(
+                "SELECT d.request, d.request_part_at, p.body FROM decisions d LEFT JOIN request_parts p ON p.id = d.request_part_id WHERE d.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .unwrap();
+        let req = match (at, part) {
+            (Some(at), Some(part)) => {
+                let (head, tail) = rest.split_at(usize::try_from(at).unwrap());
+                format!("{head}{part}{tail}")
+            }
+            _ => rest,
+        };
         assert!(req.contains("\"W"), "entry {id}: {req}");
+        assert!(req.contains("\"item\":{\""), "entry {id}: {req}");
     }
 }
 

@@ -8,6 +8,37 @@
 //!   entry and names the first one.
 //! * Durable: WAL journal with `synchronous = FULL`, so an entry whose
 //!   append returned survives a crash (kill -9) of the process.
+//! * Compact: what repeats is stored once, content-addressed.
+//!   - `responses` holds each distinct response body once, under its
+//!     SHA-256 (unique) and an integer id; a row of `decisions` refers to
+//!     it by `response_id` and leaves its own `response` column empty.
+//!   - `request_parts` holds each distinct shared part of a request once,
+//!     the same way: the request's longest JSON object without a nested
+//!     one, at least 64 bytes (for a `check`, the item's facts, ~400 of
+//!     the request's ~450 bytes). The row keeps the rest of the request in
+//!     `request`, the part's id in `request_part_id` and the byte offset
+//!     where it goes back in `request_part_at`.
+//!
+//!   The service's answers repeat (a 3-second mixed load: 185 distinct
+//!   responses in 15,049 decisions, 12 distinct item parts), so a decision
+//!   takes about 410-440 bytes of the database instead of 1.5-4.1 KB. Both
+//!   tables are append-only like `decisions` (the same triggers), and a
+//!   body in use is a foreign key. Every read puts the bodies back, and an
+//!   entry's hash still covers its full request and response text:
+//!   [`LogEntry`], the chain and [`DecisionLog::verify`] are as before. An
+//!   edited or deleted body breaks the chain at the first entry that uses
+//!   it, and `verify` says which body. An open log remembers up to 4,096
+//!   bodies of each table with their ids, so that a repeated body is
+//!   neither hashed again nor looked up.
+//!
+//! Schema versions ([`SCHEMA_VERSION`]): 1 kept each request and response
+//! inline in `decisions`; 2 adds `responses`, `request_parts` and the
+//! columns of `decisions` that refer to them. A version 1 log is migrated
+//! on open, under the write lock (the tables and columns are added, no row
+//! is rewritten): its rows keep their inline text (the new columns are
+//! NULL) and verify as before; new rows refer to the new tables. A log of
+//! a newer version than this code knows is refused
+//! ([`StoreError::TooNew`]).
 //!
 //! The log lives in SQLite in a data directory by default
 //! ([`DecisionLog::open`]); with the `postgres` feature it can live in a
@@ -17,13 +48,15 @@
 
 #![warn(missing_docs)]
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+mod compact;
 pub mod fleet;
 pub mod jobs;
 pub mod licences;
@@ -36,7 +69,13 @@ pub use query::{EntryFilter, sha256_file, sha256_hex};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The schema version this code writes; older logs are migrated on open.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Version 2 stores each distinct response once, in `responses`.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// How many bodies (responses, request parts) an open log remembers with
+/// their ids, per table, so that appending a body seen before neither
+/// hashes it again nor looks it up. When full, it is emptied.
+const KNOWN_BODIES: usize = 4096;
 
 /// How long an append waits for another process that holds the log (a
 /// SQLite write lock, or PostgreSQL's table lock) before it gives up with
@@ -151,6 +190,9 @@ fn chain(last: Option<(i64, String)>, entries: Vec<NewLogEntry>) -> Vec<LogEntry
     out
 }
 
+/// Why an entry breaks the chain when its content does not match its hash.
+const EDITED: &str = "its content does not match its hash (it was edited)";
+
 /// Walks the chain in id order and finds the first break.
 struct Checker {
     prev: String,
@@ -171,7 +213,7 @@ impl Default for Checker {
 impl Checker {
     /// `row`: recorded_at, kind, request, response, rule_set_hash,
     /// prev_hash, hash.
-    fn next(&mut self, id: i64, row: [String; 7]) -> Option<Broken> {
+    fn next(&mut self, id: i64, row: &[String; 7]) -> Option<Broken> {
         let [at, kind, req, resp, rsh, prev_hash, hash] = row;
         if id != self.expect_id {
             return Some(Broken {
@@ -182,19 +224,19 @@ impl Checker {
                 ),
             });
         }
-        if prev_hash != self.prev {
+        if *prev_hash != self.prev {
             return Some(Broken {
                 id,
                 reason: "its previous-hash does not match the entry before it".into(),
             });
         }
-        if entry_hash(&prev_hash, id, &at, &kind, &req, &resp, &rsh) != hash {
+        if entry_hash(prev_hash, id, at, kind, req, resp, rsh) != *hash {
             return Some(Broken {
                 id,
-                reason: "its content does not match its hash (it was edited)".into(),
+                reason: EDITED.into(),
             });
         }
-        self.prev = hash;
+        self.prev.clone_from(hash);
         self.expect_id += 1;
         self.n += 1;
         None
@@ -244,11 +286,16 @@ impl Backend {
 /// panics, on a value of another type.
 trait LogRow {
     fn int(&self, i: usize) -> Result<i64, Cause>;
+    /// An integer that may be NULL.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause>;
     fn text(&self, i: usize) -> Result<String, Cause>;
 }
 
 impl LogRow for rusqlite::Row<'_> {
     fn int(&self, i: usize) -> Result<i64, Cause> {
+        self.get(i).map_err(Cause::from)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause> {
         self.get(i).map_err(Cause::from)
     }
     fn text(&self, i: usize) -> Result<String, Cause> {
@@ -261,9 +308,26 @@ impl LogRow for postgres::Row {
     fn int(&self, i: usize) -> Result<i64, Cause> {
         self.try_get(i).map_err(Cause::from)
     }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Cause> {
+        self.try_get(i).map_err(Cause::from)
+    }
     fn text(&self, i: usize) -> Result<String, Cause> {
         self.try_get(i).map_err(Cause::from)
     }
+}
+
+/// The request of a row of [`SELECT`]: column 3, with its shared part put
+/// back when it has one. `Err` when the part or its offset is missing, of
+/// the wrong type, or out of range: the row or the part was edited.
+fn request_of(r: &impl LogRow) -> Result<String, Cause> {
+    let stored = r.text(3)?;
+    if r.opt_int(12)?.is_none() {
+        // No shared part: the request is as stored.
+        return Ok(stored);
+    }
+    let (at, part) = (r.int(10)?, r.text(11)?);
+    compact::join(&stored, &part, at)
+        .ok_or_else(|| format!("request part offset {at} is outside its request").into())
 }
 
 /// An entry from a row; a value of the wrong type means the log was edited
@@ -278,7 +342,7 @@ fn read_entry(r: &impl LogRow, path: &Path) -> Result<LogEntry, StoreError> {
         id: r.int(0).map_err(corrupt)?,
         recorded_at: text(1)?,
         kind: text(2)?,
-        request: text(3)?,
+        request: request_of(r).map_err(corrupt)?,
         response: text(4)?,
         rule_set_hash: text(5)?,
         prev_hash: text(6)?,
@@ -309,13 +373,155 @@ fn read_chained(r: &impl LogRow, path: &Path) -> Result<(i64, [String; 7]), Stor
         [
             text(1),
             text(2),
-            text(3),
+            request_of(r).unwrap_or_else(|_| "\u{0}not text".to_string()),
             text(4),
             text(5),
             text(6),
             text(7),
         ],
     ))
+}
+
+/// A table of bodies stored once, keyed by SHA-256: `responses` or
+/// `request_parts`.
+#[derive(Clone, Copy)]
+struct Bodies {
+    find: &'static str,
+    insert: &'static str,
+    #[cfg(feature = "postgres")]
+    pg_insert: &'static str,
+    #[cfg(feature = "postgres")]
+    pg_find: &'static str,
+}
+
+const RESPONSES: Bodies = Bodies {
+    find: "SELECT id FROM responses WHERE sha256 = ?1",
+    insert: "INSERT INTO responses (sha256, body) VALUES (?1, ?2)",
+    #[cfg(feature = "postgres")]
+    pg_insert: "INSERT INTO responses (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+    #[cfg(feature = "postgres")]
+    pg_find: "SELECT id FROM responses WHERE sha256 = $1",
+};
+
+const REQUEST_PARTS: Bodies = Bodies {
+    find: "SELECT id FROM request_parts WHERE sha256 = ?1",
+    insert: "INSERT INTO request_parts (sha256, body) VALUES (?1, ?2)",
+    #[cfg(feature = "postgres")]
+    pg_insert: "INSERT INTO request_parts (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+    #[cfg(feature = "postgres")]
+    pg_find: "SELECT id FROM request_parts WHERE sha256 = $1",
+};
+
+/// Bodies known to be stored (committed) in one table, with their ids: at
+/// most [`KNOWN_BODIES`], so that appending a body seen before neither
+/// hashes it again nor looks it up.
+#[derive(Default)]
+struct Known(HashMap<String, i64>);
+
+impl Known {
+    /// Remembers bodies that a committed transaction found or stored.
+    fn remember(&mut self, fresh: HashMap<String, i64>) {
+        for (body, id) in fresh {
+            if self.0.len() >= KNOWN_BODIES {
+                self.0.clear();
+            }
+            self.0.insert(body, id);
+        }
+    }
+}
+
+/// The id of `body` in `table`: known, or first seen by this transaction
+/// (`fresh`), or else looked up (`lookup`, which stores it if it is not
+/// there yet) and added to `fresh`.
+fn body_id<E>(
+    known: &Known,
+    fresh: &mut HashMap<String, i64>,
+    body: &str,
+    lookup: impl FnOnce(&str, &str) -> Result<i64, E>,
+) -> Result<i64, E> {
+    if let Some(&id) = known.0.get(body).or(fresh.get(body)) {
+        return Ok(id);
+    }
+    let id = lookup(&sha256_hex(body.as_bytes()), body)?;
+    fresh.insert(body.to_string(), id);
+    Ok(id)
+}
+
+/// The id in `table` of `body` (whose SHA-256 is `sha`), stored now if it
+/// is not there yet.
+fn sqlite_body_id(
+    tx: &rusqlite::Transaction<'_>,
+    table: Bodies,
+    sha: &str,
+    body: &str,
+) -> rusqlite::Result<i64> {
+    let found = tx
+        .prepare_cached(table.find)?
+        .query_row([sha], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    tx.prepare_cached(table.insert)?
+        .execute(params![sha, body])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The id in `table` of `body` (whose SHA-256 is `sha`), stored now if it
+/// is not there yet.
+#[cfg(feature = "postgres")]
+fn postgres_body_id(
+    tx: &mut postgres::Transaction<'_>,
+    table: Bodies,
+    sha: &str,
+    body: &str,
+) -> Result<i64, postgres::Error> {
+    match tx.query_opt(table.pg_insert, &[&sha, &body])? {
+        Some(r) => r.try_get(0),
+        None => tx.query_one(table.pg_find, &[&sha])?.try_get(0),
+    }
+}
+
+/// A byte offset as stored (a request is far shorter than `i64::MAX`).
+fn offset(at: usize) -> i64 {
+    i64::try_from(at).unwrap_or(i64::MAX)
+}
+
+/// A break found by [`Checker::next`], said more precisely when the entry's
+/// content does not match because a body it refers to (its response in
+/// `responses`, its request's part in `request_parts`, each shared by
+/// every entry that has it) was deleted or edited: the body no longer
+/// matches its SHA-256. `r` is the row of [`SELECT`], `row` as
+/// [`read_chained`] read it.
+fn stored_body_damage(mut b: Broken, r: &impl LogRow, row: &[String; 7]) -> Broken {
+    if b.reason != EDITED {
+        return b;
+    }
+    // (what, id column, stored SHA-256 column, the body as read); the id
+    // is NULL for a row without one (schema 1, or a request without part).
+    let part = r.text(11).unwrap_or_default();
+    for (what, id, sha, body) in [
+        ("response", 8, 9, row[3].as_str()),
+        ("request part", 12, 13, part.as_str()),
+    ] {
+        let Ok(Some(id)) = r.opt_int(id) else {
+            continue;
+        };
+        match r.text(sha) {
+            Err(_) => {
+                b.reason = format!("its {what} (stored once, as {what} {id}) is missing");
+                return b;
+            }
+            Ok(sha) if sha256_hex(body.as_bytes()) != sha => {
+                b.reason = format!(
+                    "its {what} (stored once, as {what} {id}, for every entry that has it) was edited: it does not match its SHA-256"
+                );
+                return b;
+            }
+            Ok(_) => {}
+        }
+    }
+    b
 }
 
 /// The log in a data directory (`DIR/decisions.sqlite`) or, with the
@@ -326,6 +532,10 @@ pub struct DecisionLog {
     /// password.
     pub path: PathBuf,
     busy_timeout: Duration,
+    /// Responses known to be in `responses`.
+    known_responses: Known,
+    /// Request parts known to be in `request_parts`.
+    known_parts: Known,
 }
 
 impl fmt::Debug for DecisionLog {
@@ -338,7 +548,103 @@ impl fmt::Debug for DecisionLog {
     }
 }
 
-const SELECT: &str = "SELECT id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash FROM decisions";
+/// Every entry, its response and request joined back. Column 4 is the
+/// response: the body in `responses` for a row that refers to one, else
+/// the row's own (schema 1) text. Column 3 is the request as stored: with a
+/// shared part (`request_part_id`), the part goes back in at byte
+/// `request_part_at` ([`request_of`]). Columns 8 and 9 are the row's
+/// `response_id` and the body's stored SHA-256; 10 to 13 the part's
+/// offset, body, id and stored SHA-256. Conditions name `d.` columns.
+const SELECT: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, CASE WHEN d.response_id IS NULL THEN d.response ELSE r.body END, d.rule_set_hash, d.prev_hash, d.hash, d.response_id, r.sha256, d.request_part_at, p.body, d.request_part_id, p.sha256 FROM decisions d LEFT JOIN responses r ON r.id = d.response_id LEFT JOIN request_parts p ON p.id = d.request_part_id";
+
+/// The last entry's `(id, hash)`.
+const HEAD: &str = "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1";
+
+/// Schema 1 on SQLite: `decisions` and its append-only triggers.
+const SQLITE_V1: &str = "CREATE TABLE IF NOT EXISTS decisions (
+        id INTEGER PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        request TEXT NOT NULL,
+        response TEXT NOT NULL,
+        rule_set_hash TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;";
+
+/// Schema 1 to 2 on SQLite: each distinct response once, in `responses`,
+/// and each request's shared part ([`compact::shared_part`]) once, in
+/// `request_parts` (both append-only too, keyed by SHA-256); the columns of
+/// `decisions` that refer to them. No row is rewritten.
+const SQLITE_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS responses_no_update BEFORE UPDATE ON responses
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS responses_no_delete BEFORE DELETE ON responses
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TABLE IF NOT EXISTS request_parts (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE TRIGGER IF NOT EXISTS request_parts_no_update BEFORE UPDATE ON request_parts
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS request_parts_no_delete BEFORE DELETE ON request_parts
+        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+    ALTER TABLE decisions ADD COLUMN response_id INTEGER REFERENCES responses (id);
+    ALTER TABLE decisions ADD COLUMN request_part_id INTEGER REFERENCES request_parts (id);
+    ALTER TABLE decisions ADD COLUMN request_part_at INTEGER;";
+
+/// Schema 1 on PostgreSQL.
+#[cfg(feature = "postgres")]
+const POSTGRES_V1: &str = "CREATE TABLE IF NOT EXISTS decisions (
+        id BIGINT PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        request TEXT NOT NULL,
+        response TEXT NOT NULL,
+        rule_set_hash TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE OR REPLACE FUNCTION chipexport_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
+    CREATE OR REPLACE TRIGGER decisions_no_update BEFORE UPDATE OR DELETE ON decisions
+        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
+    CREATE OR REPLACE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
+        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();";
+
+/// Schema 1 to 2 on PostgreSQL, as [`SQLITE_V2`].
+#[cfg(feature = "postgres")]
+const POSTGRES_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE OR REPLACE TRIGGER responses_no_update BEFORE UPDATE OR DELETE ON responses
+        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
+    CREATE OR REPLACE TRIGGER responses_no_truncate BEFORE TRUNCATE ON responses
+        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
+    CREATE TABLE IF NOT EXISTS request_parts (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+    CREATE OR REPLACE TRIGGER request_parts_no_update BEFORE UPDATE OR DELETE ON request_parts
+        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
+    CREATE OR REPLACE TRIGGER request_parts_no_truncate BEFORE TRUNCATE ON request_parts
+        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS response_id BIGINT REFERENCES responses (id);
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_id BIGINT REFERENCES request_parts (id);
+    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_at BIGINT;";
 
 /// A URL with its password, if any, replaced by `***`.
 fn redact(url: &str) -> String {
@@ -404,44 +710,47 @@ impl DecisionLog {
     /// Opens (creating and migrating as needed) the log in `dir`, with a
     /// busy timeout of [`DEFAULT_BUSY_TIMEOUT`].
     pub fn open(dir: &Path) -> Result<DecisionLog, StoreError> {
-        let (conn, path) = open_database(dir)?;
+        let (mut conn, path) = open_database(dir)?;
         let waited = DEFAULT_BUSY_TIMEOUT;
         let err = |e| sqlite_error(&path, waited, e);
+        let too_new = |found| StoreError::TooNew {
+            path: path.display().to_string(),
+            found,
+        };
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err)?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                path: path.display().to_string(),
-                found: version,
-            });
+            return Err(too_new(version));
         }
-        if version < 1 {
-            conn.execute_batch(
-                "BEGIN;
-                 CREATE TABLE IF NOT EXISTS decisions (
-                     id INTEGER PRIMARY KEY,
-                     recorded_at TEXT NOT NULL,
-                     kind TEXT NOT NULL,
-                     request TEXT NOT NULL,
-                     response TEXT NOT NULL,
-                     rule_set_hash TEXT NOT NULL,
-                     prev_hash TEXT NOT NULL,
-                     hash TEXT NOT NULL
-                 );
-                 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-                     BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-                 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-                     BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-                 PRAGMA user_version = 1;
-                 COMMIT;",
-            )
-            .map_err(err)?;
+        if version < SCHEMA_VERSION {
+            // Under the write lock, so that two processes opening the same
+            // old log migrate it once.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err)?;
+            if version > SCHEMA_VERSION {
+                return Err(too_new(version));
+            }
+            if version < 1 {
+                tx.execute_batch(SQLITE_V1).map_err(err)?;
+            }
+            if version < 2 {
+                tx.execute_batch(SQLITE_V2).map_err(err)?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+                .map_err(err)?;
+            tx.commit().map_err(err)?;
         }
         Ok(DecisionLog {
             backend: Backend::Sqlite(conn),
             path,
             busy_timeout: waited,
+            known_responses: Known::default(),
+            known_parts: Known::default(),
         })
     }
 
@@ -483,42 +792,51 @@ impl DecisionLog {
             None => None,
         };
         let version = version.unwrap_or(0);
+        let too_new = |found| StoreError::TooNew {
+            path: shown.display().to_string(),
+            found,
+        };
         if version > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                path: shown.display().to_string(),
-                found: version,
-            });
+            return Err(too_new(version));
         }
-        if version < 1 {
-            client
-                .batch_execute(
-                    "BEGIN;
-                 CREATE TABLE IF NOT EXISTS decisions (
-                     id BIGINT PRIMARY KEY,
-                     recorded_at TEXT NOT NULL,
-                     kind TEXT NOT NULL,
-                     request TEXT NOT NULL,
-                     response TEXT NOT NULL,
-                     rule_set_hash TEXT NOT NULL,
-                     prev_hash TEXT NOT NULL,
-                     hash TEXT NOT NULL
-                 );
-                 CREATE OR REPLACE FUNCTION chipexport_append_only() RETURNS trigger
-                     LANGUAGE plpgsql AS $$
-                     BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
-                 CREATE OR REPLACE TRIGGER decisions_no_update BEFORE UPDATE OR DELETE ON decisions
-                     FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
-                 CREATE OR REPLACE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
-                     FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
-                 INSERT INTO chipexport_schema (version) VALUES (1);
-                 COMMIT;",
+        if version < SCHEMA_VERSION {
+            // Under a lock, so that two processes migrate the log once.
+            let mut tx = client.transaction().map_err(err)?;
+            tx.batch_execute("LOCK TABLE chipexport_schema IN EXCLUSIVE MODE")
+                .map_err(|e| postgres_lock_error(&shown, waited, e))?;
+            let version: i64 = tx
+                .query_one(
+                    "SELECT coalesce(max(version), 0) FROM chipexport_schema",
+                    &[],
                 )
-                .map_err(err)?;
+                .map_err(err)?
+                .try_get(0)
+                .map_err(|source| StoreError::Corrupt {
+                    path: shown.display().to_string(),
+                    source: source.into(),
+                })?;
+            if version > SCHEMA_VERSION {
+                return Err(too_new(version));
+            }
+            if version < 1 {
+                tx.batch_execute(POSTGRES_V1).map_err(err)?;
+            }
+            if version < 2 {
+                tx.batch_execute(POSTGRES_V2).map_err(err)?;
+            }
+            tx.execute(
+                "INSERT INTO chipexport_schema (version) VALUES ($1)",
+                &[&SCHEMA_VERSION],
+            )
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
         }
         Ok(DecisionLog {
             backend: Backend::Postgres(Box::new(client)),
             path: shown,
             busy_timeout: waited,
+            known_responses: Known::default(),
+            known_parts: Known::default(),
         })
     }
 
@@ -561,19 +879,23 @@ impl DecisionLog {
     }
 
     /// Appends entries in order in one transaction (group commit: one
-    /// durable write for all); returns them once they are durable.
+    /// durable write for all); returns them once they are durable. Each
+    /// response, and each request's shared part, is stored once: an entry
+    /// whose response or part is already stored refers to it.
     pub fn append_all(&mut self, entries: Vec<NewLogEntry>) -> Result<Vec<LogEntry>, StoreError> {
         let (path, waited) = (&self.path, self.busy_timeout);
-        match &mut self.backend {
+        let (known_responses, known_parts) = (&mut self.known_responses, &mut self.known_parts);
+        // Bodies first looked up or stored by this transaction: known once
+        // it commits.
+        let (mut fresh_responses, mut fresh_parts) = (HashMap::new(), HashMap::new());
+        let out = match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(err)?;
                 let last = {
-                    let mut stmt = tx
-                        .prepare_cached("SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1")
-                        .map_err(err)?;
+                    let mut stmt = tx.prepare_cached(HEAD).map_err(err)?;
                     let mut rows = stmt.query([]).map_err(err)?;
                     match rows.next().map_err(err)? {
                         Some(r) => Some(read_head(r, path)?),
@@ -583,24 +905,43 @@ impl DecisionLog {
                 let out = chain(last, entries);
                 {
                     let mut ins = tx.prepare_cached(
-                        "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id, request_part_id, request_part_at) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9, ?10)",
                     ).map_err(err)?;
                     for e in &out {
+                        let response_id = body_id(
+                            known_responses,
+                            &mut fresh_responses,
+                            &e.response,
+                            |sha, b| sqlite_body_id(&tx, RESPONSES, sha, b),
+                        )
+                        .map_err(err)?;
+                        let (request, part_id, part_at) = match compact::split(&e.request) {
+                            Some((rest, part, at)) => {
+                                let id = body_id(known_parts, &mut fresh_parts, part, |sha, b| {
+                                    sqlite_body_id(&tx, REQUEST_PARTS, sha, b)
+                                })
+                                .map_err(err)?;
+                                (std::borrow::Cow::Owned(rest), Some(id), Some(offset(at)))
+                            }
+                            None => (std::borrow::Cow::Borrowed(e.request.as_str()), None, None),
+                        };
                         ins.execute(params![
                             e.id,
                             e.recorded_at,
                             e.kind,
-                            e.request,
-                            e.response,
+                            request,
                             e.rule_set_hash,
                             e.prev_hash,
-                            e.hash
+                            e.hash,
+                            response_id,
+                            part_id,
+                            part_at
                         ])
                         .map_err(err)?;
                     }
                 }
                 tx.commit().map_err(err)?;
-                Ok(out)
+                out
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(client) => {
@@ -610,37 +951,56 @@ impl DecisionLog {
                 tx.batch_execute("LOCK TABLE decisions IN SHARE ROW EXCLUSIVE MODE")
                     .map_err(|e| postgres_lock_error(path, waited, e))?;
                 let last = tx
-                    .query_opt(
-                        "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1",
-                        &[],
-                    )
+                    .query_opt(HEAD, &[])
                     .map_err(err)?
                     .map(|r| read_head(&r, path))
                     .transpose()?;
                 let out = chain(last, entries);
                 let ins = tx.prepare(
-                    "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO decisions (id, recorded_at, kind, request, response, rule_set_hash, prev_hash, hash, response_id, request_part_id, request_part_at) VALUES ($1, $2, $3, $4, '', $5, $6, $7, $8, $9, $10)",
                 ).map_err(err)?;
                 for e in &out {
+                    let response_id = body_id(
+                        known_responses,
+                        &mut fresh_responses,
+                        &e.response,
+                        |sha, b| postgres_body_id(&mut tx, RESPONSES, sha, b),
+                    )
+                    .map_err(err)?;
+                    let (request, part_id, part_at) = match compact::split(&e.request) {
+                        Some((rest, part, at)) => {
+                            let id = body_id(known_parts, &mut fresh_parts, part, |sha, b| {
+                                postgres_body_id(&mut tx, REQUEST_PARTS, sha, b)
+                            })
+                            .map_err(err)?;
+                            (rest, Some(id), Some(offset(at)))
+                        }
+                        None => (e.request.clone(), None, None),
+                    };
                     tx.execute(
                         &ins,
                         &[
                             &e.id,
                             &e.recorded_at,
                             &e.kind,
-                            &e.request,
-                            &e.response,
+                            &request,
                             &e.rule_set_hash,
                             &e.prev_hash,
                             &e.hash,
+                            &response_id,
+                            &part_id,
+                            &part_at,
                         ],
                     )
                     .map_err(err)?;
                 }
                 tx.commit().map_err(err)?;
-                Ok(out)
+                out
             }
-        }
+        };
+        known_responses.remember(fresh_responses);
+        known_parts.remember(fresh_parts);
+        Ok(out)
     }
 
     /// The entry with this id; `None` when there is none.
@@ -650,7 +1010,7 @@ impl DecisionLog {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let mut stmt = conn
-                    .prepare_cached(&format!("{SELECT} WHERE id = ?1"))
+                    .prepare_cached(&format!("{SELECT} WHERE d.id = ?1"))
                     .map_err(err)?;
                 let mut rows = stmt.query([id]).map_err(err)?;
                 match rows.next().map_err(err)? {
@@ -660,7 +1020,7 @@ impl DecisionLog {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(client) => client
-                .query_opt(&format!("{SELECT} WHERE id = $1"), &[&id])
+                .query_opt(&format!("{SELECT} WHERE d.id = $1"), &[&id])
                 .map_err(|e| postgres_error(path, e))?
                 .map(|r| read_entry(&r, path))
                 .transpose(),
@@ -675,13 +1035,13 @@ impl DecisionLog {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let mut stmt = conn
-                    .prepare(&format!("{SELECT} ORDER BY id"))
+                    .prepare(&format!("{SELECT} ORDER BY d.id"))
                     .map_err(err)?;
                 let mut rows = stmt.query([]).map_err(err)?;
                 while let Some(r) = rows.next().map_err(err)? {
                     let (id, row) = read_chained(r, path)?;
-                    if let Some(b) = check.next(id, row) {
-                        return Ok(Err(b));
+                    if let Some(b) = check.next(id, &row) {
+                        return Ok(Err(stored_body_damage(b, r, &row)));
                     }
                 }
             }
@@ -690,12 +1050,15 @@ impl DecisionLog {
                 use postgres::fallible_iterator::FallibleIterator;
                 let err = |e| postgres_error(path, e);
                 let mut rows = client
-                    .query_raw(&format!("{SELECT} ORDER BY id"), std::iter::empty::<i64>())
+                    .query_raw(
+                        &format!("{SELECT} ORDER BY d.id"),
+                        std::iter::empty::<i64>(),
+                    )
                     .map_err(err)?;
                 while let Some(r) = rows.next().map_err(err)? {
                     let (id, row) = read_chained(&r, path)?;
-                    if let Some(b) = check.next(id, row) {
-                        return Ok(Err(b));
+                    if let Some(b) = check.next(id, &row) {
+                        return Ok(Err(stored_body_damage(b, &r, &row)));
                     }
                 }
             }

@@ -17,10 +17,10 @@ pub struct EntryFilter {
     pub limit: Option<u64>,
 }
 
-const SQLITE_WHERE: &str = " WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR substr(recorded_at, 1, 10) >= ?2) AND (?3 IS NULL OR substr(recorded_at, 1, 10) <= ?3) ORDER BY id DESC LIMIT ?4";
+const SQLITE_WHERE: &str = " WHERE (?1 IS NULL OR d.kind = ?1) AND (?2 IS NULL OR substr(d.recorded_at, 1, 10) >= ?2) AND (?3 IS NULL OR substr(d.recorded_at, 1, 10) <= ?3) ORDER BY d.id DESC LIMIT ?4";
 
 #[cfg(feature = "postgres")]
-const POSTGRES_WHERE: &str = " WHERE ($1::text IS NULL OR kind = $1::text) AND ($2::text IS NULL OR substr(recorded_at, 1, 10) >= $2::text) AND ($3::text IS NULL OR substr(recorded_at, 1, 10) <= $3::text) ORDER BY id DESC LIMIT $4::bigint";
+const POSTGRES_WHERE: &str = " WHERE ($1::text IS NULL OR d.kind = $1::text) AND ($2::text IS NULL OR substr(d.recorded_at, 1, 10) >= $2::text) AND ($3::text IS NULL OR substr(d.recorded_at, 1, 10) <= $3::text) ORDER BY d.id DESC LIMIT $4::bigint";
 
 impl DecisionLog {
     /// The entries that match `filter`, in id order (with a limit, the
