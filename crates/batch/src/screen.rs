@@ -28,7 +28,7 @@ use crate::BatchError;
 mod memo;
 mod output;
 mod parse;
-use memo::{IntervalClasses, Miss, PARALLEL_MIN, QuestionKey, settle};
+use memo::{IntervalClasses, Miss, PARALLEL_MIN, settle};
 use output::AnswerColumns;
 pub use output::{Screened, output_schema};
 mod parties;
@@ -353,7 +353,9 @@ pub struct Screener<'a> {
     breakpoints: Vec<Date>,
     /// The parsing caches of the two threads that parse a batch's rows.
     parsers: [Parser; 2],
-    keys: Map<QuestionKey, u32>,
+    /// The answer id of each question asked, by its key packed
+    /// (`memo::pack`).
+    keys: Map<u128, u32>,
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,

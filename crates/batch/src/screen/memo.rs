@@ -18,6 +18,28 @@ use super::{Map, Screener, SharedAnswer};
 /// party facts.
 pub(super) type QuestionKey = (u16, Class, Class, Class, u8, u16, u32);
 
+/// A question key in one number, for the memo's map (hashed once, half
+/// the size of the tuple). Lossless: a class is the number of a signature
+/// met in its interval (fewer than there are countries, far below 2^15) or
+/// [`EXACT`] and a country's index (below 676).
+pub(super) fn pack(k: QuestionKey) -> u128 {
+    let (chip, d, h, f, buyer, interval, parties) = k;
+    let class = |c: Class| {
+        u128::from(if c & EXACT != 0 {
+            0x8000 | (c & 0x7fff)
+        } else {
+            c & 0x7fff
+        })
+    };
+    u128::from(chip)
+        | class(d) << 16
+        | class(h) << 32
+        | class(f) << 48
+        | u128::from(buyer) << 64
+        | u128::from(interval) << 72
+        | u128::from(parties) << 88
+}
+
 /// A country's class in one role and interval: its signature's number
 /// (see [`IntervalClasses`]), or [`EXACT`] and the country's index.
 pub(super) type Class = u32;
@@ -129,7 +151,8 @@ impl Screener<'_> {
             interval,
             parties,
         );
-        if let Some(&id) = self.keys.get(&key) {
+        let packed = pack(key);
+        if let Some(&id) = self.keys.get(&packed) {
             return id;
         }
         let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
@@ -138,7 +161,7 @@ impl Screener<'_> {
             countries: (dest, hq, from),
             date,
         });
-        self.keys.insert(key, id);
+        self.keys.insert(packed, id);
         id
     }
 
@@ -309,7 +332,7 @@ impl Screener<'_> {
             }
         }
         for (m, &id) in misses.iter().zip(&ids) {
-            self.keys.insert(m.key, id);
+            self.keys.insert(pack(m.key), id);
         }
         ids
     }
@@ -369,5 +392,57 @@ pub(super) fn settle(id: u32, resolved: &[u32]) -> u32 {
             .get((id & !PENDING) as usize)
             .copied()
             .unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A class as the memo makes them: a signature's number, or a country
+    /// alone.
+    fn class() -> impl Strategy<Value = Class> {
+        prop_oneof![
+            0u32..1_000,
+            (0usize..Country::INDEXES).prop_map(|i| EXACT | i as u32)
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = QuestionKey> {
+        (
+            any::<u16>(),
+            class(),
+            class(),
+            class(),
+            any::<u8>(),
+            any::<u16>(),
+            any::<u32>(),
+        )
+    }
+
+    proptest! {
+        /// Two keys pack to the same number only when they are the same.
+        #[test]
+        fn packing_a_key_loses_nothing(a in key(), b in key()) {
+            prop_assert_eq!(pack(a) == pack(b), a == b);
+        }
+
+        /// Keys that differ in one part pack differently.
+        #[test]
+        fn each_part_of_a_key_counts(a in key(), part in 0usize..7, c in class()) {
+            let mut b = a;
+            match part {
+                0 => b.0 = b.0.wrapping_add(1),
+                1 => b.1 = c,
+                2 => b.2 = c,
+                3 => b.3 = c,
+                4 => b.4 = b.4.wrapping_add(1),
+                5 => b.5 = b.5.wrapping_add(1),
+                _ => b.6 = b.6.wrapping_add(1),
+            }
+            prop_assert_eq!(pack(a) == pack(b), a == b);
+        }
     }
 }
