@@ -536,6 +536,9 @@ pub struct DecisionLog {
     known_responses: Known,
     /// Request parts known to be in `request_parts`.
     known_parts: Known,
+    /// How its rows are read: [`SELECT`], or [`SELECT_V1`] for a schema 1
+    /// log opened read-only (which cannot be migrated, and takes no entry).
+    select: &'static str,
 }
 
 impl fmt::Debug for DecisionLog {
@@ -556,6 +559,11 @@ impl fmt::Debug for DecisionLog {
 /// `response_id` and the body's stored SHA-256; 10 to 13 the part's
 /// offset, body, id and stored SHA-256. Conditions name `d.` columns.
 const SELECT: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, CASE WHEN d.response_id IS NULL THEN d.response ELSE r.body END, d.rule_set_hash, d.prev_hash, d.hash, d.response_id, r.sha256, d.request_part_at, p.body, d.request_part_id, p.sha256 FROM decisions d LEFT JOIN responses r ON r.id = d.response_id LEFT JOIN request_parts p ON p.id = d.request_part_id";
+
+/// [`SELECT`] for a schema 1 log, which has no stored bodies: the same
+/// columns, those of the bodies NULL (as for a schema 1 row in a migrated
+/// log).
+const SELECT_V1: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, d.response, d.rule_set_hash, d.prev_hash, d.hash, NULL, NULL, NULL, NULL, NULL, NULL FROM decisions d";
 
 /// The last entry's `(id, hash)`.
 const HEAD: &str = "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1";
@@ -709,8 +717,17 @@ fn is_postgres_url(location: &str) -> bool {
 impl DecisionLog {
     /// Opens (creating and migrating as needed) the log in `dir`, with a
     /// busy timeout of [`DEFAULT_BUSY_TIMEOUT`].
+    ///
+    /// A schema 1 log that this user may only read is read as it is, not
+    /// migrated: it lists, shows and verifies, and takes no entry.
     pub fn open(dir: &Path) -> Result<DecisionLog, StoreError> {
-        let (mut conn, path) = open_database(dir)?;
+        let (conn, path) = open_database(dir)?;
+        DecisionLog::of_sqlite(conn, path)
+    }
+
+    /// The log in the SQLite database `conn` (at `path`), created or
+    /// migrated as needed.
+    fn of_sqlite(mut conn: Connection, path: PathBuf) -> Result<DecisionLog, StoreError> {
         let waited = DEFAULT_BUSY_TIMEOUT;
         let err = |e| sqlite_error(&path, waited, e);
         let too_new = |found| StoreError::TooNew {
@@ -722,6 +739,17 @@ impl DecisionLog {
             .map_err(err)?;
         if version > SCHEMA_VERSION {
             return Err(too_new(version));
+        }
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).map_err(err)?;
+        if version == 1 && read_only {
+            return Ok(DecisionLog {
+                backend: Backend::Sqlite(conn),
+                path,
+                busy_timeout: waited,
+                known_responses: Known::default(),
+                known_parts: Known::default(),
+                select: SELECT_V1,
+            });
         }
         if version < SCHEMA_VERSION {
             // Under the write lock, so that two processes opening the same
@@ -751,6 +779,7 @@ impl DecisionLog {
             busy_timeout: waited,
             known_responses: Known::default(),
             known_parts: Known::default(),
+            select: SELECT,
         })
     }
 
@@ -837,6 +866,7 @@ impl DecisionLog {
             busy_timeout: waited,
             known_responses: Known::default(),
             known_parts: Known::default(),
+            select: SELECT,
         })
     }
 
@@ -883,6 +913,14 @@ impl DecisionLog {
     /// response, and each request's shared part, is stored once: an entry
     /// whose response or part is already stored refers to it.
     pub fn append_all(&mut self, entries: Vec<NewLogEntry>) -> Result<Vec<LogEntry>, StoreError> {
+        if self.select == SELECT_V1 {
+            return Err(StoreError::Denied {
+                path: self.path.display().to_string(),
+                source: "a schema 1 log opened read-only takes no entry; \
+                         open it where it can be written, to migrate it"
+                    .into(),
+            });
+        }
         let (path, waited) = (&self.path, self.busy_timeout);
         let (known_responses, known_parts) = (&mut self.known_responses, &mut self.known_parts);
         // Bodies first looked up or stored by this transaction: known once
@@ -1005,12 +1043,12 @@ impl DecisionLog {
 
     /// The entry with this id; `None` when there is none.
     pub fn get(&mut self, id: i64) -> Result<Option<LogEntry>, StoreError> {
-        let (path, waited) = (&self.path, self.busy_timeout);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
         match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let mut stmt = conn
-                    .prepare_cached(&format!("{SELECT} WHERE d.id = ?1"))
+                    .prepare_cached(&format!("{select} WHERE d.id = ?1"))
                     .map_err(err)?;
                 let mut rows = stmt.query([id]).map_err(err)?;
                 match rows.next().map_err(err)? {
@@ -1020,7 +1058,7 @@ impl DecisionLog {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(client) => client
-                .query_opt(&format!("{SELECT} WHERE d.id = $1"), &[&id])
+                .query_opt(&format!("{select} WHERE d.id = $1"), &[&id])
                 .map_err(|e| postgres_error(path, e))?
                 .map(|r| read_entry(&r, path))
                 .transpose(),
@@ -1030,12 +1068,12 @@ impl DecisionLog {
     /// Checks the whole chain; `Ok(n)` is the number of entries.
     pub fn verify(&mut self) -> Result<Result<u64, Broken>, StoreError> {
         let mut check = Checker::default();
-        let (path, waited) = (&self.path, self.busy_timeout);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
         match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let mut stmt = conn
-                    .prepare(&format!("{SELECT} ORDER BY d.id"))
+                    .prepare(&format!("{select} ORDER BY d.id"))
                     .map_err(err)?;
                 let mut rows = stmt.query([]).map_err(err)?;
                 while let Some(r) = rows.next().map_err(err)? {
@@ -1051,7 +1089,7 @@ impl DecisionLog {
                 let err = |e| postgres_error(path, e);
                 let mut rows = client
                     .query_raw(
-                        &format!("{SELECT} ORDER BY d.id"),
+                        &format!("{select} ORDER BY d.id"),
                         std::iter::empty::<i64>(),
                     )
                     .map_err(err)?;

@@ -1,6 +1,6 @@
 //! Reading the log by filter: the auditor's list and export.
 
-use super::{Backend, DecisionLog, LogEntry, SELECT, StoreError, read_entry, sqlite_error};
+use super::{Backend, DecisionLog, LogEntry, StoreError, read_entry, sqlite_error};
 
 /// Which entries [`DecisionLog::entries`] returns. Dates are compared with
 /// the first ten characters of `recorded_at` (its `YYYY-MM-DD`), on both
@@ -26,13 +26,13 @@ impl DecisionLog {
     /// The entries that match `filter`, in id order (with a limit, the
     /// latest `limit` of them, still in id order).
     pub fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<LogEntry>, StoreError> {
-        let (path, waited) = (&self.path, self.busy_timeout);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
         let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
         let mut out = match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
                 let mut stmt = conn
-                    .prepare_cached(&format!("{SELECT}{SQLITE_WHERE}"))
+                    .prepare_cached(&format!("{select}{SQLITE_WHERE}"))
                     .map_err(err)?;
                 // SQLite reads a negative limit as none.
                 let mut rows = stmt
@@ -54,7 +54,7 @@ impl DecisionLog {
                 // PostgreSQL reads a null limit as none.
                 let rows = client
                     .query(
-                        &format!("{SELECT}{POSTGRES_WHERE}"),
+                        &format!("{select}{POSTGRES_WHERE}"),
                         &[&filter.kind, &filter.from, &filter.to, &limit],
                     )
                     .map_err(|e| super::postgres_error(path, e))?;

@@ -588,3 +588,33 @@ fn an_edited_request_part_or_offset_breaks_the_first_entry_that_uses_it() {
         Some(1)
     );
 }
+
+/// A schema 1 log that may only be read is read as it is: not migrated, it
+/// lists, shows and verifies, and refuses new entries with the reason.
+#[test]
+fn a_read_only_schema_1_log_is_read_without_migrating_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let old = v1_log(dir.path());
+    let path = dir.path().join("decisions.sqlite");
+    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let mut log = DecisionLog::of_sqlite(conn, path).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(log.verify().ok(), Some(Ok(3)));
+    for e in &old {
+        assert_eq!(log.get(e.id).ok().flatten().as_ref(), Some(e));
+    }
+    let listed = log
+        .entries(&EntryFilter::default())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(listed, old);
+    assert_eq!(count(&log, "PRAGMA user_version"), 1);
+    let refused = log.append("2026-11-30T00:00:00Z", "check", "{}", "{}", "abc");
+    assert!(
+        matches!(&refused, Err(StoreError::Denied { .. })),
+        "{refused:?}"
+    );
+    // Opened where it can be written, it is migrated.
+    let mut log = DecisionLog::open(dir.path()).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(count(&log, "PRAGMA user_version"), 2);
+    assert_eq!(log.verify().ok(), Some(Ok(3)));
+}
