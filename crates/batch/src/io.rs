@@ -306,14 +306,14 @@ pub fn open_skipping(
                 .iter()
                 .map(|f| skip.contains(f.name()))
                 .collect();
-            let b = if leaves == schema.fields().len() && skipped.contains(&true) {
+            let projected = leaves == schema.fields().len() && skipped.contains(&true);
+            let b = if projected {
                 let keep = (0..leaves).filter(|&i| !skipped.get(i).copied().unwrap_or(false));
                 let mask = parquet::arrow::ProjectionMask::leaves(b.parquet_schema(), keep);
                 b.with_projection(mask)
             } else {
                 b
             };
-            let projected = leaves == schema.fields().len() && skipped.contains(&true);
             let r = b
                 .with_batch_size(batch_size)
                 .build()

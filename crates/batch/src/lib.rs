@@ -121,6 +121,9 @@ pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::
     None
 }
 
+/// Rows per batch that `screen` reads, screens and writes.
+const BATCH_ROWS: usize = 65_536;
+
 /// Screens `input` into `output`; every input row yields exactly one output
 /// row, in input order. Three threads overlap the work: one reads and
 /// decodes batches and parses their rows, one screens them (determining new
@@ -136,7 +139,7 @@ pub fn screen(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, BatchError> {
     let parties = scenario.parties.clone();
-    let reader = io::open(input, 65_536)?;
+    let reader = io::open(input, BATCH_ROWS)?;
     let cols = screen::Columns::of(&reader.schema, input)?;
     let out_schema = screen::output_schema(&reader.schema);
     let mut writer = io::LedgerWriter::create(output, out_schema.clone())?;
@@ -150,7 +153,7 @@ pub fn screen(
     let reader = if unread.is_empty() {
         reader
     } else {
-        io::open_skipping(input, 65_536, &unread)?
+        io::open_skipping(input, BATCH_ROWS, &unread)?
     };
     let mut worker = Screener::new(rs, cat, scenario);
     let mut summary = Summary {

@@ -53,21 +53,26 @@ pub const OPTIONAL: &[&str] = &[
     "customer",
     "consignee",
 ];
+/// The columns whose values screening reads in every row: the question's
+/// (chip, destination, headquarters, exporting country, buyer type, ship
+/// date) and the value's (quantity, unit price), in the order
+/// `row_columns` takes them.
+const READ_COLUMNS: [&str; 8] = [
+    "chip",
+    "destination",
+    "end_user_hq",
+    "exported_from",
+    "buyer_type",
+    "ship_date",
+    "quantity",
+    "unit_price",
+];
+
 /// Whether screening reads the values of a ledger's column `name`: the
 /// question's and the value's columns, and the names when the parties are
 /// screened.
 pub fn reads(name: &str, parties: bool) -> bool {
-    matches!(
-        name,
-        "chip"
-            | "destination"
-            | "end_user_hq"
-            | "exported_from"
-            | "buyer_type"
-            | "ship_date"
-            | "quantity"
-            | "unit_price"
-    ) || parties && NAME_COLUMNS.contains(&name)
+    READ_COLUMNS.contains(&name) || parties && NAME_COLUMNS.contains(&name)
 }
 
 /// The columns an order's value needs, which `impact` requires.
@@ -274,16 +279,16 @@ impl Columns {
 /// The columns a row's question, value and (when the parties are
 /// screened) names are read from.
 fn row_columns<'b>(cols: &Columns, b: &'b RecordBatch, parties: bool) -> RowColumns<'b> {
-    let get = |name: &str| cols.text(b, name);
+    let [chip, dest, hq, from, buyer, date, qty, price] = READ_COLUMNS.map(|n| cols.text(b, n));
     RowColumns {
-        chip: get("chip"),
-        dest: get("destination"),
-        hq: get("end_user_hq"),
-        from: get("exported_from"),
-        buyer: get("buyer_type"),
-        date: get("ship_date"),
-        qty: get("quantity"),
-        price: get("unit_price"),
+        chip,
+        dest,
+        hq,
+        from,
+        buyer,
+        date,
+        qty,
+        price,
         // Names are read only when the parties are screened.
         names: if parties {
             Screener::name_columns(cols, b)

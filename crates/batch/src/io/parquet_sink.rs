@@ -365,7 +365,6 @@ struct DictionaryColumn {
     /// The data pages encoded so far, and their rows. Each page says its
     /// own bit width: the dictionary's size when it was encoded.
     pages: Vec<(Vec<u8>, usize)>,
-    rows: usize,
     nulls: u64,
     /// Per key of the batch's dictionary, its value's index once met.
     remap: Vec<u32>,
@@ -383,7 +382,6 @@ impl DictionaryColumn {
             keys: Vec::new(),
             per_page: per_page.max(1),
             pages: Vec::new(),
-            rows: 0,
             nulls: 0,
             remap: Vec::new(),
         }
@@ -438,17 +436,9 @@ impl DictionaryColumn {
         self.keys.reserve(dict.len());
         let keys = dict.keys();
         for (row, &k) in keys.values().iter().enumerate() {
-            if keys.is_null(row) {
-                self.keys.push(NULL);
-                self.nulls += 1;
-                self.rows += 1;
-                if self.keys.len() >= self.per_page {
-                    self.page_out();
-                }
-                continue;
-            }
             let k = k as usize;
             let mapped = match self.remap.get(k) {
+                _ if keys.is_null(row) => NULL,
                 Some(&UNSEEN) => {
                     let i = if values.is_null(k) {
                         NULL
@@ -467,7 +457,6 @@ impl DictionaryColumn {
                 self.nulls += 1;
             }
             self.keys.push(mapped);
-            self.rows += 1;
             if self.keys.len() >= self.per_page {
                 self.page_out();
             }
@@ -483,7 +472,7 @@ impl DictionaryColumn {
             ));
         }
         self.page_out();
-        let rows = self.rows;
+        let rows: usize = self.pages.iter().map(|(_, n)| n).sum();
         let distinct = self.index.len();
         let mut sink = TrackedWrite::new(Vec::new());
         let mut pages = SerializedPageWriter::new(&mut sink);
