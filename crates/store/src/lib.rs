@@ -536,9 +536,9 @@ pub struct DecisionLog {
     known_responses: Known,
     /// Request parts known to be in `request_parts`.
     known_parts: Known,
-    /// How its rows are read: [`SELECT`], or [`SELECT_V1`] for a schema 1
-    /// log opened read-only (which cannot be migrated, and takes no entry).
-    select: &'static str,
+    /// A schema 1 log opened read-only: not migrated (it cannot be), read
+    /// with [`SELECT_V1`], and it takes no entry.
+    legacy: bool,
 }
 
 impl fmt::Debug for DecisionLog {
@@ -740,18 +740,8 @@ impl DecisionLog {
         if version > SCHEMA_VERSION {
             return Err(too_new(version));
         }
-        let read_only = conn.is_readonly(rusqlite::MAIN_DB).map_err(err)?;
-        if version == 1 && read_only {
-            return Ok(DecisionLog {
-                backend: Backend::Sqlite(conn),
-                path,
-                busy_timeout: waited,
-                known_responses: Known::default(),
-                known_parts: Known::default(),
-                select: SELECT_V1,
-            });
-        }
-        if version < SCHEMA_VERSION {
+        let legacy = version == 1 && conn.is_readonly(rusqlite::MAIN_DB).map_err(err)?;
+        if version < SCHEMA_VERSION && !legacy {
             // Under the write lock, so that two processes opening the same
             // old log migrate it once.
             let tx = conn
@@ -779,7 +769,7 @@ impl DecisionLog {
             busy_timeout: waited,
             known_responses: Known::default(),
             known_parts: Known::default(),
-            select: SELECT,
+            legacy,
         })
     }
 
@@ -866,7 +856,7 @@ impl DecisionLog {
             busy_timeout: waited,
             known_responses: Known::default(),
             known_parts: Known::default(),
-            select: SELECT,
+            legacy: false,
         })
     }
 
@@ -913,7 +903,7 @@ impl DecisionLog {
     /// response, and each request's shared part, is stored once: an entry
     /// whose response or part is already stored refers to it.
     pub fn append_all(&mut self, entries: Vec<NewLogEntry>) -> Result<Vec<LogEntry>, StoreError> {
-        if self.select == SELECT_V1 {
+        if self.legacy {
             return Err(StoreError::Denied {
                 path: self.path.display().to_string(),
                 source: "a schema 1 log opened read-only takes no entry; \
@@ -1041,9 +1031,14 @@ impl DecisionLog {
         Ok(out)
     }
 
+    /// How its rows are read: [`SELECT`], or [`SELECT_V1`] for a legacy log.
+    fn select(&self) -> &'static str {
+        if self.legacy { SELECT_V1 } else { SELECT }
+    }
+
     /// The entry with this id; `None` when there is none.
     pub fn get(&mut self, id: i64) -> Result<Option<LogEntry>, StoreError> {
-        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select());
         match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);
@@ -1068,7 +1063,7 @@ impl DecisionLog {
     /// Checks the whole chain; `Ok(n)` is the number of entries.
     pub fn verify(&mut self) -> Result<Result<u64, Broken>, StoreError> {
         let mut check = Checker::default();
-        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select());
         match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let err = |e| sqlite_error(path, waited, e);

@@ -26,7 +26,7 @@ impl DecisionLog {
     /// The entries that match `filter`, in id order (with a limit, the
     /// latest `limit` of them, still in id order).
     pub fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<LogEntry>, StoreError> {
-        let (path, waited, select) = (&self.path, self.busy_timeout, self.select);
+        let (path, waited, select) = (&self.path, self.busy_timeout, self.select());
         let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
         let mut out = match &mut self.backend {
             Backend::Sqlite(conn) => {
