@@ -8,6 +8,8 @@
 # the maximum latency; at the end, the database's bytes per decision.
 # Usage: bench/load.sh [SECONDS] [CONNECTIONS]. Bounded in time; loopback only.
 # BIN=path/to/chipexport measures another build (e.g. an older one).
+# ROUNDS=N (default 1) runs the mixed load at CONNECTIONS N times in all, on
+# the same server, the log growing: a durable commit's worst case shows there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-20}
@@ -19,6 +21,10 @@ for c in "$CONNS" 64; do
     printf '%-12s %3s connections: ' "$script" "$c"
     wrk -t 2 -c "$c" -d "${SECS}s" --latency -s "bench/$script.lua" "$ADDR/api/v1/check" | tail -1
   done
+done
+for r in $(seq 2 "${ROUNDS:-1}"); do
+  printf '%-12s %3s connections, round %s: ' check-mixed "$CONNS" "$r"
+  wrk -t 2 -c "$CONNS" -d "${SECS}s" --latency -s bench/check-mixed.lua "$ADDR/api/v1/check" | tail -1
 done
 verified=$("$BIN" audit verify --data "$DATA/data")
 echo "decisions logged: $verified"
