@@ -618,17 +618,3 @@ fn a_read_only_schema_1_log_is_read_without_migrating_it() {
     assert_eq!(count(&log, "PRAGMA user_version"), 2);
     assert_eq!(log.verify().ok(), Some(Ok(3)));
 }
-
-/// The bundled SQLite is built to sync with `fdatasync()` (the workspace's
-/// `.cargo/config.toml`): a commit then flushes the write-ahead log's data,
-/// not its timestamps. Built without it, SQLite calls `fsync()` instead, and
-/// under load some of those took 0.2-0.5 s here (bench/RESULTS.md, "Session
-/// 10").
-#[test]
-fn the_bundled_sqlite_is_built_to_sync_with_fdatasync() {
-    let flags = option_env!("LIBSQLITE3_FLAGS").unwrap_or_default();
-    assert!(
-        flags.split_whitespace().any(|f| f == "-DHAVE_FDATASYNC=1"),
-        "LIBSQLITE3_FLAGS is {flags:?}: is .cargo/config.toml missing?"
-    );
-}
