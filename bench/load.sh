@@ -16,15 +16,18 @@ SECS=${1:-20}
 CONNS=${2:-16}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 . bench/serve.sh
+# load SCRIPT CONNECTIONS [LABEL]: one wrk run, its line of figures.
+load() {
+  printf '%-12s %3s connections%s: ' "$1" "$2" "${3:-}"
+  wrk -t 2 -c "$2" -d "${SECS}s" --latency -s "bench/$1.lua" "$ADDR/api/v1/check" | tail -1
+}
 for c in "$CONNS" 64; do
   for script in check check-mixed; do
-    printf '%-12s %3s connections: ' "$script" "$c"
-    wrk -t 2 -c "$c" -d "${SECS}s" --latency -s "bench/$script.lua" "$ADDR/api/v1/check" | tail -1
+    load "$script" "$c"
   done
 done
 for r in $(seq 2 "${ROUNDS:-1}"); do
-  printf '%-12s %3s connections, round %s: ' check-mixed "$CONNS" "$r"
-  wrk -t 2 -c "$CONNS" -d "${SECS}s" --latency -s bench/check-mixed.lua "$ADDR/api/v1/check" | tail -1
+  load check-mixed "$CONNS" ", round $r"
 done
 verified=$("$BIN" audit verify --data "$DATA/data")
 echo "decisions logged: $verified"
