@@ -14,16 +14,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{Array, RecordBatch, StringArray};
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
 use chipexport_rules::engine::Plan;
 use chipexport_rules::{LicenseStatus, Mode, Question, ReviewPolicy, RuleSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
-
-use crate::BatchError;
 
 mod memo;
 mod output;
@@ -32,7 +30,8 @@ use memo::{IntervalClasses, Miss, PARALLEL_MIN, settle};
 use output::AnswerColumns;
 pub use output::{Screened, output_schema};
 mod parties;
-use parse::{ParsedRow, Parser, RowColumns};
+pub use parse::{Columns, ParsedBatch, RowParser};
+use parse::{ParsedRow, Parser, row_columns};
 pub use parties::{
     FakeParties, NAME_COLUMNS, PartyOutcome, PartyScreen, PartySummary, STALE_DAYS, SharedParties,
     screened_with_parties,
@@ -192,150 +191,6 @@ pub struct Summary {
     /// What screening the parties found, when they were screened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parties: Option<PartySummary>,
-}
-
-/// Column positions of a ledger.
-#[derive(Debug, Clone)]
-pub struct Columns {
-    /// Position of each required and optional column present in the ledger.
-    pub idx: HashMap<&'static str, usize>,
-}
-
-impl Columns {
-    /// The positions of the columns of `schema` for `screen`; a missing
-    /// [`REQUIRED`] column, or a column that screening adds, is an error naming
-    /// `file`.
-    pub fn of(schema: &Schema, file: &std::path::Path) -> Result<Columns, BatchError> {
-        Columns::needing(schema, file, &[])
-    }
-
-    /// As [`Columns::of`], also requiring the optional columns `also` (such
-    /// as [`VALUE_COLUMNS`] for `impact`).
-    pub fn needing(
-        schema: &Schema,
-        file: &std::path::Path,
-        also: &[&'static str],
-    ) -> Result<Columns, BatchError> {
-        let mut idx = HashMap::new();
-        let mut missing = Vec::new();
-        let required = |n: &str| REQUIRED.contains(&n) || also.contains(&n);
-        for name in REQUIRED.iter().chain(OPTIONAL) {
-            match schema.index_of(name) {
-                Ok(i) => {
-                    idx.insert(*name, i);
-                }
-                Err(_) if required(name) => missing.push(*name),
-                Err(_) => {}
-            }
-        }
-        if !missing.is_empty() {
-            let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            return Err(BatchError::input(
-                file,
-                format!(
-                    "`{}` lacks the required column{} {}",
-                    file.display(),
-                    if missing.len() == 1 { "" } else { "s" },
-                    missing
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                &format!(
-                    "a ledger needs {}{}; it has {} (see docs/ledgers.md)",
-                    REQUIRED.join(", "),
-                    if also.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", and here {}", also.join(", "))
-                    },
-                    have.join(", ")
-                ),
-            ));
-        }
-        for a in ADDED {
-            if schema.index_of(a).is_ok() {
-                return Err(BatchError::input(
-                    file,
-                    format!(
-                        "`{}` already has a column `{a}`, which screening adds",
-                        file.display()
-                    ),
-                    "rename or drop it (is this an already screened file?)",
-                ));
-            }
-        }
-        Ok(Columns { idx })
-    }
-
-    fn text<'b>(&self, b: &'b RecordBatch, name: &str) -> Option<&'b StringArray> {
-        self.idx
-            .get(name)
-            .and_then(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
-    }
-}
-
-/// The columns a row's question, value and (when the parties are
-/// screened) names are read from.
-fn row_columns<'b>(cols: &Columns, b: &'b RecordBatch, parties: bool) -> RowColumns<'b> {
-    let [chip, dest, hq, from, buyer, date, qty, price] = READ_COLUMNS.map(|n| cols.text(b, n));
-    RowColumns {
-        chip,
-        dest,
-        hq,
-        from,
-        buyer,
-        date,
-        qty,
-        price,
-        // Names are read only when the parties are screened.
-        names: if parties {
-            Screener::name_columns(cols, b)
-        } else {
-            [None; 3]
-        },
-    }
-}
-
-/// Parses a screener's rows on another thread than the screener's, so that
-/// parsing the next batch overlaps screening this one (see
-/// [`Screener::row_parser`]).
-pub struct RowParser<'a> {
-    rs: &'a RuleSet,
-    cat: &'a Catalog,
-    on: Option<Date>,
-    parties: bool,
-    parser: Parser,
-    /// How many of its names the screener has.
-    names_sent: usize,
-}
-
-/// A batch's rows parsed by a [`RowParser`], for
-/// [`Screener::screened_parsed`].
-pub struct ParsedBatch {
-    rows: Vec<ParsedRow>,
-    /// The party names the parser met first in this batch, in the order
-    /// it numbered them.
-    new_names: Vec<String>,
-}
-
-impl RowParser<'_> {
-    /// The rows of a batch, parsed.
-    pub fn parse(&mut self, cols: &Columns, b: &RecordBatch) -> ParsedBatch {
-        let c = row_columns(cols, b, self.parties);
-        let rows = self.parser.rows(
-            self.rs,
-            self.cat,
-            self.on,
-            &c,
-            0..b.num_rows(),
-            parties::EXTERNAL_PARSER,
-        );
-        let new_names = self.parser.names_from(self.names_sent);
-        self.names_sent += new_names.len();
-        ParsedBatch { rows, new_names }
-    }
 }
 
 /// Hash maps of the screening memo: keyed by short texts and small
@@ -518,14 +373,12 @@ impl<'a> Screener<'a> {
     /// A parser of this screener's rows for another thread: see
     /// [`Screener::screened_parsed`].
     pub fn row_parser(&self) -> RowParser<'a> {
-        RowParser {
-            rs: self.rs,
-            cat: self.cat,
-            on: self.scenario.on,
-            parties: self.scenario.parties.is_some(),
-            parser: Parser::default(),
-            names_sent: 0,
-        }
+        RowParser::new(
+            self.rs,
+            self.cat,
+            self.scenario.on,
+            self.scenario.parties.is_some(),
+        )
     }
 
     /// The output batch: the input columns and the added ones.
@@ -632,79 +485,10 @@ impl<'a> Screener<'a> {
 
 #[cfg(test)]
 mod tests {
-    use arrow::datatypes::{DataType, Field};
+    use arrow::array::StringArray;
+    use arrow::datatypes::{DataType, Field, Schema};
 
-    use super::parse::money;
     use super::*;
-
-    fn value(q: Option<&str>, p: Option<&str>) -> (Option<String>, Option<String>) {
-        let (v, e) = money(q, p);
-        (v.map(|v| v.to_string()), e)
-    }
-
-    #[test]
-    fn money_names_what_is_wrong() {
-        assert_eq!(value(Some("3"), Some("2.50")), (Some("7.50".into()), None));
-        assert_eq!(value(Some(" 0 "), Some("2")), (Some("0".into()), None));
-        let neg = value(Some("-5"), Some("2")).1.unwrap_or_default();
-        assert!(
-            neg.starts_with("quantity: `-5` is a negative quantity"),
-            "{neg}"
-        );
-        let neg = value(Some("-2.5"), Some("2")).1.unwrap_or_default();
-        assert!(neg.contains("negative quantity"), "{neg}");
-        assert_eq!(
-            value(Some("2.5"), Some("2")).1.as_deref(),
-            Some("quantity: `2.5` is not a whole number of units")
-        );
-        assert_eq!(
-            value(Some("1"), Some("-3")).1.as_deref(),
-            Some("unit_price: `-3` is a negative price")
-        );
-        assert_eq!(
-            value(Some("x"), Some("y")).1.as_deref(),
-            Some(
-                "quantity: `x` is not a whole number of units; unit_price: `y` is not a decimal number"
-            )
-        );
-    }
-
-    #[test]
-    fn absent_or_empty_value_cells_are_no_value_and_no_error() {
-        assert_eq!(value(None, None), (None, None));
-        assert_eq!(value(Some("3"), None), (None, None));
-        assert_eq!(value(Some(""), Some(" ")), (None, None));
-        // A bad cell is an error even when the other column is absent.
-        assert!(value(Some("-1"), None).1.is_some());
-    }
-
-    #[test]
-    fn screen_needs_only_the_question_columns() {
-        let schema = |cols: &[&str]| {
-            Schema::new(
-                cols.iter()
-                    .map(|c| Field::new(*c, DataType::Utf8, true))
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let f = std::path::Path::new("l.csv");
-        let minimal = schema(&["order_id", "chip", "destination", "ship_date"]);
-        assert!(Columns::of(&minimal, f).is_ok());
-        let e = Columns::needing(&minimal, f, VALUE_COLUMNS).err();
-        let e = e.map(|e| e.message).unwrap_or_default();
-        assert!(
-            e.contains("required columns `quantity`, `unit_price`"),
-            "{e}"
-        );
-        let e = Columns::of(&schema(&["order_id", "chip", "ship_date"]), f)
-            .err()
-            .map(|e| (e.message, e.help))
-            .unwrap_or_default();
-        assert!(
-            e.0.contains("`destination`") && e.1.contains("docs/ledgers.md"),
-            "{e:?}"
-        );
-    }
 
     /// Rows parsed on another thread ([`Screener::row_parser`], batch after
     /// batch) are screened as the screener's own parsing screens them:

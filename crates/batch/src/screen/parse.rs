@@ -1,17 +1,22 @@
-//! Reading a ledger's rows: each row's question (chip, destination,
-//! headquarters, exporting country, buyer type, date), the order's date for
-//! its parties, its party names and its value, or the error naming the
-//! column. Every distinct cell is parsed once per parser.
+//! Reading a ledger's rows: the positions of its columns (which it must
+//! have, and which screening adds), and each row's question (chip,
+//! destination, headquarters, exporting country, buyer type, date), the
+//! order's date for its parties, its party names and its value, or the
+//! error naming the column. Every distinct cell is parsed once per parser;
+//! a [`RowParser`] parses on another thread than the screener's.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
-use arrow::array::{Array, StringArray};
+use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::datatypes::Schema;
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
 use chipexport_rules::RuleSet;
 use rust_decimal::Decimal;
 
-use super::{Map, parties};
+use super::{ADDED, Map, OPTIONAL, READ_COLUMNS, REQUIRED, Screener, parties};
+use crate::BatchError;
 
 /// A row's question parsed: chip (its index in the catalog), destination,
 /// headquarters, exporting country, buyer type (0: none), date.
@@ -260,5 +265,239 @@ pub(super) fn money(qty: Option<&str>, price: Option<&str>) -> (Option<Decimal>,
             ),
         },
         _ => (None, None),
+    }
+}
+
+/// Column positions of a ledger.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// Position of each required and optional column present in the ledger.
+    pub idx: HashMap<&'static str, usize>,
+}
+
+impl Columns {
+    /// The positions of the columns of `schema` for `screen`; a missing
+    /// [`REQUIRED`] column, or a column that screening adds, is an error naming
+    /// `file`.
+    pub fn of(schema: &Schema, file: &std::path::Path) -> Result<Columns, BatchError> {
+        Columns::needing(schema, file, &[])
+    }
+
+    /// As [`Columns::of`], also requiring the optional columns `also` (such
+    /// as [`VALUE_COLUMNS`](super::VALUE_COLUMNS) for `impact`).
+    pub fn needing(
+        schema: &Schema,
+        file: &std::path::Path,
+        also: &[&'static str],
+    ) -> Result<Columns, BatchError> {
+        let mut idx = HashMap::new();
+        let mut missing = Vec::new();
+        let required = |n: &str| REQUIRED.contains(&n) || also.contains(&n);
+        for name in REQUIRED.iter().chain(OPTIONAL) {
+            match schema.index_of(name) {
+                Ok(i) => {
+                    idx.insert(*name, i);
+                }
+                Err(_) if required(name) => missing.push(*name),
+                Err(_) => {}
+            }
+        }
+        if !missing.is_empty() {
+            let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(BatchError::input(
+                file,
+                format!(
+                    "`{}` lacks the required column{} {}",
+                    file.display(),
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &format!(
+                    "a ledger needs {}{}; it has {} (see docs/ledgers.md)",
+                    REQUIRED.join(", "),
+                    if also.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", and here {}", also.join(", "))
+                    },
+                    have.join(", ")
+                ),
+            ));
+        }
+        for a in ADDED {
+            if schema.index_of(a).is_ok() {
+                return Err(BatchError::input(
+                    file,
+                    format!(
+                        "`{}` already has a column `{a}`, which screening adds",
+                        file.display()
+                    ),
+                    "rename or drop it (is this an already screened file?)",
+                ));
+            }
+        }
+        Ok(Columns { idx })
+    }
+
+    pub(super) fn text<'b>(&self, b: &'b RecordBatch, name: &str) -> Option<&'b StringArray> {
+        self.idx
+            .get(name)
+            .and_then(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
+    }
+}
+
+/// The columns a row's question, value and (when the parties are
+/// screened) names are read from.
+pub(super) fn row_columns<'b>(cols: &Columns, b: &'b RecordBatch, parties: bool) -> RowColumns<'b> {
+    let [chip, dest, hq, from, buyer, date, qty, price] = READ_COLUMNS.map(|n| cols.text(b, n));
+    RowColumns {
+        chip,
+        dest,
+        hq,
+        from,
+        buyer,
+        date,
+        qty,
+        price,
+        // Names are read only when the parties are screened.
+        names: if parties {
+            Screener::name_columns(cols, b)
+        } else {
+            [None; 3]
+        },
+    }
+}
+
+/// Parses a screener's rows on another thread than the screener's, so that
+/// parsing the next batch overlaps screening this one (see
+/// [`Screener::row_parser`]).
+pub struct RowParser<'a> {
+    rs: &'a RuleSet,
+    cat: &'a Catalog,
+    on: Option<Date>,
+    parties: bool,
+    parser: Parser,
+    /// How many of its names the screener has.
+    names_sent: usize,
+}
+
+/// A batch's rows parsed by a [`RowParser`], for
+/// [`Screener::screened_parsed`].
+pub struct ParsedBatch {
+    pub(super) rows: Vec<ParsedRow>,
+    /// The party names the parser met first in this batch, in the order
+    /// it numbered them.
+    pub(super) new_names: Vec<String>,
+}
+
+impl<'a> RowParser<'a> {
+    /// A parser of rows screened by `rs` and `cat`, on `on` (instead of
+    /// their ship dates) when given, with their names when `parties`.
+    pub(super) fn new(rs: &'a RuleSet, cat: &'a Catalog, on: Option<Date>, parties: bool) -> Self {
+        RowParser {
+            rs,
+            cat,
+            on,
+            parties,
+            parser: Parser::default(),
+            names_sent: 0,
+        }
+    }
+
+    /// The rows of a batch, parsed.
+    pub fn parse(&mut self, cols: &Columns, b: &RecordBatch) -> ParsedBatch {
+        let c = row_columns(cols, b, self.parties);
+        let rows = self.parser.rows(
+            self.rs,
+            self.cat,
+            self.on,
+            &c,
+            0..b.num_rows(),
+            parties::EXTERNAL_PARSER,
+        );
+        let new_names = self.parser.names_from(self.names_sent);
+        self.names_sent += new_names.len();
+        ParsedBatch { rows, new_names }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+    use crate::screen::VALUE_COLUMNS;
+
+    fn value(q: Option<&str>, p: Option<&str>) -> (Option<String>, Option<String>) {
+        let (v, e) = money(q, p);
+        (v.map(|v| v.to_string()), e)
+    }
+
+    #[test]
+    fn money_names_what_is_wrong() {
+        assert_eq!(value(Some("3"), Some("2.50")), (Some("7.50".into()), None));
+        assert_eq!(value(Some(" 0 "), Some("2")), (Some("0".into()), None));
+        let neg = value(Some("-5"), Some("2")).1.unwrap_or_default();
+        assert!(
+            neg.starts_with("quantity: `-5` is a negative quantity"),
+            "{neg}"
+        );
+        let neg = value(Some("-2.5"), Some("2")).1.unwrap_or_default();
+        assert!(neg.contains("negative quantity"), "{neg}");
+        assert_eq!(
+            value(Some("2.5"), Some("2")).1.as_deref(),
+            Some("quantity: `2.5` is not a whole number of units")
+        );
+        assert_eq!(
+            value(Some("1"), Some("-3")).1.as_deref(),
+            Some("unit_price: `-3` is a negative price")
+        );
+        assert_eq!(
+            value(Some("x"), Some("y")).1.as_deref(),
+            Some(
+                "quantity: `x` is not a whole number of units; unit_price: `y` is not a decimal number"
+            )
+        );
+    }
+
+    #[test]
+    fn absent_or_empty_value_cells_are_no_value_and_no_error() {
+        assert_eq!(value(None, None), (None, None));
+        assert_eq!(value(Some("3"), None), (None, None));
+        assert_eq!(value(Some(""), Some(" ")), (None, None));
+        // A bad cell is an error even when the other column is absent.
+        assert!(value(Some("-1"), None).1.is_some());
+    }
+
+    #[test]
+    fn screen_needs_only_the_question_columns() {
+        let schema = |cols: &[&str]| {
+            Schema::new(
+                cols.iter()
+                    .map(|c| Field::new(*c, DataType::Utf8, true))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let f = std::path::Path::new("l.csv");
+        let minimal = schema(&["order_id", "chip", "destination", "ship_date"]);
+        assert!(Columns::of(&minimal, f).is_ok());
+        let e = Columns::needing(&minimal, f, VALUE_COLUMNS).err();
+        let e = e.map(|e| e.message).unwrap_or_default();
+        assert!(
+            e.contains("required columns `quantity`, `unit_price`"),
+            "{e}"
+        );
+        let e = Columns::of(&schema(&["order_id", "chip", "ship_date"]), f)
+            .err()
+            .map(|e| (e.message, e.help))
+            .unwrap_or_default();
+        assert!(
+            e.0.contains("`destination`") && e.1.contains("docs/ledgers.md"),
+            "{e:?}"
+        );
     }
 }
