@@ -18,7 +18,6 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
-use chipexport_rules::engine::Plan;
 use chipexport_rules::{LicenseStatus, Mode, Question, ReviewPolicy, RuleSet};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -26,7 +25,7 @@ use serde::Serialize;
 mod memo;
 mod output;
 mod parse;
-use memo::{IntervalClasses, Miss, PARALLEL_MIN, settle};
+use memo::{IntervalClasses, ItemPlan, Miss, PARALLEL_MIN, settle};
 use output::AnswerColumns;
 pub use output::{Screened, output_schema};
 mod parties;
@@ -219,9 +218,11 @@ pub struct Screener<'a> {
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,
-    /// Per (breakpoint interval, chip): the interval's plan without the
-    /// rules that cannot fire for the chip (see `chipexport_rules::partial`).
-    item_plans: Map<(u16, u16), Plan>,
+    /// By breakpoint interval times the catalog's length plus chip (once a
+    /// row asks about them): the chip's plan in the interval.
+    items: Vec<Option<ItemPlan>>,
+    /// Per rule, whether its predicate reads the buyer type.
+    reads_buyer: Vec<bool>,
     /// Per catalog entry: whether it claims an ECCN (then the Commerce
     /// Country Chart may tell every destination apart).
     claims_eccn: Vec<bool>,
@@ -257,7 +258,8 @@ impl<'a> Screener<'a> {
             parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
             classes: Vec::new(),
-            item_plans: Map::default(),
+            items: Vec::new(),
+            reads_buyer: memo::rules_reading_the_buyer(rs),
             claims_eccn: cat
                 .entries
                 .iter()
@@ -489,6 +491,39 @@ mod tests {
     use arrow::datatypes::{DataType, Field, Schema};
 
     use super::*;
+
+    /// The buyer type tells questions apart only where a rule of the chip's
+    /// plan reads it; elsewhere only whether it is given does (a fact not
+    /// given can leave an answer undetermined).
+    #[test]
+    fn the_buyer_type_tells_questions_apart_only_where_a_rule_reads_it() {
+        let rs = RuleSet::embedded().expect("rules load");
+        let cat = Catalog::embedded().expect("catalog loads");
+        let mut s = Screener::new(&rs, &cat, Scenario::default());
+        let h20 = Some("nvidia-h20-hgx-96gb");
+        let mut ask = |buyer: Option<&str>, on: &str| {
+            let id = s.answer(h20, Some("CN"), None, None, buyer, Some(on));
+            (s.answers.get(id as usize).cloned(), s.distinct_questions())
+        };
+        // June 2023: no rule reads the buyer type.
+        let (commercial, n) = ask(Some("commercial"), "2023-06-01");
+        assert_eq!(n, 1);
+        let (university, n) = ask(Some("university"), "2023-06-01");
+        assert_eq!((&university, n), (&commercial, 1));
+        let (_, n) = ask(None, "2023-06-01");
+        assert_eq!(n, 2);
+        // December 2025: China's measure on state-funded datacenters reads it.
+        let (commercial, n) = ask(Some("commercial"), "2025-12-01");
+        assert_eq!(n, 3);
+        let (state_funded, n) = ask(Some("state_funded_datacenter"), "2025-12-01");
+        assert_eq!(n, 4);
+        let fired = |a: &Option<SharedAnswer>| a.as_ref().and_then(|a| a.rules_fired.clone());
+        assert!(
+            fired(&state_funded).is_some_and(|r| r.contains("foreign-ai-chips-state-funded-dc")),
+            "{state_funded:?}"
+        );
+        assert_ne!(fired(&commercial), fired(&state_funded));
+    }
 
     /// Rows parsed on another thread ([`Screener::row_parser`], batch after
     /// batch) are screened as the screener's own parsing screens them:

@@ -1,12 +1,17 @@
 //! The screening memo: questions keyed by breakpoint interval and country
 //! class, determined once (with the interval's plan for the chip), and their
 //! answers shared by every question whose determination is the same.
+//!
+//! The buyer type is part of a question only when the plan of its chip in
+//! its interval reads it: otherwise only whether it is given tells
+//! questions apart (see [`ItemPlan`]).
 
 use std::str::FromStr;
 
 use chipexport_domain::{Country, Date};
 use chipexport_rules::classes::{CountryClasses, Role, Signature};
 use chipexport_rules::engine::{Determination, Plan};
+use chipexport_rules::facts::Fact;
 use chipexport_rules::{ItemFacts, Provision, Question, RuleSet};
 use rust_decimal::Decimal;
 
@@ -101,6 +106,45 @@ impl IntervalClasses {
     }
 }
 
+/// The plan of one chip in one breakpoint interval: the interval's plan
+/// without the rules that cannot fire for the chip (see
+/// `chipexport_rules::partial`).
+pub(super) struct ItemPlan {
+    /// The plan, which determines the chip's questions in the interval.
+    pub(super) plan: Plan,
+    /// Whether a rule of the plan reads the buyer type. When none does,
+    /// the buyer type changes no determination, and only whether it is
+    /// given (an answer names the facts not given) tells questions apart.
+    reads_buyer: bool,
+}
+
+impl ItemPlan {
+    /// `reads_buyer`: per rule of the rule set, whether its predicate reads
+    /// the buyer type.
+    fn new(plan: Plan, reads_buyer: &[bool]) -> ItemPlan {
+        ItemPlan {
+            reads_buyer: plan
+                .by_slot
+                .iter()
+                .flatten()
+                .any(|&(ri, _)| reads_buyer.get(ri).copied().unwrap_or(true)),
+            plan,
+        }
+    }
+}
+
+/// Per rule of `rs`, whether its predicate reads the buyer type.
+pub(super) fn rules_reading_the_buyer(rs: &RuleSet) -> Vec<bool> {
+    rs.rules()
+        .iter()
+        .map(|r| {
+            let mut read = Vec::new();
+            chipexport_rules::expr::facts_of(&r.predicate, &mut read);
+            read.contains(&Fact::BuyerType)
+        })
+        .collect()
+}
+
 /// The bit of an answer id that marks it pending: the rest is the index
 /// of the question in [`Screener::misses`].
 pub(super) const PENDING: u32 = 1 << 31;
@@ -138,6 +182,26 @@ impl Screener<'_> {
         });
         let exact_dest = t.classes.reads_chart()
             && self.claims_eccn.get(usize::from(chip)).copied() == Some(true);
+        // The chip's plan in the interval, made when a row first asks.
+        let slot = usize::from(interval) * self.cat.entries.len() + usize::from(chip);
+        if self.items.len() <= slot {
+            self.items.resize_with(slot + 1, || None);
+        }
+        let reads_buyer = match (
+            self.items.get_mut(slot),
+            self.cat.entries.get(usize::from(chip)),
+        ) {
+            (Some(item), Some(entry)) => {
+                let reading = &self.reads_buyer;
+                item.get_or_insert_with(|| {
+                    let facts = ItemFacts::from_spec(&entry.spec, &entry.metrics);
+                    ItemPlan::new(rs.item_plan(&t.plan, &facts, date, None), reading)
+                })
+                .reads_buyer
+            }
+            // A chip not in the catalog: its question is an error.
+            _ => true,
+        };
         let key = (
             chip,
             if exact_dest {
@@ -147,7 +211,12 @@ impl Screener<'_> {
             },
             t.class(rs, Role::EndUserHq, hq),
             t.class(rs, Role::ExportedFrom, from),
-            buyer,
+            // 0 is no buyer type, 1 the vocabulary's first.
+            if reads_buyer {
+                buyer
+            } else {
+                u8::from(buyer != 0)
+            },
             interval,
             parties,
         );
@@ -221,17 +290,6 @@ impl Screener<'_> {
                 };
                 self.templates.insert(template, q);
             }
-            if !self.item_plans.contains_key(&(interval, chip)) {
-                let plan = self
-                    .classes
-                    .get(usize::from(interval))
-                    .and_then(Option::as_ref)
-                    .map(|c| &c.plan);
-                if let (Some(plan), Some(q)) = (plan, self.templates.get(&template)) {
-                    let p = self.rs.item_plan(plan, &q.item, m.date, None);
-                    self.item_plans.insert((interval, chip), p);
-                }
-            }
             // Questions whose determinations agree, and whose unknown facts
             // are the same (the explanation names them), share one answer.
             let unknown_key = (chip, dest, from, buyer, parties);
@@ -265,7 +323,8 @@ impl Screener<'_> {
         }
         // Grouped by question template, so that each thread fills in few.
         prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
-        let (rs, templates, plans) = (self.rs, &self.templates, &self.item_plans);
+        let (rs, templates, items) = (self.rs, &self.templates, &self.items);
+        let chips = self.cat.entries.len();
         let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
             let mut out = Vec::with_capacity(part.len());
             let mut q: Option<((u16, u8, u32), Question)> = None;
@@ -277,7 +336,11 @@ impl Screener<'_> {
                 if q.as_ref().is_none_or(|(t, _)| *t != template) {
                     q = templates.get(&template).map(|t| (template, t.clone()));
                 }
-                let (Some((_, q)), Some(plan)) = (q.as_mut(), plans.get(&(interval, chip))) else {
+                let plan = items
+                    .get(usize::from(interval) * chips + usize::from(chip))
+                    .and_then(Option::as_ref)
+                    .map(|i| &i.plan);
+                let (Some((_, q)), Some(plan)) = (q.as_mut(), plan) else {
                     continue;
                 };
                 q.destination = dest;
