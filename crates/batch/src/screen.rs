@@ -212,9 +212,11 @@ pub struct Screener<'a> {
     breakpoints: Vec<Date>,
     /// The parsing caches of the two threads that parse a batch's rows.
     parsers: [Parser; 2],
-    /// The answer id of each question asked, by its key packed
-    /// (`memo::pack`).
+    /// The number of each question asked (with the bit `memo::PENDING`),
+    /// by its key packed (`memo::pack`).
     keys: Map<u128, u32>,
+    /// The answer id of each question determined, by its number.
+    answer_of: Vec<u32>,
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,
@@ -257,6 +259,7 @@ impl<'a> Screener<'a> {
             breakpoints: rs.breakpoints().to_vec(),
             parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
+            answer_of: Vec::new(),
             classes: Vec::new(),
             items: Vec::new(),
             reads_buyer: memo::rules_reading_the_buyer(rs),
@@ -310,8 +313,8 @@ impl<'a> Screener<'a> {
             Ok(q) => self.lookup(q, 0),
             Err(m) => self.error_answer(m),
         };
-        let resolved = self.resolve();
-        settle(id, &resolved)
+        self.resolve();
+        settle(id, &self.answer_of)
     }
 
     /// Answer ids and money for every row of a batch.
@@ -365,9 +368,9 @@ impl<'a> Screener<'a> {
             values.push(row.value);
             money_errors.push(row.money_error);
         }
-        let resolved = self.resolve();
+        self.resolve();
         for id in &mut ids {
-            *id = settle(*id, &resolved);
+            *id = settle(*id, &self.answer_of);
         }
         (ids, values, money_errors)
     }

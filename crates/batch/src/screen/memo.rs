@@ -145,8 +145,11 @@ pub(super) fn rules_reading_the_buyer(rs: &RuleSet) -> Vec<bool> {
         .collect()
 }
 
-/// The bit of an answer id that marks it pending: the rest is the index
-/// of the question in [`Screener::misses`].
+/// The bit of a row's id that marks it a question: the rest is the
+/// question's number, whose answer id [`Screener::answer_of`] holds once
+/// the question is determined (the questions not yet determined are
+/// [`Screener::misses`], in order). A row's id without it is an answer id
+/// (an error's).
 pub(super) const PENDING: u32 = 1 << 31;
 
 /// Fewer new questions than this are determined on the calling thread.
@@ -224,13 +227,14 @@ impl Screener<'_> {
         if let Some(&id) = self.keys.get(&packed) {
             return id;
         }
-        let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
+        let next = self.answer_of.len() + self.misses.len();
+        let id = PENDING | u32::try_from(next).unwrap_or(0);
+        self.keys.insert(packed, id);
         self.misses.push(Miss {
             key,
             countries: (dest, hq, from),
             date,
         });
-        self.keys.insert(packed, id);
         id
     }
 
@@ -243,9 +247,9 @@ impl Screener<'_> {
             .or_insert_with(|| rs.group_mask(c, date))
     }
 
-    /// Determines the pending questions and gives each its answer; returns
-    /// the answer id of each, by its index in the misses.
-    pub(super) fn resolve(&mut self) -> Vec<u32> {
+    /// Determines the questions not yet determined and gives each its
+    /// answer (in [`Screener::answer_of`]).
+    pub(super) fn resolve(&mut self) {
         let misses = std::mem::take(&mut self.misses);
         let mut ids = vec![u32::MAX; misses.len()];
         // What each determination reads besides the rule set, made once.
@@ -325,8 +329,12 @@ impl Screener<'_> {
         prepared.sort_by_key(|(mi, ..)| misses.get(*mi).map(|m| (m.key.0, m.key.4, m.key.6)));
         let (rs, templates, items) = (self.rs, &self.templates, &self.items);
         let chips = self.cat.entries.len();
-        let determine = |part: &[(usize, [u8; 4], usize)]| -> Vec<(usize, Vec<usize>)> {
+        // Each half's signatures in one vector: `(miss, start, end)` of
+        // each in it.
+        type Sigs = (Vec<(usize, usize, usize)>, Vec<usize>);
+        let determine = |part: &[(usize, [u8; 4], usize)]| -> Sigs {
             let mut out = Vec::with_capacity(part.len());
+            let mut flat = Vec::with_capacity(part.len() * 8);
             let mut q: Option<((u16, u8, u32), Question)> = None;
             for &(mi, masks, unknown) in part {
                 let Some(m) = misses.get(mi) else { continue };
@@ -348,45 +356,53 @@ impl Screener<'_> {
                 q.exported_from = from;
                 q.on = m.date;
                 let det: Determination<'_> = rs.determine_masked(q, plan, masks);
-                let mut sig = det.fired;
-                sig.push(usize::MAX);
-                sig.extend(det.unknown.iter().copied());
-                sig.push(usize::MAX);
-                sig.push(match det.license_required {
+                let start = flat.len();
+                flat.extend_from_slice(&det.fired);
+                flat.push(usize::MAX);
+                flat.extend_from_slice(&det.unknown);
+                flat.push(usize::MAX);
+                flat.push(match det.license_required {
                     Some(required) => usize::from(required),
                     None => det.outside_coverage.map_or(2, |at| 3 + at),
                 });
-                sig.push(unknown);
-                out.push((mi, sig));
+                flat.push(unknown);
+                out.push((mi, start, flat.len()));
             }
-            out
+            (out, flat)
         };
-        let sigs = if prepared.len() < PARALLEL_MIN {
-            determine(&prepared)
+        let halves: [Sigs; 2] = if prepared.len() < PARALLEL_MIN {
+            [determine(&prepared), Default::default()]
         } else {
             let (a, b) = prepared.split_at(prepared.len() / 2);
             std::thread::scope(|sc| {
                 let h = sc.spawn(|| determine(b));
-                let mut sigs = determine(a);
+                let first = determine(a);
                 match h.join() {
-                    Ok(more) => sigs.extend(more),
+                    Ok(second) => [first, second],
                     // A panic in the other half: its questions again here,
                     // so that the panic shows.
-                    Err(_) => sigs.extend(determine(b)),
+                    Err(_) => [first, determine(b)],
                 }
-                sigs
             })
         };
-        let mut sigs: Vec<(usize, Vec<usize>)> = sigs;
-        // Answers are numbered in the order the rows asked.
-        sigs.sort_unstable_by_key(|(mi, _)| *mi);
-        for (mi, sig) in sigs {
-            let id = match self.by_signature.get(&sig) {
+        // Each miss's signature, by its index: answers are numbered in the
+        // order the rows asked.
+        let mut sig_of: Vec<Option<&[usize]>> = vec![None; misses.len()];
+        for (spans, flat) in &halves {
+            for &(mi, start, end) in spans {
+                if let Some(slot) = sig_of.get_mut(mi) {
+                    *slot = flat.get(start..end);
+                }
+            }
+        }
+        for (mi, sig) in sig_of.into_iter().enumerate() {
+            let Some(sig) = sig else { continue };
+            let id = match self.by_signature.get(sig) {
                 Some(&id) => id,
                 None => {
                     let Some(m) = misses.get(mi) else { continue };
                     let id = self.explain(m);
-                    self.by_signature.insert(sig, id);
+                    self.by_signature.insert(sig.to_vec(), id);
                     id
                 }
             };
@@ -394,10 +410,7 @@ impl Screener<'_> {
                 *slot = id;
             }
         }
-        for (m, &id) in misses.iter().zip(&ids) {
-            self.keys.insert(pack(m.key), id);
-        }
-        ids
+        self.answer_of.extend(ids);
     }
 
     /// The answer of a question whose determination is new: `decide`'s
@@ -446,12 +459,13 @@ impl Screener<'_> {
     }
 }
 
-/// The answer id of a row: pending ids replaced by their question's.
-pub(super) fn settle(id: u32, resolved: &[u32]) -> u32 {
+/// The answer id of a row: a question's number replaced by its answer's
+/// (`answer_of`: by question number).
+pub(super) fn settle(id: u32, answer_of: &[u32]) -> u32 {
     if id & PENDING == 0 {
         id
     } else {
-        resolved
+        answer_of
             .get((id & !PENDING) as usize)
             .copied()
             .unwrap_or(u32::MAX)
