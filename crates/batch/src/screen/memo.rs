@@ -3,8 +3,8 @@
 //! answers shared by every question whose determination is the same.
 //!
 //! The buyer type is part of a question only when the plan of its chip in
-//! its interval reads it: otherwise only whether it is given tells
-//! questions apart (see [`ItemPlan`]).
+//! its interval reads it; otherwise only whether one is given is (see
+//! [`ItemPlan`]).
 
 use std::str::FromStr;
 
@@ -113,8 +113,9 @@ pub(super) struct ItemPlan {
     /// The plan, which determines the chip's questions in the interval.
     pub(super) plan: Plan,
     /// Whether a rule of the plan reads the buyer type. When none does,
-    /// the buyer type changes no determination, and only whether it is
-    /// given (an answer names the facts not given) tells questions apart.
+    /// the buyer type changes no determination; whether one is given still
+    /// tells questions apart, as answers are shared only by questions with
+    /// the same facts not given.
     reads_buyer: bool,
 }
 
