@@ -212,11 +212,10 @@ pub struct Screener<'a> {
     breakpoints: Vec<Date>,
     /// The parsing caches of the two threads that parse a batch's rows.
     parsers: [Parser; 2],
-    /// The number of each question asked (with the bit `memo::PENDING`),
-    /// by its key packed (`memo::pack`).
+    /// The answer id of each question asked (pending, with the bit
+    /// `memo::PENDING`, until its batch's questions are determined), by its
+    /// key packed (`memo::pack`).
     keys: Map<u128, u32>,
-    /// The answer id of each question determined, by its number.
-    answer_of: Vec<u32>,
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,
@@ -259,7 +258,6 @@ impl<'a> Screener<'a> {
             breakpoints: rs.breakpoints().to_vec(),
             parsers: [Parser::default(), Parser::default()],
             keys: Map::default(),
-            answer_of: Vec::new(),
             classes: Vec::new(),
             items: Vec::new(),
             reads_buyer: memo::rules_reading_the_buyer(rs),
@@ -313,8 +311,8 @@ impl<'a> Screener<'a> {
             Ok(q) => self.lookup(q, 0),
             Err(m) => self.error_answer(m),
         };
-        self.resolve();
-        settle(id, &self.answer_of)
+        let resolved = self.resolve();
+        settle(id, &resolved)
     }
 
     /// Answer ids and money for every row of a batch.
@@ -368,9 +366,9 @@ impl<'a> Screener<'a> {
             values.push(row.value);
             money_errors.push(row.money_error);
         }
-        self.resolve();
+        let resolved = self.resolve();
         for id in &mut ids {
-            *id = settle(*id, &self.answer_of);
+            *id = settle(*id, &resolved);
         }
         (ids, values, money_errors)
     }

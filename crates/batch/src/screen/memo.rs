@@ -146,11 +146,10 @@ pub(super) fn rules_reading_the_buyer(rs: &RuleSet) -> Vec<bool> {
         .collect()
 }
 
-/// The bit of a row's id that marks it a question: the rest is the
-/// question's number, whose answer id [`Screener::answer_of`] holds once
-/// the question is determined (the questions not yet determined are
-/// [`Screener::misses`], in order). A row's id without it is an answer id
-/// (an error's).
+/// The bit of an answer id that marks it pending: the rest is the index
+/// of the question in [`Screener::misses`]. Once the batch's questions are
+/// determined, the memo holds their answer ids instead, so that a row whose
+/// question was asked in an earlier batch needs one look-up only.
 pub(super) const PENDING: u32 = 1 << 31;
 
 /// Fewer new questions than this are determined on the calling thread.
@@ -228,8 +227,7 @@ impl Screener<'_> {
         if let Some(&id) = self.keys.get(&packed) {
             return id;
         }
-        let next = self.answer_of.len() + self.misses.len();
-        let id = PENDING | u32::try_from(next).unwrap_or(0);
+        let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
         self.keys.insert(packed, id);
         self.misses.push(Miss {
             key,
@@ -248,9 +246,9 @@ impl Screener<'_> {
             .or_insert_with(|| rs.group_mask(c, date))
     }
 
-    /// Determines the questions not yet determined and gives each its
-    /// answer (in [`Screener::answer_of`]).
-    pub(super) fn resolve(&mut self) {
+    /// Determines the pending questions and gives each its answer; returns
+    /// the answer id of each, by its index in the misses.
+    pub(super) fn resolve(&mut self) -> Vec<u32> {
         let misses = std::mem::take(&mut self.misses);
         let mut ids = vec![u32::MAX; misses.len()];
         // What each determination reads besides the rule set, made once.
@@ -411,7 +409,12 @@ impl Screener<'_> {
                 *slot = id;
             }
         }
-        self.answer_of.extend(ids);
+        for (m, &id) in misses.iter().zip(&ids) {
+            if let Some(slot) = self.keys.get_mut(&pack(m.key)) {
+                *slot = id;
+            }
+        }
+        ids
     }
 
     /// The answer of a question whose determination is new: `decide`'s
@@ -460,13 +463,12 @@ impl Screener<'_> {
     }
 }
 
-/// The answer id of a row: a question's number replaced by its answer's
-/// (`answer_of`: by question number).
-pub(super) fn settle(id: u32, answer_of: &[u32]) -> u32 {
+/// The answer id of a row: pending ids replaced by their question's.
+pub(super) fn settle(id: u32, resolved: &[u32]) -> u32 {
     if id & PENDING == 0 {
         id
     } else {
-        answer_of
+        resolved
             .get((id & !PENDING) as usize)
             .copied()
             .unwrap_or(u32::MAX)
