@@ -215,7 +215,7 @@ pub struct Screener<'a> {
     /// The answer id of each question asked (pending, with the bit
     /// `memo::PENDING`, until its batch's questions are determined), by its
     /// key packed (`memo::pack`).
-    keys: Map<u128, u32>,
+    keys: memo::Keys,
     /// Per breakpoint interval (once a row asks about it): its plan, and
     /// the classes of the countries the plan cannot tell apart.
     classes: Vec<Option<IntervalClasses>>,
@@ -257,7 +257,7 @@ impl<'a> Screener<'a> {
             scenario,
             breakpoints: rs.breakpoints().to_vec(),
             parsers: [Parser::default(), Parser::default()],
-            keys: Map::default(),
+            keys: memo::Keys::default(),
             classes: Vec::new(),
             items: Vec::new(),
             reads_buyer: memo::rules_reading_the_buyer(rs),

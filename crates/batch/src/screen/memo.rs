@@ -45,6 +45,67 @@ pub(super) fn pack(k: QuestionKey) -> u128 {
         | u128::from(parties) << 88
 }
 
+/// A question key in 64 bits, when each part is small enough: a chip
+/// below 1,024, classes below 1,024 (with the [`EXACT`] bit), a buyer type
+/// below 32, an interval below 256 and party facts below 256. Lossless.
+pub(super) fn pack_narrow(k: QuestionKey) -> Option<u64> {
+    let (chip, d, h, f, buyer, interval, parties) = k;
+    let class = |c: Class| {
+        let n = c & !EXACT;
+        (n < 1 << 10).then(|| u64::from(c & EXACT != 0) << 10 | u64::from(n))
+    };
+    if chip >= 1 << 10 || buyer >= 1 << 5 || interval >= 1 << 8 || parties >= 1 << 8 {
+        return None;
+    }
+    Some(
+        u64::from(chip)
+            | class(d)? << 10
+            | class(h)? << 21
+            | class(f)? << 32
+            | u64::from(buyer) << 43
+            | u64::from(interval) << 48
+            | u64::from(parties) << 56,
+    )
+}
+
+/// The memo's map from question keys to answer ids. Keys that fit in 64
+/// bits ([`pack_narrow`]: every key, unless the catalog, the classes or the
+/// party facts are large) are kept in a map of half the size, which a
+/// look-up for every row reads at random.
+#[derive(Default)]
+pub(super) struct Keys {
+    narrow: Map<u64, u32>,
+    wide: Map<u128, u32>,
+}
+
+impl Keys {
+    fn get(&self, k: QuestionKey) -> Option<u32> {
+        match pack_narrow(k) {
+            Some(n) => self.narrow.get(&n).copied(),
+            None => self.wide.get(&pack(k)).copied(),
+        }
+    }
+
+    fn insert(&mut self, k: QuestionKey, id: u32) {
+        match pack_narrow(k) {
+            Some(n) => self.narrow.insert(n, id),
+            None => self.wide.insert(pack(k), id),
+        };
+    }
+
+    fn get_mut(&mut self, k: QuestionKey) -> Option<&mut u32> {
+        match pack_narrow(k) {
+            Some(n) => self.narrow.get_mut(&n),
+            None => self.wide.get_mut(&pack(k)),
+        }
+    }
+
+    /// How many keys it holds.
+    pub(super) fn len(&self) -> usize {
+        self.narrow.len() + self.wide.len()
+    }
+}
+
 /// A country's class in one role and interval: its signature's number
 /// (see [`IntervalClasses`]), or [`EXACT`] and the country's index.
 pub(super) type Class = u32;
@@ -223,12 +284,11 @@ impl Screener<'_> {
             interval,
             parties,
         );
-        let packed = pack(key);
-        if let Some(&id) = self.keys.get(&packed) {
+        if let Some(id) = self.keys.get(key) {
             return id;
         }
         let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
-        self.keys.insert(packed, id);
+        self.keys.insert(key, id);
         self.misses.push(Miss {
             key,
             countries: (dest, hq, from),
@@ -410,7 +470,7 @@ impl Screener<'_> {
             }
         }
         for (m, &id) in misses.iter().zip(&ids) {
-            if let Some(slot) = self.keys.get_mut(&pack(m.key)) {
+            if let Some(slot) = self.keys.get_mut(m.key) {
                 *slot = id;
             }
         }
@@ -509,6 +569,17 @@ mod tests {
             prop_assert_eq!(pack(a) == pack(b), a == b);
         }
 
+        /// Two keys that both fit in 64 bits pack to the same number only
+        /// when they are the same; a key whose parts are small fits.
+        #[test]
+        fn packing_a_key_in_64_bits_loses_nothing(a in key(), b in key()) {
+            if let (Some(x), Some(y)) = (pack_narrow(a), pack_narrow(b)) {
+                prop_assert_eq!(x == y, a == b);
+            }
+            let small = (a.0 % 1024, a.1, a.2, a.3, a.4 % 32, a.5 % 256, a.6 % 256);
+            prop_assert!(pack_narrow(small).is_some());
+        }
+
         /// Keys that differ in one part pack differently.
         #[test]
         fn each_part_of_a_key_counts(a in key(), part in 0usize..7, c in class()) {
@@ -523,6 +594,9 @@ mod tests {
                 _ => b.6 = b.6.wrapping_add(1),
             }
             prop_assert_eq!(pack(a) == pack(b), a == b);
+            if let (Some(x), Some(y)) = (pack_narrow(a), pack_narrow(b)) {
+                prop_assert_eq!(x == y, a == b);
+            }
         }
     }
 }
