@@ -78,25 +78,38 @@ pub(super) struct Keys {
     wide: Map<u128, u32>,
 }
 
+/// A question key packed for [`Keys`]: in 64 bits when it fits.
+#[derive(Clone, Copy)]
+enum Packed {
+    Narrow(u64),
+    Wide(u128),
+}
+
+impl Packed {
+    fn of(k: QuestionKey) -> Packed {
+        pack_narrow(k).map_or_else(|| Packed::Wide(pack(k)), Packed::Narrow)
+    }
+}
+
 impl Keys {
-    fn get(&self, k: QuestionKey) -> Option<u32> {
-        match pack_narrow(k) {
-            Some(n) => self.narrow.get(&n).copied(),
-            None => self.wide.get(&pack(k)).copied(),
+    fn get(&self, k: Packed) -> Option<u32> {
+        match k {
+            Packed::Narrow(n) => self.narrow.get(&n).copied(),
+            Packed::Wide(w) => self.wide.get(&w).copied(),
         }
     }
 
-    fn insert(&mut self, k: QuestionKey, id: u32) {
-        match pack_narrow(k) {
-            Some(n) => self.narrow.insert(n, id),
-            None => self.wide.insert(pack(k), id),
+    fn insert(&mut self, k: Packed, id: u32) {
+        match k {
+            Packed::Narrow(n) => self.narrow.insert(n, id),
+            Packed::Wide(w) => self.wide.insert(w, id),
         };
     }
 
-    fn get_mut(&mut self, k: QuestionKey) -> Option<&mut u32> {
-        match pack_narrow(k) {
-            Some(n) => self.narrow.get_mut(&n),
-            None => self.wide.get_mut(&pack(k)),
+    fn get_mut(&mut self, k: Packed) -> Option<&mut u32> {
+        match k {
+            Packed::Narrow(n) => self.narrow.get_mut(&n),
+            Packed::Wide(w) => self.wide.get_mut(&w),
         }
     }
 
@@ -216,6 +229,12 @@ pub(super) const PENDING: u32 = 1 << 31;
 /// Fewer new questions than this are determined on the calling thread.
 pub(super) const PARALLEL_MIN: usize = 512;
 
+/// The index of (`interval`, `chip`) in [`Screener::items`], for a catalog
+/// of `chips` entries: by interval, then chip.
+fn item_slot(chips: usize, interval: u16, chip: u16) -> usize {
+    usize::from(interval) * chips + usize::from(chip)
+}
+
 pub(super) fn bucket(breakpoints: &[Date], d: Date) -> u16 {
     u16::try_from(breakpoints.partition_point(|b| *b <= d)).unwrap_or(u16::MAX)
 }
@@ -247,7 +266,7 @@ impl Screener<'_> {
         let exact_dest = t.classes.reads_chart()
             && self.claims_eccn.get(usize::from(chip)).copied() == Some(true);
         // The chip's plan in the interval, made when a row first asks.
-        let slot = usize::from(interval) * self.cat.entries.len() + usize::from(chip);
+        let slot = item_slot(self.cat.entries.len(), interval, chip);
         if self.items.len() <= slot {
             self.items.resize_with(slot + 1, || None);
         }
@@ -284,11 +303,12 @@ impl Screener<'_> {
             interval,
             parties,
         );
-        if let Some(id) = self.keys.get(key) {
+        let packed = Packed::of(key);
+        if let Some(id) = self.keys.get(packed) {
             return id;
         }
         let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
-        self.keys.insert(key, id);
+        self.keys.insert(packed, id);
         self.misses.push(Miss {
             key,
             countries: (dest, hq, from),
@@ -373,7 +393,7 @@ impl Screener<'_> {
                         masks,
                     );
                     facts.parties = &q.parties;
-                    let u = chipexport_rules::facts::Fact::ALL
+                    let u = Fact::ALL
                         .iter()
                         .enumerate()
                         .filter(|(_, f)| facts.get(**f) == chipexport_rules::facts::Value::Null)
@@ -404,7 +424,7 @@ impl Screener<'_> {
                     q = templates.get(&template).map(|t| (template, t.clone()));
                 }
                 let plan = items
-                    .get(usize::from(interval) * chips + usize::from(chip))
+                    .get(item_slot(chips, interval, chip))
                     .and_then(Option::as_ref)
                     .map(|i| &i.plan);
                 let (Some((_, q)), Some(plan)) = (q.as_mut(), plan) else {
@@ -470,7 +490,7 @@ impl Screener<'_> {
             }
         }
         for (m, &id) in misses.iter().zip(&ids) {
-            if let Some(slot) = self.keys.get_mut(m.key) {
+            if let Some(slot) = self.keys.get_mut(Packed::of(m.key)) {
                 *slot = id;
             }
         }
