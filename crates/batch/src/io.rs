@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Encoding;
+use parquet::file::metadata::ParquetMetaData;
 
 use chipexport_domain::Fault;
 
@@ -128,6 +132,9 @@ pub struct LedgerReader {
     pub schema: SchemaRef,
     inner: Box<dyn Iterator<Item = Result<RecordBatch, arrow::error::ArrowError>> + Send>,
     path: PathBuf,
+    /// By position: whether the column is read as a dictionary of text
+    /// (see [`open_with`]); every other column is plain text.
+    dictionaries: Vec<bool>,
 }
 
 impl Iterator for LedgerReader {
@@ -144,7 +151,7 @@ impl Iterator for LedgerReader {
                     Arc::new(e),
                 )
             })?;
-            as_text(&b).map_err(|e| {
+            as_text(&b, &self.dictionaries).map_err(|e| {
                 BatchError::input(
                     &path,
                     format!("cannot convert a column of `{}` to text", path.display()),
@@ -165,22 +172,72 @@ fn text_schema(fields: impl IntoIterator<Item = String>) -> SchemaRef {
     ))
 }
 
-/// Casts every column of a batch to text.
-fn as_text(b: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
-    if b.schema()
+/// The type of a column read as a dictionary of text (see [`open_with`]).
+pub fn text_dictionary() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+/// Casts every column of a batch to text; a column marked in `dictionaries`
+/// (by position) may stay a dictionary of text.
+fn as_text(
+    b: &RecordBatch,
+    dictionaries: &[bool],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let keeps = |i: usize, t: &DataType| {
+        t == &DataType::Utf8
+            || dictionaries.get(i).copied().unwrap_or(false) && t == &text_dictionary()
+    };
+    let schema = b.schema();
+    if schema
         .fields()
         .iter()
-        .all(|f| f.data_type() == &DataType::Utf8)
+        .enumerate()
+        .all(|(i, f)| keeps(i, f.data_type()))
     {
         return Ok(b.clone());
     }
-    let schema = text_schema(b.schema().fields().iter().map(|f| f.name().clone()));
-    let cols: Vec<ArrayRef> = b
-        .columns()
-        .iter()
-        .map(|c| arrow::compute::cast(c, &DataType::Utf8))
-        .collect::<Result<_, _>>()?;
-    RecordBatch::try_new(schema, cols)
+    let mut fields = Vec::with_capacity(b.num_columns());
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(b.num_columns());
+    for (i, (f, c)) in schema.fields().iter().zip(b.columns()).enumerate() {
+        if keeps(i, c.data_type()) {
+            fields.push(f.as_ref().clone());
+            cols.push(c.clone());
+        } else {
+            fields.push(Field::new(f.name(), DataType::Utf8, true));
+            cols.push(arrow::compute::cast(c, &DataType::Utf8)?);
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+}
+
+/// Whether leaf `column` of every row group of a Parquet file is
+/// dictionary-encoded in all its data pages, as the column chunks' page
+/// encoding statistics say (a chunk without them is taken as not).
+fn dictionary_encoded(meta: &ParquetMetaData, column: usize) -> bool {
+    fn dictionary_only(mut encodings: impl Iterator<Item = Encoding>) -> bool {
+        encodings.all(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY))
+    }
+    meta.row_groups().iter().all(|g| {
+        let Some(c) = g.columns().get(column) else {
+            return false;
+        };
+        if c.dictionary_page_offset().is_none() {
+            return false;
+        }
+        if let Some(mask) = c.page_encoding_stats_mask() {
+            dictionary_only(mask.encodings())
+        } else if let Some(stats) = c.page_encoding_stats() {
+            dictionary_only(stats.iter().filter_map(|s| {
+                matches!(
+                    s.page_type,
+                    parquet::basic::PageType::DATA_PAGE | parquet::basic::PageType::DATA_PAGE_V2
+                )
+                .then_some(s.encoding)
+            }))
+        } else {
+            false
+        }
+    })
 }
 
 /// Opens a ledger's file; an error names it.
@@ -238,6 +295,19 @@ pub fn open_skipping(
     batch_size: usize,
     skip: &[String],
 ) -> Result<LedgerReader, BatchError> {
+    open_with(path, batch_size, skip, &[])
+}
+
+/// As [`open_skipping`]; in a Parquet ledger, the text columns named in
+/// `dictionaries` whose every data page is dictionary-encoded are read as
+/// dictionary arrays ([`text_dictionary`]): each distinct value once, and
+/// per row its key. Every other column is plain text, as [`open`] reads it.
+pub fn open_with(
+    path: &Path,
+    batch_size: usize,
+    skip: &[String],
+    dictionaries: &[&str],
+) -> Result<LedgerReader, BatchError> {
     let fmt = LedgerFormat::of(path)?;
     let file = open_file(path)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -288,17 +358,57 @@ pub fn open_skipping(
                 schema,
                 inner: Box::new(r),
                 path: path.to_path_buf(),
+                dictionaries: Vec::new(),
             })
         }
         LedgerFormat::Parquet => {
-            let b = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
+            let not_parquet = |e: parquet::errors::ParquetError| {
                 bad(
                     format!("`{}` is not a readable Parquet file", path.display()),
                     Arc::new(e),
                 )
-            })?;
-            let schema = text_schema(b.schema().fields().iter().map(|f| f.name().clone()));
-            let leaves = b.parquet_schema().num_columns();
+            };
+            let meta =
+                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(not_parquet)?;
+            let fields = meta.schema().fields().clone();
+            let schema = text_schema(fields.iter().map(|f| f.name().clone()));
+            let leaves = meta.parquet_schema().num_columns();
+            // A flat schema (ledgers have no nested columns): field i is
+            // leaf i. Text columns asked for as dictionaries stay ones
+            // where every page of theirs is.
+            let kept: Vec<bool> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    leaves == fields.len()
+                        && f.data_type() == &DataType::Utf8
+                        && dictionaries.contains(&f.name().as_str())
+                        && dictionary_encoded(meta.metadata(), i)
+                })
+                .collect();
+            let meta = if kept.contains(&true) {
+                let hinted = Schema::new(
+                    fields
+                        .iter()
+                        .zip(&kept)
+                        .map(|(f, &k)| {
+                            if k {
+                                f.as_ref().clone().with_data_type(text_dictionary())
+                            } else {
+                                f.as_ref().clone()
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                ArrowReaderMetadata::try_new(
+                    meta.metadata().clone(),
+                    ArrowReaderOptions::new().with_schema(Arc::new(hinted)),
+                )
+                .map_err(not_parquet)?
+            } else {
+                meta
+            };
+            let b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
             // A flat schema (ledgers have no nested columns): field i is
             // leaf i. Skipped fields are read as nulls.
             let skipped: Vec<bool> = schema
@@ -328,6 +438,7 @@ pub fn open_skipping(
                 schema,
                 inner,
                 path: path.to_path_buf(),
+                dictionaries: kept,
             })
         }
         LedgerFormat::JsonLines => {
@@ -357,6 +468,7 @@ pub fn open_skipping(
                 schema,
                 inner: Box::new(r),
                 path: path.to_path_buf(),
+                dictionaries: Vec::new(),
             })
         }
     }
@@ -726,6 +838,75 @@ mod tests {
         assert_eq!(
             arrow::array::as_string_array(all[0].column(2)).value(1),
             "2"
+        );
+    }
+
+    /// Text columns asked for as dictionaries are read as such where every
+    /// page of theirs is dictionary-encoded (in every row group), and as
+    /// plain text elsewhere; their values are those `open` reads.
+    #[test]
+    fn dictionary_encoded_columns_read_as_dictionaries_with_the_same_values() {
+        use arrow::array::{Int64Array, StringArray};
+        use parquet::file::properties::WriterProperties;
+        use parquet::schema::types::ColumnPath;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("dict", DataType::Utf8, true),
+            Field::new("plain", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+            Field::new("other", DataType::Utf8, true),
+        ]));
+        // `plain` is written without a dictionary.
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(3))
+            .set_column_dictionary_enabled(ColumnPath::from("plain"), false)
+            .build();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            File::create(&path).unwrap(),
+            schema.clone(),
+            Some(props),
+        )
+        .unwrap();
+        let text = |v: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(v)) };
+        let cols: Vec<ArrayRef> = vec![
+            text(vec![Some("CN"), None, Some(" CN"), Some(""), Some("CN")]),
+            text(vec![Some("a"), Some("b"), None, Some("d"), Some("e")]),
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
+            text(vec![Some("x"); 5]),
+        ];
+        w.write(&RecordBatch::try_new(schema, cols).unwrap())
+            .unwrap();
+        w.close().unwrap();
+
+        let asked = ["dict", "plain", "n"];
+        let read: Vec<RecordBatch> = open_with(&path, 2, &[], &asked)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plain: Vec<RecordBatch> = open(&path, 2).unwrap().map(Result::unwrap).collect();
+        assert_eq!(read.len(), plain.len());
+        for (r, p) in read.iter().zip(&plain) {
+            let types: Vec<DataType> = r.columns().iter().map(|c| c.data_type().clone()).collect();
+            assert_eq!(
+                types,
+                [
+                    text_dictionary(),
+                    DataType::Utf8,
+                    DataType::Utf8,
+                    DataType::Utf8
+                ]
+            );
+            let dict = arrow::compute::cast(r.column(0), &DataType::Utf8).unwrap();
+            assert_eq!(&dict, p.column(0));
+            assert_eq!(r.columns().get(1..), p.columns().get(1..));
+        }
+        // `open` reads every column as plain text.
+        assert!(
+            plain
+                .iter()
+                .all(|b| b.columns().iter().all(|c| c.data_type() == &DataType::Utf8))
         );
     }
 }

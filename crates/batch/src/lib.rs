@@ -147,13 +147,22 @@ pub fn screen(
     // again, and those that screening does not read are not even decoded.
     let copied = writer.copy_columns_from(input)?;
     let unread: Vec<String> = copied
-        .into_iter()
+        .iter()
         .filter(|c| !screen::reads(c, scenario.parties.is_some()))
+        .cloned()
         .collect();
-    let reader = if unread.is_empty() {
-        reader
+    let copied: Vec<bool> = reader
+        .schema
+        .fields()
+        .iter()
+        .map(|f| copied.contains(f.name()))
+        .collect();
+    // The question's and the value's columns are read as dictionaries
+    // where the file keeps them as such: each distinct value is parsed once.
+    let reader = if io::LedgerFormat::of(input)? == io::LedgerFormat::Parquet {
+        io::open_with(input, BATCH_ROWS, &unread, &screen::READ_COLUMNS)?
     } else {
-        io::open_skipping(input, BATCH_ROWS, &unread)?
+        reader
     };
     let mut worker = Screener::new(rs, cat, scenario);
     let mut summary = Summary {
@@ -199,9 +208,10 @@ pub fn screen(
         let (screened, to_write) = std::sync::mpsc::sync_channel::<screen::Screened>(1);
         let w = &mut writer;
         let schema = &out_schema;
+        let copied = &copied;
         let written = sc.spawn(move || -> Result<(), BatchError> {
             for s in to_write {
-                w.write(&s.batch(schema).map_err(bug)?)?;
+                w.write(&s.batch_copying(schema, copied).map_err(bug)?)?;
             }
             Ok(())
         });

@@ -54,8 +54,10 @@ pub const OPTIONAL: &[&str] = &[
 /// The columns whose values screening reads in every row: the question's
 /// (chip, destination, headquarters, exporting country, buyer type, ship
 /// date) and the value's (quantity, unit price), in the order
-/// `row_columns` takes them.
-const READ_COLUMNS: [&str; 8] = [
+/// `row_columns` takes them. Screening reads them as dictionaries of text
+/// where a Parquet ledger keeps them as such (see `io::open_with`), so that
+/// each distinct value is parsed once.
+pub(crate) const READ_COLUMNS: [&str; 8] = [
     "chip",
     "destination",
     "end_user_hq",

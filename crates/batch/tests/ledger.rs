@@ -572,7 +572,7 @@ fn rows_as_text(path: &Path) -> Vec<Vec<Option<String>>> {
 /// A Parquet ledger screened into Parquet keeps its row groups, and its
 /// columns are copied as they are (a column of another type than text is
 /// written again, as text); the rows are those screening the same ledger
-/// as CSV gives.
+/// as CSV gives, and screened into CSV it is the same file.
 #[test]
 fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
     use std::sync::Arc;
@@ -590,6 +590,9 @@ fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
     screen(&rs, &cat, Scenario::default(), &csv, &from_csv, &mut |_| {}).unwrap();
     let expected = rows_as_text(&from_csv);
     assert_eq!(expected.len(), 5_000);
+    let csv_to_csv = dir.path().join("from-csv.csv");
+    screen(&rs, &cat, Scenario::default(), &csv, &csv_to_csv, &mut |_| {}).unwrap();
+    let expected_csv = std::fs::read_to_string(&csv_to_csv).unwrap();
 
     // The same ledger as Parquet, in row groups of 1,234 rows, with
     // `quantity` as text and then as integers.
@@ -645,5 +648,13 @@ fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
         };
         assert_eq!(groups(&out), vec![1_234, 1_234, 1_234, 1_234, 64]);
         assert_eq!(groups(&out), groups(&pq));
+        // Into CSV, the columns read as dictionaries are written as text.
+        let to_csv = dir.path().join(format!("from-parquet-{quantity_as_int}.csv"));
+        screen(&rs, &cat, Scenario::default(), &pq, &to_csv, &mut |_| {}).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&to_csv).unwrap(),
+            expected_csv,
+            "quantity as integers: {quantity_as_int}"
+        );
     }
 }

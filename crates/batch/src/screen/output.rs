@@ -77,7 +77,21 @@ pub struct Screened {
 
 impl Screened {
     /// The output batch: the input columns and the added ones, gathered.
+    /// An input column read as a dictionary of text is written as text.
     pub fn batch(self, out_schema: &SchemaRef) -> Result<RecordBatch, arrow::error::ArrowError> {
+        self.batch_copying(out_schema, &[])
+    }
+
+    /// As [`Screened::batch`], for a writer that copies the input columns
+    /// marked in `copied` (by position; see
+    /// `io::LedgerWriter::copy_columns_from`) and does not read their
+    /// values: those read as dictionaries are nulls of the output's type
+    /// instead of being made text.
+    pub fn batch_copying(
+        self,
+        out_schema: &SchemaRef,
+        copied: &[bool],
+    ) -> Result<RecordBatch, arrow::error::ArrowError> {
         let n = self.ids.len();
         let idx = UInt32Array::from(self.ids);
         let take = |a: &ArrayRef| arrow::compute::take(a, &idx, None);
@@ -85,7 +99,22 @@ impl Screened {
         let text = |i: usize| -> Result<ArrayRef, arrow::error::ArrowError> {
             dictionary(&idx, self.answers.text.get(i).ok_or_else(missing)?)
         };
-        let mut out: Vec<ArrayRef> = self.input.columns().to_vec();
+        let mut out: Vec<ArrayRef> = Vec::with_capacity(out_schema.fields().len());
+        for (i, (c, f)) in self
+            .input
+            .columns()
+            .iter()
+            .zip(out_schema.fields())
+            .enumerate()
+        {
+            out.push(if c.data_type() == f.data_type() {
+                c.clone()
+            } else if copied.get(i).copied().unwrap_or(false) {
+                arrow::array::new_null_array(f.data_type(), n)
+            } else {
+                arrow::compute::cast(c, f.data_type())?
+            });
+        }
         out.push(text(0)?);
         out.push(text(1)?);
         out.push(take(

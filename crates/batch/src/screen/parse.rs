@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow::datatypes::Int32Type;
 use arrow::datatypes::Schema;
 use chipexport_catalog::Catalog;
 use chipexport_domain::{Country, Date};
@@ -35,16 +36,84 @@ pub(super) struct ParsedRow {
     pub(super) money_error: Option<String>,
 }
 
+/// A text column of a batch: plain text, or a dictionary of text (as
+/// `io::open_with` reads a dictionary-encoded Parquet column), whose
+/// distinct values are parsed once each.
+#[derive(Clone, Copy)]
+pub(super) enum Text<'b> {
+    Plain(&'b StringArray),
+    /// The keys, and the values they index.
+    Dictionary(&'b Int32Array, &'b StringArray),
+}
+
+impl<'b> Text<'b> {
+    /// The column as text, if it is plain text or a dictionary of it.
+    pub(super) fn of(a: &'b ArrayRef) -> Option<Text<'b>> {
+        if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
+            return Some(Text::Plain(s));
+        }
+        let d = a.as_any().downcast_ref::<DictionaryArray<Int32Type>>()?;
+        let values = d.values().as_any().downcast_ref::<StringArray>()?;
+        Some(Text::Dictionary(d.keys(), values))
+    }
+
+    /// Row `i`'s text; `None` when it is null.
+    pub(super) fn get(&self, i: usize) -> Option<&'b str> {
+        match *self {
+            Text::Plain(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Dictionary(keys, values) => {
+                let k = keys.is_valid(i).then(|| keys.value(i))?;
+                let k = usize::try_from(k).ok().filter(|&k| k < values.len())?;
+                values.is_valid(k).then(|| values.value(k))
+            }
+        }
+    }
+}
+
+/// One column's cells made into values: a plain column's cell by cell, a
+/// dictionary's value by value, each the first time a row holds it.
+struct Cells<'b, T> {
+    text: Option<Text<'b>>,
+    /// A dictionary's values made so far, by key.
+    by_key: Vec<Option<T>>,
+}
+
+impl<'b, T: Clone> Cells<'b, T> {
+    fn new(text: Option<Text<'b>>) -> Self {
+        let by_key = match text {
+            Some(Text::Dictionary(_, values)) => vec![None; values.len()],
+            _ => Vec::new(),
+        };
+        Cells { text, by_key }
+    }
+
+    /// Row `i`'s value: `make` of its text (`None`: null or no column).
+    fn at(&mut self, i: usize, make: impl FnOnce(Option<&str>) -> T) -> T {
+        let text = self.text.and_then(|t| t.get(i));
+        let key = match self.text {
+            Some(Text::Dictionary(keys, _)) if text.is_some() => {
+                usize::try_from(keys.value(i)).ok()
+            }
+            _ => None,
+        };
+        match key.and_then(|k| self.by_key.get_mut(k)) {
+            Some(Some(v)) => v.clone(),
+            Some(slot) => slot.insert(make(text)).clone(),
+            None => make(text),
+        }
+    }
+}
+
 /// The text columns a row's question and value are read from.
 pub(super) struct RowColumns<'b> {
-    pub(super) chip: Option<&'b StringArray>,
-    pub(super) dest: Option<&'b StringArray>,
-    pub(super) hq: Option<&'b StringArray>,
-    pub(super) from: Option<&'b StringArray>,
-    pub(super) buyer: Option<&'b StringArray>,
-    pub(super) date: Option<&'b StringArray>,
-    pub(super) qty: Option<&'b StringArray>,
-    pub(super) price: Option<&'b StringArray>,
+    pub(super) chip: Option<Text<'b>>,
+    pub(super) dest: Option<Text<'b>>,
+    pub(super) hq: Option<Text<'b>>,
+    pub(super) from: Option<Text<'b>>,
+    pub(super) buyer: Option<Text<'b>>,
+    pub(super) date: Option<Text<'b>>,
+    pub(super) qty: Option<Text<'b>>,
+    pub(super) price: Option<Text<'b>>,
     pub(super) names: [Option<&'b StringArray>; 3],
 }
 
@@ -134,48 +203,42 @@ impl Parser {
         buyer: Option<&str>,
         ship_date: Option<&str>,
     ) -> Result<ParsedQuestion, String> {
-        let chip = self.chip(
-            cat,
-            chip.filter(|s| !s.trim().is_empty())
-                .ok_or("chip: missing")?
-                .trim(),
-        )?;
-        let dest = self.country(
-            "destination",
-            destination
-                .filter(|s| !s.trim().is_empty())
-                .ok_or("destination: missing")?,
-        )?;
-        let hq = match hq.filter(|s| !s.trim().is_empty()) {
-            Some(h) => self.country("end_user_hq", h)?,
-            None => dest,
-        };
-        let from = match from.filter(|s| !s.trim().is_empty()) {
-            Some(f) => self.country("exported_from", f)?,
-            None => Country::us(),
-        };
-        let buyer = match buyer.map(str::trim).filter(|s| !s.is_empty()) {
-            None => 0u8,
-            Some(b) => match rs.vocabulary().buyer_type_index(b) {
-                Some(i) => u8::try_from(i + 1).unwrap_or(0),
-                None => {
-                    return Err(format!(
-                        "buyer_type: `{b}` is not a buyer type ({})",
-                        rs.vocabulary().buyer_type_names().join(", ")
-                    ));
-                }
-            },
-        };
+        let chip = self.chip_cell(cat, chip);
+        let dest = self.destination_cell(destination);
+        let hq = self.country_cell("end_user_hq", hq);
+        let from = self.country_cell("exported_from", from);
+        let buyer = buyer_cell(rs, buyer);
         let date = match on {
-            Some(d) => d,
-            None => self.date(
-                ship_date
-                    .filter(|s| !s.trim().is_empty())
-                    .ok_or("ship_date: missing")?
-                    .trim(),
-            )?,
+            Some(d) => Ok(d),
+            None => self.date_cell(ship_date),
         };
-        Ok((chip, dest, hq, from, buyer, date))
+        question_of(chip, dest, hq, from, buyer, date)
+    }
+
+    /// A `chip` cell: the chip's index in the catalog.
+    fn chip_cell(&mut self, cat: &Catalog, s: Option<&str>) -> Result<u16, String> {
+        let s = s.map(str::trim).filter(|s| !s.is_empty());
+        self.chip(cat, s.ok_or("chip: missing")?)
+    }
+
+    /// A `destination` cell.
+    fn destination_cell(&mut self, s: Option<&str>) -> Result<Country, String> {
+        let s = s.filter(|s| !s.trim().is_empty());
+        self.country("destination", s.ok_or("destination: missing")?)
+    }
+
+    /// A cell of the optional country column `col`: `None` when empty.
+    fn country_cell(&mut self, col: &str, s: Option<&str>) -> Result<Option<Country>, String> {
+        match s.filter(|s| !s.trim().is_empty()) {
+            Some(c) => self.country(col, c).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A `ship_date` cell.
+    fn date_cell(&mut self, s: Option<&str>) -> Result<Date, String> {
+        let s = s.map(str::trim).filter(|s| !s.is_empty());
+        self.date(s.ok_or("ship_date: missing")?)
     }
 
     /// Rows `range` of a batch parsed.
@@ -188,37 +251,36 @@ impl Parser {
         range: std::ops::Range<usize>,
         parser: u8,
     ) -> Vec<ParsedRow> {
-        fn v(a: Option<&StringArray>, i: usize) -> Option<&str> {
-            a.filter(|a| a.is_valid(i)).map(|a| a.value(i))
-        }
+        let mut chips = Cells::new(c.chip);
+        let mut dests = Cells::new(c.dest);
+        let mut hqs = Cells::new(c.hq);
+        let mut froms = Cells::new(c.from);
+        let mut buyers = Cells::new(c.buyer);
+        let mut dates = Cells::new(c.date);
+        let mut qtys = Cells::new(c.qty);
+        let mut prices = Cells::new(c.price);
         range
             .map(|i| {
-                let ship_date = v(c.date, i);
-                let question = self.question(
-                    rs,
-                    cat,
-                    on,
-                    v(c.chip, i),
-                    v(c.dest, i),
-                    v(c.hq, i),
-                    v(c.from, i),
-                    v(c.buyer, i),
-                    ship_date,
+                // The date is read for the parties even when the question
+                // is asked on another date; without a valid one the row's
+                // error names its date.
+                let date = dates.at(i, |s| self.date_cell(s));
+                let question = question_of(
+                    chips.at(i, |s| self.chip_cell(cat, s)),
+                    dests.at(i, |s| self.destination_cell(s)),
+                    hqs.at(i, |s| self.country_cell("end_user_hq", s)),
+                    froms.at(i, |s| self.country_cell("exported_from", s)),
+                    buyers.at(i, |s| buyer_cell(rs, s)),
+                    on.map_or_else(|| date.clone(), Ok),
                 );
-                // The parties are screened on the order's date; without a
-                // valid one the row's error names its date.
-                let party_on = match (on, ship_date.map(str::trim)) {
-                    (Some(d), _) => Some(d),
-                    (None, Some(s)) if !s.is_empty() => self.date(s).ok(),
-                    _ => None,
-                };
-                let (value, money_error) = money(v(c.qty, i), v(c.price, i));
+                let (value, money_error) =
+                    value_of(qtys.at(i, quantity_cell), prices.at(i, price_cell));
                 let names = c
                     .names
                     .map(|a| parties::cell(a, i).and_then(|n| self.name_id(n)));
                 ParsedRow {
                     question,
-                    on: party_on,
+                    on: on.or(date.ok()),
                     names,
                     parser,
                     value,
@@ -229,15 +291,51 @@ impl Parser {
     }
 }
 
+/// A `buyer_type` cell: 0 when empty, else 1 + the buyer type's index in
+/// the vocabulary.
+fn buyer_cell(rs: &RuleSet, s: Option<&str>) -> Result<u8, String> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(0),
+        Some(b) => match rs.vocabulary().buyer_type_index(b) {
+            Some(i) => Ok(u8::try_from(i + 1).unwrap_or(0)),
+            None => Err(format!(
+                "buyer_type: `{b}` is not a buyer type ({})",
+                rs.vocabulary().buyer_type_names().join(", ")
+            )),
+        },
+    }
+}
+
+/// A row's question from its cells, or the error of the first cell (in
+/// the order of the arguments) that has one. An empty headquarters is the
+/// destination, an empty exporting country the United States.
+fn question_of(
+    chip: Result<u16, String>,
+    dest: Result<Country, String>,
+    hq: Result<Option<Country>, String>,
+    from: Result<Option<Country>, String>,
+    buyer: Result<u8, String>,
+    date: Result<Date, String>,
+) -> Result<ParsedQuestion, String> {
+    let (chip, dest) = (chip?, dest?);
+    let hq = hq?.unwrap_or(dest);
+    let from = from?.unwrap_or_else(Country::us);
+    Ok((chip, dest, hq, from, buyer?, date?))
+}
+
 /// An order's value from its `quantity` and `unit_price` cells, or why there
 /// is none. An absent column or an empty cell is no value and no error; a
 /// cell that is not a whole number of units (or is negative), or a price
 /// that is not a decimal number (or is negative), is an error.
+#[cfg(test)]
 pub(super) fn money(qty: Option<&str>, price: Option<&str>) -> (Option<Decimal>, Option<String>) {
-    fn cell(c: Option<&str>) -> Option<&str> {
-        c.map(str::trim).filter(|c| !c.is_empty())
-    }
-    let q = cell(qty).map(|q| match i64::from_str(q) {
+    value_of(quantity_cell(qty), price_cell(price))
+}
+
+/// A `quantity` cell: `None` when absent or empty.
+fn quantity_cell(q: Option<&str>) -> Option<Result<i64, String>> {
+    let q = q.map(str::trim).filter(|q| !q.is_empty())?;
+    Some(match i64::from_str(q) {
         Ok(n) if n < 0 => Err(format!(
             "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
         )),
@@ -246,14 +344,26 @@ pub(super) fn money(qty: Option<&str>, price: Option<&str>) -> (Option<Decimal>,
             "quantity: `{q}` is a negative quantity; give the units ordered, 0 or more"
         )),
         Err(_) => Err(format!("quantity: `{q}` is not a whole number of units")),
-    });
-    let p = cell(price).map(|p| match Decimal::from_str(p) {
+    })
+}
+
+/// A `unit_price` cell: `None` when absent or empty.
+fn price_cell(p: Option<&str>) -> Option<Result<Decimal, String>> {
+    let p = p.map(str::trim).filter(|p| !p.is_empty())?;
+    Some(match Decimal::from_str(p) {
         Ok(d) if d.is_sign_negative() && !d.is_zero() => {
             Err(format!("unit_price: `{p}` is a negative price"))
         }
         Ok(d) => Ok(d),
         Err(_) => Err(format!("unit_price: `{p}` is not a decimal number")),
-    });
+    })
+}
+
+/// An order's value from its quantity and price cells (see [`money`]).
+fn value_of(
+    q: Option<Result<i64, String>>,
+    p: Option<Result<Decimal, String>>,
+) -> (Option<Decimal>, Option<String>) {
     match (q, p) {
         (Some(Err(e)), Some(Err(f))) => (None, Some(format!("{e}; {f}"))),
         (Some(Err(e)), _) | (_, Some(Err(e))) => (None, Some(e)),
@@ -348,12 +458,17 @@ impl Columns {
             .get(name)
             .and_then(|&i| b.column(i).as_any().downcast_ref::<StringArray>())
     }
+
+    /// Column `name` of a batch as text, plain or a dictionary.
+    pub(super) fn cells<'b>(&self, b: &'b RecordBatch, name: &str) -> Option<Text<'b>> {
+        self.idx.get(name).and_then(|&i| Text::of(b.column(i)))
+    }
 }
 
 /// The columns a row's question, value and (when the parties are
 /// screened) names are read from.
 pub(super) fn row_columns<'b>(cols: &Columns, b: &'b RecordBatch, parties: bool) -> RowColumns<'b> {
-    let [chip, dest, hq, from, buyer, date, qty, price] = READ_COLUMNS.map(|n| cols.text(b, n));
+    let [chip, dest, hq, from, buyer, date, qty, price] = READ_COLUMNS.map(|n| cols.cells(b, n));
     RowColumns {
         chip,
         dest,
@@ -427,6 +542,8 @@ impl<'a> RowParser<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use arrow::datatypes::{DataType, Field, Schema};
 
     use super::*;
@@ -435,6 +552,150 @@ mod tests {
     fn value(q: Option<&str>, p: Option<&str>) -> (Option<String>, Option<String>) {
         let (v, e) = money(q, p);
         (v.map(|v| v.to_string()), e)
+    }
+
+    type Seen = (
+        Result<ParsedQuestion, String>,
+        Option<Date>,
+        Option<Decimal>,
+        Option<String>,
+    );
+
+    /// Rows parsed from `cols` (in `READ_COLUMNS`' order), on `on`.
+    fn parse(cols: &[ArrayRef], on: Option<Date>) -> Vec<Seen> {
+        let rs = RuleSet::embedded().unwrap();
+        let cat = Catalog::embedded().unwrap();
+        let t = |i: usize| cols.get(i).and_then(Text::of);
+        let c = RowColumns {
+            chip: t(0),
+            dest: t(1),
+            hq: t(2),
+            from: t(3),
+            buyer: t(4),
+            date: t(5),
+            qty: t(6),
+            price: t(7),
+            names: [None; 3],
+        };
+        let n = cols.first().map_or(0, |c| c.len());
+        Parser::default()
+            .rows(&rs, &cat, on, &c, 0..n, 0)
+            .into_iter()
+            .map(|r| (r.question, r.on, r.value, r.money_error))
+            .collect()
+    }
+
+    /// A column read as a dictionary (each distinct value parsed once)
+    /// gives every row what the same column as plain text gives: nulls,
+    /// empty and padded cells, bad values, and a null in the dictionary's
+    /// values.
+    #[test]
+    fn dictionary_columns_parse_as_plain_text_does() {
+        let rows: [[Option<&str>; 8]; 7] = [
+            [
+                Some("H100"),
+                Some("CN"),
+                None,
+                None,
+                None,
+                Some("2025-05-01"),
+                Some("2"),
+                Some("10.5"),
+            ],
+            [
+                Some(" H100 "),
+                Some("cn"),
+                Some("US"),
+                Some(""),
+                Some("large_tech"),
+                Some(" 2025-05-01"),
+                Some("2"),
+                Some("3"),
+            ],
+            [
+                None,
+                Some("CN"),
+                None,
+                None,
+                None,
+                Some("2025-05-01"),
+                Some("x"),
+                Some("1"),
+            ],
+            [
+                Some("H100"),
+                Some("XX"),
+                None,
+                None,
+                None,
+                Some("2025-05-01"),
+                Some("-1"),
+                Some("-2"),
+            ],
+            [
+                Some("H100"),
+                Some("DE"),
+                Some("CN"),
+                Some("SG"),
+                Some("nobody"),
+                Some("May"),
+                None,
+                Some("1"),
+            ],
+            [
+                Some("no such chip"),
+                None,
+                None,
+                None,
+                Some(" "),
+                None,
+                Some("2"),
+                Some("10.5"),
+            ],
+            [
+                Some("H100"),
+                Some("CN"),
+                None,
+                None,
+                None,
+                None,
+                Some("2"),
+                None,
+            ],
+        ];
+        let plain: Vec<ArrayRef> = (0..8)
+            .map(|c| {
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r[c]).collect::<Vec<_>>(),
+                )) as ArrayRef
+            })
+            .collect();
+        let dictionary: Vec<ArrayRef> = plain
+            .iter()
+            .map(|c| arrow::compute::cast(c, &crate::io::text_dictionary()).unwrap())
+            .collect();
+        for on in [None, chipexport_domain::parse_date("2026-01-20").ok()] {
+            let expected = parse(&plain, on);
+            assert_eq!(parse(&dictionary, on), expected, "on {on:?}");
+            // Errors are kept, in their column's order.
+            assert!(
+                expected
+                    .iter()
+                    .any(|r| r.0.as_ref().is_err_and(|e| e.starts_with("chip:")))
+            );
+            assert!(
+                expected
+                    .iter()
+                    .any(|r| r.3.as_ref().is_some_and(|e| e.starts_with("quantity:")))
+            );
+        }
+        // A null among the dictionary's values reads as a null cell.
+        let keys = Int32Array::from(vec![Some(0), Some(1), None]);
+        let values = StringArray::from(vec![Some("CN"), None]);
+        let d: ArrayRef =
+            Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap());
+        let t = Text::of(&d).unwrap();
+        assert_eq!([t.get(0), t.get(1), t.get(2)], [Some("CN"), None, None]);
     }
 
     #[test]
