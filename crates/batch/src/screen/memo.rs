@@ -137,6 +137,10 @@ pub(super) const PENDING: u32 = 1 << 31;
 /// Fewer new questions than this are determined on the calling thread.
 pub(super) const PARALLEL_MIN: usize = 512;
 
+/// Fewer new answers than this are explained on the calling thread (an
+/// explanation takes some 30 µs).
+const EXPLAIN_PARALLEL_MIN: usize = 64;
+
 /// The index of (`interval`, `chip`) in [`Screener::items`], for a catalog
 /// of `chips` entries: by interval, then chip.
 fn item_slot(chips: usize, interval: u16, chip: u16) -> usize {
@@ -382,18 +386,62 @@ impl Screener<'_> {
                 }
             }
         }
-        for (mi, sig) in sig_of.into_iter().enumerate() {
-            let Some(sig) = sig else { continue };
-            let id = match self.by_signature.get(sig) {
-                Some(&id) => id,
-                None => {
-                    let Some(m) = misses.get(mi) else { continue };
-                    let id = self.explain(m);
-                    self.by_signature.insert(sig.to_vec(), id);
+        // The signatures met first in this batch, each with the first miss
+        // that has it, explained on two threads when there are many.
+        let mut fresh: Vec<(usize, &[usize])> = Vec::new();
+        let mut fresh_index: Map<&[usize], usize> = Map::default();
+        let mut fresh_of: Vec<Option<usize>> = vec![None; misses.len()];
+        for (mi, sig) in sig_of.iter().enumerate() {
+            let Some(sig) = *sig else { continue };
+            if let Some(&id) = self.by_signature.get(sig) {
+                if let Some(slot) = ids.get_mut(mi) {
+                    *slot = id;
+                }
+                continue;
+            }
+            let next = fresh.len();
+            let f = *fresh_index.entry(sig).or_insert(next);
+            if f == next {
+                fresh.push((mi, sig));
+            }
+            if let Some(slot) = fresh_of.get_mut(mi) {
+                *slot = Some(f);
+            }
+        }
+        let (rs, templates) = (self.rs, &self.templates);
+        let explain = |part: &[(usize, &[usize])]| -> Vec<Option<SharedAnswer>> {
+            part.iter()
+                .map(|&(mi, _)| misses.get(mi).and_then(|m| answer_of(rs, templates, m)))
+                .collect()
+        };
+        let explained: Vec<Option<SharedAnswer>> = if fresh.len() < EXPLAIN_PARALLEL_MIN {
+            explain(&fresh)
+        } else {
+            let (a, b) = fresh.split_at(fresh.len() / 2);
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| explain(b));
+                let mut first = explain(a);
+                // A panic in the other half: its questions again here, so
+                // that the panic shows.
+                first.extend(h.join().unwrap_or_else(|_| explain(b)));
+                first
+            })
+        };
+        let mut fresh_ids = Vec::with_capacity(fresh.len());
+        for ((_, sig), answer) in fresh.iter().zip(explained) {
+            let id = match answer {
+                Some(answer) => {
+                    let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
+                    self.answers.push(answer);
                     id
                 }
+                None => self.error_answer("chip: not in the catalog".into()),
             };
-            if let Some(slot) = ids.get_mut(mi) {
+            self.by_signature.insert(sig.to_vec(), id);
+            fresh_ids.push(id);
+        }
+        for (slot, f) in ids.iter_mut().zip(&fresh_of) {
+            if let Some(&id) = f.and_then(|f| fresh_ids.get(f)) {
                 *slot = id;
             }
         }
@@ -404,35 +452,38 @@ impl Screener<'_> {
         }
         ids
     }
+}
 
-    /// The answer of a question whose determination is new: `decide`'s
-    /// explanation, made into the answer's columns.
-    fn explain(&mut self, m: &Miss) -> u32 {
-        let (chip, _, _, _, buyer, _, parties) = m.key;
-        let (dest, hq, from) = m.countries;
-        let Some(mut q) = self.templates.get(&(chip, buyer, parties)).cloned() else {
-            return self.error_answer("chip: not in the catalog".into());
-        };
-        q.destination = dest;
-        q.end_user_hq = hq;
-        q.exported_from = from;
-        q.on = m.date;
-        let d = self.rs.decide(&q);
-        let kinds = |v: &[Provision]| {
-            serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>())
-                .unwrap_or_default()
-        };
-        // A `revenue_share` condition's `percent` is owed on the order's value;
-        // other payments (an `import_duty` on the chip's customs value at entry
-        // into the US) have another base, which the ledger does not hold.
-        let share = d
-            .conditions
-            .iter()
-            .filter(|c| c.terms.kind == "revenue_share")
-            .filter_map(|c| c.terms.percent)
-            .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
-            .max();
-        let answer = SharedAnswer {
+/// The answer of a question whose determination is new: `decide`'s
+/// explanation, made into the answer's columns; `None` when its chip has no
+/// question template (it is not in the catalog).
+fn answer_of(
+    rs: &RuleSet,
+    templates: &Map<(u16, u8, u32), Question>,
+    m: &Miss,
+) -> Option<SharedAnswer> {
+    let (chip, _, _, _, buyer, _, parties) = m.key;
+    let (dest, hq, from) = m.countries;
+    let mut q = templates.get(&(chip, buyer, parties))?.clone();
+    q.destination = dest;
+    q.end_user_hq = hq;
+    q.exported_from = from;
+    q.on = m.date;
+    let d = rs.decide(&q);
+    let kinds = |v: &[Provision]| {
+        serde_json::to_string(&v.iter().map(|i| &i.terms).collect::<Vec<_>>()).unwrap_or_default()
+    };
+    // A `revenue_share` condition's `percent` is owed on the order's value;
+    // other payments (an `import_duty` on the chip's customs value at entry
+    // into the US) have another base, which the ledger does not hold.
+    let share = d
+        .conditions
+        .iter()
+        .filter(|c| c.terms.kind == "revenue_share")
+        .filter_map(|c| c.terms.percent)
+        .filter_map(|p| Decimal::from_str(&p.to_string()).ok())
+        .max();
+    let answer = SharedAnswer {
             status: Some(d.status),
             eccn: Some(d.eccn.clone()),
             license_required: d.license_required,
@@ -445,10 +496,7 @@ impl Screener<'_> {
             revenue_share_percent: share,
             error: None,
         };
-        let id = u32::try_from(self.answers.len()).unwrap_or(u32::MAX);
-        self.answers.push(answer);
-        id
-    }
+    Some(answer)
 }
 
 /// The answer id of a row: pending ids replaced by their question's.
