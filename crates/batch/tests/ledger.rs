@@ -591,7 +591,15 @@ fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
     let expected = rows_as_text(&from_csv);
     assert_eq!(expected.len(), 5_000);
     let csv_to_csv = dir.path().join("from-csv.csv");
-    screen(&rs, &cat, Scenario::default(), &csv, &csv_to_csv, &mut |_| {}).unwrap();
+    screen(
+        &rs,
+        &cat,
+        Scenario::default(),
+        &csv,
+        &csv_to_csv,
+        &mut |_| {},
+    )
+    .unwrap();
     let expected_csv = std::fs::read_to_string(&csv_to_csv).unwrap();
 
     // The same ledger as Parquet, in row groups of 1,234 rows, with
@@ -649,7 +657,9 @@ fn a_parquet_ledger_screened_into_parquet_keeps_its_columns_and_row_groups() {
         assert_eq!(groups(&out), vec![1_234, 1_234, 1_234, 1_234, 64]);
         assert_eq!(groups(&out), groups(&pq));
         // Into CSV, the columns read as dictionaries are written as text.
-        let to_csv = dir.path().join(format!("from-parquet-{quantity_as_int}.csv"));
+        let to_csv = dir
+            .path()
+            .join(format!("from-parquet-{quantity_as_int}.csv"));
         screen(&rs, &cat, Scenario::default(), &pq, &to_csv, &mut |_| {}).unwrap();
         assert_eq!(
             std::fs::read_to_string(&to_csv).unwrap(),

@@ -176,6 +176,17 @@ pub(super) fn text_type() -> DataType {
 
 /// A decimal at scale 4 as the integer an Arrow Decimal128(38, 4) stores.
 fn to_scaled(d: Decimal) -> i128 {
+    // Most values (a price times a quantity) have 4 decimals or fewer:
+    // their mantissa is scaled up, without rounding (a mantissa is below
+    // 2^96, so times 10^4 it fits in an i128).
+    match 4u32.checked_sub(d.scale()) {
+        Some(up) => d.mantissa() * 10i128.pow(up),
+        None => rounded(d),
+    }
+}
+
+/// [`to_scaled`] by rounding to 4 decimals, for any decimal.
+fn rounded(d: Decimal) -> i128 {
     let mut x = d.round_dp(4);
     x.rescale(4);
     x.mantissa()
@@ -195,4 +206,40 @@ pub fn output_schema(input: &Schema) -> SchemaRef {
         fields.push(Field::new(*a, ty, true));
     }
     Arc::new(Schema::new(fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+    use rust_decimal::prelude::ToPrimitive;
+
+    use super::to_scaled;
+
+    proptest! {
+        /// Any decimal is kept rounded to 4 decimals: the integer part and
+        /// the 4 decimals of what Arrow stores are those of the decimal
+        /// rounded.
+        #[test]
+        fn any_decimal_is_kept_to_4_decimals(lo: u32, mid: u32, hi: u32, negative: bool, scale in 0u32..=28) {
+            let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let r = d.round_dp(4);
+            let s = to_scaled(d);
+            prop_assert_eq!(Some(s / 10_000), r.trunc().to_i128());
+            prop_assert_eq!(Decimal::from_i128_with_scale(s % 10_000, 4), r.fract());
+        }
+    }
+
+    #[test]
+    fn values_are_kept_to_4_decimals() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        assert_eq!(to_scaled(d("12.5")), 125_000);
+        assert_eq!(to_scaled(d("-0.00006")), -1);
+        assert_eq!(to_scaled(d("1.23456")), 12_346);
+        // Regression: a value of more than 24 digits before the point was
+        // rescaled to fewer than 4 decimals, and Arrow read it 100 times
+        // too small.
+        let big = d("79228162514264337593543950");
+        assert_eq!(to_scaled(big), 792_281_625_142_643_375_935_439_500_000);
+    }
 }
