@@ -76,6 +76,9 @@ struct Cells<'b, T> {
     text: Option<Text<'b>>,
     /// A dictionary's values made so far, by key.
     by_key: Vec<Option<T>>,
+    /// The value of a null cell of a dictionary, or of every cell of an
+    /// absent column, once made.
+    null: Option<T>,
 }
 
 impl<'b, T: Clone> Cells<'b, T> {
@@ -84,22 +87,30 @@ impl<'b, T: Clone> Cells<'b, T> {
             Some(Text::Dictionary(_, values)) => vec![None; values.len()],
             _ => Vec::new(),
         };
-        Cells { text, by_key }
+        Cells {
+            text,
+            by_key,
+            null: None,
+        }
     }
 
     /// Row `i`'s value: `make` of its text (`None`: null or no column).
     fn at(&mut self, i: usize, make: impl FnOnce(Option<&str>) -> T) -> T {
-        let text = self.text.and_then(|t| t.get(i));
-        let key = match self.text {
-            Some(Text::Dictionary(keys, _)) if text.is_some() => {
-                usize::try_from(keys.value(i)).ok()
+        let (slot, text) = match self.text {
+            Some(Text::Plain(a)) => return make(a.is_valid(i).then(|| a.value(i))),
+            Some(Text::Dictionary(keys, values)) if keys.is_valid(i) => {
+                let k = usize::try_from(keys.value(i)).unwrap_or(usize::MAX);
+                match self.by_key.get_mut(k) {
+                    Some(slot) => (slot, Text::Dictionary(keys, values)),
+                    // A key past the dictionary (which the reader refuses).
+                    None => return make(None),
+                }
             }
-            _ => None,
+            _ => return self.null.get_or_insert_with(|| make(None)).clone(),
         };
-        match key.and_then(|k| self.by_key.get_mut(k)) {
-            Some(Some(v)) => v.clone(),
-            Some(slot) => slot.insert(make(text)).clone(),
-            None => make(text),
+        match slot {
+            Some(v) => v.clone(),
+            None => slot.insert(make(text.get(i))).clone(),
         }
     }
 }
