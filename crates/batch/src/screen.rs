@@ -25,7 +25,7 @@ use serde::Serialize;
 mod memo;
 mod output;
 mod parse;
-use memo::{IntervalClasses, ItemPlan, Miss, PARALLEL_MIN, settle};
+use memo::{IntervalClasses, ItemPlan, Miss, PARALLEL_MIN, Packed, settle};
 use output::AnswerColumns;
 pub use output::{Screened, output_schema};
 mod parties;
@@ -354,19 +354,39 @@ impl<'a> Screener<'a> {
         parsed: impl Iterator<Item = ParsedRow>,
         n: usize,
     ) -> (Vec<u32>, Vec<Option<Decimal>>, Vec<Option<String>>) {
-        let mut ids = Vec::with_capacity(n);
+        let mut asked = Vec::with_capacity(n);
         let mut values = Vec::with_capacity(n);
         let mut money_errors = Vec::with_capacity(n);
         self.party.rows.clear();
         for row in parsed {
             let names = self.name_ids(usize::from(row.parser), row.names);
             let parties = self.party_row(names, row.on);
-            ids.push(match row.question {
-                Ok(q) => self.lookup(q, parties),
-                Err(m) => self.error_answer(m),
+            asked.push(match row.question {
+                Ok(q) => self.asked(q, parties).ok_or(u32::MAX),
+                Err(m) => Err(self.error_answer(m)),
             });
             values.push(row.value);
             money_errors.push(row.money_error);
+        }
+        // Every row's question looked up in one pass: each look-up is a
+        // random read in a large map, and in a loop of nothing else they
+        // overlap. The questions not found are then asked in row order
+        // (the first row of a new question makes it pending, the next find
+        // it so).
+        let known: Vec<Option<u32>> = asked
+            .iter()
+            .map(|a| match a {
+                Ok(a) => self.known(Packed::of(a.key)),
+                Err(id) => Some(*id),
+            })
+            .collect();
+        let mut ids = Vec::with_capacity(n);
+        for (id, a) in known.into_iter().zip(&asked) {
+            ids.push(match (id, a) {
+                (Some(id), _) => id,
+                (None, Ok(a)) => self.ask(a, Packed::of(a.key)),
+                (None, Err(id)) => *id,
+            });
         }
         let resolved = self.resolve();
         for id in &mut ids {

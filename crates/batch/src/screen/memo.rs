@@ -19,13 +19,21 @@ use super::parse::ParsedQuestion;
 use super::{Map, Screener, SharedAnswer};
 
 mod keys;
-pub(super) use keys::Keys;
-use keys::Packed;
+pub(super) use keys::{Keys, Packed};
 
 /// A question as the memo keys it: chip, the classes of the destination,
 /// headquarters and exporting country, buyer type, breakpoint interval,
 /// party facts.
 pub(super) type QuestionKey = (u16, Class, Class, Class, u8, u16, u32);
+
+/// A row's question as the memo keys it, and the countries and date that
+/// determine it when it is new.
+#[derive(Clone, Copy)]
+pub(super) struct Asked {
+    pub(super) key: QuestionKey,
+    countries: (Country, Country, Country),
+    date: Date,
+}
 
 /// A country's class in one role and interval: its signature's number
 /// (see [`IntervalClasses`]), or [`EXACT`] and the country's index.
@@ -156,6 +164,15 @@ impl Screener<'_> {
     /// interned id `parties` (0: no party); a question not seen before is
     /// pending (see [`Screener::resolve`]).
     pub(super) fn lookup(&mut self, parsed: ParsedQuestion, parties: u32) -> u32 {
+        match self.asked(parsed, parties) {
+            Some(asked) => self.ask(&asked, Packed::of(asked.key)),
+            None => u32::MAX,
+        }
+    }
+
+    /// A row's question as the memo keys it, with the party facts of
+    /// interned id `parties` (0: no party).
+    pub(super) fn asked(&mut self, parsed: ParsedQuestion, parties: u32) -> Option<Asked> {
         let (chip, dest, hq, from, buyer, date) = parsed;
         let interval = bucket(&self.breakpoints, date);
         let (rs, mode) = (self.rs, self.scenario.mode);
@@ -163,9 +180,7 @@ impl Screener<'_> {
         if self.classes.len() <= i {
             self.classes.resize_with(i + 1, || None);
         }
-        let Some(slot) = self.classes.get_mut(i) else {
-            return u32::MAX;
-        };
+        let slot = self.classes.get_mut(i)?;
         let t = slot.get_or_insert_with(|| {
             let plan = rs.plan(date, mode, &self.scenario.with_packs);
             IntervalClasses {
@@ -215,16 +230,31 @@ impl Screener<'_> {
             interval,
             parties,
         );
-        let packed = Packed::of(key);
+        Some(Asked {
+            key,
+            countries: (dest, hq, from),
+            date,
+        })
+    }
+
+    /// The answer id of a question whose key packed is `packed`, if it was
+    /// asked before (pending when in the batch being screened).
+    pub(super) fn known(&self, packed: Packed) -> Option<u32> {
+        self.keys.get(packed)
+    }
+
+    /// The answer id of a question (packed: `packed`): pending when not
+    /// asked before.
+    pub(super) fn ask(&mut self, asked: &Asked, packed: Packed) -> u32 {
         if let Some(id) = self.keys.get(packed) {
             return id;
         }
         let id = PENDING | u32::try_from(self.misses.len()).unwrap_or(0);
         self.keys.insert(packed, id);
         self.misses.push(Miss {
-            key,
-            countries: (dest, hq, from),
-            date,
+            key: asked.key,
+            countries: asked.countries,
+            date: asked.date,
         });
         id
     }

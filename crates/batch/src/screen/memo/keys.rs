@@ -62,13 +62,13 @@ pub(in crate::screen) struct Keys {
 
 /// A question key packed for [`Keys`]: in 64 bits when it fits.
 #[derive(Clone, Copy)]
-pub(super) enum Packed {
+pub(in crate::screen) enum Packed {
     Narrow(u64),
     Wide(u128),
 }
 
 impl Packed {
-    pub(super) fn of(k: QuestionKey) -> Packed {
+    pub(in crate::screen) fn of(k: QuestionKey) -> Packed {
         pack_narrow(k).map_or_else(|| Packed::Wide(pack(k)), Packed::Narrow)
     }
 }
