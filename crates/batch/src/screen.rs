@@ -211,7 +211,6 @@ pub struct Screener<'a> {
     pub rs: &'a RuleSet,
     cat: &'a Catalog,
     scenario: Scenario,
-    breakpoints: Vec<Date>,
     /// The parsing caches of the two threads that parse a batch's rows.
     parsers: [Parser; 2],
     /// The answer id of each question asked (pending, with the bit
@@ -224,6 +223,10 @@ pub struct Screener<'a> {
     /// By breakpoint interval times the catalog's length plus chip (once a
     /// row asks about them): the chip's plan in the interval.
     items: Vec<Option<ItemPlan>>,
+    /// Whether each of `items` reads the buyer type (see [`ItemPlan`]), by
+    /// the same index, in a table small enough for every row to read
+    /// (`memo::NO_PLAN` until the plan is made).
+    items_read_buyer: Vec<u8>,
     /// Per rule, whether its predicate reads the buyer type.
     reads_buyer: Vec<bool>,
     /// Per catalog entry: whether it claims an ECCN (then the Commerce
@@ -257,11 +260,11 @@ impl<'a> Screener<'a> {
             rs,
             cat,
             scenario,
-            breakpoints: rs.breakpoints().to_vec(),
             parsers: [Parser::default(), Parser::default()],
             keys: memo::Keys::default(),
             classes: Vec::new(),
             items: Vec::new(),
+            items_read_buyer: Vec::new(),
             reads_buyer: memo::rules_reading_the_buyer(rs),
             claims_eccn: cat
                 .entries

@@ -149,6 +149,9 @@ pub(super) const PARALLEL_MIN: usize = 512;
 /// explanation takes some 30 µs).
 const EXPLAIN_PARALLEL_MIN: usize = 64;
 
+/// In `Screener::items_read_buyer`: the plan is not made yet.
+const NO_PLAN: u8 = u8::MAX;
+
 /// The index of (`interval`, `chip`) in [`Screener::items`], for a catalog
 /// of `chips` entries: by interval, then chip.
 fn item_slot(chips: usize, interval: u16, chip: u16) -> usize {
@@ -173,8 +176,7 @@ impl Screener<'_> {
     /// A row's question as the memo keys it, with the party facts of
     /// interned id `parties` (0: no party).
     pub(super) fn asked(&mut self, parsed: ParsedQuestion, parties: u32) -> Option<Asked> {
-        let (chip, dest, hq, from, buyer, date) = parsed;
-        let interval = bucket(&self.breakpoints, date);
+        let (chip, dest, hq, from, buyer, date, interval) = parsed;
         let (rs, mode) = (self.rs, self.scenario.mode);
         let i = usize::from(interval);
         if self.classes.len() <= i {
@@ -196,21 +198,30 @@ impl Screener<'_> {
         let slot = item_slot(self.cat.entries.len(), interval, chip);
         if self.items.len() <= slot {
             self.items.resize_with(slot + 1, || None);
+            self.items_read_buyer.resize(slot + 1, NO_PLAN);
         }
-        let reads_buyer = match (
-            self.items.get_mut(slot),
-            self.cat.entries.get(usize::from(chip)),
-        ) {
-            (Some(item), Some(entry)) => {
-                let reading = &self.reads_buyer;
-                item.get_or_insert_with(|| {
-                    let facts = ItemFacts::from_spec(&entry.spec, &entry.metrics);
-                    ItemPlan::new(rs.item_plan(&t.plan, &facts, date, None), reading)
-                })
-                .reads_buyer
-            }
-            // A chip not in the catalog: its question is an error.
-            _ => true,
+        let reads_buyer = match self.items_read_buyer.get(slot) {
+            Some(&read) if read != NO_PLAN => read == 1,
+            _ => match (
+                self.items.get_mut(slot),
+                self.cat.entries.get(usize::from(chip)),
+            ) {
+                (Some(item), Some(entry)) => {
+                    let reading = &self.reads_buyer;
+                    let read = item
+                        .get_or_insert_with(|| {
+                            let facts = ItemFacts::from_spec(&entry.spec, &entry.metrics);
+                            ItemPlan::new(rs.item_plan(&t.plan, &facts, date, None), reading)
+                        })
+                        .reads_buyer;
+                    if let Some(r) = self.items_read_buyer.get_mut(slot) {
+                        *r = u8::from(read);
+                    }
+                    read
+                }
+                // A chip not in the catalog: its question is an error.
+                _ => true,
+            },
         };
         let key = (
             chip,

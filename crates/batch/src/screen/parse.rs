@@ -16,12 +16,14 @@ use chipexport_domain::{Country, Date};
 use chipexport_rules::RuleSet;
 use rust_decimal::Decimal;
 
+use super::memo::bucket;
 use super::{ADDED, Map, OPTIONAL, READ_COLUMNS, REQUIRED, Screener, parties};
 use crate::BatchError;
 
 /// A row's question parsed: chip (its index in the catalog), destination,
-/// headquarters, exporting country, buyer type (0: none), date.
-pub(super) type ParsedQuestion = (u16, Country, Country, Country, u8, Date);
+/// headquarters, exporting country, buyer type (0: none), date, and the
+/// breakpoint interval that holds the date (see `memo::bucket`).
+pub(super) type ParsedQuestion = (u16, Country, Country, Country, u8, Date, u16);
 
 /// A row parsed: its question or the question's error, the order's date
 /// for its parties, and its value or the value's error.
@@ -223,7 +225,8 @@ impl Parser {
             Some(d) => Ok(d),
             None => self.date_cell(ship_date),
         };
-        question_of(chip, dest, hq, from, buyer, date)
+        let dated = date.map(|d| (d, bucket(rs.breakpoints(), d)));
+        question_of(chip, dest, hq, from, buyer, dated)
     }
 
     /// A `chip` cell: the chip's index in the catalog.
@@ -270,12 +273,17 @@ impl Parser {
         let mut dates = Cells::new(c.date);
         let mut qtys = Cells::new(c.qty);
         let mut prices = Cells::new(c.price);
+        // Each distinct date's interval is found once.
+        let breakpoints = rs.breakpoints();
+        let on = on.map(|d| (d, bucket(breakpoints, d)));
         range
             .map(|i| {
                 // The date is read for the parties even when the question
                 // is asked on another date; without a valid one the row's
                 // error names its date.
-                let date = dates.at(i, |s| self.date_cell(s));
+                let date = dates.at(i, |s| {
+                    self.date_cell(s).map(|d| (d, bucket(breakpoints, d)))
+                });
                 let question = question_of(
                     chips.at(i, |s| self.chip_cell(cat, s)),
                     dests.at(i, |s| self.destination_cell(s)),
@@ -291,7 +299,7 @@ impl Parser {
                     .map(|a| parties::cell(a, i).and_then(|n| self.name_id(n)));
                 ParsedRow {
                     question,
-                    on: on.or(date.ok()),
+                    on: on.or(date.ok()).map(|(d, _)| d),
                     names,
                     parser,
                     value,
@@ -326,12 +334,13 @@ fn question_of(
     hq: Result<Option<Country>, String>,
     from: Result<Option<Country>, String>,
     buyer: Result<u8, String>,
-    date: Result<Date, String>,
+    date: Result<(Date, u16), String>,
 ) -> Result<ParsedQuestion, String> {
     let (chip, dest) = (chip?, dest?);
     let hq = hq?.unwrap_or(dest);
     let from = from?.unwrap_or_else(Country::us);
-    Ok((chip, dest, hq, from, buyer?, date?))
+    let (buyer, (date, interval)) = (buyer?, date?);
+    Ok((chip, dest, hq, from, buyer, date, interval))
 }
 
 /// An order's value from its `quantity` and `unit_price` cells, or why there
