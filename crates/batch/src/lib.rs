@@ -127,7 +127,7 @@ pub(crate) fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::
 /// 1M mixed ledger, batches of 131,072 rows took 0.955 s (median of 6)
 /// against 0.995 s for 65,536, and 262,144 rows 0.92 s, with a peak of
 /// 274, 225 and 306 MiB. On 100M rows the time is even, and the peak
-/// 715-746 MiB against 486 MiB.
+/// 715-729 MiB against 474 MiB.
 const BATCH_ROWS: usize = 131_072;
 
 /// Screens `input` into `output`; every input row yields exactly one output
