@@ -183,9 +183,14 @@ fn as_text(
     b: &RecordBatch,
     dictionaries: &[bool],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let keeps = |i: usize, t: &DataType| {
-        t == &DataType::Utf8
-            || dictionaries.get(i).copied().unwrap_or(false) && t == &text_dictionary()
+    let keeps = |i: usize, t: &DataType| match t {
+        DataType::Utf8 => true,
+        DataType::Dictionary(k, v) => {
+            dictionaries.get(i).copied().unwrap_or(false)
+                && **k == DataType::Int32
+                && **v == DataType::Utf8
+        }
+        _ => false,
     };
     let schema = b.schema();
     if schema

@@ -164,12 +164,9 @@ pub fn screen(
         .map(|f| copied.contains(f.name()))
         .collect();
     // The question's and the value's columns are read as dictionaries
-    // where the file keeps them as such: each distinct value is parsed once.
-    let reader = if io::LedgerFormat::of(input)? == io::LedgerFormat::Parquet {
-        io::open_with(input, BATCH_ROWS, &unread, &screen::READ_COLUMNS)?
-    } else {
-        reader
-    };
+    // where a Parquet file keeps them as such: each distinct value is
+    // parsed once.
+    let reader = io::open_with(input, BATCH_ROWS, &unread, &screen::READ_COLUMNS)?;
     let mut worker = Screener::new(rs, cat, scenario);
     let mut summary = Summary {
         rule_set_hash: rs.hash().to_string(),

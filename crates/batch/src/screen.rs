@@ -376,19 +376,26 @@ impl<'a> Screener<'a> {
         // overlap. The questions not found are then asked in row order
         // (the first row of a new question makes it pending, the next find
         // it so).
-        let known: Vec<Option<u32>> = asked
+        // Each key is packed once: a question not found keeps its packed
+        // key for `ask`.
+        let found: Vec<Result<u32, Packed>> = asked
             .iter()
             .map(|a| match a {
-                Ok(a) => self.known(Packed::of(a.key)),
-                Err(id) => Some(*id),
+                Ok(a) => {
+                    let packed = Packed::of(a.key);
+                    self.known(packed).ok_or(packed)
+                }
+                Err(id) => Ok(*id),
             })
             .collect();
         let mut ids = Vec::with_capacity(n);
-        for (id, a) in known.into_iter().zip(&asked) {
-            ids.push(match (id, a) {
-                (Some(id), _) => id,
-                (None, Ok(a)) => self.ask(a, Packed::of(a.key)),
-                (None, Err(id)) => *id,
+        for (found, a) in found.into_iter().zip(&asked) {
+            ids.push(match (found, a) {
+                (Ok(id), _) => id,
+                (Err(packed), Ok(a)) => self.ask(a, packed),
+                // Not reached: a row without a question is found (its id
+                // is its error's answer).
+                (Err(_), Err(id)) => *id,
             });
         }
         let resolved = self.resolve();

@@ -82,6 +82,21 @@ fn a_ledger_of_a_header_and_no_orders_is_screened_to_a_file_with_its_header() {
     }
 }
 
+/// Writes one batch of `cols` to a Parquet file at `path`.
+fn write_parquet(
+    path: &Path,
+    schema: SchemaRef,
+    cols: Vec<ArrayRef>,
+    props: Option<parquet::file::properties::WriterProperties>,
+) {
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(File::create(path).unwrap(), schema.clone(), props)
+            .unwrap();
+    w.write(&RecordBatch::try_new(schema, cols).unwrap())
+        .unwrap();
+    w.close().unwrap();
+}
+
 /// Skipped columns of a Parquet ledger read as nulls, in their places;
 /// the others as written, whatever their type.
 #[test]
@@ -102,12 +117,7 @@ fn skipped_parquet_columns_read_as_nulls_in_their_places() {
         Arc::new(arrow::array::StringArray::from(vec!["p", "q", "r"])),
         Arc::new(arrow::array::Int64Array::from(vec![1, 2, 3])),
     ];
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(File::create(&path).unwrap(), schema.clone(), None)
-            .unwrap();
-    w.write(&RecordBatch::try_new(schema, cols).unwrap())
-        .unwrap();
-    w.close().unwrap();
+    write_parquet(&path, schema, cols, None);
     let all: Vec<RecordBatch> = open(&path, 2).unwrap().map(Result::unwrap).collect();
     let skipped: Vec<RecordBatch> = open_skipping(&path, 2, &["b".to_string()])
         .unwrap()
@@ -149,12 +159,6 @@ fn dictionary_encoded_columns_read_as_dictionaries_with_the_same_values() {
         .set_max_row_group_row_count(Some(3))
         .set_column_dictionary_enabled(ColumnPath::from("plain"), false)
         .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(
-        File::create(&path).unwrap(),
-        schema.clone(),
-        Some(props),
-    )
-    .unwrap();
     let text = |v: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(v)) };
     let cols: Vec<ArrayRef> = vec![
         text(vec![Some("CN"), None, Some(" CN"), Some(""), Some("CN")]),
@@ -162,9 +166,7 @@ fn dictionary_encoded_columns_read_as_dictionaries_with_the_same_values() {
         Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])),
         text(vec![Some("x"); 5]),
     ];
-    w.write(&RecordBatch::try_new(schema, cols).unwrap())
-        .unwrap();
-    w.close().unwrap();
+    write_parquet(&path, schema, cols, Some(props));
 
     let asked = ["dict", "plain", "n"];
     let read: Vec<RecordBatch> = open_with(&path, 2, &[], &asked)

@@ -58,18 +58,6 @@ impl<'b> Text<'b> {
         let values = d.values().as_any().downcast_ref::<StringArray>()?;
         Some(Text::Dictionary(d.keys(), values))
     }
-
-    /// Row `i`'s text; `None` when it is null.
-    pub(super) fn get(&self, i: usize) -> Option<&'b str> {
-        match *self {
-            Text::Plain(a) => a.is_valid(i).then(|| a.value(i)),
-            Text::Dictionary(keys, values) => {
-                let k = keys.is_valid(i).then(|| keys.value(i))?;
-                let k = usize::try_from(k).ok().filter(|&k| k < values.len())?;
-                values.is_valid(k).then(|| values.value(k))
-            }
-        }
-    }
 }
 
 /// One column's cells made into values: a plain column's cell by cell, a
@@ -98,21 +86,20 @@ impl<'b, T: Clone> Cells<'b, T> {
 
     /// Row `i`'s value: `make` of its text (`None`: null or no column).
     fn at(&mut self, i: usize, make: impl FnOnce(Option<&str>) -> T) -> T {
-        let (slot, text) = match self.text {
-            Some(Text::Plain(a)) => return make(a.is_valid(i).then(|| a.value(i))),
+        match self.text {
+            Some(Text::Plain(a)) => make(a.is_valid(i).then(|| a.value(i))),
             Some(Text::Dictionary(keys, values)) if keys.is_valid(i) => {
                 let k = usize::try_from(keys.value(i)).unwrap_or(usize::MAX);
                 match self.by_key.get_mut(k) {
-                    Some(slot) => (slot, Text::Dictionary(keys, values)),
+                    Some(Some(v)) => v.clone(),
+                    Some(slot) => slot
+                        .insert(make(values.is_valid(k).then(|| values.value(k))))
+                        .clone(),
                     // A key past the dictionary (which the reader refuses).
-                    None => return make(None),
+                    None => make(None),
                 }
             }
-            _ => return self.null.get_or_insert_with(|| make(None)).clone(),
-        };
-        match slot {
-            Some(v) => v.clone(),
-            None => slot.insert(make(text.get(i))).clone(),
+            _ => self.null.get_or_insert_with(|| make(None)).clone(),
         }
     }
 }
