@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chipexport_store::{DecisionLog, LicenceBook, NewLogEntry};
 use serde::Serialize;
 
-use chipexport_rules::OutcomeRecord;
+use chipexport_rules::{OutcomeRecord, Question};
 
 use crate::App;
 use crate::check::Checked;
@@ -94,9 +94,29 @@ impl LogLocation {
 /// rule packs with their text, the optional notes) and the outcome record.
 /// `check --log` and the service both record through this.
 pub fn check_entry(app: &App, c: &Checked, annotation: &Annotation) -> Result<NewLogEntry> {
+    check_entry_of(
+        app,
+        c.resolved.question.clone(),
+        c.decision.outcome_record().to_json(),
+        c.decision.rule_set.hash.clone(),
+        annotation,
+    )
+}
+
+/// [`check_entry`] from its parts: the engine's question (`c.resolved.question`),
+/// the outcome record's JSON and the rule set's hash. The service keeps
+/// the last two with an answer, which are the same on every date it
+/// answers for.
+pub fn check_entry_of(
+    app: &App,
+    question: Question,
+    response: String,
+    rule_set_hash: String,
+    annotation: &Annotation,
+) -> Result<NewLogEntry> {
     let logged = LoggedRequest {
         version: LOGGED_VERSION,
-        question: c.resolved.question.clone(),
+        question,
         extra_packs: app.extra_packs().iter().map(LoggedPack::of).collect(),
         annotation: annotation.clone(),
     };
@@ -104,8 +124,8 @@ pub fn check_entry(app: &App, c: &Checked, annotation: &Annotation) -> Result<Ne
         recorded_at: now_rfc3339(),
         kind: "check".into(),
         request: to_json(&logged)?,
-        response: c.decision.outcome_record().to_json(),
-        rule_set_hash: c.decision.rule_set.hash.clone(),
+        response,
+        rule_set_hash,
     })
 }
 

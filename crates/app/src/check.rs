@@ -64,14 +64,26 @@ impl Checked {
     #[must_use]
     pub fn redated(&self, on: Date) -> Checked {
         let mut c = self.clone();
-        let q = &mut c.resolved.question;
-        let dated_knowledge = q.known_as_of.is_none();
-        q.on = on;
-        c.decision.question.on = on;
-        if dated_knowledge {
-            c.decision.known_as_of = on;
-        }
+        c.redate(on);
         c
+    }
+
+    /// [`Checked::redated`] in place.
+    pub fn redate(&mut self, on: Date) {
+        let q = &mut self.resolved.question;
+        q.on = on;
+        self.decision.question.on = on;
+        if q.known_as_of.is_none() {
+            self.decision.known_as_of = on;
+        }
+    }
+
+    /// How many times [`Checked::answer`]'s JSON holds the date that
+    /// [`Checked::redate`] sets: the question's date, and the knowledge
+    /// date when the request gave none.
+    #[must_use]
+    pub fn dates_in_answer(&self) -> usize {
+        1 + usize::from(self.resolved.question.known_as_of.is_none())
     }
 
     /// True when the explanation quotes the question's date: a rule it

@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 
 pub use chipexport_catalog::Catalog;
 pub use chipexport_domain::{Country, Date, Fault};
-pub use chipexport_rules::{Decision, Mode, RuleSet};
+pub use chipexport_rules::{Decision, Mode, Question, RuleSet};
 pub use clock::Clock;
 pub use error::{Error, ErrorReport, Result};
 pub use question::{Ask, CheckRequest, ItemRef};

@@ -2,11 +2,13 @@
 //! owner is a function of the rules and the catalog (fixed for the life of
 //! the service), the request and its date. Answers change only at the rule
 //! set's breakpoints, so the service decides such a question once per
-//! breakpoint interval and keeps the decision with its JSON. The same
-//! question on the same date is answered with the kept JSON; on another
-//! date of the interval, with the kept decision redated
-//! ([`chipexport::check::Checked::redated`]), unless its explanation quotes
-//! the date, when it is decided anew. Every answer is logged as any other.
+//! breakpoint interval and keeps the answer's JSON with a gap wherever the
+//! question's date goes. On any date of the interval the answer is that
+//! JSON with the date filled in: the kept decision redated
+//! ([`chipexport::check::Checked::redated`]) without redating or
+//! serialising it again. An answer whose explanation quotes the date is
+//! kept for its own date only; on another, it is decided anew. Every
+//! answer is logged as any other.
 //!
 //! Checks that name parties or owners are never kept: screening uses the
 //! reviewers' decisions in the log, which change while the service runs.
@@ -16,40 +18,126 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use chipexport::check::Checked;
-use chipexport::{CheckRequest, Date, RuleSet};
+use chipexport::logged::Annotation;
+use chipexport::{App, CheckRequest, Date, Question, RuleSet};
+use chipexport_store::NewLogEntry;
 
 /// How many answers are kept; past it, each new answer takes the place of
 /// an arbitrary kept one.
 pub const CAPACITY: usize = 4096;
 
-/// A decided question: the decision (for the log entry), the answer's
-/// JSON (the reply's body), and whether its explanation quotes the date.
+/// The date an answer is serialised on to find where its date goes: one
+/// no question asks about, whose text no rule, chip or citation holds.
+const GAP: Date = Date::constant(-9999, 1, 1);
+
+/// A decided question: its answer's JSON, and what the log keeps of it.
 #[derive(Debug)]
 pub struct Answer {
-    /// The decision.
-    pub checked: Checked,
-    /// `checked.answer()` as JSON.
-    pub body: Bytes,
-    /// `checked.quotes_the_date(..)`, tested once: such a decision is not
-    /// redated.
-    pub quotes_the_date: bool,
+    /// The question as decided (the log's request), on `decided`.
+    question: Question,
+    /// The answer's JSON, in pieces between which the question's date
+    /// goes; one piece (the JSON on `decided`) when the explanation quotes
+    /// the date.
+    pieces: Vec<Bytes>,
+    /// The outcome record's JSON (the log's response) and the rule set's
+    /// hash: the same on every date of the interval.
+    response: String,
+    rule_set_hash: String,
 }
 
 impl Answer {
-    /// The answer to `checked`, its JSON made.
-    pub fn of(checked: Checked, rs: &RuleSet) -> Result<Answer, serde_json::Error> {
-        let quotes = checked.quotes_the_date(rs);
-        Answer::with(checked, quotes)
-    }
-
-    fn with(checked: Checked, quotes_the_date: bool) -> Result<Answer, serde_json::Error> {
-        let body = serde_json::to_vec(&checked.answer())?;
+    /// The answer to `checked`, its JSON made once for every date of its
+    /// interval when its explanation does not quote the date.
+    pub fn of(mut checked: Checked, rs: &RuleSet) -> Result<Answer, serde_json::Error> {
+        let question = checked.resolved.question.clone();
+        let response = checked.decision.outcome_record().to_json();
+        let rule_set_hash = checked.decision.rule_set.hash.clone();
+        let json = |c: &Checked| serde_json::to_vec(&c.answer()).map(Bytes::from);
+        let mut pieces = None;
+        if question.on != GAP && !checked.quotes_the_date(rs) {
+            checked.redate(GAP);
+            let gapped = json(&checked)?;
+            let split = split_at(&gapped, GAP.to_string().as_bytes());
+            // The gap is where the redated fields are, and nowhere else.
+            if split.len() == checked.dates_in_answer() + 1 {
+                pieces = Some(split);
+            } else {
+                checked.redate(question.on);
+            }
+        }
+        let pieces = match pieces {
+            Some(p) => p,
+            None => vec![json(&checked)?],
+        };
         Ok(Answer {
-            checked,
-            body: body.into(),
-            quotes_the_date,
+            question,
+            pieces,
+            response,
+            rule_set_hash,
         })
     }
+
+    /// The date the answer was decided on.
+    #[must_use]
+    pub fn decided(&self) -> Date {
+        self.question.on
+    }
+
+    /// The answer's JSON on `on`, a date of the interval it was decided
+    /// in; `None` when its explanation quotes the date and `on` is not
+    /// the date decided (the question must be decided anew).
+    #[must_use]
+    pub fn body_on(&self, on: Date) -> Option<Bytes> {
+        match self.pieces.as_slice() {
+            [whole] => (on == self.decided()).then(|| whole.clone()),
+            pieces => {
+                let date = on.to_string();
+                let len =
+                    pieces.iter().map(Bytes::len).sum::<usize>() + date.len() * (pieces.len() - 1);
+                let mut body = Vec::with_capacity(len);
+                for (i, piece) in pieces.iter().enumerate() {
+                    if i > 0 {
+                        body.extend_from_slice(date.as_bytes());
+                    }
+                    body.extend_from_slice(piece);
+                }
+                Some(body.into())
+            }
+        }
+    }
+
+    /// The log entry of the answer given on `on`: what
+    /// [`chipexport::audit::check_entry`] records for the decision
+    /// redated to `on`.
+    pub fn entry(
+        &self,
+        app: &App,
+        on: Date,
+        annotation: &Annotation,
+    ) -> Result<NewLogEntry, chipexport::Error> {
+        let mut question = self.question.clone();
+        question.on = on;
+        chipexport::audit::check_entry_of(
+            app,
+            question,
+            self.response.clone(),
+            self.rule_set_hash.clone(),
+            annotation,
+        )
+    }
+}
+
+/// `bytes` split at every occurrence of `gap` (one piece when there is
+/// none).
+fn split_at(bytes: &Bytes, gap: &[u8]) -> Vec<Bytes> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for at in memchr::memmem::find_iter(bytes, gap) {
+        pieces.push(bytes.slice(start..at));
+        start = at + gap.len();
+    }
+    pieces.push(bytes.slice(start..));
+    pieces
 }
 
 /// The answers kept, by question.
@@ -94,22 +182,6 @@ impl Answers {
         bare.ask.on = None;
         let key = serde_json::to_string(&(bare, rs.interval_of(on))).ok()?;
         Some((key, on))
-    }
-
-    /// The answer to a question on `on` from the one kept for its
-    /// interval: the kept answer itself when it was decided on `on`, else
-    /// the kept decision redated; `None` when the kept decision's
-    /// explanation quotes its date (the question must be decided anew).
-    pub fn answer_on(kept: &Arc<Answer>, on: Date) -> Option<Arc<Answer>> {
-        if kept.checked.resolved.question.on == on {
-            return Some(Arc::clone(kept));
-        }
-        if kept.quotes_the_date {
-            return None;
-        }
-        Answer::with(kept.checked.redated(on), false)
-            .ok()
-            .map(Arc::new)
     }
 
     /// The answer kept under `key`.
@@ -264,39 +336,111 @@ mod tests {
         }
     }
 
+    /// The kept answer's JSON and log entry on another day of its
+    /// interval are those of the question decided anew on that day: on
+    /// every interval (its first, a middle and its last day), for chips
+    /// and destinations in turn, with and without a knowledge date and the
+    /// context notes. An answer whose explanation quotes the date is
+    /// given on its own date only.
     #[test]
     fn an_answer_on_another_day_of_the_interval_is_the_answer_decided_anew() {
         let app = chipexport::App::embedded().unwrap_or_else(|e| unreachable!("{e}"));
         let rs = app.rules();
         let today = date(2026, 11, 29);
-        let ask = |chip: &str, to: &str, on: Date| {
-            req(&format!(
-                r#"{{"chip": "{chip}", "to": "{to}", "on": "{on}"}}"#
-            ))
-        };
-        let decide = |r: &CheckRequest| {
-            Arc::new(
-                Answer::of(
-                    app.check(r, today).unwrap_or_else(|e| unreachable!("{e}")),
-                    rs,
+        let chips = ["H20", "H100", "A800", "MI300X", "Ascend 910B", "RTX 4090"];
+        let dests = ["CN", "SG", "AE", "RU", "MY", "DE", "IR"];
+        let mut starts = rs.breakpoints().to_vec();
+        starts.push(date(2031, 1, 1));
+        let (mut compared, mut gapped, mut quoted) = (0, 0, 0);
+        for (k, pair) in starts.windows(2).enumerate() {
+            let (start, end) = match pair {
+                [s, next] => (*s, next.yesterday().unwrap_or_else(|e| unreachable!("{e}"))),
+                _ => unreachable!(),
+            };
+            let middle = start
+                .checked_add(
+                    jiff::Span::new().days(start.until(end).map_or(0, |s| s.get_days()) / 2),
                 )
-                .unwrap_or_else(|e| unreachable!("{e}")),
-            )
+                .unwrap_or_else(|e| unreachable!("{e}"));
+            let (chip, to) = (chips[k % chips.len()], dests[k % dests.len()]);
+            let extra = match k % 3 {
+                0 => "",
+                1 => r#", "known_as_of": "2024-01-01""#,
+                _ => r#", "context": true"#,
+            };
+            let ask = |on: Date| {
+                req(&format!(
+                    r#"{{"chip": "{chip}", "to": "{to}", "on": "{on}"{extra}, "note": "n"}}"#
+                ))
+            };
+            let check = |on: Date| {
+                app.check(&ask(on), today)
+                    .unwrap_or_else(|e| unreachable!("{e}"))
+            };
+            let first = check(start);
+            let quotes = first.quotes_the_date(rs);
+            let kept = Answer::of(first.clone(), rs).unwrap_or_else(|e| unreachable!("{e}"));
+            gapped += usize::from(kept.pieces.len() > 1);
+            for d in [start, middle, end] {
+                let anew = check(d);
+                let body = kept.body_on(d);
+                if quotes && d != start {
+                    assert!(body.is_none(), "{chip} to {to} on {d}");
+                    quoted += 1;
+                    continue;
+                }
+                let json =
+                    serde_json::to_string(&anew.answer()).unwrap_or_else(|e| unreachable!("{e}"));
+                let body = body.map(|b| String::from_utf8_lossy(&b).into_owned());
+                assert_eq!(body, Some(json), "{chip} to {to} on {d}, from {start}");
+                let annotation = ask(d).annotation;
+                let entry = kept
+                    .entry(&app, d, &annotation)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                let expected = chipexport::audit::check_entry(&app, &anew, &annotation)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                assert_eq!(
+                    (
+                        &entry.kind,
+                        &entry.request,
+                        &entry.response,
+                        &entry.rule_set_hash
+                    ),
+                    (
+                        &expected.kind,
+                        &expected.request,
+                        &expected.response,
+                        &expected.rule_set_hash
+                    ),
+                    "{chip} to {to} on {d}"
+                );
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 250 && gapped > 70 && quoted > 0,
+            "{compared} {gapped} {quoted}"
+        );
+    }
+
+    #[test]
+    fn a_json_is_split_at_every_gap() {
+        let split = |s: &'static str| -> Vec<Vec<u8>> {
+            split_at(&Bytes::from_static(s.as_bytes()), b"-009999-01-01")
+                .iter()
+                .map(|b| b.to_vec())
+                .collect()
         };
-        let (d1, d2) = (date(2025, 9, 15), date(2025, 9, 16));
-        assert_eq!(rs.interval_of(d1), rs.interval_of(d2));
-        let kept = decide(&ask("H20", "CN", d1));
-        let same = Answers::answer_on(&kept, d1);
-        assert!(same.is_some_and(|s| Arc::ptr_eq(&s, &kept)));
-        let other = Answers::answer_on(&kept, d2).unwrap_or_else(|| unreachable!());
-        assert_eq!(other.body, decide(&ask("H20", "CN", d2)).body);
-        assert_eq!(other.checked.resolved.question.on, d2);
-        // An explanation that quotes the date is not redated.
-        let chip = "cambricon-mlu370-x8-pcie-48gb";
-        let (r1, r2) = (date(2022, 6, 15), date(2022, 6, 16));
-        assert_eq!(rs.interval_of(r1), rs.interval_of(r2));
-        let quoting = decide(&ask(chip, "RU", r1));
-        assert!(quoting.checked.quotes_the_date(rs) && quoting.quotes_the_date);
-        assert!(Answers::answer_on(&quoting, r2).is_none());
+        assert_eq!(split("{}"), vec![b"{}".to_vec()]);
+        assert_eq!(
+            split(r#"{"on":"-009999-01-01","k":"-009999-01-01"}"#),
+            vec![
+                br#"{"on":""#.to_vec(),
+                br#"","k":""#.to_vec(),
+                br#""}"#.to_vec()
+            ]
+        );
+        assert_eq!(split("-009999-01-01"), vec![Vec::<u8>::new(), Vec::new()]);
+        assert_eq!(split("-009999-01-0"), vec![b"-009999-01-0".to_vec()]);
     }
 }

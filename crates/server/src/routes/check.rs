@@ -32,30 +32,35 @@ pub async fn check(
     let key = Answers::key(&req, today, rules);
     let kept = key.as_ref().and_then(|(k, on)| {
         let kept = s.answers.get(k)?;
-        Answers::answer_on(&kept, *on)
+        let body = kept.body_on(*on)?;
+        Some((kept, body, *on))
     });
-    let answer = match kept {
+    let (answer, body, on) = match kept {
         Some(a) => a,
         None => {
             let a = Arc::new(
                 Answer::of(s.app.check(&req, today)?, rules)
                     .map_err(|e| ApiError::bug(format!("cannot serialise the answer: {e}")))?,
             );
+            let on = a.decided();
+            let body = a
+                .body_on(on)
+                .ok_or_else(|| ApiError::bug("an answer has no JSON on its own date"))?;
             if let Some((k, _)) = key {
                 s.answers.put(k, Arc::clone(&a));
             }
-            a
+            (a, body, on)
         }
     };
     // The log keeps the outcome record (as `check --log` does); the caller
-    // gets the whole answer, serialised once per question.
-    let entry = chipexport::audit::check_entry(&s.app, &answer.checked, &req.annotation)?;
+    // gets the whole answer, serialised once per question and interval.
+    let entry = answer.entry(&s.app, on, &req.annotation)?;
     let mut resp = (
         [(
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        answer.body.clone(),
+        body,
     )
         .into_response();
     let logged = s.log.append(entry).await?;
