@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use chipexport_domain::{CountryGroups, DataError, Date, Metrics, SourceFile};
+use chipexport_domain::{CountryGroups, DataError, Date, Metrics, SourceFile, hex};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -82,10 +82,6 @@ fn mode_index(mode: Mode) -> usize {
         Mode::Enforced => 0,
         Mode::AsWritten => 1,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl RuleSet {

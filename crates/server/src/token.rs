@@ -5,7 +5,7 @@ pub fn random_hex(n: usize) -> std::io::Result<String> {
     use std::io::Read;
     let mut b = vec![0u8; n];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(chipexport_domain::hex(&b))
 }
 
 /// The token from `CHIPEXPORT_TOKEN`, else `DATA/token`, else a new random

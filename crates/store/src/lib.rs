@@ -155,7 +155,7 @@ fn entry_hash(
         h.update(u64::try_from(part.len()).unwrap_or(0).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    chipexport_domain::hex(&h.finalize())
 }
 
 /// Links new entries to the last one (`(id, hash)`), computing each hash.

@@ -72,10 +72,7 @@ impl DecisionLog {
 /// log).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    chipexport_domain::hex(&Sha256::digest(bytes))
 }
 
 /// The SHA-256 of a file's bytes, in lowercase hex, read in blocks.
@@ -92,7 +89,7 @@ pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
         }
         h.update(buf.get(..n).unwrap_or_default());
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(chipexport_domain::hex(&h.finalize()))
 }
 
 #[cfg(test)]
