@@ -38,7 +38,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::BatchError;
-use crate::io::{LedgerWriter, open};
+use crate::io::{LedgerWriter, open, open_skipping};
 
 /// The columns `screen --licences` adds.
 pub const LICENCE_COLUMNS: &[&str] = &[
@@ -78,17 +78,36 @@ pub struct DrawSummary {
     pub value_drawn: Decimal,
 }
 
-/// A screened ledger read back, with the drawdowns decided for it; written
-/// by [`Plan::write`].
+/// The drawdowns decided for a screened ledger, with each drawn row's
+/// licence columns; written into the ledger by [`Plan::write`].
 pub struct Plan {
     schema: SchemaRef,
-    batches: Vec<RecordBatch>,
-    rows: Vec<RowLicence>,
+    /// The licence columns of the rows that needed a licence, by row
+    /// number (every other row's are null).
+    rows: Vec<(usize, RowLicence)>,
     /// The new drawdowns, in the order decided.
     pub drawdowns: Vec<Drawdown>,
     /// What the drawdown did.
     pub summary: DrawSummary,
 }
+
+/// The columns of a screened ledger that the drawdown reads; the others
+/// are not read (their values are copied when the ledger is written back).
+const READ: &[&str] = &[
+    "license_required",
+    "error",
+    "chip",
+    "currency",
+    "quantity",
+    "value",
+    "destination",
+    "order_id",
+    "ship_date",
+    "eccn",
+    "consignee",
+    "end_user",
+    "customs_value",
+];
 
 fn col<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
     b.schema()
@@ -225,20 +244,28 @@ pub fn plan(
     before: &[Drawdown],
 ) -> Result<Plan, BatchError> {
     let typed = crate::screen::output_schema(input);
-    let batches: Vec<RecordBatch> = open(out, 8192)?.collect::<Result<_, _>>()?;
+    // Only the columns read, batch by batch: the orders that need a
+    // licence are kept, not the ledger.
+    let skip: Vec<String> = typed
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| !READ.contains(&n.as_str()))
+        .collect();
     let mut cache = HashMap::new();
     let mut pending = Vec::new();
     let mut row = 0usize;
-    for b in &batches {
+    for b in open_skipping(out, 8192, &skip)? {
+        let b = b?;
         for i in 0..b.num_rows() {
-            let required = text(b, "license_required", i).as_deref() == Some("true")
-                && text(b, "error", i).is_none();
+            let required = text(&b, "license_required", i).as_deref() == Some("true")
+                && text(&b, "error", i).is_none();
             if required {
-                let facts = text(b, "chip", i).and_then(|c| item(cat, &c, &mut cache));
-                let order = order_of(b, i, facts);
+                let facts = text(&b, "chip", i).and_then(|c| item(cat, &c, &mut cache));
+                let order = order_of(&b, i, facts);
                 let date = order.as_ref().map(|o| o.date).unwrap_or_default();
                 let customs_value =
-                    text(b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
+                    text(&b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
                 pending.push(Pending {
                     row,
                     date,
@@ -250,7 +277,7 @@ pub fn plan(
         }
     }
     pending.sort_by_key(|p| (p.date, p.row));
-    let mut rows = vec![RowLicence::default(); row];
+    let mut rows: Vec<(usize, RowLicence)> = Vec::with_capacity(pending.len());
     // Running balances per licence line: one lookup per order, whatever
     // the number of drawdowns (a balance is still their sum).
     let mut running = Running::default();
@@ -261,7 +288,8 @@ pub fn plan(
     let mut draws: Vec<Drawdown> = Vec::new();
     let mut summary = DrawSummary::default();
     for p in pending {
-        let Some(slot) = rows.get_mut(p.row) else {
+        rows.push((p.row, RowLicence::default()));
+        let Some((_, slot)) = rows.last_mut() else {
             continue;
         };
         let o = match p.order {
@@ -313,9 +341,9 @@ pub fn plan(
             (None, None) => slot.reason = Some("no licence is recorded".into()),
         }
     }
+    rows.sort_unstable_by_key(|(row, _)| *row);
     Ok(Plan {
         schema: typed,
-        batches,
         rows,
         drawdowns: draws,
         summary,
@@ -323,8 +351,9 @@ pub fn plan(
 }
 
 impl Plan {
-    /// Writes the screened ledger back to `out` with its types and the
-    /// licence columns.
+    /// Writes the screened ledger at `out` back with its types and the
+    /// licence columns, batch by batch (through a temporary file that
+    /// replaces it at the end).
     pub fn write(self, out: &Path) -> Result<(), BatchError> {
         let mut fields: Vec<Field> = self
             .schema
@@ -353,9 +382,18 @@ impl Plan {
             )
             .caused_by(e)
         };
-        for b in &self.batches {
+        // The drawn rows, in row order: each batch takes those in its
+        // range.
+        let mut drawn = self.rows.into_iter().peekable();
+        for b in open(out, 8192)? {
+            let b = b?;
             let n = b.num_rows();
-            let rows = self.rows.get(at..at + n).unwrap_or(&[]);
+            let mut rows = vec![RowLicence::default(); n];
+            while let Some((row, licence)) = drawn.next_if(|(row, _)| *row < at + n) {
+                if let Some(slot) = row.checked_sub(at).and_then(|i| rows.get_mut(i)) {
+                    *slot = licence;
+                }
+            }
             at += n;
             let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
             for (c, f) in b.columns().iter().zip(self.schema.fields()) {

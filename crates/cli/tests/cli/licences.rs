@@ -218,6 +218,58 @@ fn a_ledger_is_drawn_down_in_date_order() {
     assert_eq!(o.code, 5, "{}", o.stderr);
 }
 
+/// The licence columns do not depend on where the orders sit in the
+/// ledger: [`LEDGER`]'s orders spread over three batches of the drawdown's
+/// reads (8,192 rows each), at their edges, among orders that need no
+/// licence, get the columns they get alone; the others get none.
+#[test]
+fn orders_spread_over_batches_are_drawn_down_as_alone() {
+    let d = tempdir("spread");
+    let alone = screen_and_report(&d, &d.join("alone"), &[]).table;
+    let mut orders = LEDGER.lines();
+    let header = orders.next().unwrap();
+    let at = [0, 8191, 8192, 8193, 16383, 16384, 19998, 19999];
+    let mut orders = orders.collect::<Vec<_>>().into_iter();
+    let mut text = format!("{header}\n");
+    for row in 0..20_000 {
+        match at.contains(&row).then(|| orders.next()).flatten() {
+            Some(o) => text.push_str(o),
+            None => text.push_str(&format!(
+                "F-{row},H100,JP,2025-09-20,1,30000,USD,Sakura Internet,"
+            )),
+        }
+        text.push('\n');
+    }
+    let ledger = d.join("spread.csv");
+    std::fs::write(&ledger, text).unwrap();
+    let data = d.join("spread-data");
+    add_examples(&data, &[]);
+    let out = d.join("spread-screened.csv");
+    let o = run(&[
+        "screen",
+        ledger.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--licences",
+        data.to_str().unwrap(),
+        "--no-parties",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let table = screened(&out);
+    assert_eq!(table.len(), 20_001);
+    let mut spread: Vec<String> = Vec::new();
+    for (row, r) in table.iter().enumerate().skip(1) {
+        if at.contains(&(row - 1)) {
+            spread.push(r.join(" | "));
+        } else {
+            // Order, date, quantity, then five empty licence columns.
+            assert!(r[3..].iter().all(String::is_empty), "row {row}: {r:?}");
+        }
+    }
+    spread.insert(0, table[0].join(" | "));
+    assert_eq!(spread, alone);
+}
+
 #[test]
 fn check_with_a_data_directory_names_the_licence_or_why_none() {
     let d = tempdir("check");
