@@ -3,12 +3,12 @@
 //! the service), the request and its date. Answers change only at the rule
 //! set's breakpoints, so the service decides such a question once per
 //! breakpoint interval and keeps the answer's JSON with a gap wherever the
-//! question's date goes. On any date of the interval the answer is that
-//! JSON with the date filled in: the kept decision redated
-//! ([`chipexport::check::Checked::redated`]) without redating or
-//! serialising it again. An answer whose explanation quotes the date is
-//! kept for its own date only; on another, it is decided anew. Every
-//! answer is logged as any other.
+//! question's date goes. On any date of the interval, the answer is that
+//! JSON with the date filled in: byte for byte the kept decision redated
+//! ([`chipexport::check::Checked::redated`]) and serialised, which the
+//! tests check on every interval, with nothing redated or serialised. An
+//! answer whose explanation quotes the date is kept for its own date only;
+//! on another, it is decided anew. Every answer is logged as any other.
 //!
 //! Checks that name parties or owners are never kept: screening uses the
 //! reviewers' decisions in the log, which change while the service runs.
@@ -92,8 +92,8 @@ impl Answer {
             [whole] => (on == self.decided()).then(|| whole.clone()),
             pieces => {
                 let date = on.to_string();
-                let len =
-                    pieces.iter().map(Bytes::len).sum::<usize>() + date.len() * (pieces.len() - 1);
+                let gaps = pieces.len().saturating_sub(1);
+                let len = pieces.iter().map(Bytes::len).sum::<usize>() + date.len() * gaps;
                 let mut body = Vec::with_capacity(len);
                 for (i, piece) in pieces.iter().enumerate() {
                     if i > 0 {
