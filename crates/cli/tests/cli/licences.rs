@@ -103,6 +103,25 @@ struct Drawn {
     csv: String,
 }
 
+/// `screen LEDGER --out OUT --licences DATA --no-parties`, with `db` added.
+/// The test ledgers' orders of 2025 predate the screening list in use (31
+/// Jul 2026), so their parties cannot be screened with it; these tests are
+/// about the drawdown (which matches the names to the licences).
+fn draw(ledger: &Path, out: &Path, data: &str, db: &[&str]) -> super::Out {
+    run(&with(
+        &[
+            "screen",
+            ledger.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--licences",
+            data,
+            "--no-parties",
+        ],
+        db,
+    ))
+}
+
 /// Records the examples in `data`, screens [`LEDGER`] (written to `d`) with
 /// drawdown against them, and reports; `db` is added to every command.
 fn screen_and_report(d: &Path, data: &Path, db: &[&str]) -> Drawn {
@@ -110,22 +129,7 @@ fn screen_and_report(d: &Path, data: &Path, db: &[&str]) -> Drawn {
     let ledger = d.join("orders.csv");
     std::fs::write(&ledger, LEDGER).unwrap();
     let out = d.join("screened.csv");
-    let o = run(&with(
-        &[
-            "screen",
-            ledger.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--licences",
-            data.to_str().unwrap(),
-            // The orders of 2025 predate the screening list in use (31 Jul
-            // 2026), so their parties cannot be screened with it; this test
-            // is about the drawdown (which matches the names to the
-            // licences).
-            "--no-parties",
-        ],
-        db,
-    ));
+    let o = draw(&ledger, &out, data.to_str().unwrap(), db);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let d_arg = data.to_str().unwrap();
     let csv = run(&with(
@@ -185,15 +189,7 @@ fn a_ledger_is_drawn_down_in_date_order() {
     let all = drawn.csv.lines().last().unwrap().to_string();
     assert_eq!(all, "all,total,10100,121200000,18180000,0");
     // Screening again draws nothing more from the exhausted licence.
-    let o = run(&[
-        "screen",
-        ledger.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--licences",
-        d_arg,
-        "--no-parties",
-    ]);
+    let o = draw(&ledger, &out, d_arg, &[]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(status("A-1"), "exhausted");
     // A drawdown edited outside chipexport breaks the chain: the book is
@@ -245,15 +241,7 @@ fn orders_spread_over_batches_are_drawn_down_as_alone() {
     let data = d.join("spread-data");
     add_examples(&data, &[]);
     let out = d.join("spread-screened.csv");
-    let o = run(&[
-        "screen",
-        ledger.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--licences",
-        data.to_str().unwrap(),
-        "--no-parties",
-    ]);
+    let o = draw(&ledger, &out, data.to_str().unwrap(), &[]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let table = screened(&out);
     assert_eq!(table.len(), 20_001);
@@ -634,15 +622,7 @@ fn the_volume_cap_refuses_what_exceeds_it_and_says_when_it_cannot_be_checked() {
     let ledger = d.join("h200.csv");
     std::fs::write(&ledger, H200_LEDGER).unwrap();
     let out = d.join("screened.csv");
-    let o = run(&[
-        "screen",
-        ledger.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--licences",
-        d_arg,
-        "--no-parties",
-    ]);
+    let o = draw(&ledger, &out, d_arg, &[]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         o.stderr.contains("over_volume_cap: 1")
