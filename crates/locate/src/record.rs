@@ -121,10 +121,8 @@ pub fn signed_message(chip: &str, landmark: &str, nonce: &[u8]) -> Vec<u8> {
     m
 }
 
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Lower-case hex of bytes: the encoder of every hash chipexport shows.
+pub use chipexport_domain::hex;
 
 /// Bytes of a hex text; `None` for an odd length or a non-hex digit.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
