@@ -10,7 +10,8 @@
 # DATAFUSION=0 leaves DataFusion out (its first release build is long).
 # BEFORE=/path/to/an/older/chipexport also times that binary on the same
 # screen, alternating with this one REPEAT times (default 3), and checks
-# that both write the same file cell by cell (bench/same_output.py).
+# that both write the same file cell by cell (bench/same_output.py); the
+# ratios then include each pair's (after / before).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
@@ -71,10 +72,17 @@ if [ "$DATAFUSION" = 1 ]; then
     --compare-with "$OUT/screened.parquet" | tail -1
 fi
 if [ -n "${BEFORE:-}" ]; then
-  echo "== before ($BEFORE) and after ($BIN): screen Parquet to Parquet, alternating, $REPEAT times"
+  echo "== before ($BEFORE) and after ($BIN): screen Parquet to Parquet, $REPEAT pairs, in turn first"
+  # In turn first and second (ABBA): neither runs always on the heels of
+  # the other.
   for i in $(seq "$REPEAT"); do
-    timed "before-$i" "$BEFORE" screen "$OUT/ledger.parquet" --out "$OUT/before.parquet" --no-parties > /dev/null
-    timed "after-$i" $BIN screen "$OUT/ledger.parquet" --out "$OUT/after.parquet" --no-parties > /dev/null
+    order="before after"
+    [ $((i % 2)) = 0 ] && order="after before"
+    for k in $order; do
+      b=$BIN
+      [ "$k" = before ] && b=$BEFORE
+      timed "$k-$i" "$b" screen "$OUT/ledger.parquet" --out "$OUT/$k.parquet" --no-parties > /dev/null
+    done
   done
   python3 bench/same_output.py "$OUT/before.parquet" "$OUT/after.parquet"
 fi
@@ -94,5 +102,14 @@ if [ -n "${BEFORE:-}" ]; then
     w=$(for i in $(seq "$REPEAT"); do wall "$k-$i"; done | median)
     c=$(for i in $(seq "$REPEAT"); do cpu "$k-$i"; done | median)
     echo "$k: median $w s wall ($(awk -v r="$ROWS" -v w="$w" 'BEGIN { printf "%.0f", r / w }') rows/s), median $c s CPU"
+  done
+  # Each run against its pair's other: the machine's speed drifts over
+  # minutes, so paired ratios are steadier than ratios of medians. A range
+  # that holds 1.00 is no evidence of a change.
+  for m in wall cpu; do
+    for i in $(seq "$REPEAT"); do ratio "$($m "after-$i")" "$($m "before-$i")"; echo; done |
+      sort -n | awk -v m="$m" '{ v[NR] = $1 } END {
+        printf "after / before, %s, paired: median %.2f, range %.2f-%.2f%s\n", m, v[int((NR + 1) / 2)], v[1], v[NR],
+          (v[1] <= 1 && v[NR] >= 1) ? " (holds 1.00: within the noise)" : "" }'
   done
 fi
