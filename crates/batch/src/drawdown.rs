@@ -127,31 +127,104 @@ fn text(b: &RecordBatch, name: &str, i: usize) -> Option<String> {
 struct Pending {
     row: usize,
     date: Date,
-    order: Result<Order, String>,
+    order: Result<Kept, String>,
     customs_value: Option<Decimal>,
 }
 
-fn item(
-    cat: &Catalog,
-    chip: &str,
-    cache: &mut HashMap<String, Option<ItemFacts>>,
-) -> Option<ItemFacts> {
-    cache
-        .entry(chip.to_string())
-        .or_insert_with(|| {
-            cat.lookup(chip).ok().map(|e| ItemFacts {
+/// An order as kept until its turn in ship-date order: its item and the
+/// texts that many orders repeat (ECCN, consignee, end user) by number
+/// (see [`Kept::order`]). Every order of a ledger that needs a licence is
+/// kept at once, so each is kept small.
+struct Kept {
+    id: Box<str>,
+    /// The index of its item in [`Items::facts`].
+    item: usize,
+    eccn: Option<u32>,
+    destination: Country,
+    consignee: Option<u32>,
+    end_user: Option<u32>,
+    units: u64,
+    value: Decimal,
+}
+
+/// The items and the repeated texts of the kept orders, each once.
+#[derive(Default)]
+struct Items {
+    /// By chip as the ledger names it: its index in `facts`, or `None`
+    /// when the catalog does not hold it.
+    by_chip: HashMap<String, Option<usize>>,
+    facts: Vec<ItemFacts>,
+    text_ids: HashMap<String, u32>,
+    texts: Vec<String>,
+}
+
+impl Items {
+    /// The index of a chip's facts, if the catalog holds it.
+    fn item(&mut self, cat: &Catalog, chip: &str) -> Option<usize> {
+        if let Some(&i) = self.by_chip.get(chip) {
+            return i;
+        }
+        let i = cat.lookup(chip).ok().map(|e| {
+            self.facts.push(ItemFacts {
                 catalog_id: Some(e.id.clone()),
                 model: e.spec.name.clone(),
                 tpp: e.metrics.tpp,
                 performance_density: e.metrics.performance_density,
                 memory_bandwidth_gbps: e.metrics.memory_bandwidth_gbps,
                 interconnect_gbps: e.metrics.interconnect_gbps,
-            })
-        })
-        .clone()
+            });
+            self.facts.len() - 1
+        });
+        self.by_chip.insert(chip.to_string(), i);
+        i
+    }
+
+    /// The number of a text.
+    fn text(&mut self, t: String) -> u32 {
+        if let Some(&id) = self.text_ids.get(&t) {
+            return id;
+        }
+        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(t.clone());
+        self.text_ids.insert(t, id);
+        id
+    }
+
+    fn text_of(&self, id: Option<u32>) -> Option<String> {
+        id.and_then(|i| self.texts.get(usize::try_from(i).ok()?))
+            .cloned()
+    }
 }
 
-fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order, String> {
+impl Kept {
+    /// The order, shipped on `date`.
+    fn order(self, date: Date, items: &Items) -> Result<Order, String> {
+        Ok(Order {
+            item: items
+                .facts
+                .get(self.item)
+                .cloned()
+                .ok_or_else(|| "chip: not in the catalog".to_string())?,
+            eccn: items.text_of(self.eccn),
+            consignee: items.text_of(self.consignee),
+            end_user: items.text_of(self.end_user),
+            id: self.id.into(),
+            date,
+            destination: self.destination,
+            units: self.units,
+            value: self.value,
+        })
+    }
+}
+
+/// The ship date and order of row `i` of a screened batch, or why it
+/// cannot be drawn down.
+fn order_of(
+    b: &RecordBatch,
+    i: usize,
+    cat: &Catalog,
+    items: &mut Items,
+) -> Result<(Date, Kept), String> {
     let need = |n: &str| {
         text(b, n, i).ok_or_else(|| format!("{n}: missing, needed to draw down a licence"))
     };
@@ -170,18 +243,27 @@ fn order_of(b: &RecordBatch, i: usize, facts: Option<ItemFacts>) -> Result<Order
         .normalize();
     let destination =
         Country::parse(&need("destination")?).map_err(|e| format!("destination: {e}"))?;
-    Ok(Order {
-        id: need("order_id")?,
-        date: chipexport_domain::parse_date(&need("ship_date")?)
-            .map_err(|e| format!("ship_date: {e}"))?,
-        item: facts.ok_or_else(|| "chip: not in the catalog".to_string())?,
-        eccn: text(b, "eccn", i).filter(|e| e != "undetermined"),
-        destination,
-        consignee: text(b, "consignee", i),
-        end_user: text(b, "end_user", i),
-        units,
-        value,
-    })
+    let id = need("order_id")?.into_boxed_str();
+    let date = chipexport_domain::parse_date(&need("ship_date")?)
+        .map_err(|e| format!("ship_date: {e}"))?;
+    let item = text(b, "chip", i)
+        .and_then(|c| items.item(cat, &c))
+        .ok_or_else(|| "chip: not in the catalog".to_string())?;
+    Ok((
+        date,
+        Kept {
+            id,
+            item,
+            eccn: text(b, "eccn", i)
+                .filter(|e| e != "undetermined")
+                .map(|e| items.text(e)),
+            destination,
+            consignee: text(b, "consignee", i).map(|c| items.text(c)),
+            end_user: text(b, "end_user", i).map(|e| items.text(e)),
+            units,
+            value,
+        },
+    ))
 }
 
 /// The drawdowns so far, kept as running sums as orders are drawn: per
@@ -252,7 +334,7 @@ pub fn plan(
         .map(|f| f.name().clone())
         .filter(|n| !READ.contains(&n.as_str()))
         .collect();
-    let mut cache = HashMap::new();
+    let mut items = Items::default();
     let mut pending = Vec::new();
     let mut row = 0usize;
     for b in open_skipping(out, 8192, &skip)? {
@@ -261,9 +343,10 @@ pub fn plan(
             let required = text(&b, "license_required", i).as_deref() == Some("true")
                 && text(&b, "error", i).is_none();
             if required {
-                let facts = text(&b, "chip", i).and_then(|c| item(cat, &c, &mut cache));
-                let order = order_of(&b, i, facts);
-                let date = order.as_ref().map(|o| o.date).unwrap_or_default();
+                let (date, order) = match order_of(&b, i, cat, &mut items) {
+                    Ok((date, kept)) => (date, Ok(kept)),
+                    Err(e) => (Date::default(), Err(e)),
+                };
                 let customs_value =
                     text(&b, "customs_value", i).and_then(|v| Decimal::from_str(&v).ok());
                 pending.push(Pending {
@@ -292,7 +375,7 @@ pub fn plan(
         let Some((_, slot)) = rows.last_mut() else {
             continue;
         };
-        let o = match p.order {
+        let o = match p.order.and_then(|k| k.order(p.date, &items)) {
             Ok(o) => o,
             Err(reason) => {
                 let key = reason.split(':').next().unwrap_or("").to_string();
