@@ -49,14 +49,41 @@ pub const LICENCE_COLUMNS: &[&str] = &[
     "licence_reason",
 ];
 
-/// One row's licence columns.
+/// One row's licence columns; the licence number and the reason (which
+/// many rows repeat) by their number in [`Plan::texts`].
 #[derive(Debug, Clone, Default, PartialEq)]
 struct RowLicence {
-    licence: Option<String>,
+    licence: Option<u32>,
     status: Option<Status>,
     remaining_units: Option<u64>,
     remaining_value: Option<Decimal>,
-    reason: Option<String>,
+    reason: Option<u32>,
+}
+
+/// Texts that many rows repeat, each kept once and numbered.
+#[derive(Default)]
+struct Texts {
+    ids: HashMap<String, u32>,
+    texts: Vec<String>,
+}
+
+impl Texts {
+    /// The number of a text.
+    fn id(&mut self, t: String) -> u32 {
+        if let Some(&id) = self.ids.get(&t) {
+            return id;
+        }
+        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(t.clone());
+        self.ids.insert(t, id);
+        id
+    }
+
+    /// The text of a number.
+    fn get(&self, id: Option<u32>) -> Option<&str> {
+        id.and_then(|i| self.texts.get(usize::try_from(i).ok()?))
+            .map(String::as_str)
+    }
 }
 
 /// What the drawdown did, by status.
@@ -85,6 +112,8 @@ pub struct Plan {
     /// The licence columns of the rows that needed a licence, by row
     /// number (every other row's are null).
     rows: Vec<(usize, RowLicence)>,
+    /// The texts `rows` number.
+    texts: Texts,
     /// The new drawdowns, in the order decided.
     pub drawdowns: Vec<Drawdown>,
     /// What the drawdown did.
@@ -154,8 +183,7 @@ struct Items {
     /// when the catalog does not hold it.
     by_chip: HashMap<String, Option<usize>>,
     facts: Vec<ItemFacts>,
-    text_ids: HashMap<String, u32>,
-    texts: Vec<String>,
+    texts: Texts,
 }
 
 impl Items {
@@ -178,22 +206,6 @@ impl Items {
         self.by_chip.insert(chip.to_string(), i);
         i
     }
-
-    /// The number of a text.
-    fn text(&mut self, t: String) -> u32 {
-        if let Some(&id) = self.text_ids.get(&t) {
-            return id;
-        }
-        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
-        self.texts.push(t.clone());
-        self.text_ids.insert(t, id);
-        id
-    }
-
-    fn text_of(&self, id: Option<u32>) -> Option<String> {
-        id.and_then(|i| self.texts.get(usize::try_from(i).ok()?))
-            .cloned()
-    }
 }
 
 impl Kept {
@@ -205,9 +217,9 @@ impl Kept {
                 .get(self.item)
                 .cloned()
                 .ok_or_else(|| "chip: not in the catalog".to_string())?,
-            eccn: items.text_of(self.eccn),
-            consignee: items.text_of(self.consignee),
-            end_user: items.text_of(self.end_user),
+            eccn: items.texts.get(self.eccn).map(String::from),
+            consignee: items.texts.get(self.consignee).map(String::from),
+            end_user: items.texts.get(self.end_user).map(String::from),
             id: self.id.into(),
             date,
             destination: self.destination,
@@ -256,10 +268,10 @@ fn order_of(
             item,
             eccn: text(b, "eccn", i)
                 .filter(|e| e != "undetermined")
-                .map(|e| items.text(e)),
+                .map(|e| items.texts.id(e)),
             destination,
-            consignee: text(b, "consignee", i).map(|c| items.text(c)),
-            end_user: text(b, "end_user", i).map(|e| items.text(e)),
+            consignee: text(b, "consignee", i).map(|c| items.texts.id(c)),
+            end_user: text(b, "end_user", i).map(|e| items.texts.id(e)),
             units,
             value,
         },
@@ -380,7 +392,7 @@ pub fn plan(
             Err(reason) => {
                 let key = reason.split(':').next().unwrap_or("").to_string();
                 *summary.not_drawn.entry(key).or_default() += 1;
-                slot.reason = Some(reason);
+                slot.reason = Some(items.texts.id(reason));
                 continue;
             }
         };
@@ -393,7 +405,7 @@ pub fn plan(
         slot.status = Some(m.status);
         match (&m.applied, m.tried.first()) {
             (Some(a), _) => {
-                slot.licence = Some(a.number.clone());
+                slot.licence = Some(items.texts.id(a.number.clone()));
                 slot.remaining_units = a.remaining_units;
                 slot.remaining_value = Some(a.remaining_value);
                 let mut reason = format!("covered by {} line {}", a.number, a.line);
@@ -401,7 +413,7 @@ pub fn plan(
                     reason.push_str("; ");
                     reason.push_str(u);
                 }
-                slot.reason = Some(reason);
+                slot.reason = Some(items.texts.id(reason));
                 summary.units_drawn += o.units;
                 summary.value_drawn += o.value;
                 summary.cap_unchecked += u64::from(!a.unchecked.is_empty());
@@ -419,15 +431,16 @@ pub fn plan(
                 draws.push(d);
             }
             (None, Some(t)) => {
-                slot.reason = Some(format!("{}: {}", t.number, t.reason));
+                slot.reason = Some(items.texts.id(format!("{}: {}", t.number, t.reason)));
             }
-            (None, None) => slot.reason = Some("no licence is recorded".into()),
+            (None, None) => slot.reason = Some(items.texts.id("no licence is recorded".into())),
         }
     }
     rows.sort_unstable_by_key(|(row, _)| *row);
     Ok(Plan {
         schema: typed,
         rows,
+        texts: items.texts,
         drawdowns: draws,
         summary,
     })
@@ -482,10 +495,11 @@ impl Plan {
             for (c, f) in b.columns().iter().zip(self.schema.fields()) {
                 cols.push(arrow::compute::cast(c, f.data_type()).map_err(bug)?);
             }
+            let texts = &self.texts;
             let strs = |f: &dyn Fn(&RowLicence) -> Option<String>| -> ArrayRef {
                 Arc::new(rows.iter().map(f).collect::<StringArray>())
             };
-            cols.push(strs(&|r| r.licence.clone()));
+            cols.push(strs(&|r| texts.get(r.licence).map(String::from)));
             cols.push(strs(&|r| r.status.map(|s| s.as_str().to_string())));
             cols.push(Arc::new(
                 rows.iter()
@@ -493,7 +507,7 @@ impl Plan {
                     .collect::<UInt64Array>(),
             ));
             cols.push(strs(&|r| r.remaining_value.map(|v| v.to_string())));
-            cols.push(strs(&|r| r.reason.clone()));
+            cols.push(strs(&|r| texts.get(r.reason).map(String::from)));
             w.write(&RecordBatch::try_new(schema.clone(), cols).map_err(bug)?)?;
         }
         w.finish()
