@@ -105,7 +105,9 @@ if [ -n "${BEFORE:-}" ]; then
   done
   # Each run against its pair's other: the machine's speed drifts over
   # minutes, so paired ratios are steadier than ratios of medians. A range
-  # that holds 1.00 is no evidence of a change.
+  # that holds 1.00 is no evidence of a change; nor, on a 2-core VM, is 10%
+  # (two builds of the same screening code differed so: bench/RESULTS.md,
+  # session 14).
   for m in wall cpu; do
     for i in $(seq "$REPEAT"); do ratio "$($m "after-$i")" "$($m "before-$i")"; echo; done |
       sort -n | awk -v m="$m" '{ v[NR] = $1 } END {

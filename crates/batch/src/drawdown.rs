@@ -513,3 +513,21 @@ impl Plan {
         w.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_kept_once_and_read_back_by_its_number() {
+        let mut t = Texts::default();
+        let a = t.id("D1234567: the item is not on the line".into());
+        let b = t.id("no licence is recorded".into());
+        assert_ne!(a, b);
+        assert_eq!(t.id("D1234567: the item is not on the line".into()), a);
+        assert_eq!(t.texts.len(), 2);
+        assert_eq!(t.get(Some(b)), Some("no licence is recorded"));
+        assert_eq!(t.get(None), None);
+        assert_eq!(t.get(Some(7)), None);
+    }
+}
