@@ -55,6 +55,24 @@ fn with<'a>(args: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     args.iter().chain(more).copied().collect()
 }
 
+/// `check` of `chip` to `to` on `on`, matched against the licences of
+/// `data`, then `more`.
+fn check_args<'a>(
+    chip: &'a str,
+    to: &'a str,
+    on: &'a str,
+    data: &'a str,
+    more: &[&'a str],
+) -> Vec<&'a str> {
+    let args = [
+        "check", "--chip", chip, "--to", to, "--on", on, "--data", data,
+    ];
+    with(&args, more)
+}
+
+/// The end user of the example H200 licence, as its book names it.
+const VOLCANO: &str = "Beijing Volcano Engine Technology Co., Ltd.";
+
 /// The orders, out of date order on purpose: screening takes them by ship
 /// date. Alibaba's licence has 10,000 units; Tencent's expired on 31 Dec
 /// 2025.
@@ -269,17 +287,7 @@ fn check_with_a_data_directory_names_the_licence_or_why_none() {
     let data = d.join("data");
     add_examples(&data, &[]);
     let d_arg = data.to_str().unwrap();
-    let args = [
-        "check",
-        "--chip",
-        "H20",
-        "--to",
-        "CN",
-        "--on",
-        "2026-08-15",
-        "--data",
-        d_arg,
-    ];
+    let args = check_args("H20", "CN", "2026-08-15", d_arg, &[]);
     let v = json(&args);
     assert_eq!(v["licence"], Value::Null);
     let reasons: Vec<&str> = v["licence_reasons"]
@@ -300,7 +308,7 @@ fn check_with_a_data_directory_names_the_licence_or_why_none() {
             .any(|r| r.starts_with("D7654321 (party_mismatch)")),
         "{reasons:?}"
     );
-    let mut named = args.to_vec();
+    let mut named = args.clone();
     named.extend([
         "--end-user",
         "Alibaba Cloud Co., Ltd.",
@@ -312,17 +320,7 @@ fn check_with_a_data_directory_names_the_licence_or_why_none() {
     assert_eq!(v["licence"]["remaining_units"], 10_000);
     assert_eq!(v["licence"]["expires"], "2029-08-14");
     // A chip that needs no licence matches none.
-    let v = json(&[
-        "check",
-        "--chip",
-        "H20",
-        "--to",
-        "JP",
-        "--on",
-        "2026-08-15",
-        "--data",
-        d_arg,
-    ]);
+    let v = json(&check_args("H20", "JP", "2026-08-15", d_arg, &[]));
     assert_eq!(v["licence"], Value::Null);
 }
 
@@ -573,19 +571,13 @@ fn the_volume_cap_refuses_what_exceeds_it_and_says_when_it_cannot_be_checked() {
     // `check --data` says the cap cannot be checked on a date without a
     // record, and not once August is recorded.
     let check = || {
-        json(&[
-            "check",
-            "--chip",
+        json(&check_args(
             "H200",
-            "--to",
             "CN",
-            "--on",
             "2026-08-10",
-            "--end-user",
-            "Beijing Volcano Engine Technology Co., Ltd.",
-            "--data",
             d_arg,
-        ])
+            &["--end-user", VOLCANO],
+        ))
     };
     let v = check();
     assert_eq!(v["licence"]["number"], "D2000001");

@@ -1,7 +1,7 @@
 //! The licence book in PostgreSQL (a module of the licence tests, built
 //! with the `postgres` feature): the same answers as in a data directory.
 
-use super::{example, json, run, screen_and_report, tempdir, with};
+use super::{VOLCANO, check_args, example, json, run, screen_and_report, tempdir, with};
 
 /// A new, empty database on the test server (scripts/with-postgres starts
 /// one and sets CHIPEXPORT_TEST_DATABASE_URL); returns its URL.
@@ -60,19 +60,7 @@ fn the_licence_book_can_live_in_postgresql() {
     // `check --data` matches against the same book.
     let check = |data: &str, more: &[&str]| {
         let v = json(&with(
-            &[
-                "check",
-                "--chip",
-                "H200",
-                "--to",
-                "CN",
-                "--on",
-                "2026-09-01",
-                "--end-user",
-                "Beijing Volcano Engine Technology Co., Ltd.",
-                "--data",
-                data,
-            ],
+            &check_args("H200", "CN", "2026-09-01", data, &["--end-user", VOLCANO]),
             more,
         ));
         (v["licence"].clone(), v["licence_reasons"].clone())
