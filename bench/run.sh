@@ -4,8 +4,9 @@
 # licences), runs the impact of the April 2025 letters, and runs the exported
 # decision query on DuckDB and on DataFusion (`screen --engine datafusion`)
 # over the same Parquet file, checking that every order agrees. Ends with the
-# ratios: rows/s, screen against DuckDB, parties against no parties, the
-# licence drawdown's cost per row.
+# ratios: rows/s, screen against DuckDB (the exported query, and issue #16's
+# plain reference query: bench/duckdb_plain.py), parties against no parties,
+# the licence drawdown's cost per row.
 # Usage: bench/run.sh [ROWS]   (default 1000000)
 # DATAFUSION=0 leaves DataFusion out (its first release build is long).
 # BEFORE=/path/to/an/older/chipexport also times that binary on the same
@@ -64,6 +65,8 @@ echo "== the same decisions as SQL on DuckDB"
 $BIN rules sql > "$OUT/decision.sql"
 timed duckdb python3 bench/duckdb_agree.py "$OUT/ledger.parquet" "$OUT/screened.parquet" "$OUT/decision.sql" \
   | tee "$OUT/duckdb.txt"
+echo "== issue #16's reference for goal 1: a plain query on DuckDB (the Oct 2023 classification, the groups joined)"
+python3 bench/duckdb_plain.py "$OUT/ledger.parquet" "$OUT/decision.sql" "$OUT/plain.parquet" | tee "$OUT/plain.txt"
 if [ "$DATAFUSION" = 1 ]; then
   echo "== the same query on DataFusion (screen --engine datafusion, Parquet out)"
   timed datafusion $BIN screen --engine datafusion "$OUT/ledger.parquet" --out "$OUT/datafusion.parquet" --no-parties
@@ -93,6 +96,9 @@ duck=$(sed -n 's/.* rows in \([0-9.]*\) s .*/\1/p' "$OUT/duckdb.txt")
 echo "screen, Parquet to Parquet: $(awk -v r="$ROWS" -v w="$(wall screen-parquet)" 'BEGIN { printf "%.0f", r / w }') rows/s"
 echo "screen, CSV to CSV: $(awk -v r="$ROWS" -v w="$(wall screen-csv)" 'BEGIN { printf "%.0f", r / w }') rows/s"
 echo "DuckDB's query time / screen's wall time (Parquet): $(ratio "$duck" "$(wall screen-parquet)")x"
+plain() { sed -n "s/.*plain query, $1: .* in \([0-9.]*\) s .*/\1/p" "$OUT/plain.txt"; }
+echo "DuckDB's plain query (bench/duckdb_plain.py): $(awk -v r="$ROWS" -v w="$(plain "the decision columns only")" 'BEGIN { printf "%.0f", r / w }') rows/s with the decision columns only, $(awk -v r="$ROWS" -v w="$(plain "every input column")" 'BEGIN { printf "%.0f", r / w }') rows/s with every input column"
+echo "its time with every input column / screen's wall time (Parquet): $(ratio "$(plain "every input column")" "$(wall screen-parquet)")x"
 echo "with the parties / without (--on 2026-08-05): $(ratio "$(wall parties)" "$(wall no-parties)")x wall, $(ratio "$(cpu parties)" "$(cpu no-parties)")x CPU"
 awk -v r="$ROWS" -v a="$(wall licences)" -v b="$(wall screen-parquet)" -v c="$(cpu licences)" -v d="$(cpu screen-parquet)" \
   'BEGIN { printf "licence drawdown: %.2f us wall, %.2f us CPU per row (screen --licences minus screen)\n", (a - b) * 1e6 / r, (c - d) * 1e6 / r }'
