@@ -8,8 +8,8 @@ two shapes of output:
 
   the decision columns only: order_id, chip, destination, ship_date and
       the three decided columns (the shape of the issue's 2.4M rows/s);
-  every input column: and the three decided columns (what `screen` writes,
-      less its 12 other added columns).
+  every input column: the ledger's columns and the three decided ones
+      (what `screen` writes, less its 12 other added columns).
 
 The chips' metrics come from the exported decision query (`rules sql`), the
 country groups from the eCFR's Supplement No. 1 (data/ecfr). Threads: 2.
