@@ -166,8 +166,8 @@ struct Pending {
 /// kept at once, so each is kept small.
 struct Kept {
     id: Box<str>,
-    /// The index of its item in [`Items::facts`].
-    item: usize,
+    /// Its item's facts, shared by every order of the chip.
+    item: Arc<ItemFacts>,
     eccn: Option<u32>,
     destination: Country,
     consignee: Option<u32>,
@@ -179,53 +179,47 @@ struct Kept {
 /// The items and the repeated texts of the kept orders, each once.
 #[derive(Default)]
 struct Items {
-    /// By chip as the ledger names it: its index in `facts`, or `None`
-    /// when the catalog does not hold it.
-    by_chip: HashMap<String, Option<usize>>,
-    facts: Vec<ItemFacts>,
+    /// By chip as the ledger names it: its facts, or `None` when the
+    /// catalog does not hold it.
+    by_chip: HashMap<String, Option<Arc<ItemFacts>>>,
     texts: Texts,
 }
 
 impl Items {
-    /// The index of a chip's facts, if the catalog holds it.
-    fn item(&mut self, cat: &Catalog, chip: &str) -> Option<usize> {
-        if let Some(&i) = self.by_chip.get(chip) {
-            return i;
+    /// A chip's facts, if the catalog holds it.
+    fn item(&mut self, cat: &Catalog, chip: &str) -> Option<Arc<ItemFacts>> {
+        if let Some(i) = self.by_chip.get(chip) {
+            return i.clone();
         }
         let i = cat.lookup(chip).ok().map(|e| {
-            self.facts.push(ItemFacts {
+            Arc::new(ItemFacts {
                 catalog_id: Some(e.id.clone()),
                 model: e.spec.name.clone(),
                 tpp: e.metrics.tpp,
                 performance_density: e.metrics.performance_density,
                 memory_bandwidth_gbps: e.metrics.memory_bandwidth_gbps,
                 interconnect_gbps: e.metrics.interconnect_gbps,
-            });
-            self.facts.len() - 1
+            })
         });
-        self.by_chip.insert(chip.to_string(), i);
+        self.by_chip.insert(chip.to_string(), i.clone());
         i
     }
 }
 
 impl Kept {
     /// The order, shipped on `date`.
-    fn order(self, date: Date, items: &Items) -> Result<Order, String> {
-        Ok(Order {
-            item: items
-                .facts
-                .get(self.item)
-                .cloned()
-                .ok_or_else(|| "chip: not in the catalog".to_string())?,
-            eccn: items.texts.get(self.eccn).map(String::from),
-            consignee: items.texts.get(self.consignee).map(String::from),
-            end_user: items.texts.get(self.end_user).map(String::from),
+    fn order(self, date: Date, texts: &Texts) -> Order {
+        Order {
+            item: Arc::unwrap_or_clone(self.item),
+            eccn: texts.get(self.eccn).map(String::from),
+            consignee: texts.get(self.consignee).map(String::from),
+            end_user: texts.get(self.end_user).map(String::from),
             id: self.id.into(),
             date,
             destination: self.destination,
             units: self.units,
             value: self.value,
-        })
+        }
     }
 }
 
@@ -387,7 +381,7 @@ pub fn plan(
         let Some((_, slot)) = rows.last_mut() else {
             continue;
         };
-        let o = match p.order.and_then(|k| k.order(p.date, &items)) {
+        let o = match p.order.map(|k| k.order(p.date, &items.texts)) {
             Ok(o) => o,
             Err(reason) => {
                 let key = reason.split(':').next().unwrap_or("").to_string();
@@ -496,22 +490,28 @@ impl Plan {
                 cols.push(arrow::compute::cast(c, f.data_type()).map_err(bug)?);
             }
             let texts = &self.texts;
-            let strs = |f: &dyn Fn(&RowLicence) -> Option<String>| -> ArrayRef {
-                Arc::new(rows.iter().map(f).collect::<StringArray>())
-            };
-            cols.push(strs(&|r| texts.get(r.licence).map(String::from)));
-            cols.push(strs(&|r| r.status.map(|s| s.as_str().to_string())));
+            cols.push(text_column(&rows, |r| texts.get(r.licence)));
+            cols.push(text_column(&rows, |r| r.status.map(Status::as_str)));
             cols.push(Arc::new(
                 rows.iter()
                     .map(|r| r.remaining_units)
                     .collect::<UInt64Array>(),
             ));
-            cols.push(strs(&|r| r.remaining_value.map(|v| v.to_string())));
-            cols.push(strs(&|r| texts.get(r.reason).map(String::from)));
+            cols.push(Arc::new(
+                rows.iter()
+                    .map(|r| r.remaining_value.map(|v| v.to_string()))
+                    .collect::<StringArray>(),
+            ));
+            cols.push(text_column(&rows, |r| texts.get(r.reason)));
             w.write(&RecordBatch::try_new(schema.clone(), cols).map_err(bug)?)?;
         }
         w.finish()
     }
+}
+
+/// A text column of `rows`, each row's text as `f` reads it.
+fn text_column<'t>(rows: &[RowLicence], f: impl Fn(&RowLicence) -> Option<&'t str>) -> ArrayRef {
+    Arc::new(rows.iter().map(f).collect::<StringArray>())
 }
 
 #[cfg(test)]
