@@ -54,16 +54,21 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 
+mod chain;
 mod compact;
 pub mod fleet;
 pub mod jobs;
 pub mod licences;
 mod query;
+mod schema;
+use chain::{Checker, EDITED, chain};
 pub use jobs::{JobRecord, JobStatus, JobStore};
 pub use licences::{LicenceBook, LicenceEvent, NewLicenceEvent, verify_events};
 pub use query::{EntryFilter, sha256_file, sha256_hex};
+use schema::{HEAD, SELECT, SELECT_V1, SQLITE_V1, SQLITE_V2};
+#[cfg(feature = "postgres")]
+use schema::{POSTGRES_V1, POSTGRES_V2};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -131,116 +136,6 @@ pub struct Broken {
     pub id: i64,
     /// What does not hold, in words.
     pub reason: String,
-}
-
-fn entry_hash(
-    prev: &str,
-    id: i64,
-    recorded_at: &str,
-    kind: &str,
-    request: &str,
-    response: &str,
-    rule_set_hash: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &id.to_string(),
-        recorded_at,
-        kind,
-        request,
-        response,
-        rule_set_hash,
-    ] {
-        h.update(u64::try_from(part.len()).unwrap_or(0).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    chipexport_domain::hex(&h.finalize())
-}
-
-/// Links new entries to the last one (`(id, hash)`), computing each hash.
-fn chain(last: Option<(i64, String)>, entries: Vec<NewLogEntry>) -> Vec<LogEntry> {
-    let (mut id, mut prev) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, GENESIS.to_string()),
-    };
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let hash = entry_hash(
-            &prev,
-            id,
-            &e.recorded_at,
-            &e.kind,
-            &e.request,
-            &e.response,
-            &e.rule_set_hash,
-        );
-        out.push(LogEntry {
-            id,
-            recorded_at: e.recorded_at,
-            kind: e.kind,
-            request: e.request,
-            response: e.response,
-            rule_set_hash: e.rule_set_hash,
-            prev_hash: std::mem::replace(&mut prev, hash.clone()),
-            hash,
-        });
-        id += 1;
-    }
-    out
-}
-
-/// Why an entry breaks the chain when its content does not match its hash.
-const EDITED: &str = "its content does not match its hash (it was edited)";
-
-/// Walks the chain in id order and finds the first break.
-struct Checker {
-    prev: String,
-    expect_id: i64,
-    n: u64,
-}
-
-impl Default for Checker {
-    fn default() -> Checker {
-        Checker {
-            prev: GENESIS.to_string(),
-            expect_id: 1,
-            n: 0,
-        }
-    }
-}
-
-impl Checker {
-    /// `row`: recorded_at, kind, request, response, rule_set_hash,
-    /// prev_hash, hash.
-    fn next(&mut self, id: i64, row: &[String; 7]) -> Option<Broken> {
-        let [at, kind, req, resp, rsh, prev_hash, hash] = row;
-        if id != self.expect_id {
-            return Some(Broken {
-                id: self.expect_id,
-                reason: format!(
-                    "entry {} is missing (the next entry is {id})",
-                    self.expect_id
-                ),
-            });
-        }
-        if *prev_hash != self.prev {
-            return Some(Broken {
-                id,
-                reason: "its previous-hash does not match the entry before it".into(),
-            });
-        }
-        if entry_hash(prev_hash, id, at, kind, req, resp, rsh) != *hash {
-            return Some(Broken {
-                id,
-                reason: EDITED.into(),
-            });
-        }
-        self.prev.clone_from(hash);
-        self.expect_id += 1;
-        self.n += 1;
-        None
-    }
 }
 
 /// Where a store's rows are: the data directory's SQLite database, or
@@ -550,109 +445,6 @@ impl fmt::Debug for DecisionLog {
             .finish()
     }
 }
-
-/// Every entry, its response and request joined back. Column 4 is the
-/// response: the body in `responses` for a row that refers to one, else
-/// the row's own (schema 1) text. Column 3 is the request as stored: with a
-/// shared part (`request_part_id`), the part goes back in at byte
-/// `request_part_at` ([`request_of`]). Columns 8 and 9 are the row's
-/// `response_id` and the body's stored SHA-256; 10 to 13 the part's
-/// offset, body, id and stored SHA-256. Conditions name `d.` columns.
-const SELECT: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, CASE WHEN d.response_id IS NULL THEN d.response ELSE r.body END, d.rule_set_hash, d.prev_hash, d.hash, d.response_id, r.sha256, d.request_part_at, p.body, d.request_part_id, p.sha256 FROM decisions d LEFT JOIN responses r ON r.id = d.response_id LEFT JOIN request_parts p ON p.id = d.request_part_id";
-
-/// [`SELECT`] for a schema 1 log, which has no stored bodies: the same
-/// columns, those of the bodies NULL (as for a schema 1 row in a migrated
-/// log).
-const SELECT_V1: &str = "SELECT d.id, d.recorded_at, d.kind, d.request, d.response, d.rule_set_hash, d.prev_hash, d.hash, NULL, NULL, NULL, NULL, NULL, NULL FROM decisions d";
-
-/// The last entry's `(id, hash)`.
-const HEAD: &str = "SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1";
-
-/// Schema 1 on SQLite: `decisions` and its append-only triggers.
-const SQLITE_V1: &str = "CREATE TABLE IF NOT EXISTS decisions (
-        id INTEGER PRIMARY KEY,
-        recorded_at TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        request TEXT NOT NULL,
-        response TEXT NOT NULL,
-        rule_set_hash TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-    );
-    CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;";
-
-/// Schema 1 to 2 on SQLite: each distinct response once, in `responses`,
-/// and each request's shared part ([`compact::shared_part`]) once, in
-/// `request_parts` (both append-only too, keyed by SHA-256); the columns of
-/// `decisions` that refer to them. No row is rewritten.
-const SQLITE_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
-        id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
-    );
-    CREATE TRIGGER IF NOT EXISTS responses_no_update BEFORE UPDATE ON responses
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    CREATE TRIGGER IF NOT EXISTS responses_no_delete BEFORE DELETE ON responses
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    CREATE TABLE IF NOT EXISTS request_parts (
-        id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
-    );
-    CREATE TRIGGER IF NOT EXISTS request_parts_no_update BEFORE UPDATE ON request_parts
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    CREATE TRIGGER IF NOT EXISTS request_parts_no_delete BEFORE DELETE ON request_parts
-        BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
-    ALTER TABLE decisions ADD COLUMN response_id INTEGER REFERENCES responses (id);
-    ALTER TABLE decisions ADD COLUMN request_part_id INTEGER REFERENCES request_parts (id);
-    ALTER TABLE decisions ADD COLUMN request_part_at INTEGER;";
-
-/// Schema 1 on PostgreSQL.
-#[cfg(feature = "postgres")]
-const POSTGRES_V1: &str = "CREATE TABLE IF NOT EXISTS decisions (
-        id BIGINT PRIMARY KEY,
-        recorded_at TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        request TEXT NOT NULL,
-        response TEXT NOT NULL,
-        rule_set_hash TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-    );
-    CREATE OR REPLACE FUNCTION chipexport_append_only() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
-    CREATE OR REPLACE TRIGGER decisions_no_update BEFORE UPDATE OR DELETE ON decisions
-        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
-    CREATE OR REPLACE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
-        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();";
-
-/// Schema 1 to 2 on PostgreSQL, as [`SQLITE_V2`].
-#[cfg(feature = "postgres")]
-const POSTGRES_V2: &str = "CREATE TABLE IF NOT EXISTS responses (
-        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
-    );
-    CREATE OR REPLACE TRIGGER responses_no_update BEFORE UPDATE OR DELETE ON responses
-        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
-    CREATE OR REPLACE TRIGGER responses_no_truncate BEFORE TRUNCATE ON responses
-        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
-    CREATE TABLE IF NOT EXISTS request_parts (
-        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
-    );
-    CREATE OR REPLACE TRIGGER request_parts_no_update BEFORE UPDATE OR DELETE ON request_parts
-        FOR EACH ROW EXECUTE FUNCTION chipexport_append_only();
-    CREATE OR REPLACE TRIGGER request_parts_no_truncate BEFORE TRUNCATE ON request_parts
-        FOR EACH STATEMENT EXECUTE FUNCTION chipexport_append_only();
-    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS response_id BIGINT REFERENCES responses (id);
-    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_id BIGINT REFERENCES request_parts (id);
-    ALTER TABLE decisions ADD COLUMN IF NOT EXISTS request_part_at BIGINT;";
 
 /// A URL with its password, if any, replaced by `***`.
 fn redact(url: &str) -> String {
