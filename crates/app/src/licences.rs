@@ -331,6 +331,15 @@ pub struct CheckWithLicence<'a> {
     /// The check's answer.
     #[serde(flatten)]
     pub answer: crate::check::CheckAnswer<'a>,
+    /// What the licence book and the fleet say of it.
+    #[serde(flatten)]
+    pub matched: LicenceMatch,
+}
+
+/// What the licence book and the fleet say of a checked question
+/// ([`App::licence_match`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenceMatch {
     /// The licence that covers the question; `None` when none does.
     pub licence: Option<LicenceTerms>,
     /// Why no licence covers it, or why each other licence does not.
@@ -471,6 +480,31 @@ impl App {
             licence: m.applied,
             event: events.first().map(|e| e.id),
             tried: m.tried,
+        })
+    }
+
+    /// What the licence book at `book` and the fleet of `data` say of a
+    /// checked question: the licence that covers it ([`App::licence_for_check`]),
+    /// and the location-verification conditions of the decision and of that
+    /// licence, judged on the latest verification of `serial` (or, without
+    /// one, of any chip of the licence). `check --data` and the service's
+    /// `POST /api/v1/check` with `licences` answer with it.
+    pub fn licence_match(
+        &self,
+        data: &Path,
+        book: &LogLocation,
+        c: &Checked,
+        ask: &Ask,
+        serial: Option<&str>,
+    ) -> Result<LicenceMatch> {
+        let (licence, licence_reasons) = self.licence_for_check(book, c, ask)?;
+        let number = licence.as_ref().map(|t| t.number.as_str());
+        let location_verification =
+            crate::locate::conditions::for_check(data, book, c, number, serial)?;
+        Ok(LicenceMatch {
+            licence,
+            licence_reasons,
+            location_verification,
         })
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chipexport::Result;
 use chipexport::audit::LogLocation;
-use chipexport::locate::conditions::{ConditionStatus, for_check};
+use chipexport::locate::conditions::ConditionStatus;
 use chipexport::logged::Annotation;
 use chipexport_rules::{LicenseStatus, explain};
 
@@ -99,29 +99,23 @@ pub fn run(a: &Args, ctx: &Ctx) -> Result<Output> {
         let id = chipexport::audit::record_check(dir, &app, &c, &notes)?;
         eprintln!("recorded as decision {id} in {}", dir.display());
     }
-    let licence = match &a.data {
+    let matched = match &a.data {
         Some(dir) => {
             let at = LogLocation::dir(dir).with_database_url(a.database_url.clone());
-            let l = app.licence_for_check(&at, &c, &a.question.ask())?;
-            let number = l.0.as_ref().map(|t| t.number.as_str());
-            let located = for_check(dir, &at, &c, number, a.serial.as_deref())?;
-            Some((l, located))
+            let ask = a.question.ask();
+            Some(app.licence_match(dir, &at, &c, &ask, a.serial.as_deref())?)
         }
         None => None,
     };
-    let text = match (ctx.format, licence) {
-        (OutFormat::Json, Some(((licence, licence_reasons), location_verification))) => {
-            json(&chipexport::licences::CheckWithLicence {
-                answer: c.answer(),
-                licence,
-                licence_reasons,
-                location_verification,
-            })?
-        }
-        (OutFormat::Table, Some((l, located))) => {
-            let mut t = format!("{}\n{}", table(a, d, &name, &app), licence_text(&l));
-            if !located.is_empty() {
-                t.push_str(&location_text(&located));
+    let text = match (ctx.format, matched) {
+        (OutFormat::Json, Some(matched)) => json(&chipexport::licences::CheckWithLicence {
+            answer: c.answer(),
+            matched,
+        })?,
+        (OutFormat::Table, Some(m)) => {
+            let mut t = format!("{}\n{}", table(a, d, &name, &app), licence_text(&m));
+            if !m.location_verification.is_empty() {
+                t.push_str(&location_text(&m.location_verification));
             }
             t
         }
@@ -153,9 +147,9 @@ fn table(a: &Args, d: &chipexport::Decision, name: &str, app: &chipexport::App) 
 }
 
 /// The licence that covers the question, or why none does.
-fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<String>)) -> String {
+fn licence_text(m: &chipexport::licences::LicenceMatch) -> String {
     let mut o = String::from("LICENCE\n");
-    match l {
+    match &m.licence {
         Some(l) => {
             o.push_str(&format!(
                 "  {}: {} units and {} USD left, valid to {}\n",
@@ -173,7 +167,7 @@ fn licence_text((l, why): &(Option<chipexport::licences::LicenceTerms>, Vec<Stri
         }
         None => o.push_str("  none covers this question\n"),
     }
-    for w in why {
+    for w in &m.licence_reasons {
         o.push_str(&format!("  {w}\n"));
     }
     o
