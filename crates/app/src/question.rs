@@ -320,6 +320,15 @@ pub struct CheckRequest {
     /// actions), which are not law. Off by default.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub context: bool,
+    /// Also match the question to the licence book and judge the
+    /// location-verification conditions with the fleet, as `check --data`
+    /// does ([`crate::App::licence_match`]). Off by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub licences: bool,
+    /// With `licences`: the chip's serial in the fleet, whose verifications
+    /// judge the location-verification conditions (`check --serial`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
 }
 
 /// A question resolved: the item and the engine's question.
@@ -389,11 +398,30 @@ impl<'de> Deserialize<'de> for CheckRequest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut s = Split::of(
             serde_json::Value::deserialize(d)?,
-            &["chip", "spec", "reviewer", "order_ref", "note", "context"],
+            &[
+                "chip",
+                "spec",
+                "reviewer",
+                "order_ref",
+                "note",
+                "context",
+                "licences",
+                "serial",
+            ],
         )?;
+        let licences: bool = s.take("licences")?;
+        let serial: Option<String> = s.take("serial")?;
+        if serial.is_some() && !licences {
+            return Err(serde::de::Error::custom(
+                "`serial` needs `licences: true`: a chip's verifications are judged \
+                 against the licence that covers the question",
+            ));
+        }
         Ok(CheckRequest {
             item: s.item()?,
             context: s.take("context")?,
+            licences,
+            serial,
             annotation: crate::logged::Annotation {
                 reviewer: s.take("reviewer")?,
                 order_ref: s.take("order_ref")?,
@@ -415,6 +443,8 @@ impl CheckRequest {
             ask,
             annotation: crate::logged::Annotation::default(),
             context: false,
+            licences: false,
+            serial: None,
         }
     }
 

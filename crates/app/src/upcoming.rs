@@ -159,13 +159,12 @@ impl App {
                 chip: Some(chip.to_string()),
                 spec: None,
             },
-            annotation: Default::default(),
-            context: false,
             ask: Ask {
                 end_user_hq: req.end_user_hq.clone(),
                 on: Some(d.to_string()),
                 ..Ask::to(req.to.clone().unwrap_or_else(|| "CN".into()))
             },
+            ..CheckRequest::default()
         };
         let a = self.check(&ask(before), before)?.decision.verdict;
         let b = self.check(&ask(on), on)?.decision.verdict;

@@ -12,6 +12,8 @@
 //!
 //! Checks that name parties or owners are never kept: screening uses the
 //! reviewers' decisions in the log, which change while the service runs.
+//! Nor are checks that ask for the licences: the licence book and the
+//! fleet change too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -167,11 +169,12 @@ impl Answers {
     /// about: the request without its annotation (reviewer, order reference
     /// and note are logged, and do not change the answer) and its date,
     /// with the breakpoint interval of that date. `None` for a request that
-    /// names a party or an owner, whose answer is not kept, and for one
-    /// whose date is not a date (deciding it reports the error).
+    /// names a party or an owner, or asks for the licences, whose answer is
+    /// not kept, and for one whose date is not a date (deciding it reports
+    /// the error).
     #[must_use]
     pub fn key(req: &CheckRequest, today: Date, rs: &RuleSet) -> Option<(String, Date)> {
-        if !req.ask.parties().is_empty() || !req.ask.owners.is_empty() {
+        if !req.ask.parties().is_empty() || !req.ask.owners.is_empty() || req.licences {
             return None;
         }
         let on = req.ask.date(today).ok()?;

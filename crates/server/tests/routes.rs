@@ -396,6 +396,12 @@ async fn bad_requests_name_their_field() {
             "/api/v1/compare",
             r#"{"chips": ["H20"], "to": "CN", "colour": 1}"#,
         ),
+        (
+            "serial_without_licences",
+            "POST",
+            "/api/v1/check",
+            r#"{"chip": "H20", "to": "CN", "serial": "SN-1"}"#,
+        ),
         ("no_pack", "GET", "/api/v1/rules/no-such-pack", ""),
         ("no_route", "GET", "/api/v1/nothing", ""),
         (

@@ -9,7 +9,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chipexport::CheckRequest;
+use chipexport::licences::CheckWithLicence;
 use chipexport::timeline::TimelineRequest;
+use chipexport_store::NewLogEntry;
 
 use super::json;
 use crate::AppState;
@@ -21,13 +23,21 @@ use crate::error::{ApiError, body, query};
 /// of `check --format json`. The decision is logged before the reply; its
 /// id is in `X-Decision-Id`. A question without parties or owners is
 /// decided once per breakpoint interval and its answer kept
-/// ([`crate::answers`]).
+/// ([`crate::answers`]). With `licences` (and optionally `serial`), the
+/// answer adds what the service's licence book and fleet say of it, as
+/// `check --data DIR` does: `licence`, `licence_reasons` and
+/// `location_verification`.
 pub async fn check(
     State(s): State<Arc<AppState>>,
     req: Result<Json<CheckRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let today = s.clock.today();
+    if req.licences {
+        let (answer, entry) = with_licences(&s, req).await?;
+        let logged = s.log.append(entry).await?;
+        return Ok(decision_id(answer, logged.id));
+    }
     let rules = s.app.rules();
     let key = Answers::key(&req, today, rules);
     let kept = key.as_ref().and_then(|(k, on)| {
@@ -55,7 +65,7 @@ pub async fn check(
     // The log keeps the outcome record (as `check --log` does); the caller
     // gets the whole answer, serialised once per question and interval.
     let entry = answer.entry(&s.app, on, &req.annotation)?;
-    let mut resp = (
+    let resp = (
         [(
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -64,10 +74,44 @@ pub async fn check(
     )
         .into_response();
     let logged = s.log.append(entry).await?;
-    if let Ok(v) = HeaderValue::from_str(&logged.id.to_string()) {
+    Ok(decision_id(resp, logged.id))
+}
+
+/// `resp` with the id of the decision logged in `X-Decision-Id`.
+fn decision_id(mut resp: Response, id: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         resp.headers_mut().insert("x-decision-id", v);
     }
-    Ok(resp)
+    resp
+}
+
+/// Decides `req` and matches it to the service's licence book and fleet
+/// ([`chipexport::App::licence_match`]), off the async threads: the answer
+/// as `check --data DIR --format json` prints it, and the decision's log
+/// entry.
+async fn with_licences(
+    s: &Arc<AppState>,
+    req: CheckRequest,
+) -> Result<(Response, NewLogEntry), ApiError> {
+    let s = Arc::clone(s);
+    tokio::task::spawn_blocking(move || -> Result<(Response, NewLogEntry), ApiError> {
+        let c = s.app.check(&req, s.clock.today())?;
+        let entry = chipexport::audit::check_entry(&s.app, &c, &req.annotation)?;
+        let matched = s.app.licence_match(
+            &s.data,
+            &s.log_location,
+            &c,
+            &req.ask,
+            req.serial.as_deref(),
+        )?;
+        let answer = json(&CheckWithLicence {
+            answer: c.answer(),
+            matched,
+        })?;
+        Ok((answer, entry))
+    })
+    .await
+    .map_err(|e| ApiError::bug(e.to_string()))?
 }
 
 /// Fields of the check body that a GET cannot take: they are kept in the
@@ -75,8 +119,8 @@ pub async fn check(
 const LOGGED_ONLY: &[&str] = &["reviewer", "order_ref", "note"];
 
 /// The check body from query parameters: `spec` is JSON text,
-/// `subject_to_ear` and `as_written` are `true` or `false`, `with_packs`
-/// may repeat or be comma-separated.
+/// `subject_to_ear`, `as_written`, `context` and `licences` are `true` or
+/// `false`, `with_packs` may repeat or be comma-separated.
 fn check_body(pairs: Vec<(String, String)>) -> Result<serde_json::Value, ApiError> {
     let bad = |field: &str, message: String, help: &str| {
         ApiError::new(StatusCode::BAD_REQUEST, message, help).field(field)
@@ -103,7 +147,7 @@ fn check_body(pairs: Vec<(String, String)>) -> Result<serde_json::Value, ApiErro
                     "give the spec as JSON text",
                 )
             })?,
-            "subject_to_ear" | "as_written" | "context" => match v.as_str() {
+            "subject_to_ear" | "as_written" | "context" | "licences" => match v.as_str() {
                 "true" => true.into(),
                 "false" => false.into(),
                 _ => {
@@ -145,6 +189,9 @@ pub async fn check_get(
         }
         err
     })?;
+    if req.licences {
+        return Ok(with_licences(&s, req).await?.0);
+    }
     json(&s.app.check(&req, s.clock.today())?.answer())
 }
 

@@ -1,5 +1,6 @@
 //! The licence routes in-process: recording a licence (token, located
-//! errors), concurrent drawdowns that never overdraw, the report's totals.
+//! errors), concurrent drawdowns that never overdraw, the report's totals;
+//! a check matched to the licence book.
 
 use axum::Router;
 use axum::body::Body;
@@ -222,4 +223,89 @@ async fn the_drawdown_endpoint_applies_the_volume_cap() {
         unchecked.contains("cannot be checked: no shipments of H200 to US customers are recorded for a period including 2026-04-10"),
         "{v}"
     );
+}
+
+/// `POST /api/v1/check` with `licences` answers as `check --data DIR` does:
+/// the check's answer, then the licence of the service's book that covers
+/// the question, or why none does. `GET` gives the same answer, and such an
+/// answer is never kept: recording a licence changes the next one.
+#[tokio::test]
+async fn a_check_with_licences_names_the_licence_that_covers_it() {
+    let s = service("check-licences");
+    let question = json!({
+        "chip": "H20",
+        "to": "CN",
+        "on": "2026-09-01",
+        "consignee": "Alibaba Cloud Co., Ltd.",
+        "end_user": "ALIBABA CLOUD LIMITED",
+    });
+    let with_licences = |mut q: Value| {
+        q["licences"] = json!(true);
+        Some(q.to_string())
+    };
+    let get = "/api/v1/check?chip=H20&to=CN&on=2026-09-01\
+        &consignee=Alibaba%20Cloud%20Co.%2C%20Ltd.&end_user=ALIBABA%20CLOUD%20LIMITED\
+        &licences=true";
+
+    let (st, none) = call(
+        &s.router,
+        "POST",
+        "/api/v1/check",
+        with_licences(question.clone()),
+        false,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{none}");
+    assert_eq!(none["licence"], Value::Null);
+    assert!(
+        none["licence_reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("no licence is recorded")),
+        "{none}"
+    );
+
+    let (st, v) = call(
+        &s.router,
+        "POST",
+        "/api/v1/licences?format=toml",
+        Some(LICENCE.into()),
+        true,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, covered) = call(
+        &s.router,
+        "POST",
+        "/api/v1/check",
+        with_licences(question.clone()),
+        false,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{covered}");
+    assert_eq!(covered["licence"]["number"], "D1234567", "{covered}");
+    assert_eq!(covered["license_required"], true);
+
+    // The answer's own fields are the plain check's.
+    let (st, plain) = call(
+        &s.router,
+        "POST",
+        "/api/v1/check",
+        Some(question.to_string()),
+        false,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{plain}");
+    let plain = plain.as_object().unwrap();
+    let mut answer = covered.as_object().unwrap().clone();
+    for k in ["licence", "licence_reasons", "location_verification"] {
+        assert!(!plain.contains_key(k), "{k}");
+        answer.remove(k);
+    }
+    assert_eq!(&answer, plain);
+
+    let (st, got) = call(&s.router, "GET", get, None, false).await;
+    assert_eq!(st, StatusCode::OK, "{got}");
+    assert_eq!(got, covered);
 }
