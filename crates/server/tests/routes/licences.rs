@@ -225,6 +225,13 @@ async fn the_drawdown_endpoint_applies_the_volume_cap() {
     );
 }
 
+/// The answer to a request that must succeed.
+async fn ok(r: &Router, method: &str, uri: &str, body: Option<String>, token: bool) -> Value {
+    let (st, v) = call(r, method, uri, body, token).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v
+}
+
 /// `POST /api/v1/check` with `licences` answers as `check --data DIR` does:
 /// the check's answer, then the licence of the service's book that covers
 /// the question, or why none does. `GET` gives the same answer, and such an
@@ -232,6 +239,7 @@ async fn the_drawdown_endpoint_applies_the_volume_cap() {
 #[tokio::test]
 async fn a_check_with_licences_names_the_licence_that_covers_it() {
     let s = service("check-licences");
+    let r = &s.router;
     let question = json!({
         "chip": "H20",
         "to": "CN",
@@ -239,73 +247,50 @@ async fn a_check_with_licences_names_the_licence_that_covers_it() {
         "consignee": "Alibaba Cloud Co., Ltd.",
         "end_user": "ALIBABA CLOUD LIMITED",
     });
-    let with_licences = |mut q: Value| {
-        q["licences"] = json!(true);
-        Some(q.to_string())
-    };
-    let get = "/api/v1/check?chip=H20&to=CN&on=2026-09-01\
-        &consignee=Alibaba%20Cloud%20Co.%2C%20Ltd.&end_user=ALIBABA%20CLOUD%20LIMITED\
-        &licences=true";
+    let mut asked = question.clone();
+    asked["licences"] = json!(true);
+    let asked = Some(asked.to_string());
 
-    let (st, none) = call(
-        &s.router,
-        "POST",
-        "/api/v1/check",
-        with_licences(question.clone()),
-        false,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{none}");
+    let none = ok(r, "POST", "/api/v1/check", asked.clone(), false).await;
     assert_eq!(none["licence"], Value::Null);
+    let reasons = none["licence_reasons"].as_array().unwrap();
     assert!(
-        none["licence_reasons"]
-            .as_array()
-            .unwrap()
+        reasons
             .iter()
-            .any(|r| r.as_str().unwrap().starts_with("no licence is recorded")),
+            .any(|w| w.as_str().unwrap().starts_with("no licence is recorded")),
         "{none}"
     );
 
-    let (st, v) = call(
-        &s.router,
+    ok(
+        r,
         "POST",
         "/api/v1/licences?format=toml",
         Some(LICENCE.into()),
         true,
     )
     .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    let (st, covered) = call(
-        &s.router,
-        "POST",
-        "/api/v1/check",
-        with_licences(question.clone()),
-        false,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{covered}");
+    let covered = ok(r, "POST", "/api/v1/check", asked, false).await;
     assert_eq!(covered["licence"]["number"], "D1234567", "{covered}");
     assert_eq!(covered["license_required"], true);
 
     // The answer's own fields are the plain check's.
-    let (st, plain) = call(
-        &s.router,
+    let plain = ok(
+        r,
         "POST",
         "/api/v1/check",
         Some(question.to_string()),
         false,
     )
     .await;
-    assert_eq!(st, StatusCode::OK, "{plain}");
-    let plain = plain.as_object().unwrap();
     let mut answer = covered.as_object().unwrap().clone();
     for k in ["licence", "licence_reasons", "location_verification"] {
-        assert!(!plain.contains_key(k), "{k}");
+        assert!(plain.get(k).is_none(), "{k}");
         answer.remove(k);
     }
-    assert_eq!(&answer, plain);
+    assert_eq!(Value::Object(answer), plain);
 
-    let (st, got) = call(&s.router, "GET", get, None, false).await;
-    assert_eq!(st, StatusCode::OK, "{got}");
-    assert_eq!(got, covered);
+    let get = "/api/v1/check?chip=H20&to=CN&on=2026-09-01\
+        &consignee=Alibaba%20Cloud%20Co.%2C%20Ltd.&end_user=ALIBABA%20CLOUD%20LIMITED\
+        &licences=true";
+    assert_eq!(ok(r, "GET", get, None, false).await, covered);
 }
