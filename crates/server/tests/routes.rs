@@ -416,3 +416,40 @@ async fn bad_requests_name_their_field() {
         insta::assert_json_snapshot!(format!("error_{name}"), (st.as_u16(), v));
     }
 }
+
+/// The OpenAPI document gives `GET /api/v1/check` a query parameter for
+/// every field of the POST body that a query can carry (all but those kept
+/// in the log, which a GET refuses, and `owners`, a list of objects), and
+/// none that the body lacks; and a GET with each of them is answered.
+#[tokio::test]
+async fn the_get_check_parameters_are_the_post_body_fields() {
+    let doc: Value = serde_json::from_str(chipexport_server::routes::OPENAPI).unwrap();
+    let body = doc["components"]["schemas"]["CheckRequest"]["properties"]
+        .as_object()
+        .unwrap();
+    let params: Vec<&str> = doc["paths"]["/api/v1/check"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let not_in_a_query = ["reviewer", "order_ref", "note", "owners"];
+    let mut expected: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !not_in_a_query.contains(k))
+        .collect();
+    expected.sort_unstable();
+    let mut got = params.clone();
+    got.sort_unstable();
+    assert_eq!(got, expected);
+
+    let s = service("get-parameters");
+    let path = "/api/v1/check?chip=H20&to=CN&on=2026-09-01&known_as_of=2026-09-01\
+        &min_confidence=secondary&buyer=Acme&buyer_country=CN&end_user=Acme&end_user_country=CN\
+        &consignee=Acme&consignee_country=CN&context=false&licences=false&as_written=false\
+        &subject_to_ear=true&with_packs=&from=US&end_user_hq=CN&buyer_type=commercial\
+        &exporter_role=designer";
+    let (st, v) = call(&s, "GET", path, "").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+}
