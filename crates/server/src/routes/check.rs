@@ -34,7 +34,7 @@ pub async fn check(
     let req = body(req)?;
     let today = s.clock.today();
     if req.licences {
-        let (answer, entry) = with_licences(&s, req).await?;
+        let (answer, entry) = with_licences(&s, req, today).await?;
         let logged = s.log.append(entry).await?;
         return Ok(decision_id(answer, logged.id));
     }
@@ -85,17 +85,19 @@ fn decision_id(mut resp: Response, id: i64) -> Response {
     resp
 }
 
-/// Decides `req` and matches it to the service's licence book and fleet
+/// Decides `req` (`today` for a request without a date) and matches it to
+/// the service's licence book and fleet
 /// ([`chipexport::App::licence_match`]), off the async threads: the answer
 /// as `check --data DIR --format json` prints it, and the decision's log
 /// entry.
 async fn with_licences(
     s: &Arc<AppState>,
     req: CheckRequest,
+    today: chipexport::Date,
 ) -> Result<(Response, NewLogEntry), ApiError> {
     let s = Arc::clone(s);
     tokio::task::spawn_blocking(move || -> Result<(Response, NewLogEntry), ApiError> {
-        let c = s.app.check(&req, s.clock.today())?;
+        let c = s.app.check(&req, today)?;
         let entry = chipexport::audit::check_entry(&s.app, &c, &req.annotation)?;
         let matched = s.app.licence_match(
             &s.data,
@@ -190,7 +192,7 @@ pub async fn check_get(
         err
     })?;
     if req.licences {
-        return Ok(with_licences(&s, req).await?.0);
+        return Ok(with_licences(&s, req, s.clock.today()).await?.0);
     }
     json(&s.app.check(&req, s.clock.today())?.answer())
 }
